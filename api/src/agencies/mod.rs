@@ -1,0 +1,155 @@
+//! `/api/v1/agencies`: list, read, create, update, merge (SPEC §2).
+
+pub mod types;
+
+use actix_web::{get, post, put, web, HttpResponse};
+use chrono::Utc;
+use dvc_domain::agency::Agency;
+use dvc_domain::auth::Right;
+use dvc_domain::text;
+use dvc_persistence::agencies::{self, AgencyFilter};
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::pagination::PageParams;
+use crate::state::AppState;
+use types::*;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list).service(create).service(read).service(update).service(merge);
+}
+
+/// List agencies.
+///
+/// Public. Filter by level, parent or words of the name; ordered by code.
+#[utoipa::path(
+    tag = "agencies",
+    security((), ("bearer" = [])),
+    params(AgencyQuery, PageParams),
+    responses((status = 200, body = AgencyList))
+)]
+#[get("/api/v1/agencies")]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<AgencyQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<AgencyList>, ApiError> {
+    let page = page.page()?;
+    let filter = AgencyFilter {
+        level: query.level.map(Into::into),
+        parent: parse_optional("parent", query.parent.as_deref())?,
+        active: query.active,
+        words: query.q.as_deref().map(|q| text::fold(q).split(' ').map(str::to_owned).collect()).unwrap_or_default(),
+        after: page.after.clone(),
+        limit: page.fetch(),
+    };
+    let found = state.db(move |conn| agencies::list(conn, &filter)).await?;
+    let (items, next_cursor) = page.finish(found, |a| a.code.to_string());
+    Ok(web::Json(AgencyList { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+}
+
+/// Read an agency.
+#[utoipa::path(
+    tag = "agencies",
+    security((), ("bearer" = [])),
+    params(("code" = String, Path, description = "Agency code `ddd.dd.dd.Ldd`", example = "000.00.00.H56")),
+    responses((status = 200, body = AgencyOut))
+)]
+#[get("/api/v1/agencies/{code}")]
+pub async fn read(state: web::Data<AppState>, code: web::Path<String>) -> Result<web::Json<AgencyOut>, ApiError> {
+    let code = path_code(&code)?;
+    let agency = state.db(move |conn| agencies::get(conn, &code)).await?;
+    Ok(web::Json(agency.into()))
+}
+
+/// Create an agency (admin).
+#[utoipa::path(
+    tag = "agencies",
+    security(("bearer" = [])),
+    request_body = NewAgency,
+    responses((status = 201, body = AgencyOut))
+)]
+#[post("/api/v1/agencies")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewAgency>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Right::ManageAgencies)?;
+    body.validate()?;
+    let body = body.into_inner();
+    let agency = Agency {
+        code: parse_code("code", &body.code)?,
+        name: body.name.trim().to_owned(),
+        level: body.level.into(),
+        parent: parse_optional("parent", body.parent.as_deref())?,
+        active: true,
+        successor: None,
+    };
+    let created = state.db(move |conn| agencies::insert(conn, &agency, Utc::now())).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/agencies/{}", created.code)))
+        .json(AgencyOut::from(created)))
+}
+
+/// Update an agency's name, level, parent and active flag (admin).
+#[utoipa::path(
+    tag = "agencies",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Agency code", example = "000.17.22.H56")),
+    request_body = AgencyUpdate,
+    responses((status = 200, body = AgencyOut))
+)]
+#[put("/api/v1/agencies/{code}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: web::Json<AgencyUpdate>,
+) -> Result<web::Json<AgencyOut>, ApiError> {
+    caller.require(Right::ManageAgencies)?;
+    let code = path_code(&code)?;
+    body.validate()?;
+    let body = body.into_inner();
+    let parent = parse_optional("parent", body.parent.as_deref())?;
+    let updated = state
+        .db(move |conn| {
+            let current = agencies::get(conn, &code)?;
+            if body.active && current.successor.is_some() {
+                return Err(ApiError::conflict(
+                    "agency_merged",
+                    format!("agency {code} was merged and cannot be made active again"),
+                ));
+            }
+            let agency = Agency { name: body.name.trim().to_owned(), level: body.level.into(), parent, active: body.active, ..current };
+            Ok(agencies::update(conn, &agency, Utc::now())?)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+/// Mark an agency merged into its successor (admin).
+///
+/// The agency is never deleted: it becomes inactive, points to its
+/// successor, and its dossiers stay readable.
+#[utoipa::path(
+    tag = "agencies",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Agency code", example = "000.17.22.H56")),
+    request_body = MergeRequest,
+    responses((status = 200, body = AgencyOut))
+)]
+#[post("/api/v1/agencies/{code}/merge")]
+pub async fn merge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: web::Json<MergeRequest>,
+) -> Result<web::Json<AgencyOut>, ApiError> {
+    caller.require(Right::ManageAgencies)?;
+    let code = path_code(&code)?;
+    let successor = parse_code("successor", &body.successor)?;
+    let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, Utc::now())).await?;
+    Ok(web::Json(merged.into()))
+}

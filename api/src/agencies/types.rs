@@ -1,0 +1,99 @@
+//! HTTP shapes of agencies.
+
+use dvc_domain::agency::{Agency, AgencyCode, AgencyLevel};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::error::ApiError;
+
+crate::mirror_enum! {
+    /// The administrative level of an agency.
+    AgencyLevelDto => AgencyLevel { Province, Department, District, Commune }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "000.17.22.H56", "name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": "000.00.00.H56", "active": true, "successor": null}))]
+pub struct AgencyOut {
+    pub code: String,
+    pub name: String,
+    pub level: AgencyLevelDto,
+    pub parent: Option<String>,
+    /// False once merged into a successor.
+    pub active: bool,
+    /// After an administrative merger, the agency that took over.
+    pub successor: Option<String>,
+}
+
+impl From<Agency> for AgencyOut {
+    fn from(a: Agency) -> Self {
+        Self {
+            code: a.code.to_string(),
+            name: a.name,
+            level: a.level.into(),
+            parent: a.parent.map(|p| p.to_string()),
+            active: a.active,
+            successor: a.successor.map(|s| s.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyList {
+    pub items: Vec<AgencyOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"code": "000.17.30.H56", "name": "Sở Tài chính", "level": "department", "parent": "000.00.00.H56"}))]
+pub struct NewAgency {
+    /// `ddd.dd.dd.Ldd`.
+    #[schema(example = "000.17.30.H56")]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub name: String,
+    pub level: AgencyLevelDto,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"name": "Sở Tài chính tỉnh Bình Dương", "level": "department", "parent": "000.00.00.H56", "active": true}))]
+pub struct AgencyUpdate {
+    #[validate(length(min = 1, max = 300))]
+    pub name: String,
+    pub level: AgencyLevelDto,
+    pub parent: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"successor": "000.00.00.H56"}))]
+pub struct MergeRequest {
+    /// The agency that takes over.
+    pub successor: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgencyQuery {
+    pub level: Option<AgencyLevelDto>,
+    /// Only the direct sub-units of this agency.
+    pub parent: Option<String>,
+    pub active: Option<bool>,
+    /// Words to find in the code or name, ignoring diacritics and case.
+    pub q: Option<String>,
+}
+
+pub fn parse_code(field: &str, code: &str) -> Result<AgencyCode, ApiError> {
+    AgencyCode::parse(code).map_err(|e| ApiError::invalid_field(field, e.code, e.message))
+}
+
+pub fn parse_optional(field: &str, code: Option<&str>) -> Result<Option<AgencyCode>, ApiError> {
+    code.map(|c| parse_code(field, c)).transpose()
+}
+
+/// A malformed code in a path names no resource: 404.
+pub fn path_code(code: &str) -> Result<AgencyCode, ApiError> {
+    AgencyCode::parse(code).map_err(|_| ApiError::not_found(format!("agency {code} not found")))
+}

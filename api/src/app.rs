@@ -1,0 +1,45 @@
+//! `build_app`: the one application that `main` serves and every test runs.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Logger};
+use actix_web::{web, App, HttpResponse};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::extract::{json_config, path_config, query_config};
+use crate::middleware::request_id;
+use crate::state::AppState;
+use crate::{agencies, health, openapi, procedures};
+
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let json_limit = state.config.max_json_bytes;
+    App::new()
+        .app_data(state)
+        .app_data(json_config(json_limit))
+        .app_data(query_config())
+        .app_data(path_config())
+        .app_data(web::PayloadConfig::new(json_limit))
+        .wrap(from_fn(request_id))
+        .wrap(Logger::new(r#"%a "%r" %s %b %Dms req=%{x-request-id}o"#))
+        .service(health::live)
+        .service(health::ready)
+        .configure(agencies::configure)
+        .configure(procedures::configure)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
+        .route(
+            "/swagger-ui",
+            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish() }),
+        )
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found("no such resource")) }))
+}

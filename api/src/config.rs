@@ -1,0 +1,171 @@
+//! Configuration: command-line flags that read the same environment
+//! variables, with defaults that make `cargo run` work with nothing set.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand};
+
+/// The built-in development secret: fine on a laptop, refused on a
+/// non-loopback address.
+pub const DEV_JWT_SECRET: &str = "dvc-development-secret-do-not-use-in-production";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://dvc.db";
+
+/// dvc — back office for a province's online public services (dịch vụ công trực tuyến).
+#[derive(Debug, Parser)]
+#[command(name = "dvc", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Mint a bearer token signed with the configured secret.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// citizen, officer, approver, agency_admin, admin, integrator or viewer.
+    #[arg(long)]
+    pub role: String,
+    /// Agency code (required for officer, approver and agency_admin).
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Subject (user id); for a citizen, their personal identification number.
+    #[arg(long)]
+    pub sub: Option<String>,
+    /// Display name for the audit trail.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Lifetime: e.g. 30m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database: postgres://user@host/db or sqlite://path.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Address to serve on.
+    #[arg(long, env = "DVC_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+    /// HTTP worker threads (default: the number of cores).
+    #[arg(long, env = "DVC_WORKERS", global = true)]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "DVC_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+    /// Seconds to wait for a database connection before answering 503.
+    #[arg(long, env = "DVC_DB_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    pub db_timeout_secs: u64,
+    /// HS256 secret for bearer tokens (default: a built-in development secret).
+    #[arg(long, env = "DVC_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// RS256 public key (PEM text or a path to a PEM file); when set, tokens are verified with it instead.
+    #[arg(long, env = "DVC_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<String>,
+    /// Expected token issuer (`iss`).
+    #[arg(long, env = "DVC_JWT_ISSUER", default_value = "dvc", global = true)]
+    pub jwt_issuer: String,
+    /// Expected token audience (`aud`).
+    #[arg(long, env = "DVC_JWT_AUDIENCE", default_value = "dvc-api", global = true)]
+    pub jwt_audience: String,
+    /// Load the demo catalogue into an empty database (default: on for the default SQLite database, off otherwise).
+    #[arg(long, env = "DVC_DEMO", value_parser = BoolishValueParser::new(), global = true)]
+    pub demo: Option<bool>,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "DVC_MAX_JSON_BYTES", default_value_t = 1 << 20, global = true)]
+    pub max_json_bytes: usize,
+}
+
+impl Config {
+    pub fn demo_enabled(&self) -> bool {
+        self.demo.unwrap_or(self.database_url == DEFAULT_DATABASE_URL)
+    }
+
+    pub fn uses_dev_secret(&self) -> bool {
+        self.jwt_secret.is_none() && self.jwt_public_key.is_none()
+    }
+
+    /// The serving address; refuses a non-loopback one with the development secret.
+    pub fn listen_addrs(&self) -> Result<Vec<SocketAddr>, String> {
+        let addrs: Vec<SocketAddr> =
+            self.bind.to_socket_addrs().map_err(|e| format!("DVC_BIND {:?} is not an address: {e}", self.bind))?.collect();
+        if addrs.is_empty() {
+            return Err(format!("DVC_BIND {:?} resolves to no address", self.bind));
+        }
+        if self.uses_dev_secret() {
+            if let Some(open) = addrs.iter().find(|a| !is_loopback(a.ip())) {
+                return Err(format!(
+                    "refusing to serve on {open} with the built-in development secret: set DVC_JWT_SECRET or DVC_JWT_PUBLIC_KEY, or bind to 127.0.0.1"
+                ));
+            }
+        }
+        Ok(addrs)
+    }
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+    }
+}
+
+/// Parses a lifetime such as `90s`, `30m`, `1h` or `7d`.
+pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number.parse().map_err(|_| format!("a lifetime is a number and a unit (s, m, h, d); got {text:?}"))?;
+    let seconds = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("unknown lifetime unit {unit:?}: use s, m, h or d")),
+    };
+    if seconds <= 0 || seconds > 366 * 86_400 {
+        return Err("a lifetime is between 1 second and 366 days".into());
+    }
+    Ok(chrono::Duration::seconds(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(bind: &str, secret: Option<&str>) -> Config {
+        let mut args = vec!["dvc".to_owned(), "--bind".into(), bind.into()];
+        if let Some(s) = secret {
+            args.extend(["--jwt-secret".into(), s.into()]);
+        }
+        Cli::try_parse_from(args).expect("parses").config
+    }
+
+    #[test]
+    fn refuses_a_public_address_with_the_development_secret() {
+        assert!(config("0.0.0.0:8080", None).listen_addrs().is_err());
+        assert!(config("127.0.0.1:8080", None).listen_addrs().is_ok());
+        assert!(config("0.0.0.0:8080", Some("a-real-secret")).listen_addrs().is_ok());
+    }
+
+    #[test]
+    fn parses_lifetimes() {
+        assert_eq!(parse_ttl("1h"), Ok(chrono::Duration::hours(1)));
+        assert_eq!(parse_ttl("30m"), Ok(chrono::Duration::minutes(30)));
+        assert!(parse_ttl("1y").is_err());
+        assert!(parse_ttl("0s").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! dvc-api: the HTTP API (actix-web), authentication, the OpenAPI document
+//! and Swagger UI, and the `dvc` command line.
+
+pub mod agencies;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod mirror;
+pub mod openapi;
+pub mod pagination;
+pub mod procedures;
+pub mod server;
+pub mod state;
+pub mod time;
+
+pub use app::build_app;
+pub use state::AppState;

@@ -1,0 +1,42 @@
+//! The `dvc` command line.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Parser;
+use dvc_api::auth::Keys;
+use dvc_api::config::{parse_ttl, Cli, Command, TokenArgs};
+use dvc_api::{openapi, server};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::Role;
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(server::run(cli.config)),
+        Command::Migrate => server::connect_and_migrate(&cli.config).map(|_| println!("migrations are up to date")),
+        Command::Openapi => {
+            println!("{}", openapi::pretty_json());
+            Ok(())
+        }
+        Command::Token(args) => token(&cli.config, &args).map(|t| println!("{t}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dvc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(config: &dvc_api::config::Config, args: &TokenArgs) -> Result<String, String> {
+    let role = Role::parse(&args.role).ok_or_else(|| {
+        format!("unknown role {:?}: use one of {}", args.role, Role::ALL.map(|r| r.as_str()).join(", "))
+    })?;
+    let agency = args.agency.as_deref().map(AgencyCode::parse).transpose().map_err(|e| e.to_string())?;
+    let ttl = parse_ttl(&args.ttl)?;
+    let sub = args.sub.clone().unwrap_or_else(|| role.as_str().to_owned());
+    Keys::from_config(config)?.mint(role, &sub, agency.as_ref(), args.name.as_deref(), Utc::now(), ttl)
+}

@@ -1,0 +1,83 @@
+//! The request-id middleware: every response carries `X-Request-Id`, every
+//! error response is a problem document, and internal errors are logged
+//! with their cause and the request id.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
+
+use crate::error::{ApiError, PROBLEM_JSON};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id of the request being served (in its extensions).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Accepts a caller's request id when it is short and plain, else makes one.
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+pub async fn request_id(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request_id_of(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => {
+            // An error that escaped the handlers: render it like any other.
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    if status.is_server_error() || (status.is_client_error() && !is_problem(&res)) {
+        let api_error = res.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
+        let error = match api_error {
+            Some(e) => e,
+            None if status.is_server_error() => {
+                let cause = res.response().error().map(ToString::to_string).unwrap_or_else(|| "no cause".into());
+                ApiError::internal(cause)
+            }
+            None => generic(status, &res),
+        };
+        if status.is_server_error() {
+            log::error!("request {id} failed: {error}");
+        }
+        let shown_id = status.is_server_error().then(|| id.clone());
+        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(shown_id));
+        res = res.into_response(body);
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+fn is_problem<B>(res: &ServiceResponse<B>) -> bool {
+    res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_JSON))
+}
+
+/// A problem document for a 4xx that did not come from our handlers (an
+/// unknown route, a method the route does not take, an extractor's refusal).
+fn generic<B>(status: StatusCode, res: &ServiceResponse<B>) -> ApiError {
+    let reason = res.response().error().map(ToString::to_string);
+    match status {
+        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method_not_allowed", format!("{} is not allowed here", res.request().method()))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload_too_large", "the request body is too large"),
+        _ => ApiError::new(
+            status,
+            "bad_request",
+            reason.unwrap_or_else(|| status.canonical_reason().unwrap_or("bad request").to_owned()),
+        ),
+    }
+}

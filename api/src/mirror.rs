@@ -1,0 +1,26 @@
+//! HTTP mirrors of domain enums: the same snake_case names, with an OpenAPI
+//! schema (the domain crate knows nothing of utoipa).
+
+/// `mirror_enum! { Dto => DomainEnum { A, B } }` defines `Dto` with the same
+/// variants, serde snake_case, a schema, and conversions both ways.
+#[macro_export]
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $dto:ident => $domain:ty { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $dto { $($variant),+ }
+
+        impl From<$dto> for $domain {
+            fn from(v: $dto) -> Self {
+                match v { $($dto::$variant => <$domain>::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $dto {
+            fn from(v: $domain) -> Self {
+                match v { $(<$domain>::$variant => $dto::$variant),+ }
+            }
+        }
+    };
+}

@@ -1,0 +1,142 @@
+//! The OpenAPI 3.1 document: generated from the handlers' annotations, with
+//! the bearer scheme and the standard problem responses of every operation.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{FieldError, Problem, PROBLEM_JSON};
+use crate::{agencies, health, procedures};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dvc — dịch vụ công trực tuyến",
+        description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`.",
+        license(name = "MIT")
+    ),
+    paths(
+        health::live,
+        health::ready,
+        agencies::list,
+        agencies::create,
+        agencies::read,
+        agencies::update,
+        agencies::merge,
+        procedures::search,
+        procedures::create,
+        procedures::read_in_force,
+        procedures::list_versions,
+        procedures::add_version,
+        procedures::read_version,
+        procedures::update_version,
+        procedures::delete_version,
+        procedures::publish,
+        procedures::retire,
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&Security, &StandardErrors),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
+        (name = "procedures", description = "The procedure catalogue (danh mục thủ tục hành chính), versioned"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served and as committed in `openapi.json`.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+pub fn pretty_json() -> String {
+    document().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from `dvc token` or the start-up banner"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The problem responses every operation can give, added once here rather
+/// than repeated on each handler.
+struct StandardErrors;
+
+const ERRORS: &[(&str, &str)] = &[
+    ("400", "Malformed request: invalid JSON, query string or header"),
+    ("401", "Missing, expired or invalid bearer token"),
+    ("403", "The caller's role lacks the named right"),
+    ("404", "No such resource, or one the caller may not see"),
+    ("405", "Method not allowed on this resource"),
+    ("409", "Conflicts with the current state"),
+    ("413", "Request body too large"),
+    ("415", "Unsupported media type: send application/json"),
+    ("422", "Validation failed: one entry per invalid field"),
+    ("503", "The database is unavailable"),
+];
+
+fn applies(status: &str, op: &Operation, is_write: bool, public: bool) -> bool {
+    match status {
+        "401" | "403" => !public,
+        "409" | "413" | "415" => is_write,
+        "422" => is_write || op.parameters.as_ref().is_some_and(|p| !p.is_empty()),
+        _ => true,
+    }
+}
+
+impl Modify for StandardErrors {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for (status, description) in ERRORS {
+            components.responses.insert(
+                format!("Problem{status}"),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(*description)
+                        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                        .build(),
+                ),
+            );
+        }
+        for item in doc.paths.paths.values_mut() {
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
+            ];
+            for (op, is_write) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let public = op
+                    .security
+                    .as_ref()
+                    .is_none_or(|reqs| reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))));
+                let is_health = op.tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "health"));
+                for (status, _) in ERRORS {
+                    if is_health && *status != "503" {
+                        continue;
+                    }
+                    if applies(status, op, is_write, public) && !op.responses.responses.contains_key(*status) {
+                        op.responses.responses.insert((*status).to_owned(), RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}"))));
+                    }
+                }
+            }
+        }
+    }
+}

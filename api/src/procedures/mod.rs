@@ -1,0 +1,379 @@
+//! `/api/v1/procedures`: the procedure catalogue (SPEC §3) — drafts,
+//! publishing, retiring, the version in force at a date, and search.
+
+pub mod types;
+
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::Utc;
+use dvc_domain::auth::{Actor, Right};
+use dvc_domain::procedure::{ProcedureCode, Validity, VersionStatus};
+use dvc_domain::text;
+use dvc_persistence::procedures::{self, CatalogueQuery};
+use dvc_persistence::DbConnection;
+
+use crate::agencies::types::parse_optional;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::pagination::PageParams;
+use crate::state::AppState;
+use crate::time::today;
+use types::*;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(search)
+        .service(create)
+        .service(read_in_force)
+        .service(list_versions)
+        .service(add_version)
+        .service(read_version)
+        .service(update_version)
+        .service(delete_version)
+        .service(publish)
+        .service(retire);
+}
+
+/// A malformed code in a path names no procedure: 404.
+fn path_code(code: &str) -> Result<ProcedureCode, ApiError> {
+    ProcedureCode::parse_any(code).map_err(|_| ApiError::not_found(format!("procedure {code} not found")))
+}
+
+/// 403 unless the caller keeps the catalogue of the procedure's agency.
+fn ensure_keeper(caller: &Actor, conn: &mut DbConnection, code: &ProcedureCode) -> Result<(), ApiError> {
+    let owner = procedures::owner(conn, code)?;
+    if caller.may_manage_catalogue_of(&owner) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            Right::ManageCatalogue.as_str(),
+            format!("procedure {code} is kept by agency {owner}; you may manage only your agency's procedures"),
+        ))
+    }
+}
+
+fn keeper_may_see_drafts(caller: Option<&Actor>, conn: &mut DbConnection, code: &ProcedureCode) -> Result<bool, ApiError> {
+    match caller {
+        Some(actor) if actor.role.has(Right::ManageCatalogue) => {
+            let owner = procedures::owner(conn, code)?;
+            Ok(actor.may_manage_catalogue_of(&owner))
+        }
+        _ => Ok(false),
+    }
+}
+
+fn path_version(code: &str, version: i32) -> Result<(ProcedureCode, i32), ApiError> {
+    let code = path_code(code)?;
+    if version < 1 {
+        return Err(ApiError::not_found(format!("version {version} of procedure {code} not found")));
+    }
+    Ok((code, version))
+}
+
+/// Search the catalogue.
+///
+/// Public. The versions in force on `at` (default today), filtered by words
+/// (diacritics and case ignored: `q=dang ky kinh doanh` finds "Đăng ký kinh
+/// doanh"), sector, agency, level and online service level; ordered by code.
+#[utoipa::path(
+    tag = "procedures",
+    security((), ("bearer" = [])),
+    params(CatalogueParams, PageParams),
+    responses((status = 200, body = VersionList))
+)]
+#[get("/api/v1/procedures")]
+pub async fn search(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    params: web::Query<CatalogueParams>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<VersionList>, ApiError> {
+    let page = page.page()?;
+    let params = params.into_inner();
+    let words = params.q.as_deref().map(text::fold).unwrap_or_default();
+    if words.chars().count() > 200 {
+        return Err(ApiError::invalid_field("q", "length", "search text is at most 200 characters"));
+    }
+    let query = CatalogueQuery {
+        at: params.at.unwrap_or_else(|| today(Utc::now())),
+        words: words.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
+        sector: params.sector,
+        agency: parse_optional("agency", params.agency.as_deref())?,
+        level: params.level.map(Into::into),
+        service_level: params.service_level.map(Into::into),
+        after: page.after.clone(),
+        limit: page.fetch(),
+    };
+    let found = state.db(move |conn| procedures::search(conn, &query)).await?;
+    let (items, next_cursor) = page.finish(found, |v| v.version.code.to_string());
+    Ok(web::Json(VersionList { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+}
+
+/// Create a procedure with its first draft (agency admin of the publishing agency, admin).
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    request_body = NewProcedure,
+    responses((status = 201, body = VersionOut))
+)]
+#[post("/api/v1/procedures")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewProcedure>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let body = body.into_inner();
+    let code = ProcedureCode::parse(&body.code).map_err(|e| ApiError::invalid_field("code", e.code, e.message))?;
+    let agency = crate::agencies::types::parse_code("agency", &body.agency)?;
+    if !caller.0.may_manage_catalogue_of(&agency) {
+        return Err(ApiError::forbidden(
+            Right::ManageCatalogue.as_str(),
+            format!("you may manage only your own agency's procedures, not {agency}'s"),
+        ));
+    }
+    let content = body.content.into_domain("content")?;
+    let created = state.db(move |conn| procedures::create(conn, &code, &agency, &content, Utc::now())).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/procedures/{}/versions/1", created.version.code)))
+        .json(VersionOut::from(created)))
+}
+
+/// Read the version of a procedure in force on a date.
+///
+/// Public. `code` may be the national code or its local form with the
+/// agency code appended. 404 when no version is in force on `at`.
+#[utoipa::path(
+    tag = "procedures",
+    security((), ("bearer" = [])),
+    params(("code" = String, Path, description = "National procedure code", example = "2.001610"), AtParams),
+    responses((status = 200, body = VersionOut))
+)]
+#[get("/api/v1/procedures/{code}")]
+pub async fn read_in_force(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    params: web::Query<AtParams>,
+) -> Result<web::Json<VersionOut>, ApiError> {
+    let code = path_code(&code)?;
+    let at = params.at.unwrap_or_else(|| today(Utc::now()));
+    let found = state
+        .db(move |conn| {
+            procedures::in_force(conn, &code, at)?.ok_or_else(|| {
+                ApiError::not_found(format!("no version of procedure {code} is in force on {at}"))
+            })
+        })
+        .await?;
+    Ok(web::Json(found.into()))
+}
+
+/// List a procedure's versions.
+///
+/// Public for published versions; the procedure's keepers also see drafts.
+#[utoipa::path(
+    tag = "procedures",
+    security((), ("bearer" = [])),
+    params(("code" = String, Path, description = "National procedure code", example = "2.001610")),
+    responses((status = 200, body = VersionList))
+)]
+#[get("/api/v1/procedures/{code}/versions")]
+pub async fn list_versions(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    code: web::Path<String>,
+) -> Result<web::Json<VersionList>, ApiError> {
+    let code = path_code(&code)?;
+    let versions = state
+        .db(move |conn| {
+            let all = procedures::versions(conn, &code)?;
+            let drafts = keeper_may_see_drafts(caller.0.as_ref(), conn, &code)?;
+            Ok::<_, ApiError>(all.into_iter().filter(|v| drafts || v.version.status == VersionStatus::Published).collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(web::Json(VersionList { items: versions.into_iter().map(Into::into).collect(), next_cursor: None }))
+}
+
+/// Add a new draft version (the procedure's keepers).
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "National procedure code", example = "2.001610")),
+    request_body = DraftIn,
+    responses((status = 201, body = VersionOut))
+)]
+#[post("/api/v1/procedures/{code}/versions")]
+pub async fn add_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    body: web::Json<DraftIn>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let code = path_code(&code)?;
+    let content = body.into_inner().content.into_domain("content")?;
+    let created = state
+        .db(move |conn| {
+            ensure_keeper(&caller.0, conn, &code)?;
+            Ok::<_, ApiError>(procedures::add_draft(conn, &code, &content, Utc::now())?)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/procedures/{}/versions/{}", created.version.code, created.version.version),
+        ))
+        .json(VersionOut::from(created)))
+}
+
+/// Read one version.
+///
+/// Public for a published version; a draft only for the procedure's keepers (404 for others).
+#[utoipa::path(
+    tag = "procedures",
+    security((), ("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "National procedure code", example = "2.001610"),
+        ("version" = i32, Path, description = "Version number", example = 1, minimum = 1)
+    ),
+    responses((status = 200, body = VersionOut))
+)]
+#[get("/api/v1/procedures/{code}/versions/{version}")]
+pub async fn read_version(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    path: web::Path<(String, i32)>,
+) -> Result<web::Json<VersionOut>, ApiError> {
+    let (code, number) = path_version(&path.0, path.1)?;
+    let found = state
+        .db(move |conn| {
+            let v = procedures::version(conn, &code, number)?;
+            if v.version.status == VersionStatus::Draft && !keeper_may_see_drafts(caller.0.as_ref(), conn, &code)? {
+                return Err(ApiError::not_found(format!("version {number} of procedure {code} not found")));
+            }
+            Ok(v)
+        })
+        .await?;
+    Ok(web::Json(found.into()))
+}
+
+/// Replace a draft's content (the procedure's keepers). A published version is immutable: 409.
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "National procedure code", example = "2.001610"),
+        ("version" = i32, Path, description = "Version number", example = 1, minimum = 1)
+    ),
+    request_body = DraftIn,
+    responses((status = 200, body = VersionOut))
+)]
+#[put("/api/v1/procedures/{code}/versions/{version}")]
+pub async fn update_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    body: web::Json<DraftIn>,
+) -> Result<web::Json<VersionOut>, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let (code, number) = path_version(&path.0, path.1)?;
+    let content = body.into_inner().content.into_domain("content")?;
+    let updated = state
+        .db(move |conn| {
+            ensure_keeper(&caller.0, conn, &code)?;
+            Ok::<_, ApiError>(procedures::update_draft(conn, &code, number, &content, Utc::now())?)
+        })
+        .await?;
+    Ok(web::Json(updated.into()))
+}
+
+/// Delete a draft (the procedure's keepers). A published version is never deleted: 409.
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "National procedure code", example = "2.001610"),
+        ("version" = i32, Path, description = "Version number", example = 2, minimum = 1)
+    ),
+    responses((status = 204, description = "The draft is deleted"))
+)]
+#[delete("/api/v1/procedures/{code}/versions/{version}")]
+pub async fn delete_version(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let (code, number) = path_version(&path.0, path.1)?;
+    state
+        .db(move |conn| {
+            ensure_keeper(&caller.0, conn, &code)?;
+            Ok::<_, ApiError>(procedures::delete_draft(conn, &code, number)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Publish a draft with its validity (the procedure's keepers).
+///
+/// The version becomes immutable. Its validity `[effective_from,
+/// effective_to)` must not overlap another published version's (409):
+/// retire the version in force first.
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "National procedure code", example = "2.001610"),
+        ("version" = i32, Path, description = "Version number", example = 1, minimum = 1)
+    ),
+    request_body = PublishIn,
+    responses((status = 200, body = VersionOut))
+)]
+#[post("/api/v1/procedures/{code}/versions/{version}/publish")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    body: web::Json<PublishIn>,
+) -> Result<web::Json<VersionOut>, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let (code, number) = path_version(&path.0, path.1)?;
+    let validity = Validity::new(body.effective_from, body.effective_to)?;
+    let published = state
+        .db(move |conn| {
+            ensure_keeper(&caller.0, conn, &code)?;
+            Ok::<_, ApiError>(procedures::publish(conn, &code, number, validity, Utc::now())?)
+        })
+        .await?;
+    Ok(web::Json(published.into()))
+}
+
+/// Retire a published version from a date (the procedure's keepers).
+///
+/// Sets (or brings forward) `effective_to`; a retirement is never postponed.
+#[utoipa::path(
+    tag = "procedures",
+    security(("bearer" = [])),
+    params(
+        ("code" = String, Path, description = "National procedure code", example = "2.001610"),
+        ("version" = i32, Path, description = "Version number", example = 1, minimum = 1)
+    ),
+    request_body = RetireIn,
+    responses((status = 200, body = VersionOut))
+)]
+#[post("/api/v1/procedures/{code}/versions/{version}/retire")]
+pub async fn retire(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    body: web::Json<RetireIn>,
+) -> Result<web::Json<VersionOut>, ApiError> {
+    caller.require(Right::ManageCatalogue)?;
+    let (code, number) = path_version(&path.0, path.1)?;
+    let to = body.effective_to;
+    let retired = state
+        .db(move |conn| {
+            ensure_keeper(&caller.0, conn, &code)?;
+            Ok::<_, ApiError>(procedures::retire(conn, &code, number, to, Utc::now())?)
+        })
+        .await?;
+    Ok(web::Json(retired.into()))
+}
+

@@ -1,0 +1,89 @@
+//! Start-up: connect, migrate, load the demo, and serve.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, HttpServer};
+use chrono::Utc;
+use dvc_domain::agency::AgencyCode;
+use dvc_persistence::{build_pool, migrate, DatabaseUrl, Pool};
+
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{build_app, demo};
+
+/// Connects to the configured database and applies pending migrations.
+pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
+    let url = DatabaseUrl::parse(&config.database_url)?;
+    let pool = build_pool(&url, config.pool_size, Duration::from_secs(config.db_timeout_secs.max(1)))
+        .map_err(|e| format!("cannot open {}: {e}", url.redacted()))?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+    let applied = migrate::run_pending(&mut conn).map_err(|e| e.to_string())?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    Ok(pool)
+}
+
+/// Builds the state: keys, pool (migrated), demo data when enabled.
+pub fn prepare(config: Config) -> Result<AppState, String> {
+    let keys = Keys::from_config(&config)?;
+    let pool = connect_and_migrate(&config)?;
+    if config.demo_enabled() {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if let Some(loaded) = demo::load_if_empty(&mut conn, Utc::now())? {
+            log::info!("loaded the demo data: {} agencies, {} procedures", loaded.agencies, loaded.procedures);
+        }
+    }
+    Ok(AppState { pool, keys, config: Arc::new(config) })
+}
+
+/// Serves on already-bound listeners until stopped.
+pub async fn serve(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<()> {
+    let workers = state.config.workers;
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || build_app(state.clone())).shutdown_timeout(10);
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    for l in listeners {
+        server = server.listen(l)?;
+    }
+    server.run().await
+}
+
+/// `dvc serve`: refuses an unsafe address, prepares, prints the banner, serves.
+pub async fn run(config: Config) -> Result<(), String> {
+    let started = Instant::now();
+    let addrs = config.listen_addrs()?;
+    let url = DatabaseUrl::parse(&config.database_url)?;
+    let state = prepare(config)?;
+    let listeners = addrs
+        .iter()
+        .map(|a| TcpListener::bind(a).map_err(|e| format!("cannot listen on {a}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shown = listeners.first().and_then(|l| l.local_addr().ok()).map(|a| a.to_string()).unwrap_or_default();
+    println!("dvc is serving on http://{shown} (database {}), ready in {} ms", url.redacted(), started.elapsed().as_millis());
+    println!("  Swagger UI:   http://{shown}/swagger-ui/");
+    println!("  OpenAPI:      http://{shown}/api-docs/openapi.json");
+    if state.config.uses_dev_secret() {
+        print_demo_tokens(&state);
+    } else {
+        println!("  Tokens:       dvc token --role admin   (signed with DVC_JWT_SECRET)");
+    }
+    serve(state, listeners).await.map_err(|e| e.to_string())
+}
+
+fn print_demo_tokens(state: &AppState) {
+    println!("  The built-in development secret is in use. Demo tokens (valid 7 days; paste one into Swagger UI's Authorize):");
+    for (role, sub, agency, name) in demo::USERS {
+        let agency = agency.and_then(|a| AgencyCode::parse(a).ok());
+        match state.keys.mint(*role, sub, agency.as_ref(), Some(name), Utc::now(), chrono::Duration::days(7)) {
+            Ok(token) => println!("    {:<13} {token}", role.as_str()),
+            Err(e) => println!("    {:<13} (cannot mint: {e})", role.as_str()),
+        }
+    }
+    println!("  More: cargo run --release -- token --role officer --agency 000.00.05.H56 --ttl 8h");
+}

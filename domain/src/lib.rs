@@ -1,0 +1,13 @@
+//! dvc-domain: the pure types and rules of the province's online public services.
+//! No I/O, no database, no HTTP: everything here is a value or a function.
+
+pub mod agency;
+pub mod auth;
+#[cfg(not(feature = "wip-no-calendar"))]
+pub mod calendar;
+pub mod error;
+pub mod procedure;
+pub mod text;
+pub mod time_limit;
+
+pub use error::{DomainError, ErrorKind};

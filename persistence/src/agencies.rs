@@ -1,0 +1,200 @@
+//! Agencies: rows and queries.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use dvc_domain::agency::{Agency, AgencyCode, AgencyLevel};
+use dvc_domain::text;
+use dvc_domain::DomainError;
+
+use crate::connection::{write_transaction, DbConnection};
+use crate::error::StoreError;
+use crate::schema::agencies;
+use crate::time::to_db;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = agencies)]
+#[diesel(treat_none_as_null = true)]
+pub struct AgencyRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub active: bool,
+    pub successor_code: Option<String>,
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl TryFrom<AgencyRow> for Agency {
+    type Error = StoreError;
+    fn try_from(row: AgencyRow) -> Result<Self, StoreError> {
+        let corrupt = |e: DomainError| StoreError::Corrupt(format!("agency {}: {e}", row.code));
+        Ok(Agency {
+            code: AgencyCode::parse(&row.code).map_err(corrupt)?,
+            name: row.name.clone(),
+            level: AgencyLevel::parse(&row.level).map_err(corrupt)?,
+            parent: row.parent_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
+            active: row.active,
+            successor: row.successor_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
+        })
+    }
+}
+
+fn row_of(agency: &Agency, created_at: NaiveDateTime, now: NaiveDateTime) -> AgencyRow {
+    AgencyRow {
+        code: agency.code.to_string(),
+        name: agency.name.clone(),
+        level: agency.level.as_str().to_owned(),
+        parent_code: agency.parent.as_ref().map(ToString::to_string),
+        active: agency.active,
+        successor_code: agency.successor.as_ref().map(ToString::to_string),
+        search_text: text::fold(&format!("{} {}", agency.code, agency.name)),
+        created_at,
+        updated_at: now,
+    }
+}
+
+fn find_row(conn: &mut DbConnection, code: &AgencyCode) -> Result<Option<AgencyRow>, StoreError> {
+    Ok(agencies::table.find(code.as_str()).select(AgencyRow::as_select()).first(conn).optional()?)
+}
+
+pub fn get(conn: &mut DbConnection, code: &AgencyCode) -> Result<Agency, StoreError> {
+    find_row(conn, code)?.ok_or_else(|| StoreError::not_found(format!("agency {code}")))?.try_into()
+}
+
+pub fn exists(conn: &mut DbConnection, code: &AgencyCode) -> Result<bool, StoreError> {
+    Ok(find_row(conn, code)?.is_some())
+}
+
+/// The parent must exist, and following parents from it must never come back
+/// to the agency itself.
+fn check_parent(conn: &mut DbConnection, agency: &Agency) -> Result<(), StoreError> {
+    let mut next = agency.parent.clone();
+    let mut hops = 0;
+    while let Some(code) = next {
+        if code == agency.code {
+            return Err(DomainError::invalid("parent_cycle", "an agency cannot be its own ancestor")
+                .at("parent")
+                .into());
+        }
+        let Some(row) = find_row(conn, &code)? else {
+            return Err(DomainError::invalid("unknown_agency", format!("no agency {code}")).at("parent").into());
+        };
+        hops += 1;
+        if hops > 64 {
+            return Err(StoreError::Corrupt(format!("agency hierarchy above {} is too deep", agency.code)));
+        }
+        next = row.parent_code.as_deref().map(AgencyCode::parse).transpose().map_err(StoreError::Domain)?;
+    }
+    Ok(())
+}
+
+pub fn insert(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> Result<Agency, StoreError> {
+    write_transaction(conn, |conn| {
+        if find_row(conn, &agency.code)?.is_some() {
+            return Err(StoreError::Conflict {
+                code: "agency_exists",
+                message: format!("agency {} already exists", agency.code),
+            });
+        }
+        check_parent(conn, agency)?;
+        let now = to_db(now);
+        diesel::insert_into(agencies::table).values(row_of(agency, now, now)).execute(conn)?;
+        get(conn, &agency.code)
+    })
+}
+
+/// Replaces an agency's name, level, parent and active flag.
+pub fn update(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> Result<Agency, StoreError> {
+    write_transaction(conn, |conn| {
+        let current = find_row(conn, &agency.code)?.ok_or_else(|| StoreError::not_found(format!("agency {}", agency.code)))?;
+        check_parent(conn, agency)?;
+        let row = row_of(agency, current.created_at, to_db(now));
+        diesel::update(agencies::table.find(agency.code.as_str())).set(&row).execute(conn)?;
+        get(conn, &agency.code)
+    })
+}
+
+/// Marks `code` merged into `successor` (which must exist and be active).
+pub fn merge(
+    conn: &mut DbConnection,
+    code: &AgencyCode,
+    successor: &AgencyCode,
+    now: DateTime<Utc>,
+) -> Result<Agency, StoreError> {
+    write_transaction(conn, |conn| {
+        let mut agency = get(conn, code)?;
+        let target = get(conn, successor).map_err(|e| match e {
+            StoreError::NotFound { .. } => {
+                DomainError::invalid("unknown_agency", format!("no agency {successor}")).at("successor").into()
+            }
+            other => other,
+        })?;
+        if !target.active {
+            return Err(DomainError::invalid(
+                "inactive_successor",
+                format!("agency {successor} is itself merged; name its successor"),
+            )
+            .at("successor")
+            .into());
+        }
+        agency.merge_into(successor.clone())?;
+        let row = row_of(&agency, to_db(now), to_db(now));
+        diesel::update(agencies::table.find(code.as_str()))
+            .set((
+                agencies::active.eq(row.active),
+                agencies::successor_code.eq(row.successor_code),
+                agencies::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)?;
+        Ok(agency)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AgencyFilter {
+    pub level: Option<AgencyLevel>,
+    pub parent: Option<AgencyCode>,
+    pub active: Option<bool>,
+    /// Folded words, each of which must occur in the code or name.
+    pub words: Vec<String>,
+    /// Only agencies whose code sorts after this one.
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, filter: &AgencyFilter) -> Result<Vec<Agency>, StoreError> {
+    let mut query = agencies::table.select(AgencyRow::as_select()).into_boxed();
+    if let Some(level) = filter.level {
+        query = query.filter(agencies::level.eq(level.as_str()));
+    }
+    if let Some(parent) = &filter.parent {
+        query = query.filter(agencies::parent_code.eq(parent.as_str().to_owned()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(agencies::active.eq(active));
+    }
+    for word in &filter.words {
+        query = query.filter(agencies::search_text.like(crate::like_pattern(word)).escape('\\'));
+    }
+    if let Some(after) = &filter.after {
+        query = query.filter(agencies::code.gt(after.clone()));
+    }
+    let rows = query.order(agencies::code.asc()).limit(filter.limit).load(conn)?;
+    rows.into_iter().map(Agency::try_from).collect()
+}
+
+/// The agency and every agency below it, at any depth.
+pub fn with_descendants(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
+    let all: Vec<(String, Option<String>)> =
+        agencies::table.select((agencies::code, agencies::parent_code)).load(conn)?;
+    let mut out = vec![code.to_string()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        out.extend(all.iter().filter(|(_, p)| p.as_deref() == Some(parent.as_str())).map(|(c, _)| c.clone()));
+        i += 1;
+    }
+    Ok(out)
+}

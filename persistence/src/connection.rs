@@ -1,0 +1,177 @@
+//! Connections: one enum over both backends, our own r2d2 manager that
+//! picks the backend from the URL scheme and reports the real connection
+//! error, and the pool.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+
+use crate::error::StoreError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConnection = r2d2::PooledConnection<DbManager>;
+
+/// Which database a `DATABASE_URL` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    /// A file path (`sqlite://dvc.db` → `dvc.db`, `sqlite:///var/dvc.db` → `/var/dvc.db`).
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() || path.starts_with(":memory:") {
+                Err("an SQLite DATABASE_URL names a file (sqlite://dvc.db); an in-memory database is not shared by a pool".into())
+            } else {
+                Ok(Self::Sqlite(path.to_owned()))
+            }
+        } else {
+            Err(format!(
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite://; got {:?}",
+                url.split("://").next().unwrap_or_default()
+            ))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
+    /// The URL with any password hidden, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{path}"),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(s), Some(at)) if at > s => {
+                    let user_info = &url[s + 3..at];
+                    let user = user_info.split(':').next().unwrap_or_default();
+                    format!("{}://{user}:***@{}", &url[..s], &url[at + 1..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl DbManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, StoreError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(|e| StoreError::Unavailable(format!("PostgreSQL: {e}"))),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
+                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+                    .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        DbManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool. On SQLite the WAL journal is switched on first, on a lone
+/// connection: doing it from several pooled connections at once races for
+/// the write lock.
+pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Pool, StoreError> {
+    let manager = DbManager::new(url.clone());
+    if url.is_sqlite() {
+        let mut conn = manager.connect()?;
+        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+    }
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .build(manager)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+/// Asks the database a trivial query; answers which backend it is.
+pub fn ping(conn: &mut DbConnection) -> Result<&'static str, StoreError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(match conn {
+        DbConnection::Pg(_) => "postgres",
+        DbConnection::Sqlite(_) => "sqlite",
+    })
+}
+
+/// Runs `f` in a transaction that holds the write lock from its first
+/// statement. On SQLite a deferred transaction that reads and then writes
+/// fails with "database is locked" under contention instead of waiting; a
+/// write as the first statement makes it wait for the lock (busy_timeout).
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Sqlite(_)) {
+            diesel::sql_query("UPDATE write_lock SET n = n + 1 WHERE id = 1").execute(conn)?;
+        }
+        f(conn)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_scheme() {
+        assert_eq!(DatabaseUrl::parse("sqlite://dvc.db"), Ok(DatabaseUrl::Sqlite("dvc.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/dvc.db"), Ok(DatabaseUrl::Sqlite("/var/lib/dvc.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("dvc.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn redacts_the_password() {
+        let url = DatabaseUrl::parse("postgres://dvc:secret@db:5432/dvc").expect("url");
+        assert_eq!(url.redacted(), "postgres://dvc:***@db:5432/dvc");
+    }
+}

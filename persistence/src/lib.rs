@@ -1,0 +1,28 @@
+//! dvc-persistence: the diesel schema, rows, queries and migrations of dvc,
+//! on PostgreSQL (production) and SQLite (the embedded default).
+
+pub mod agencies;
+pub mod connection;
+pub mod error;
+pub mod migrate;
+pub mod procedures;
+pub mod schema;
+pub mod time;
+
+pub use connection::{build_pool, write_transaction, DatabaseUrl, DbConnection, Pool, PooledConnection};
+pub use error::StoreError;
+
+/// A LIKE pattern matching `word` anywhere, with LIKE's own wildcards escaped
+/// (use with `.escape('\\')`).
+pub fn like_pattern(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
