@@ -39,7 +39,9 @@ pub fn build_app(
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",
-            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish() }),
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish()
+            }),
         )
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found("no such resource")) }))
 }

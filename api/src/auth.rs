@@ -74,7 +74,13 @@ impl Keys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
-        Ok(Self { decoding, encoding, validation, issuer: config.jwt_issuer.clone(), audience: config.jwt_audience.clone() })
+        Ok(Self {
+            decoding,
+            encoding,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+        })
     }
 
     /// Mints an HS256 token (only with a shared secret).
@@ -87,7 +93,10 @@ impl Keys {
         now: DateTime<Utc>,
         ttl: chrono::Duration,
     ) -> Result<String, String> {
-        let key = self.encoding.as_ref().ok_or("tokens are verified with an RS256 public key: mint them with the matching private key")?;
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or("tokens are verified with an RS256 public key: mint them with the matching private key")?;
         if role.is_staff() && agency.is_none() {
             return Err(format!("a {role} token needs --agency"));
         }
@@ -112,10 +121,16 @@ impl Keys {
                 K::ExpiredSignature => ApiError::unauthorized("token_expired", "the token has expired"),
                 K::ImmatureSignature => ApiError::unauthorized("token_not_yet_valid", "the token is not valid yet"),
                 K::InvalidIssuer => ApiError::unauthorized("invalid_token", "the token was issued by someone else"),
-                K::InvalidAudience => ApiError::unauthorized("invalid_token", "the token is meant for another audience"),
+                K::InvalidAudience => {
+                    ApiError::unauthorized("invalid_token", "the token is meant for another audience")
+                }
                 K::InvalidSignature => ApiError::unauthorized("invalid_token", "the token's signature does not verify"),
-                K::InvalidAlgorithm => ApiError::unauthorized("invalid_token", "the token is signed with another algorithm"),
-                K::MissingRequiredClaim(c) => ApiError::unauthorized("invalid_token", format!("the token has no {c} claim")),
+                K::InvalidAlgorithm => {
+                    ApiError::unauthorized("invalid_token", "the token is signed with another algorithm")
+                }
+                K::MissingRequiredClaim(c) => {
+                    ApiError::unauthorized("invalid_token", format!("the token has no {c} claim"))
+                }
                 _ => ApiError::unauthorized("invalid_token", "the token is malformed"),
             }
         })?;
@@ -141,9 +156,12 @@ impl Keys {
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = req.headers().get(AUTHORIZATION) else { return Ok(None) };
-    let value = value.to_str().map_err(|_| ApiError::unauthorized("invalid_token", "the Authorization header is not text"))?;
+    let value =
+        value.to_str().map_err(|_| ApiError::unauthorized("invalid_token", "the Authorization header is not text"))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(Some(token.trim())),
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim()))
+        }
         _ => Err(ApiError::unauthorized("invalid_token", "use the Authorization: Bearer <token> scheme")),
     }
 }
@@ -177,7 +195,10 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready((|| {
             let token = bearer(req)?.ok_or_else(|| {
-                ApiError::unauthorized("missing_token", "this operation needs a bearer token (Authorization: Bearer <token>)")
+                ApiError::unauthorized(
+                    "missing_token",
+                    "this operation needs a bearer token (Authorization: Bearer <token>)",
+                )
             })?;
             Ok(Caller(keys(req)?.verify(token)?))
         })())

@@ -100,8 +100,11 @@ impl Config {
 
     /// The serving address; refuses a non-loopback one with the development secret.
     pub fn listen_addrs(&self) -> Result<Vec<SocketAddr>, String> {
-        let addrs: Vec<SocketAddr> =
-            self.bind.to_socket_addrs().map_err(|e| format!("DVC_BIND {:?} is not an address: {e}", self.bind))?.collect();
+        let addrs: Vec<SocketAddr> = self
+            .bind
+            .to_socket_addrs()
+            .map_err(|e| format!("DVC_BIND {:?} is not an address: {e}", self.bind))?
+            .collect();
         if addrs.is_empty() {
             return Err(format!("DVC_BIND {:?} resolves to no address", self.bind));
         }

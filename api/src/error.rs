@@ -55,8 +55,9 @@ pub struct Problem {
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// What an `ApiError` holds (boxed: errors travel in every `Result`).
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiErrorBody {
     pub status: StatusCode,
     pub code: Cow<'static, str>,
     pub detail: String,
@@ -66,9 +67,42 @@ pub struct ApiError {
     pub cause: Option<String>,
 }
 
+#[derive(Debug, Clone)]
+pub struct ApiError(Box<ApiErrorBody>);
+
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorBody;
+    fn deref(&self) -> &ApiErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorBody {
+        &mut self.0
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self { status, code: code.into(), detail: detail.into(), errors: Vec::new(), extra: None, cause: None }
+        Self(Box::new(ApiErrorBody {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            extra: None,
+            cause: None,
+        }))
+    }
+
+    fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+        self
+    }
+
+    fn with_cause(mut self, cause: String) -> Self {
+        self.cause = Some(cause);
+        self
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -85,9 +119,7 @@ impl ApiError {
 
     /// 403 naming the right that was missing.
     pub fn forbidden(right: &str, detail: impl Into<String>) -> Self {
-        let mut extra = serde_json::Map::new();
-        extra.insert("missing_right".into(), right.into());
-        Self { extra: Some(extra), ..Self::new(StatusCode::FORBIDDEN, "forbidden", detail) }
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail).with_extra("missing_right", right.into())
     }
 
     pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
@@ -97,8 +129,14 @@ impl ApiError {
     /// 422 with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let n = errors.len();
-        let detail = if n == 1 { "the request has 1 invalid field".to_owned() } else { format!("the request has {n} invalid fields") };
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail) }
+        let detail = if n == 1 {
+            "the request has 1 invalid field".to_owned()
+        } else {
+            format!("the request has {n} invalid fields")
+        };
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        e.errors = errors;
+        e
     }
 
     /// One invalid field.
@@ -107,14 +145,16 @@ impl ApiError {
     }
 
     pub fn unavailable(cause: impl Into<String>) -> Self {
-        Self {
-            cause: Some(cause.into()),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is unavailable; try again shortly")
-        }
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; try again shortly",
+        )
+        .with_cause(cause.into())
     }
 
     pub fn internal(cause: impl Into<String>) -> Self {
-        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error") }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error").with_cause(cause.into())
     }
 
     pub fn problem(&self, request_id: Option<String>) -> Problem {
@@ -223,7 +263,8 @@ fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &
             K::Field(list) => out.extend(list.iter().map(|e| FieldError {
                 field: path.clone(),
                 code: e.code.to_string(),
-                message: e.message.as_ref().map_or_else(|| format!("{path} is invalid ({})", e.code), ToString::to_string),
+                message:
+                    e.message.as_ref().map_or_else(|| format!("{path} is invalid ({})", e.code), ToString::to_string),
             })),
             K::Struct(inner) => flatten_validation(&path, inner, out),
             K::List(items) => {

@@ -26,7 +26,9 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::invalid_field(data_error_field(&e.to_string()), "invalid_value", e.to_string())
         }
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
         other => ApiError::bad_request("malformed_body", other.to_string()),
     }
 }

@@ -108,7 +108,10 @@ impl Modify for StandardErrors {
                 RefOr::T(
                     ResponseBuilder::new()
                         .description(*description)
-                        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                        .content(
+                            PROBLEM_JSON,
+                            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                        )
                         .build(),
                 ),
             );
@@ -123,17 +126,20 @@ impl Modify for StandardErrors {
             ];
             for (op, is_write) in ops {
                 let Some(op) = op.as_mut() else { continue };
-                let public = op
-                    .security
-                    .as_ref()
-                    .is_none_or(|reqs| reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))));
+                let public = op.security.as_ref().is_none_or(|reqs| {
+                    reqs.iter()
+                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
+                });
                 let is_health = op.tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "health"));
                 for (status, _) in ERRORS {
                     if is_health && *status != "503" {
                         continue;
                     }
                     if applies(status, op, is_write, public) && !op.responses.responses.contains_key(*status) {
-                        op.responses.responses.insert((*status).to_owned(), RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}"))));
+                        op.responses.responses.insert(
+                            (*status).to_owned(),
+                            RefOr::Ref(Ref::new(format!("#/components/responses/Problem{status}"))),
+                        );
                     }
                 }
             }

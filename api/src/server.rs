@@ -40,8 +40,9 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     Ok(AppState { pool, keys, config: Arc::new(config) })
 }
 
-/// Serves on already-bound listeners until stopped.
-pub async fn serve(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<()> {
+/// The server on already-bound listeners; it runs when awaited (call from
+/// within an actix system).
+pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<actix_web::dev::Server> {
     let workers = state.config.workers;
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || build_app(state.clone())).shutdown_timeout(10);
@@ -51,7 +52,7 @@ pub async fn serve(state: AppState, listeners: Vec<TcpListener>) -> std::io::Res
     for l in listeners {
         server = server.listen(l)?;
     }
-    server.run().await
+    Ok(server.run())
 }
 
 /// `dvc serve`: refuses an unsafe address, prepares, prints the banner, serves.
@@ -65,7 +66,11 @@ pub async fn run(config: Config) -> Result<(), String> {
         .map(|a| TcpListener::bind(a).map_err(|e| format!("cannot listen on {a}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     let shown = listeners.first().and_then(|l| l.local_addr().ok()).map(|a| a.to_string()).unwrap_or_default();
-    println!("dvc is serving on http://{shown} (database {}), ready in {} ms", url.redacted(), started.elapsed().as_millis());
+    println!(
+        "dvc is serving on http://{shown} (database {}), ready in {} ms",
+        url.redacted(),
+        started.elapsed().as_millis()
+    );
     println!("  Swagger UI:   http://{shown}/swagger-ui/");
     println!("  OpenAPI:      http://{shown}/api-docs/openapi.json");
     if state.config.uses_dev_secret() {
@@ -73,7 +78,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     } else {
         println!("  Tokens:       dvc token --role admin   (signed with DVC_JWT_SECRET)");
     }
-    serve(state, listeners).await.map_err(|e| e.to_string())
+    start(state, listeners).map_err(|e| e.to_string())?.await.map_err(|e| e.to_string())
 }
 
 fn print_demo_tokens(state: &AppState) {

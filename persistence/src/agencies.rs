@@ -108,7 +108,8 @@ pub fn insert(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
 /// Replaces an agency's name, level, parent and active flag.
 pub fn update(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> Result<Agency, StoreError> {
     write_transaction(conn, |conn| {
-        let current = find_row(conn, &agency.code)?.ok_or_else(|| StoreError::not_found(format!("agency {}", agency.code)))?;
+        let current =
+            find_row(conn, &agency.code)?.ok_or_else(|| StoreError::not_found(format!("agency {}", agency.code)))?;
         check_parent(conn, agency)?;
         let row = row_of(agency, current.created_at, to_db(now));
         diesel::update(agencies::table.find(agency.code.as_str())).set(&row).execute(conn)?;

@@ -84,8 +84,10 @@ impl DbManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
-                conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-                    .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

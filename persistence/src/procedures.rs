@@ -54,7 +54,8 @@ pub fn owner(conn: &mut DbConnection, code: &ProcedureCode) -> Result<AgencyCode
 }
 
 fn to_stored(row: VersionRow, agency: &AgencyCode) -> Result<StoredVersion, StoreError> {
-    let corrupt = |e: DomainError| StoreError::Corrupt(format!("procedure {} v{}: {e}", row.procedure_code, row.version));
+    let corrupt =
+        |e: DomainError| StoreError::Corrupt(format!("procedure {} v{}: {e}", row.procedure_code, row.version));
     let status = VersionStatus::parse(&row.status)
         .ok_or_else(|| StoreError::Corrupt(format!("procedure version status {:?}", row.status)))?;
     let validity = match row.effective_from {
@@ -76,7 +77,11 @@ fn to_stored(row: VersionRow, agency: &AgencyCode) -> Result<StoredVersion, Stor
     })
 }
 
-fn row_of(v: &ProcedureVersion, created_at: NaiveDateTime, updated_at: NaiveDateTime) -> Result<VersionRow, StoreError> {
+fn row_of(
+    v: &ProcedureVersion,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+) -> Result<VersionRow, StoreError> {
     let mut index = format!("|{}|", v.agency);
     for a in &v.content.implementing_agencies {
         index.push_str(a.as_str());
@@ -108,9 +113,12 @@ fn check_agencies(conn: &mut DbConnection, agency: &AgencyCode, content: &Proced
     match crate::agencies::get(conn, agency) {
         Ok(a) if a.active => {}
         Ok(_) => {
-            return Err(DomainError::invalid("inactive_agency", format!("agency {agency} was merged; its successor publishes now"))
-                .at("agency")
-                .into())
+            return Err(DomainError::invalid(
+                "inactive_agency",
+                format!("agency {agency} was merged; its successor publishes now"),
+            )
+            .at("agency")
+            .into())
         }
         Err(StoreError::NotFound { .. }) => {
             return Err(DomainError::invalid("unknown_agency", format!("no agency {agency}")).at("agency").into())
@@ -145,7 +153,11 @@ pub fn create(
         check_agencies(conn, agency, content)?;
         let now = to_db(now);
         diesel::insert_into(procedures::table)
-            .values((procedures::code.eq(code.as_str()), procedures::agency_code.eq(agency.as_str()), procedures::created_at.eq(now)))
+            .values((
+                procedures::code.eq(code.as_str()),
+                procedures::agency_code.eq(agency.as_str()),
+                procedures::created_at.eq(now),
+            ))
             .execute(conn)?;
         let draft = ProcedureVersion {
             code: code.clone(),
@@ -327,7 +339,11 @@ pub fn retire(
 }
 
 /// The published version of `code` in force on `date`, if any.
-pub fn in_force(conn: &mut DbConnection, code: &ProcedureCode, date: NaiveDate) -> Result<Option<StoredVersion>, StoreError> {
+pub fn in_force(
+    conn: &mut DbConnection,
+    code: &ProcedureCode,
+    date: NaiveDate,
+) -> Result<Option<StoredVersion>, StoreError> {
     owner(conn, code)?;
     let rows = in_force_query(date)
         .filter(pv::procedure_code.eq(code.as_str()))

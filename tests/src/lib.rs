@@ -1,1 +1,209 @@
+//! The end-to-end harness: a real server (`build_app` behind actix's HTTP
+//! server on a random port) on a fresh database per test — an SQLite file,
+//! or a PostgreSQL database copied from a migrated template and dropped
+//! afterwards — spoken to over HTTP.
 
+pub mod db;
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::Parser;
+use dvc_api::config::Cli;
+use dvc_api::server;
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::Role;
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use serde_json::Value;
+
+pub use db::{Backend, TestDb};
+
+pub const TEST_SECRET: &str = "dvc-test-secret-0123456789abcdef";
+
+/// Runs one test body on SQLite and, where the PostgreSQL suite is built
+/// (see build.rs), on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {
+        $crate::both_backends!(spawn = spawn; $($(#[$meta])* fn $name($app: &TestApp) $body)*);
+    };
+    (spawn = $spawn:ident; $($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($app: &$crate::TestApp) $body
+            #[test]
+            fn sqlite() {
+                run(&$crate::TestApp::$spawn($crate::Backend::Sqlite));
+            }
+            #[cfg(dvc_postgres)]
+            #[test]
+            fn postgres() {
+                run(&$crate::TestApp::$spawn($crate::Backend::Postgres));
+            }
+        }
+    )*};
+}
+
+/// An answer: status, headers, and the body as JSON (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        self
+    }
+
+    /// Asserts a problem document with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "not a problem document: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "unexpected problem code; body: {}", self.text);
+        assert_eq!(self.body["status"], status, "problem status field; body: {}", self.text);
+        self
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    pub db: TestDb,
+    client: Client,
+    stop: Option<actix_web::dev::ServerHandle>,
+}
+
+impl TestApp {
+    /// A server on an empty, migrated database.
+    pub fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, &[])
+    }
+
+    /// A server on a database with the demo data set.
+    pub fn spawn_demo(backend: Backend) -> Self {
+        Self::spawn_with(backend, &["--demo", "true"])
+    }
+
+    pub fn spawn_with(backend: Backend, extra: &[&str]) -> Self {
+        let db = TestDb::create(backend);
+        let mut args = vec![
+            "dvc",
+            "--database-url",
+            db.url(),
+            "--bind",
+            "127.0.0.1:0",
+            "--jwt-secret",
+            TEST_SECRET,
+            "--workers",
+            "2",
+            "--pool-size",
+            "4",
+        ];
+        if !extra.contains(&"--demo") {
+            args.extend(["--demo", "false"]);
+        }
+        args.extend_from_slice(extra);
+        let config = Cli::try_parse_from(args).expect("test configuration parses").config;
+        let state = server::prepare(config).expect("server state");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = server::start(state, vec![listener]).expect("server starts");
+                tx.send(server.handle()).expect("handle sent");
+                server.await.expect("server runs");
+            });
+        });
+        let stop = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
+        let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+        Self { base, backend, db, client, stop: Some(stop) }
+    }
+
+    /// A token for `role` (and agency, for staff) signed with the test secret.
+    pub fn token(&self, role: Role, agency: Option<&str>) -> String {
+        self.token_for(role, role.as_str(), agency)
+    }
+
+    pub fn token_for(&self, role: Role, sub: &str, agency: Option<&str>) -> String {
+        let config = Cli::try_parse_from(["dvc", "--jwt-secret", TEST_SECRET]).expect("config").config;
+        let keys = dvc_api::auth::Keys::from_config(&config).expect("keys");
+        let agency = agency.map(|a| AgencyCode::parse(a).expect("agency code"));
+        keys.mint(role, sub, agency.as_ref(), Some("Người kiểm thử"), Utc::now(), chrono::Duration::hours(1))
+            .expect("token")
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    pub fn send(&self, builder: RequestBuilder) -> Answer {
+        let res = builder.send().expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, headers, body, text }
+    }
+
+    fn with_token(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(Self::with_token(self.request(Method::GET, path), token))
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send(Self::with_token(self.request(Method::POST, path), token).json(body))
+    }
+
+    pub fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send(Self::with_token(self.request(Method::PUT, path), token).json(body))
+    }
+
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(Self::with_token(self.request(Method::DELETE, path), token))
+    }
+
+    /// Posts a raw body with a content type.
+    pub fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Answer {
+        self.send(
+            Self::with_token(self.request(Method::POST, path), token).header("content-type", content_type).body(body),
+        )
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(handle) = self.stop.take() {
+            // The stop command is sent at once; waiting is not needed.
+            drop(handle.stop(false));
+        }
+    }
+}

@@ -10,7 +10,7 @@ use dvc_domain::text;
 use dvc_persistence::agencies::{self, AgencyFilter};
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::pagination::PageParams;
 use crate::state::AppState;
@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/api/v1/agencies")]
 pub async fn list(
     state: web::Data<AppState>,
+    _caller: MaybeCaller,
     query: web::Query<AgencyQuery>,
     page: web::Query<PageParams>,
 ) -> Result<web::Json<AgencyList>, ApiError> {
@@ -57,7 +58,11 @@ pub async fn list(
     responses((status = 200, body = AgencyOut))
 )]
 #[get("/api/v1/agencies/{code}")]
-pub async fn read(state: web::Data<AppState>, code: web::Path<String>) -> Result<web::Json<AgencyOut>, ApiError> {
+pub async fn read(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    code: web::Path<String>,
+) -> Result<web::Json<AgencyOut>, ApiError> {
     let code = path_code(&code)?;
     let agency = state.db(move |conn| agencies::get(conn, &code)).await?;
     Ok(web::Json(agency.into()))
@@ -122,7 +127,13 @@ pub async fn update(
                     format!("agency {code} was merged and cannot be made active again"),
                 ));
             }
-            let agency = Agency { name: body.name.trim().to_owned(), level: body.level.into(), parent, active: body.active, ..current };
+            let agency = Agency {
+                name: body.name.trim().to_owned(),
+                level: body.level.into(),
+                parent,
+                active: body.active,
+                ..current
+            };
             Ok(agencies::update(conn, &agency, Utc::now())?)
         })
         .await?;

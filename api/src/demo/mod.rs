@@ -65,7 +65,8 @@ pub fn load_if_empty(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Opti
         let code = ProcedureCode::parse(&p.code).map_err(|e| e.to_string())?;
         let agency = AgencyCode::parse(&p.agency).map_err(|e| e.to_string())?;
         let content = p.content.clone().into_domain("").map_err(|e| format!("demo procedure {}: {e:?}", p.code))?;
-        procedures::create(conn, &code, &agency, &content, now).map_err(|e| format!("demo procedure {}: {e}", p.code))?;
+        procedures::create(conn, &code, &agency, &content, now)
+            .map_err(|e| format!("demo procedure {}: {e}", p.code))?;
         let validity = Validity::new(p.effective_from, None).map_err(|e| e.to_string())?;
         procedures::publish(conn, &code, 1, validity, now).map_err(|e| format!("demo procedure {}: {e}", p.code))?;
     }

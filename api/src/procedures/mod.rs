@@ -50,7 +50,11 @@ fn ensure_keeper(caller: &Actor, conn: &mut DbConnection, code: &ProcedureCode) 
     }
 }
 
-fn keeper_may_see_drafts(caller: Option<&Actor>, conn: &mut DbConnection, code: &ProcedureCode) -> Result<bool, ApiError> {
+fn keeper_may_see_drafts(
+    caller: Option<&Actor>,
+    conn: &mut DbConnection,
+    code: &ProcedureCode,
+) -> Result<bool, ApiError> {
     match caller {
         Some(actor) if actor.role.has(Right::ManageCatalogue) => {
             let owner = procedures::owner(conn, code)?;
@@ -150,6 +154,7 @@ pub async fn create(
 #[get("/api/v1/procedures/{code}")]
 pub async fn read_in_force(
     state: web::Data<AppState>,
+    _caller: MaybeCaller,
     code: web::Path<String>,
     params: web::Query<AtParams>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
@@ -157,9 +162,8 @@ pub async fn read_in_force(
     let at = params.at.unwrap_or_else(|| today(Utc::now()));
     let found = state
         .db(move |conn| {
-            procedures::in_force(conn, &code, at)?.ok_or_else(|| {
-                ApiError::not_found(format!("no version of procedure {code} is in force on {at}"))
-            })
+            procedures::in_force(conn, &code, at)?
+                .ok_or_else(|| ApiError::not_found(format!("no version of procedure {code} is in force on {at}")))
         })
         .await?;
     Ok(web::Json(found.into()))
@@ -185,7 +189,9 @@ pub async fn list_versions(
         .db(move |conn| {
             let all = procedures::versions(conn, &code)?;
             let drafts = keeper_may_see_drafts(caller.0.as_ref(), conn, &code)?;
-            Ok::<_, ApiError>(all.into_iter().filter(|v| drafts || v.version.status == VersionStatus::Published).collect::<Vec<_>>())
+            Ok::<_, ApiError>(
+                all.into_iter().filter(|v| drafts || v.version.status == VersionStatus::Published).collect::<Vec<_>>(),
+            )
         })
         .await?;
     Ok(web::Json(VersionList { items: versions.into_iter().map(Into::into).collect(), next_cursor: None }))
@@ -376,4 +382,3 @@ pub async fn retire(
         .await?;
     Ok(web::Json(retired.into()))
 }
-

@@ -161,10 +161,18 @@ impl ContentDto {
         }
         let too_long = |list: &[String]| list.iter().any(|s| s.is_empty() || s.chars().count() > 1000);
         if too_long(&self.results) {
-            field_errors.push(FieldError { field: join(prefix, "results"), code: "length".into(), message: "each result is 1–1000 characters".into() });
+            field_errors.push(FieldError {
+                field: join(prefix, "results"),
+                code: "length".into(),
+                message: "each result is 1–1000 characters".into(),
+            });
         }
         if too_long(&self.legal_bases) {
-            field_errors.push(FieldError { field: join(prefix, "legal_bases"), code: "length".into(), message: "each legal basis is 1–1000 characters".into() });
+            field_errors.push(FieldError {
+                field: join(prefix, "legal_bases"),
+                code: "length".into(),
+                message: "each legal basis is 1–1000 characters".into(),
+            });
         }
         if !field_errors.is_empty() {
             return Err(ApiError::validation(field_errors));
@@ -184,7 +192,12 @@ impl ContentDto {
             fees: self
                 .fees
                 .into_iter()
-                .map(|f| Fee { code: f.code, description: f.description, amount_vnd: f.amount_vnd, collected: f.collected.into() })
+                .map(|f| Fee {
+                    code: f.code,
+                    description: f.description,
+                    amount_vnd: f.amount_vnd,
+                    collected: f.collected.into(),
+                })
                 .collect(),
             components: self
                 .components
@@ -222,7 +235,12 @@ impl ContentDto {
             fees: c
                 .fees
                 .into_iter()
-                .map(|f| FeeDto { code: f.code, description: f.description, amount_vnd: f.amount_vnd, collected: f.collected.into() })
+                .map(|f| FeeDto {
+                    code: f.code,
+                    description: f.description,
+                    amount_vnd: f.amount_vnd,
+                    collected: f.collected.into(),
+                })
                 .collect(),
             components: c
                 .components
@@ -374,4 +392,3 @@ pub struct AtParams {
     /// The date the version must be in force (default: today, Vietnam time).
     pub at: Option<NaiveDate>,
 }
-

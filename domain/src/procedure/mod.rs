@@ -57,7 +57,10 @@ impl ProcedureVersion {
             VersionStatus::Draft => Ok(()),
             VersionStatus::Published => Err(DomainError::conflict(
                 "version_immutable",
-                format!("version {} of {} is published and cannot change; draft a new version", self.version, self.code),
+                format!(
+                    "version {} of {} is published and cannot change; draft a new version",
+                    self.version, self.code
+                ),
             )),
         }
     }
