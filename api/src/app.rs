@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
-use crate::{agencies, health, openapi, procedures};
+use crate::{agencies, calendars, health, openapi, procedures};
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -36,6 +36,7 @@ pub fn build_app(
         .service(health::ready)
         .configure(agencies::configure)
         .configure(procedures::configure)
+        .configure(calendars::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod app;
 pub mod auth;
+pub mod calendars;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, health, procedures};
+use crate::{agencies, calendars, health, procedures};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,9 @@ use crate::{agencies, health, procedures};
         procedures::delete_version,
         procedures::publish,
         procedures::retire,
+        calendars::read,
+        calendars::replace,
+        calendars::preview,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -42,6 +45,7 @@ use crate::{agencies, health, procedures};
         (name = "health", description = "Liveness and readiness"),
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
         (name = "procedures", description = "The procedure catalogue (danh mục thủ tục hành chính), versioned"),
+        (name = "calendars", description = "Working calendars (holidays, swapped days, office hours) and deadline previews"),
     )
 )]
 pub struct ApiDoc;

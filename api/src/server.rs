@@ -34,7 +34,15 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     if config.demo_enabled() {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         if let Some(loaded) = demo::load_if_empty(&mut conn, Utc::now())? {
-            log::info!("loaded the demo data: {} agencies, {} procedures", loaded.agencies, loaded.procedures);
+            log::info!(
+                "loaded the demo data: {} agencies, {} procedures, {} holidays in the default calendar",
+                loaded.agencies,
+                loaded.procedures,
+                loaded.holidays
+            );
+            for date in &loaded.unverified {
+                log::warn!("demo calendar: left out (not verified against a government notice): {date}");
+            }
         }
     }
     Ok(AppState { pool, keys, config: Arc::new(config) })

@@ -3,7 +3,6 @@
 
 pub mod agency;
 pub mod auth;
-#[cfg(not(feature = "wip-no-calendar"))]
 pub mod calendar;
 pub mod error;
 pub mod procedure;

@@ -55,9 +55,8 @@ impl DatabaseUrl {
         match self {
             Self::Sqlite(path) => format!("sqlite://{path}"),
             Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(s), Some(at)) if at > s => {
-                    let user_info = &url[s + 3..at];
-                    let user = user_info.split(':').next().unwrap_or_default();
+                (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+                    let user = url[s + 3..at].split(':').next().unwrap_or_default();
                     format!("{}://{user}:***@{}", &url[..s], &url[at + 1..])
                 }
                 _ => url.clone(),
@@ -175,5 +174,7 @@ mod tests {
     fn redacts_the_password() {
         let url = DatabaseUrl::parse("postgres://dvc:secret@db:5432/dvc").expect("url");
         assert_eq!(url.redacted(), "postgres://dvc:***@db:5432/dvc");
+        let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").expect("url");
+        assert_eq!(no_password.redacted(), "postgres://postgres@127.0.0.1/test");
     }
 }

@@ -2,6 +2,7 @@
 //! on PostgreSQL (production) and SQLite (the embedded default).
 
 pub mod agencies;
+pub mod calendars;
 pub mod connection;
 pub mod error;
 pub mod migrate;

@@ -54,3 +54,13 @@ diesel::table! {
 
 diesel::joinable!(procedure_versions -> procedures (procedure_code));
 diesel::allow_tables_to_appear_in_same_query!(agencies, procedures, procedure_versions);
+
+diesel::table! {
+    calendars (id) {
+        id -> Text,
+        spec -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}

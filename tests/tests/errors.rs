@@ -2,7 +2,7 @@
 //! every answer carries a request id.
 
 use dvc_domain::auth::Role;
-use dvc_tests::{both_backends, TestApp};
+use dvc_tests::both_backends;
 use serde_json::json;
 
 both_backends! {

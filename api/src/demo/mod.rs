@@ -4,9 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use dvc_domain::agency::{Agency, AgencyCode};
 use dvc_domain::auth::Role;
+use dvc_domain::calendar::{CalendarSpec, NamedDateSpec, WorkingCalendar};
 use dvc_domain::procedure::{ProcedureCode, Validity};
 use dvc_persistence::agencies::{self, AgencyFilter};
-use dvc_persistence::{procedures, DbConnection};
+use dvc_persistence::{calendars, procedures, DbConnection};
 use serde::Deserialize;
 
 use crate::agencies::types::AgencyLevelDto;
@@ -18,6 +19,17 @@ const DATA: &str = include_str!("demo.json");
 struct DemoData {
     agencies: Vec<DemoAgency>,
     procedures: Vec<DemoProcedure>,
+    holidays: Vec<DemoDate>,
+    swapped_working_days: Vec<DemoDate>,
+}
+
+/// A holiday or swapped working day with whether it was checked against the
+/// government's notice; unchecked ones stay out of the calendar.
+#[derive(Deserialize)]
+struct DemoDate {
+    date: String,
+    name: String,
+    verified: bool,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +53,31 @@ struct DemoProcedure {
 pub struct Loaded {
     pub agencies: usize,
     pub procedures: usize,
+    pub holidays: usize,
+    /// Dates left out of the calendar because they could not be verified.
+    pub unverified: Vec<String>,
+}
+
+/// The province's `default` calendar with the 2025–2026 holidays and swapped
+/// working days as announced (only those verified).
+fn demo_calendar(data: &DemoData) -> Result<(WorkingCalendar, usize, Vec<String>), String> {
+    let mut spec = CalendarSpec::default();
+    let mut unverified = Vec::new();
+    for (list, target) in
+        [(&data.holidays, &mut spec.holidays), (&data.swapped_working_days, &mut spec.swapped_working_days)]
+    {
+        for d in list {
+            if d.verified {
+                target.push(NamedDateSpec::new(d.date.clone(), d.name.clone()));
+            } else {
+                unverified.push(format!("{} {}", d.date, d.name));
+            }
+        }
+    }
+    let count = spec.holidays.len();
+    let calendar = WorkingCalendar::new(spec)
+        .map_err(|e| format!("demo calendar: {}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
+    Ok((calendar, count, unverified))
 }
 
 /// Loads the demo data unless the database already holds agencies.
@@ -70,7 +107,9 @@ pub fn load_if_empty(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Opti
         let validity = Validity::new(p.effective_from, None).map_err(|e| e.to_string())?;
         procedures::publish(conn, &code, 1, validity, now).map_err(|e| format!("demo procedure {}: {e}", p.code))?;
     }
-    Ok(Some(Loaded { agencies: data.agencies.len(), procedures: data.procedures.len() }))
+    let (calendar, holidays, unverified) = demo_calendar(&data)?;
+    calendars::put(conn, "default", &calendar, "demo", now).map_err(|e| format!("demo calendar: {e}"))?;
+    Ok(Some(Loaded { agencies: data.agencies.len(), procedures: data.procedures.len(), holidays, unverified }))
 }
 
 /// The demo users, one per role: (role, subject, agency, display name).

@@ -1,0 +1,136 @@
+//! `/api/v1/calendars` (working calendars, SPEC §4.3) and
+//! `/api/v1/deadlines/preview` (the due instant before submission).
+
+pub mod types;
+
+use actix_web::{get, post, put, web};
+use chrono::Utc;
+use dvc_domain::auth::Right;
+use dvc_domain::calendar::{Pause, WorkingCalendar};
+use dvc_persistence::calendars;
+
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::time::vn;
+use types::*;
+
+pub const MAX_PAUSES: usize = 100;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(read).service(replace).service(preview);
+}
+
+/// A calendar id: 1–64 lower-case letters, digits and hyphens.
+fn calendar_id(id: &str) -> Option<&str> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then_some(id)
+}
+
+/// Read a working calendar.
+///
+/// Public. The province's calendar is `default`.
+#[utoipa::path(
+    tag = "calendars",
+    security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "Calendar id", example = "default")),
+    responses((status = 200, body = CalendarOut))
+)]
+#[get("/api/v1/calendars/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    id: web::Path<String>,
+) -> Result<web::Json<CalendarOut>, ApiError> {
+    let id = calendar_id(&id).ok_or_else(|| ApiError::not_found(format!("calendar {id} not found")))?.to_owned();
+    let found = state.db(move |conn| calendars::get(conn, &id)).await?;
+    Ok(web::Json(found.into()))
+}
+
+/// Create or replace a working calendar (admin).
+///
+/// Holidays change every year by government notice: keep them here, as
+/// Gregorian dates. A change applies to due instants computed after it; due
+/// instants already given to dossiers do not move.
+#[utoipa::path(
+    tag = "calendars",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Calendar id (lower-case letters, digits, hyphens)", example = "default")),
+    request_body = CalendarIn,
+    responses((status = 200, body = CalendarOut))
+)]
+#[put("/api/v1/calendars/{id}")]
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<CalendarIn>,
+) -> Result<web::Json<CalendarOut>, ApiError> {
+    caller.require(Right::ManageCalendars)?;
+    let id = calendar_id(&id)
+        .ok_or_else(|| ApiError::not_found("a calendar id is 1–64 lower-case letters, digits and hyphens"))?
+        .to_owned();
+    let calendar = WorkingCalendar::new(body.into_inner().into_spec()).map_err(calendar_errors)?;
+    let by = caller.0.id.clone();
+    let stored = state.db(move |conn| calendars::put(conn, &id, &calendar, &by, Utc::now())).await?;
+    Ok(web::Json(stored.into()))
+}
+
+/// Preview a due instant.
+///
+/// For front-ends that show the expected return date before submission:
+/// counts `amount` `unit`s from `start` on the calendar, extends the result
+/// by the office time inside each pause, and explains every step.
+#[utoipa::path(
+    tag = "calendars",
+    security(("bearer" = [])),
+    request_body = PreviewIn,
+    responses((status = 200, body = PreviewOut))
+)]
+#[post("/api/v1/deadlines/preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    body: web::Json<PreviewIn>,
+) -> Result<web::Json<PreviewOut>, ApiError> {
+    let body = body.into_inner();
+    if body.amount > dvc_domain::procedure::MAX_PROCESSING_AMOUNT {
+        return Err(ApiError::invalid_field("amount", "out_of_range", "amount is between 0 and 3650"));
+    }
+    if !body.same_day && body.amount == 0 {
+        return Err(ApiError::invalid_field("amount", "out_of_range", "amount is at least 1 unless same_day is true"));
+    }
+    if body.pauses.len() > MAX_PAUSES {
+        return Err(ApiError::invalid_field("pauses", "too_many", "at most 100 pauses"));
+    }
+    if let Some(i) = body.pauses.iter().position(|p| p.to < p.from) {
+        return Err(ApiError::invalid_field(
+            format!("pauses[{i}].to"),
+            "pause_ends_before_start",
+            "a pause ends after it starts",
+        ));
+    }
+    let id = calendar_id(&body.calendar)
+        .ok_or_else(|| ApiError::invalid_field("calendar", "unknown_calendar", "no such calendar"))?
+        .to_owned();
+    let stored = state
+        .db(move |conn| match calendars::get(conn, &id) {
+            Err(dvc_persistence::StoreError::NotFound { .. }) => {
+                Err(ApiError::invalid_field("calendar", "unknown_calendar", format!("no calendar {id}")))
+            }
+            other => Ok(other?),
+        })
+        .await?;
+    let pauses: Vec<Pause> = body.pauses.iter().map(|p| Pause { from: p.from.to_utc(), to: p.to.to_utc() }).collect();
+    let deadline =
+        stored.calendar.explain_deadline(body.start.to_utc(), body.amount, body.unit.into(), body.same_day, &pauses);
+    let explanation = deadline
+        .steps
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::internal(format!("explanation: {e}")))?;
+    Ok(web::Json(PreviewOut { received_at: vn(deadline.counted_from), due_at: vn(deadline.due_at), explanation }))
+}

@@ -1,0 +1,167 @@
+//! HTTP shapes of working calendars and the deadline preview.
+
+use chrono::{DateTime, FixedOffset};
+use dvc_domain::calendar::{CalendarError, CalendarSpec, NamedDateSpec, OfficeSpanSpec};
+use dvc_persistence::calendars::StoredCalendar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+use crate::procedures::types::TimeUnitDto;
+use crate::time::vn;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OfficeSpanDto {
+    #[schema(example = "07:00")]
+    pub start: String,
+    #[schema(example = "11:30")]
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NamedDateDto {
+    #[schema(example = "2026-02-16", format = Date)]
+    pub date: String,
+    #[schema(example = "Tết Nguyên đán")]
+    pub name: String,
+}
+
+/// A working calendar as an admin writes it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "working_weekdays": [1, 2, 3, 4, 5],
+    "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
+    "same_day_cutoff": "15:00",
+    "holidays": [{"date": "2026-01-01", "name": "Tết Dương lịch"}, {"date": "2026-01-02", "name": "Nghỉ bù Tết Dương lịch"}],
+    "swapped_working_days": [{"date": "2026-01-10", "name": "Làm bù cho ngày nghỉ 02/01/2026"}]
+}))]
+pub struct CalendarIn {
+    /// ISO weekday numbers that are working days (1 = Monday … 7 = Sunday).
+    #[schema(example = json!([1, 2, 3, 4, 5]))]
+    pub working_weekdays: Vec<i64>,
+    /// Office-hour spans of a working day, ascending, not overlapping (`HH:MM`).
+    pub office_hours: Vec<OfficeSpanDto>,
+    /// Same-day procedures received before this time are due at that day's closing.
+    #[schema(example = "15:00")]
+    pub same_day_cutoff: String,
+    /// Non-working dates (public holidays), each with its name.
+    #[serde(default)]
+    pub holidays: Vec<NamedDateDto>,
+    /// Weekend dates declared working days (ngày làm bù).
+    #[serde(default)]
+    pub swapped_working_days: Vec<NamedDateDto>,
+}
+
+impl CalendarIn {
+    pub fn into_spec(self) -> CalendarSpec {
+        let named = |list: Vec<NamedDateDto>| list.into_iter().map(|d| NamedDateSpec::new(d.date, d.name)).collect();
+        CalendarSpec {
+            working_weekdays: self.working_weekdays,
+            office_hours: self.office_hours.into_iter().map(|s| OfficeSpanSpec::new(s.start, s.end)).collect(),
+            same_day_cutoff: self.same_day_cutoff,
+            holidays: named(self.holidays),
+            swapped_working_days: named(self.swapped_working_days),
+        }
+    }
+}
+
+/// A stored calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarOut {
+    #[schema(example = "default")]
+    pub id: String,
+    /// Increases with every change.
+    pub version: i32,
+    pub updated_at: DateTime<FixedOffset>,
+    pub working_weekdays: Vec<i64>,
+    pub office_hours: Vec<OfficeSpanDto>,
+    pub same_day_cutoff: String,
+    pub holidays: Vec<NamedDateDto>,
+    pub swapped_working_days: Vec<NamedDateDto>,
+}
+
+impl From<StoredCalendar> for CalendarOut {
+    fn from(s: StoredCalendar) -> Self {
+        let spec = s.calendar.to_spec();
+        let named =
+            |list: Vec<NamedDateSpec>| list.into_iter().map(|d| NamedDateDto { date: d.date, name: d.name }).collect();
+        Self {
+            id: s.id,
+            version: s.version,
+            updated_at: vn(s.updated_at),
+            working_weekdays: spec.working_weekdays,
+            office_hours: spec.office_hours.into_iter().map(|o| OfficeSpanDto { start: o.start, end: o.end }).collect(),
+            same_day_cutoff: spec.same_day_cutoff,
+            holidays: named(spec.holidays),
+            swapped_working_days: named(spec.swapped_working_days),
+        }
+    }
+}
+
+pub fn calendar_errors(errors: Vec<CalendarError>) -> ApiError {
+    ApiError::validation(
+        errors
+            .into_iter()
+            .map(|e| FieldError { field: e.field, code: e.code.as_str().to_owned(), message: e.message })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PauseDto {
+    /// When the clock stopped.
+    #[schema(example = "2026-02-24T09:00:00+07:00")]
+    pub from: DateTime<FixedOffset>,
+    /// When it ran again.
+    #[schema(example = "2026-02-26T14:00:00+07:00")]
+    pub to: DateTime<FixedOffset>,
+}
+
+/// What a front-end asks before submission: when would it be due?
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "calendar": "default",
+    "start": "2026-02-13T16:30:00+07:00",
+    "amount": 5,
+    "unit": "working_days",
+    "same_day": false,
+    "pauses": []
+}))]
+pub struct PreviewIn {
+    /// Calendar id (default: `default`).
+    #[serde(default = "default_calendar")]
+    pub calendar: String,
+    /// The reception instant (RFC 3339).
+    pub start: DateTime<FixedOffset>,
+    /// How many units (0–3650); ignored when `same_day` is true.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 3650)]
+    pub amount: u32,
+    pub unit: TimeUnitDto,
+    /// Settled within the day: before the cut-off, due at closing.
+    #[serde(default)]
+    pub same_day: bool,
+    /// Periods the clock stood still (supplement, payment).
+    #[serde(default)]
+    pub pauses: Vec<PauseDto>,
+}
+
+fn default_calendar() -> String {
+    "default".to_owned()
+}
+
+/// The due instant, and the steps that explain it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "received_at": "2026-02-23T07:00:00+07:00",
+    "due_at": "2026-02-27T17:00:00+07:00",
+    "explanation": [{"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}}]
+}))]
+pub struct PreviewOut {
+    /// Where counting starts: the normalised reception instant.
+    pub received_at: DateTime<FixedOffset>,
+    pub due_at: DateTime<FixedOffset>,
+    /// Ordered steps: the normalised start, days skipped and why, pauses added, the result.
+    #[schema(value_type = Vec<Object>)]
+    pub explanation: Vec<serde_json::Value>,
+}
