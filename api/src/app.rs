@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
-use crate::{agencies, calendars, health, openapi, procedures};
+use crate::{agencies, calendars, dossiers, health, openapi, procedures};
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -37,6 +37,7 @@ pub fn build_app(
         .configure(agencies::configure)
         .configure(procedures::configure)
         .configure(calendars::configure)
+        .configure(dossiers::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

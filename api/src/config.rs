@@ -84,6 +84,9 @@ pub struct Config {
     /// Load the demo catalogue into an empty database (default: on for the default SQLite database, off otherwise).
     #[arg(long, env = "DVC_DEMO", value_parser = BoolishValueParser::new(), global = true)]
     pub demo: Option<bool>,
+    /// Largest document, in bytes (413 above).
+    #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
+    pub max_document_bytes: usize,
     /// Largest JSON request body, in bytes.
     #[arg(long, env = "DVC_MAX_JSON_BYTES", default_value_t = 1 << 20, global = true)]
     pub max_json_bytes: usize,

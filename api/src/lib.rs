@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendars;
 pub mod config;
 pub mod demo;
+pub mod dossiers;
 pub mod error;
 pub mod extract;
 pub mod health;

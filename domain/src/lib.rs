@@ -4,6 +4,7 @@
 pub mod agency;
 pub mod auth;
 pub mod calendar;
+pub mod dossier;
 pub mod error;
 pub mod procedure;
 pub mod text;

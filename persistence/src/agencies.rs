@@ -199,3 +199,18 @@ pub fn with_descendants(conn: &mut DbConnection, code: &AgencyCode) -> Result<Ve
     }
     Ok(out)
 }
+
+/// The agency and every agency above it.
+pub fn with_ancestors(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    let mut next = Some(code.to_string());
+    while let Some(c) = next {
+        if out.contains(&c) || out.len() > 64 {
+            break;
+        }
+        next =
+            agencies::table.find(&c).select(agencies::parent_code).first::<Option<String>>(conn).optional()?.flatten();
+        out.push(c);
+    }
+    Ok(out)
+}

@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod calendars;
 pub mod connection;
+pub mod dossiers;
 pub mod error;
 pub mod migrate;
 pub mod procedures;

@@ -64,3 +64,99 @@ diesel::table! {
         updated_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    dossiers (code) {
+        code -> Text,
+        external_code -> Nullable<Text>,
+        channel -> Text,
+        status -> Text,
+        procedure_code -> Text,
+        procedure_version -> Integer,
+        sector_code -> Text,
+        receiving_agency -> Text,
+        handling_agency -> Text,
+        applicant_kind -> Text,
+        applicant_id -> Text,
+        applicant_name -> Text,
+        owner_sub -> Nullable<Text>,
+        summary -> Text,
+        calendar_id -> Text,
+        submitted_at -> Timestamp,
+        received_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        promised_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        returned_at -> Nullable<Timestamp>,
+        paused_since -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        resolved_timeliness -> Nullable<Text>,
+        version -> Integer,
+        data -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_counters (agency_code, day) {
+        agency_code -> Text,
+        day -> Text,
+        last -> Integer,
+    }
+}
+
+diesel::table! {
+    dossier_history (id) {
+        id -> Text,
+        dossier_code -> Text,
+        seq -> Integer,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        actor_role -> Text,
+        actor_name -> Text,
+        actor_agency -> Nullable<Text>,
+        at -> Timestamp,
+        note -> Nullable<Text>,
+        step_deadline -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    document_contents (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_documents (id) {
+        id -> Text,
+        dossier_code -> Text,
+        kind -> Text,
+        component_code -> Nullable<Text>,
+        name -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        digitised -> Bool,
+        reused -> Bool,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (owner, key) {
+        owner -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}

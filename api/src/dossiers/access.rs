@@ -1,0 +1,86 @@
+//! Who may see and act on a dossier, and the view that goes back.
+
+use chrono::{DateTime, Utc};
+use dvc_domain::auth::{Actor, Role};
+use dvc_domain::calendar::WorkingCalendar;
+use dvc_domain::dossier::{may_read, TransitionError};
+use dvc_persistence::dossiers::{self, StoredDossier};
+use dvc_persistence::{agencies, calendars, DbConnection};
+
+use super::types::DossierOut;
+use crate::error::ApiError;
+
+/// The actor's relation to a dossier.
+pub struct Access {
+    pub is_applicant: bool,
+    pub in_agency_scope: bool,
+}
+
+impl Access {
+    pub fn of(conn: &mut DbConnection, actor: &Actor, d: &StoredDossier) -> Result<Self, ApiError> {
+        let is_applicant = actor.role == Role::Citizen
+            && (d.owner_sub.as_deref() == Some(actor.id.as_str()) || d.applicant.id_number == actor.id);
+        let in_agency_scope = match &actor.agency {
+            Some(agency) if actor.role.is_staff() => {
+                let mut above = agencies::with_ancestors(conn, &d.state.receiving_agency)?;
+                if d.state.handling_agency != d.state.receiving_agency {
+                    above.extend(agencies::with_ancestors(conn, &d.state.handling_agency)?);
+                }
+                above.iter().any(|a| a == agency.as_str())
+            }
+            _ => false,
+        };
+        Ok(Self { is_applicant, in_agency_scope })
+    }
+
+    pub fn may_read(&self, actor: &Actor) -> bool {
+        may_read(actor, self.is_applicant, self.in_agency_scope)
+    }
+}
+
+pub fn not_found(code: &str) -> ApiError {
+    ApiError::not_found(format!("dossier {code} not found"))
+}
+
+/// The dossier as `actor` may read it, or 404.
+pub fn readable(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<StoredDossier, ApiError> {
+    let d = dossiers::find(conn, code)?.ok_or_else(|| not_found(code))?;
+    if Access::of(conn, actor, &d)?.may_read(actor) {
+        Ok(d)
+    } else {
+        Err(not_found(code))
+    }
+}
+
+pub fn calendar_of(conn: &mut DbConnection, d: &StoredDossier) -> Result<WorkingCalendar, ApiError> {
+    Ok(calendars::get(conn, &d.calendar_id)?.calendar)
+}
+
+/// The full representation (documents, timeliness, allowed actions).
+pub fn view(conn: &mut DbConnection, d: StoredDossier, now: DateTime<Utc>) -> Result<DossierOut, ApiError> {
+    let calendar = calendar_of(conn, &d)?;
+    let docs = dossiers::documents(conn, &d.code)?;
+    Ok(DossierOut::new(d, docs, &calendar, now))
+}
+
+pub fn transition_error(code: &str, e: TransitionError) -> ApiError {
+    match e {
+        TransitionError::NotVisible => not_found(code),
+        TransitionError::Forbidden { right, message } => ApiError::forbidden(right, message),
+        TransitionError::NotAllowed { status, action, allowed, reason } => {
+            let mut err = ApiError::conflict(
+                "transition_not_allowed",
+                format!("cannot {} a dossier that is {}: {reason}", action.as_str(), status.as_str()),
+            );
+            let mut extra = serde_json::Map::new();
+            extra.insert("current_status".into(), status.as_str().into());
+            extra.insert(
+                "allowed_actions".into(),
+                allowed.iter().map(|a| serde_json::Value::from(a.as_str())).collect(),
+            );
+            err.extra = Some(extra);
+            err
+        }
+        TransitionError::Invalid(d) => d.into(),
+    }
+}

@@ -1,0 +1,804 @@
+//! `/api/v1/dossiers`: submission on every channel, reading, the list, the
+//! control slip, the actions of the state machine and documents (SPEC §4, §9).
+
+pub mod access;
+pub mod submit;
+pub mod types;
+
+use actix_web::http::header::{ETAG, IF_MATCH};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use dvc_domain::auth::{Actor, Role};
+use dvc_domain::calendar::Timeliness;
+use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
+use dvc_persistence::dossiers::{
+    self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, DOC_COMPONENT, DOC_RESULT,
+};
+use dvc_persistence::{agencies, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::agencies::types::parse_code;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::pagination::PageParams;
+use crate::state::AppState;
+use access::{readable, transition_error, view, Access};
+use submit::{applicant, Submission};
+use types::*;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(submit_dossier)
+        .service(push_from_portal)
+        .service(list)
+        .service(read)
+        .service(history)
+        .service(receive)
+        .service(refuse)
+        .service(request_supplement)
+        .service(supplement)
+        .service(hand_off)
+        .service(request_payment)
+        .service(record_payment)
+        .service(resolve)
+        .service(return_result)
+        .service(withdraw)
+        .service(stop)
+        .service(apologize)
+        .service(download_document);
+}
+
+// ---- helpers ----
+
+fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+fn with_etag(mut res: HttpResponse, version: i32) -> HttpResponse {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(ETAG, v);
+    }
+    res
+}
+
+/// The version named by `If-Match` (`"7"`, `W/"7"`; `*` matches any).
+fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match is not text"))?.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i32>()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match takes an ETag of this API, such as \"3\""))
+}
+
+fn idempotency_key(
+    req: &HttpRequest,
+    actor: &Actor,
+    body: &impl serde::Serialize,
+    path: &str,
+) -> Result<Option<IdempotencyClaim>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let key =
+        value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()));
+    let key = key.ok_or_else(|| {
+        ApiError::bad_request("invalid_idempotency_key", "an Idempotency-Key is 1–128 visible ASCII characters")
+    })?;
+    let canonical = serde_json::to_vec(body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&canonical);
+    Ok(Some(IdempotencyClaim {
+        owner: format!("{}:{}", actor.role.as_str(), actor.id),
+        key: key.to_owned(),
+        request_hash: format!("{:x}", hasher.finalize()),
+    }))
+}
+
+fn json_answer(status: u16, body: String, version: Option<i32>, location: Option<String>) -> HttpResponse {
+    let code = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut res = HttpResponse::build(code);
+    res.content_type("application/json");
+    if let Some(l) = location {
+        res.insert_header(("Location", l));
+    }
+    let res = res.body(body);
+    match version {
+        Some(v) => with_etag(res, v),
+        None => res,
+    }
+}
+
+/// Creates (or replays, or finds the existing portal dossier) and answers.
+async fn create(
+    state: &AppState,
+    claim: Option<IdempotencyClaim>,
+    build: impl FnOnce(&mut dvc_persistence::DbConnection) -> Result<dvc_persistence::dossiers::NewDossier, ApiError>
+        + Send
+        + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let (status, body, version, code) = state
+        .db(move |conn| {
+            let new = build(conn)?;
+            let render = |conn: &mut dvc_persistence::DbConnection, d: &dvc_persistence::dossiers::StoredDossier| {
+                let out = view(conn, d.clone(), now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(serde_json::to_string(&out)?)
+            };
+            Ok::<_, ApiError>(match dossiers::create(conn, &new, claim.as_ref(), &render)? {
+                Created::New { dossier, body } => (201, body, Some(dossier.version), Some(dossier.code)),
+                Created::Replayed { status, body } => (status, body, None, None),
+                Created::Existing(d) => {
+                    let (version, code) = (d.version, d.code.clone());
+                    let body =
+                        serde_json::to_string(&view(conn, d, now)?).map_err(|e| ApiError::internal(e.to_string()))?;
+                    (200, body, Some(version), Some(code))
+                }
+            })
+        })
+        .await?;
+    let location = (status == 201).then(|| code.map(|c| format!("/api/v1/dossiers/{c}"))).flatten();
+    Ok(json_answer(status, body, version, location))
+}
+
+// ---- submission ----
+
+/// Submit a dossier.
+///
+/// A citizen submits online (status `submitted`, code assigned); an officer
+/// or approver registers an in-person or postal dossier, received at once
+/// (the clock starts). The procedure version in force today is pinned.
+/// Honours `Idempotency-Key`: the same key and body replay the first answer;
+/// the same key with another body is 422.
+#[utoipa::path(
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
+    request_body = SubmitIn,
+    responses((status = 201, body = DossierOut, headers(("ETag" = String), ("Location" = String))))
+)]
+#[post("/api/v1/dossiers")]
+pub async fn submit_dossier(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<SubmitIn>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0;
+    let body = body.into_inner();
+    let channel = match (actor.role, body.channel) {
+        (Role::Citizen, None | Some(ChannelDto::Online)) => dvc_domain::dossier::Channel::Online,
+        (Role::Citizen, Some(_)) => {
+            return Err(ApiError::invalid_field("channel", "channel_not_allowed", "a citizen submits online"))
+        }
+        (Role::Officer | Role::Approver, None | Some(ChannelDto::InPerson)) => dvc_domain::dossier::Channel::InPerson,
+        (Role::Officer | Role::Approver, Some(ChannelDto::Postal)) => dvc_domain::dossier::Channel::Postal,
+        (Role::Officer | Role::Approver, Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "channel",
+                "channel_not_allowed",
+                "the desk registers in_person or postal dossiers",
+            ))
+        }
+        _ => {
+            return Err(ApiError::forbidden(
+                "dossiers:submit",
+                format!(
+                    "the {} role does not submit dossiers; citizens submit online, officers register at the desk",
+                    actor.role
+                ),
+            ))
+        }
+    };
+    let claim = idempotency_key(&req, &actor, &body, "/api/v1/dossiers")?;
+    let applicant = applicant(&body.applicant)?;
+    let max = state.config.max_document_bytes;
+    let staff = actor.role.is_staff();
+    create(&state, claim, move |conn| {
+        let now = Utc::now();
+        if staff {
+            let own = actor
+                .agency
+                .clone()
+                .ok_or_else(|| ApiError::forbidden("dossiers:process", "no agency in the token"))?;
+            let target =
+                body.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?.unwrap_or_else(|| own.clone());
+            if !agencies::with_ancestors(conn, &target)?.iter().any(|a| a == own.as_str()) {
+                return Err(ApiError::forbidden(
+                    "dossiers:process",
+                    format!("you register dossiers for {own} and its units, not {target}"),
+                ));
+            }
+        }
+        let s = Submission {
+            procedure: &body.procedure,
+            agency: body.agency.as_deref(),
+            channel,
+            applicant,
+            summary: &body.summary,
+            documents: &body.documents,
+            external_code: None,
+            submitted_at: now,
+            received_at: staff.then_some(now),
+        };
+        submit::prepare(conn, &actor, s, max, now)
+    })
+    .await
+}
+
+/// Push a dossier from the national portal (integrator).
+///
+/// Idempotent on `external_code`: a repeat returns the existing dossier
+/// (200) instead of creating another (201).
+#[utoipa::path(
+    tag = "national portal",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; pushes are idempotent on external_code anyway")),
+    request_body = PortalDossierIn,
+    responses(
+        (status = 201, body = DossierOut, description = "Created"),
+        (status = 200, body = DossierOut, description = "Already pushed: the existing dossier")
+    )
+)]
+#[post("/api/v1/integrations/national-portal/dossiers")]
+pub async fn push_from_portal(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<PortalDossierIn>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0;
+    if actor.role != Role::Integrator {
+        return Err(ApiError::forbidden("national_portal:push", "only an integrator pushes national-portal dossiers"));
+    }
+    let body = body.into_inner();
+    let external = body.external_code.trim().to_owned();
+    if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field("external_code", "invalid_external_code", "1–64 visible ASCII characters"));
+    }
+    let now = Utc::now();
+    let submitted = body.submitted_at.to_utc();
+    if submitted > now + chrono::Duration::minutes(5) {
+        return Err(ApiError::invalid_field("submitted_at", "in_the_future", "submitted_at is not in the future"));
+    }
+    let received = body.received_at.map(|r| r.to_utc());
+    if let Some(r) = received {
+        if r < submitted || r > now + chrono::Duration::minutes(5) {
+            return Err(ApiError::invalid_field(
+                "received_at",
+                "out_of_order",
+                "received_at lies between submitted_at and now",
+            ));
+        }
+    }
+    let claim = idempotency_key(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
+    let applicant = applicant(&body.applicant)?;
+    let max = state.config.max_document_bytes;
+    create(&state, claim, move |conn| {
+        let s = Submission {
+            procedure: &body.procedure,
+            agency: body.agency.as_deref(),
+            channel: dvc_domain::dossier::Channel::NationalPortal,
+            applicant,
+            summary: &body.summary,
+            documents: &body.documents,
+            external_code: Some(external),
+            submitted_at: submitted,
+            received_at: received,
+        };
+        submit::prepare(conn, &actor, s, max, Utc::now())
+    })
+    .await
+}
+
+// ---- reading ----
+
+/// Read a dossier.
+///
+/// Its applicant, staff of its agencies (and the agencies above them),
+/// viewers, admins and integrators may read it; anyone else gets 404.
+#[utoipa::path(
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
+    responses((status = 200, body = DossierOut, headers(("ETag" = String))))
+)]
+#[get("/api/v1/dossiers/{code}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let out = state
+        .db(move |conn| {
+            let d = readable(conn, &caller.0, &code)?;
+            view(conn, d, Utc::now())
+        })
+        .await?;
+    let version = out.version;
+    Ok(with_etag(HttpResponse::Ok().json(out), version))
+}
+
+/// The process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ).
+///
+/// One row per move: actor, role, agency, instant, note, step deadline and
+/// whether the next step met it.
+#[utoipa::path(
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
+    responses((status = 200, body = HistoryList))
+)]
+#[get("/api/v1/dossiers/{code}/history")]
+pub async fn history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<web::Json<HistoryList>, ApiError> {
+    let code = code.into_inner();
+    let rows = state
+        .db(move |conn| {
+            readable(conn, &caller.0, &code)?;
+            Ok::<_, ApiError>(dossiers::history(conn, &code)?)
+        })
+        .await?;
+    let code = rows.first().map(|r| r.dossier_code.clone()).unwrap_or_default();
+    Ok(web::Json(HistoryList { code, items: history_out(rows, Utc::now()) }))
+}
+
+fn cursor_key(d: &DossierOut) -> String {
+    format!("{}|{}", d.submitted_at.timestamp_micros(), d.code)
+}
+
+/// List dossiers.
+///
+/// Newest first. A citizen sees their own, staff their agency's (with its
+/// sub-units), viewers, admins and integrators all.
+#[utoipa::path(
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(DossierQuery, PageParams),
+    responses((status = 200, body = DossierList))
+)]
+#[get("/api/v1/dossiers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<DossierQuery>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<DossierList>, ApiError> {
+    let page = page.page()?;
+    let q = query.into_inner();
+    let actor = caller.0;
+    let after = match &page.after {
+        Some(key) => {
+            let (micros, code) = key
+                .split_once('|')
+                .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
+            let micros: i64 = micros
+                .parse()
+                .map_err(|_| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
+            let at = DateTime::from_timestamp_micros(micros)
+                .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
+            Some((at, code.to_owned()))
+        }
+        None => None,
+    };
+    let agency = q.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?;
+    let timeliness: Option<Timeliness> = match (q.timeliness, q.overdue) {
+        (Some(_), Some(true)) => {
+            return Err(ApiError::invalid_field("overdue", "conflicting_filters", "use either timeliness or overdue"))
+        }
+        (_, Some(true)) => Some(Timeliness::Overdue),
+        (t, _) => t.map(Into::into),
+    };
+    let limit = page.fetch();
+    let now = Utc::now();
+    let items = state
+        .db(move |conn| {
+            let scope = match (actor.role, &actor.agency) {
+                (Role::Citizen, _) => None,
+                (r, Some(a)) if r.is_staff() => Some(agencies::with_descendants(conn, a)?),
+                (r, None) if r.is_staff() => Some(Vec::new()),
+                _ => None,
+            };
+            let filter = DossierFilter {
+                status: q.status.map(Into::into),
+                agencies: agency.as_ref().map(|a| agencies::with_descendants(conn, a)).transpose()?,
+                scope,
+                citizen: (actor.role == Role::Citizen).then(|| actor.id.clone()),
+                procedure: q.procedure,
+                sector: q.sector,
+                channel: q.channel.map(Into::into),
+                applicant_id: q.applicant_id,
+                received_from: q.received_from.map(|t| t.to_utc()),
+                received_to: q.received_to.map(|t| t.to_utc()),
+                resolved_from: q.resolved_from.map(|t| t.to_utc()),
+                resolved_to: q.resolved_to.map(|t| t.to_utc()),
+                timeliness,
+                now: Some(now),
+                after,
+                limit,
+            };
+            let found = dossiers::list(conn, &filter)?;
+            found.into_iter().map(|d| view(conn, d, now)).collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    let (items, next_cursor) = page.finish(items, cursor_key);
+    Ok(web::Json(DossierList { items, next_cursor }))
+}
+
+// ---- actions ----
+
+/// Documents attached to an action, checked against the pinned version.
+struct ActionDocuments {
+    kind: &'static str,
+    field: &'static str,
+    items: Vec<DocumentIn>,
+}
+
+/// Applies one action under the dossier's lock and answers its new state.
+async fn act(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: String,
+    action: Action,
+    attached: Option<ActionDocuments>,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let actor = caller.0;
+    let max = state.config.max_document_bytes;
+    let out = state
+        .db(move |conn| {
+            let now = Utc::now();
+            let updated = dossiers::update(conn, &code, now, |conn, current| {
+                let access = Access::of(conn, &actor, current)?;
+                if !access.may_read(&actor) {
+                    return Err(access::not_found(&code));
+                }
+                if let Some(v) = expected {
+                    if v != current.version {
+                        return Err(ApiError::new(
+                            actix_web::http::StatusCode::PRECONDITION_FAILED,
+                            "precondition_failed",
+                            format!("the dossier changed: its ETag is now {}", etag(current.version)),
+                        ));
+                    }
+                }
+                if let Action::HandOff { to_agency, .. } = &action {
+                    if !agencies::exists(conn, to_agency)? {
+                        return Err(ApiError::invalid_field(
+                            "to_agency",
+                            "unknown_agency",
+                            format!("no agency {to_agency}"),
+                        ));
+                    }
+                }
+                let calendar = access::calendar_of(conn, current)?;
+                let ctx = Context {
+                    actor: &actor,
+                    now,
+                    calendar: &calendar,
+                    is_applicant: access.is_applicant,
+                    in_agency_scope: access.in_agency_scope,
+                };
+                let t = apply(&current.state, &action, &ctx).map_err(|e| transition_error(&code, e))?;
+                let documents: Vec<NewDocument> = match &attached {
+                    Some(a) if !a.items.is_empty() => {
+                        let pinned = dvc_persistence::procedures::version(
+                            conn,
+                            &dvc_domain::procedure::ProcedureCode::parse(&current.procedure_code)
+                                .map_err(|e| ApiError::internal(e.to_string()))?,
+                            current.procedure_version,
+                        )?;
+                        submit::documents(&a.items, a.field, a.kind, Some(&pinned), max, &actor, now)?
+                    }
+                    _ => Vec::new(),
+                };
+                Ok(Change {
+                    history: NewHistory {
+                        action: t.action.as_str().to_owned(),
+                        from: Some(t.from),
+                        to: t.to,
+                        actor: actor.clone(),
+                        at: now,
+                        note: t.note,
+                        step_deadline: t.step_deadline,
+                    },
+                    state: t.state,
+                    documents,
+                })
+            })?;
+            view(conn, updated, now)
+        })
+        .await?;
+    let version = out.version;
+    Ok(with_etag(HttpResponse::Ok().json(out), version))
+}
+
+fn at_utc(t: chrono::DateTime<chrono::FixedOffset>) -> DateTime<Utc> {
+    t.to_utc()
+}
+
+/// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = NoteIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/receive")]
+pub async fn receive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<NoteIn>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, req, code.into_inner(), Action::Receive { note: body.into_inner().note }, None).await
+}
+
+/// Refuse a submitted dossier at reception (officer), with a reason.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = ReasonIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/refuse")]
+pub async fn refuse(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ReasonIn>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, req, code.into_inner(), Action::Refuse { reason: body.into_inner().reason }, None).await
+}
+
+/// Request a supplement (officer).
+///
+/// At intake the clock has not started; while processing it may be
+/// requested once, and the clock pauses until the applicant supplements.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = RequestSupplementIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/request-supplement")]
+pub async fn request_supplement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<RequestSupplementIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let items =
+        b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
+    act(
+        state,
+        caller,
+        req,
+        code.into_inner(),
+        Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note },
+        None,
+    )
+    .await
+}
+
+/// Supplement the dossier (the applicant, or the desk on their behalf); the clock resumes.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = SupplementIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/supplement")]
+pub async fn supplement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<SupplementIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let docs = ActionDocuments { kind: DOC_COMPONENT, field: "documents", items: b.documents };
+    act(state, caller, req, code.into_inner(), Action::Supplement { note: b.note }, Some(docs)).await
+}
+
+/// Hand the dossier on to a unit (officer), with an optional step deadline.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = HandOffIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/hand-off")]
+pub async fn hand_off(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<HandOffIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let to_agency = parse_code("to_agency", &b.to_agency)?;
+    let action = Action::HandOff {
+        to_agency,
+        to_officer: b.to_officer,
+        step_deadline: b.step_deadline.map(at_utc),
+        note: b.note,
+    };
+    act(state, caller, req, code.into_inner(), action, None).await
+}
+
+/// Request a financial obligation (officer); the clock pauses until it is paid.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = RequestPaymentIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/request-payment")]
+pub async fn request_payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<RequestPaymentIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    act(state, caller, req, code.into_inner(), Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, None)
+        .await
+}
+
+/// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = PaymentIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/payments")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<PaymentIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let method = match b.method {
+        RecordedMethod::Cash => "cash",
+        RecordedMethod::Transfer => "transfer",
+    };
+    let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reference.is_some_and(|r| r.chars().count() > 100) {
+        return Err(ApiError::invalid_field("reference", "length", "a reference is at most 100 characters"));
+    }
+    let mut note = method.to_owned();
+    if let Some(r) = reference {
+        note.push_str(&format!(", ref {r}"));
+    }
+    if let Some(n) = b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        note.push_str(&format!(": {n}"));
+    }
+    act(
+        state,
+        caller,
+        req,
+        code.into_inner(),
+        Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(note) },
+        None,
+    )
+    .await
+}
+
+/// Decide (approver): granted, or denied with a reason; with the result documents.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = ResolveIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/resolve")]
+pub async fn resolve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ResolveIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let docs = ActionDocuments { kind: DOC_RESULT, field: "documents", items: b.documents };
+    act(
+        state,
+        caller,
+        req,
+        code.into_inner(),
+        Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
+        Some(docs),
+    )
+    .await
+}
+
+/// Return the result (officer), with the hand-over channel.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = ReturnIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/return")]
+pub async fn return_result(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ReturnIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let channel: ReturnChannel = b.channel.into();
+    act(state, caller, req, code.into_inner(), Action::Return { channel, note: b.note }, None).await
+}
+
+/// Withdraw the dossier (the applicant), at any status before it is resolved.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = OptionalReasonIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<OptionalReasonIn>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, req, code.into_inner(), Action::Withdraw { reason: body.into_inner().reason }, None).await
+}
+
+/// Stop handling the dossier (approver), with a reason.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = ReasonIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/stop")]
+pub async fn stop(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ReasonIn>,
+) -> Result<HttpResponse, ApiError> {
+    act(state, caller, req, code.into_inner(), Action::Stop { reason: body.into_inner().reason }, None).await
+}
+
+/// Apologise and promise a new date (approver), once, before the due instant.
+///
+/// Changes the promised date, not the legal due instant.
+#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
+    request_body = ApologizeIn, responses((status = 200, body = DossierOut)))]
+#[post("/api/v1/dossiers/{code}/apologize")]
+pub async fn apologize(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<ApologizeIn>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    act(
+        state,
+        caller,
+        req,
+        code.into_inner(),
+        Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) },
+        None,
+    )
+    .await
+}
+
+// ---- documents ----
+
+/// Download a document of a dossier (whoever may read the dossier).
+#[utoipa::path(tag = "dossiers", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), ("id" = String, Path, description = "Document id")),
+    responses((status = 200, description = "The content, with its media type", content_type = "application/octet-stream")))]
+#[get("/api/v1/dossiers/{code}/documents/{id}")]
+pub async fn download_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (code, id) = path.into_inner();
+    let (doc, content) = state
+        .db(move |conn| {
+            readable(conn, &caller.0, &code)?;
+            Ok::<_, ApiError>(dossiers::document_content(conn, &code, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(doc.media_type.as_str())
+        .insert_header(("X-Content-SHA256", doc.sha256.clone()))
+        .body(content))
+}

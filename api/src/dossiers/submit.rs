@@ -1,0 +1,257 @@
+//! Turning a submission into a new dossier: the pinned procedure version,
+//! the receiving agency, the applicant, the documents and the first history.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::Actor;
+use dvc_domain::dossier::{Applicant, Channel, DossierState, Status, TimeLimit};
+use dvc_domain::procedure::{ProcedureCode, ServiceLevel, SubmissionChannel};
+use dvc_persistence::dossiers::{ApplicantRecord, NewDocument, NewDossier, NewHistory, DOC_COMPONENT};
+use dvc_persistence::procedures::{self, StoredVersion};
+use dvc_persistence::{calendars, DbConnection, StoreError};
+use sha2::{Digest, Sha256};
+
+use super::types::{ApplicantDto, DocumentIn};
+use crate::error::{ApiError, FieldError};
+use crate::time::today;
+
+pub const DEFAULT_CALENDAR: &str = "default";
+
+/// The applicant, validated at the door (every invalid field reported).
+pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
+    let a = Applicant::new(
+        dto.kind.into(),
+        &dto.id_number,
+        &dto.name,
+        dto.phone.as_deref(),
+        dto.email.as_deref(),
+        dto.address.as_deref(),
+    )
+    .map_err(|errors| ApiError::from_domain_errors(errors, "applicant"))?;
+    Ok(ApplicantRecord {
+        kind: a.kind.as_str().to_owned(),
+        id_number: a.id_number().to_owned(),
+        name: a.name.clone(),
+        phone: a.phone.clone(),
+        email: a.email.clone(),
+        address: a.address.clone(),
+    })
+}
+
+/// Decodes and checks inline documents; component codes must be the pinned
+/// version's.
+pub fn documents(
+    docs: &[DocumentIn],
+    field: &str,
+    kind: &'static str,
+    version: Option<&StoredVersion>,
+    max_bytes: usize,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewDocument>, ApiError> {
+    if docs.len() > 50 {
+        return Err(ApiError::invalid_field(field, "too_many", "at most 50 documents at once"));
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let at = |f: &str| format!("{field}[{i}].{f}");
+        let mut fail = |f: &str, code: &str, message: &str| {
+            errors.push(FieldError { field: at(f), code: code.into(), message: message.into() })
+        };
+        if let Some(v) = version {
+            if kind == DOC_COMPONENT && !v.version.content.components.iter().any(|c| c.code == d.component_code) {
+                fail("component_code", "unknown_component", "not a component of the procedure version");
+            }
+        }
+        if d.name.trim().is_empty() || d.name.chars().count() > 255 {
+            fail("name", "length", "a document name is 1–255 characters");
+        }
+        if !valid_media_type(&d.media_type) {
+            fail("media_type", "invalid_media_type", "a media type such as application/pdf");
+        }
+        match STANDARD.decode(d.content_base64.as_bytes()) {
+            Ok(content) if content.is_empty() => fail("content_base64", "empty", "the document is empty"),
+            Ok(content) if content.len() > max_bytes => {
+                fail("content_base64", "too_large", "the document is too large")
+            }
+            Ok(content) => out.push(new_document(
+                kind,
+                Some(d.component_code.clone()),
+                &d.name,
+                &d.media_type,
+                content,
+                d.digitised,
+                d.reused,
+                actor,
+                now,
+            )),
+            Err(_) => fail("content_base64", "invalid_base64", "not base64 (standard alphabet, padded)"),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn new_document(
+    kind: &'static str,
+    component_code: Option<String>,
+    name: &str,
+    media_type: &str,
+    content: Vec<u8>,
+    digitised: bool,
+    reused: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> NewDocument {
+    let sha256 = format!("{:x}", Sha256::digest(&content));
+    NewDocument {
+        kind,
+        component_code,
+        name: name.trim().to_owned(),
+        media_type: media_type.trim().to_ascii_lowercase(),
+        content,
+        sha256,
+        digitised,
+        reused,
+        uploaded_by: actor.id.clone(),
+        at: now,
+    }
+}
+
+pub fn valid_media_type(m: &str) -> bool {
+    let m = m.trim();
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+    m.len() <= 100
+        && m.split_once('/').is_some_and(|(t, s)| token(t) && token(s.split(';').next().unwrap_or_default().trim()))
+}
+
+/// What a submission says, whoever sends it.
+pub struct Submission<'a> {
+    pub procedure: &'a str,
+    pub agency: Option<&'a str>,
+    pub channel: Channel,
+    pub applicant: ApplicantRecord,
+    pub summary: &'a str,
+    pub documents: &'a [DocumentIn],
+    pub external_code: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    /// Received at once (desk registration, or a portal dossier already received).
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// Builds the new dossier inside the database closure: pins the procedure
+/// version in force on the submission date, checks the agency, computes the
+/// due instant when already received.
+pub fn prepare(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    s: Submission,
+    max_document_bytes: usize,
+    now: DateTime<Utc>,
+) -> Result<NewDossier, ApiError> {
+    let code =
+        ProcedureCode::parse_any(s.procedure).map_err(|e| ApiError::invalid_field("procedure", e.code, e.message))?;
+    let on = today(s.submitted_at);
+    let version = match procedures::in_force(conn, &code, on) {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return Err(ApiError::invalid_field(
+                "procedure",
+                "procedure_not_in_force",
+                format!("procedure {code} has no version in force on {on} (retired or not yet published)"),
+            ))
+        }
+        Err(StoreError::NotFound { .. }) => {
+            return Err(ApiError::invalid_field("procedure", "unknown_procedure", format!("no procedure {code}")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let content = &version.version.content;
+    if s.channel.is_online()
+        && (content.service_level == ServiceLevel::Information
+            || !content.channels.contains(&SubmissionChannel::Online))
+    {
+        return Err(ApiError::invalid_field(
+            "procedure",
+            "procedure_not_online",
+            format!("procedure {code} is not offered online; submit it at the desk"),
+        ));
+    }
+    let agency = match s.agency {
+        Some(a) => AgencyCode::parse(a).map_err(|e| ApiError::invalid_field("agency", e.code, e.message))?,
+        None => match (&actor.agency, actor.role.is_staff()) {
+            (Some(own), true) => own.clone(),
+            _ => content
+                .implementing_agencies
+                .first()
+                .cloned()
+                .ok_or_else(|| ApiError::invalid_field("agency", "required", "name the receiving agency"))?,
+        },
+    };
+    if !content.implementing_agencies.contains(&agency) {
+        return Err(ApiError::invalid_field(
+            "agency",
+            "not_implementing_agency",
+            format!("agency {agency} does not carry out procedure {code}"),
+        ));
+    }
+    if s.summary.trim().is_empty() || s.summary.chars().count() > 2000 {
+        return Err(ApiError::invalid_field("summary", "length", "a summary is 1–2000 characters"));
+    }
+    let docs = documents(s.documents, "documents", DOC_COMPONENT, Some(&version), max_document_bytes, actor, now)?;
+    let time = &content.processing_time;
+    let amount = match (s.channel.is_online(), time.online_amount) {
+        (true, Some(online)) => online,
+        _ => time.amount,
+    };
+    let limit = TimeLimit { amount, unit: time.unit, same_day: time.same_day };
+    let mut state = DossierState::submitted(agency, limit);
+    let mut history = vec![NewHistory {
+        action: "submit".into(),
+        from: None,
+        to: Status::Submitted,
+        actor: actor.clone(),
+        at: s.submitted_at,
+        note: Some(format!("{} via {}", s.summary.trim(), s.channel.as_str())),
+        step_deadline: None,
+    }];
+    if let Some(received) = s.received_at {
+        let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+        state.status = Status::Received;
+        state.received_at = Some(received);
+        state.due_at = Some(calendar.due_instant(received, limit.amount, limit.unit, limit.same_day));
+        history.push(NewHistory {
+            action: "receive".into(),
+            from: Some(Status::Submitted),
+            to: Status::Received,
+            actor: actor.clone(),
+            at: received,
+            note: None,
+            step_deadline: None,
+        });
+    }
+    Ok(NewDossier {
+        external_code: s.external_code,
+        channel: s.channel,
+        procedure_code: code.to_string(),
+        procedure_version: version.version.version,
+        sector_code: content.sector.code.clone(),
+        owner_sub: (actor.role == dvc_domain::auth::Role::Citizen).then(|| actor.id.clone()),
+        applicant: s.applicant,
+        summary: s.summary.trim().to_owned(),
+        calendar_id: DEFAULT_CALENDAR.to_owned(),
+        state,
+        submitted_at: s.submitted_at,
+        code_date: today(s.received_at.unwrap_or(s.submitted_at)),
+        history,
+        documents: docs,
+        now,
+    })
+}

@@ -1,0 +1,466 @@
+//! HTTP shapes of dossiers.
+
+use chrono::{DateTime, FixedOffset};
+use dvc_domain::calendar::{Timeliness, WorkingCalendar};
+use dvc_domain::dossier::{
+    allowed_actions, ActionKind, ApplicantKind, Channel, Outcome, PauseReason, ReturnChannel, Status,
+};
+use dvc_persistence::dossiers::{DocumentRow, HistoryRow, StoredDossier};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::time::vn;
+
+crate::mirror_enum! {
+    /// Dossier status; `status_code` carries the national portal's TrangThaiHoSo (1–10).
+    StatusDto => Status { Submitted, Received, Refused, Processing, AwaitingSupplement, AwaitingPayment, Withdrawn, Stopped, Resolved, Returned }
+}
+crate::mirror_enum! {
+    /// How the dossier came in.
+    ChannelDto => Channel { InPerson, Online, Postal, NationalPortal }
+}
+crate::mirror_enum! {
+    /// citizen (CCCD/CMND), business (tax code), agency (agency code) or organisation.
+    ApplicantKindDto => ApplicantKind { Citizen, Business, Agency, Organisation }
+}
+crate::mirror_enum! {
+    /// The decision.
+    OutcomeDto => Outcome { Granted, Denied }
+}
+crate::mirror_enum! {
+    /// How the result is handed over.
+    ReturnChannelDto => ReturnChannel { InPerson, Postal, Online }
+}
+crate::mirror_enum! {
+    /// Why the clock stood still.
+    PauseReasonDto => PauseReason { Supplement, Payment }
+}
+crate::mirror_enum! {
+    /// early / on_time / late once resolved; within_deadline / overdue while open.
+    TimelinessDto => Timeliness { Early, OnTime, Late, WithinDeadline, Overdue }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an.nguyen@example.vn", "address": "Phường Phú Cường, Thủ Dầu Một"}))]
+pub struct ApplicantDto {
+    pub kind: ApplicantKindDto,
+    /// CCCD (12 digits) or CMND (9) for a citizen; tax code (10 digits, or 13 as NNNNNNNNNN-NNN) for a business; agency code for an agency.
+    pub id_number: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A document filed with the dossier, its content inline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK", "digitised": false, "reused": false}))]
+pub struct DocumentIn {
+    /// The procedure component it answers.
+    pub component_code: String,
+    pub name: String,
+    #[schema(example = "application/pdf")]
+    pub media_type: String,
+    /// The content, base64 (standard alphabet, padded).
+    pub content_base64: String,
+    /// Digitised from paper (số hóa).
+    #[serde(default)]
+    pub digitised: bool,
+    /// Reused from the citizen's data store.
+    #[serde(default)]
+    pub reused: bool,
+}
+
+/// A submission: online by a citizen, or registered at the desk by an officer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "procedure": "2.001610",
+    "agency": "000.00.05.H56",
+    "channel": "online",
+    "applicant": {"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An", "phone": "0912345678"},
+    "summary": "Đăng ký thành lập doanh nghiệp tư nhân An Phát",
+    "documents": [{"component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}]
+}))]
+pub struct SubmitIn {
+    /// National procedure code; the version in force today is pinned.
+    #[schema(example = "2.001610")]
+    pub procedure: String,
+    /// The receiving agency: one of the procedure's implementing agencies (default: the first; for staff, their own).
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// `online` for a citizen (the default); `in_person` or `postal` for staff (default `in_person`).
+    #[serde(default)]
+    pub channel: Option<ChannelDto>,
+    pub applicant: ApplicantDto,
+    pub summary: String,
+    #[serde(default)]
+    pub documents: Vec<DocumentIn>,
+}
+
+/// A dossier submitted on the national portal, pushed in by an integrator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "external_code": "G22.99-260305-000123",
+    "procedure": "2.001610",
+    "agency": "000.00.05.H56",
+    "applicant": {"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An"},
+    "summary": "Đăng ký thành lập doanh nghiệp tư nhân",
+    "submitted_at": "2026-03-05T08:15:00+07:00",
+    "received_at": null,
+    "documents": []
+}))]
+pub struct PortalDossierIn {
+    /// The national portal's dossier code; a repeat push returns the existing dossier.
+    pub external_code: String,
+    pub procedure: String,
+    #[serde(default)]
+    pub agency: Option<String>,
+    pub applicant: ApplicantDto,
+    pub summary: String,
+    pub submitted_at: DateTime<FixedOffset>,
+    /// When the portal already received it: the clock starts then.
+    #[serde(default)]
+    pub received_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub documents: Vec<DocumentIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcedureRef {
+    pub code: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PauseOut {
+    pub reason: PauseReasonDto,
+    pub from: DateTime<FixedOffset>,
+    /// Absent while the clock still stands.
+    pub to: Option<DateTime<FixedOffset>>,
+    pub due_before: Option<DateTime<FixedOffset>>,
+    pub due_after: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentOut {
+    pub id: String,
+    /// `component` or `result`.
+    pub kind: String,
+    pub component_code: Option<String>,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub digitised: bool,
+    pub reused: bool,
+    pub uploaded_at: DateTime<FixedOffset>,
+}
+
+impl From<DocumentRow> for DocumentOut {
+    fn from(d: DocumentRow) -> Self {
+        Self {
+            id: d.id,
+            kind: d.kind,
+            component_code: d.component_code,
+            name: d.name,
+            media_type: d.media_type,
+            size: d.size,
+            sha256: d.sha256,
+            digitised: d.digitised,
+            reused: d.reused,
+            uploaded_at: vn(d.uploaded_at.and_utc()),
+        }
+    }
+}
+
+/// A dossier as its readers see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierOut {
+    /// `<agency>-<YYMMDD>-<NNNN>`.
+    #[schema(example = "000.00.05.H56-260305-0007")]
+    pub code: String,
+    pub external_code: Option<String>,
+    pub status: StatusDto,
+    /// The national portal's TrangThaiHoSo (1–10).
+    #[schema(example = 4, minimum = 1, maximum = 10)]
+    pub status_code: u8,
+    pub channel: ChannelDto,
+    pub procedure: ProcedureRef,
+    pub sector: String,
+    pub applicant: ApplicantDto,
+    pub receiving_agency: String,
+    pub handling_agency: String,
+    pub summary: String,
+    pub submitted_at: DateTime<FixedOffset>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    /// The legal due instant (moved by pauses).
+    pub due_at: Option<DateTime<FixedOffset>>,
+    /// The date promised in an apology; the dossier is still judged by `due_at`.
+    pub promised_at: Option<DateTime<FixedOffset>>,
+    pub resolved_at: Option<DateTime<FixedOffset>>,
+    pub returned_at: Option<DateTime<FixedOffset>>,
+    pub pauses: Vec<PauseOut>,
+    pub timeliness: Option<TimelinessDto>,
+    pub outcome: Option<OutcomeDto>,
+    pub documents: Vec<DocumentOut>,
+    /// What may be done next (by someone with the right role).
+    #[schema(value_type = Vec<String>, example = json!(["hand-off", "withdraw", "stop", "apologize"]))]
+    pub allowed_actions: Vec<ActionKind>,
+    /// Increases with every change; the `ETag`.
+    pub version: i32,
+}
+
+impl DossierOut {
+    pub fn new(
+        d: StoredDossier,
+        documents: Vec<DocumentRow>,
+        calendar: &WorkingCalendar,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let s = &d.state;
+        Self {
+            status: s.status.into(),
+            status_code: s.status.national_code(),
+            channel: d.channel.into(),
+            procedure: ProcedureRef { code: d.procedure_code.clone(), version: d.procedure_version },
+            sector: d.sector_code.clone(),
+            applicant: ApplicantDto {
+                kind: ApplicantKind::parse(&d.applicant.kind).map(Into::into).unwrap_or(ApplicantKindDto::Organisation),
+                id_number: d.applicant.id_number.clone(),
+                name: d.applicant.name.clone(),
+                phone: d.applicant.phone.clone(),
+                email: d.applicant.email.clone(),
+                address: d.applicant.address.clone(),
+            },
+            receiving_agency: s.receiving_agency.to_string(),
+            handling_agency: s.handling_agency.to_string(),
+            summary: d.summary.clone(),
+            submitted_at: vn(d.submitted_at),
+            received_at: s.received_at.map(vn),
+            due_at: s.due_at.map(vn),
+            promised_at: s.promised_at.map(vn),
+            resolved_at: s.resolved_at.map(vn),
+            returned_at: s.returned_at.map(vn),
+            pauses: s
+                .pauses
+                .iter()
+                .map(|p| PauseOut {
+                    reason: p.reason.into(),
+                    from: vn(p.from),
+                    to: p.to.map(vn),
+                    due_before: p.due_before.map(vn),
+                    due_after: p.due_after.map(vn),
+                })
+                .collect(),
+            timeliness: s.timeliness(now, calendar).map(Into::into),
+            outcome: s.outcome.map(Into::into),
+            documents: documents.into_iter().map(Into::into).collect(),
+            allowed_actions: allowed_actions(s, now, calendar),
+            version: d.version,
+            code: d.code,
+            external_code: d.external_code,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierList {
+    pub items: Vec<DossierOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// A row of the process control slip (phiếu kiểm soát quá trình giải quyết hồ sơ).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryOut {
+    pub seq: i32,
+    /// The action (`receive`, `hand-off`, …; `submit` for the first row).
+    pub action: String,
+    pub from_status: Option<StatusDto>,
+    pub to_status: StatusDto,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub actor_name: String,
+    pub actor_agency: Option<String>,
+    pub at: DateTime<FixedOffset>,
+    pub note: Option<String>,
+    /// The deadline this step set for the next (a hand-off's step deadline).
+    pub step_deadline: Option<DateTime<FixedOffset>>,
+    /// Whether the next step came early, on time or late against `step_deadline`
+    /// (`within_deadline`/`overdue` while it has not come yet).
+    pub step_timeliness: Option<TimelinessDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryList {
+    pub code: String,
+    pub items: Vec<HistoryOut>,
+}
+
+pub fn history_out(rows: Vec<HistoryRow>, now: chrono::DateTime<chrono::Utc>) -> Vec<HistoryOut> {
+    let next_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+        (0..rows.len()).map(|i| rows.get(i + 1).map(|r| r.at.and_utc())).collect();
+    rows.into_iter()
+        .zip(next_at)
+        .map(|(r, next)| {
+            let deadline = r.step_deadline.map(|d| d.and_utc());
+            let step_timeliness = deadline.map(|d| match next {
+                Some(done) => dvc_domain::calendar::classify_resolved(done, d),
+                None => dvc_domain::calendar::classify_open(now, d),
+            });
+            HistoryOut {
+                seq: r.seq,
+                action: r.action,
+                from_status: r.from_status.as_deref().and_then(Status::parse).map(Into::into),
+                to_status: Status::parse(&r.to_status).map(Into::into).unwrap_or(StatusDto::Submitted),
+                actor_id: r.actor_id,
+                actor_role: r.actor_role,
+                actor_name: r.actor_name,
+                actor_agency: r.actor_agency,
+                at: vn(r.at.and_utc()),
+                note: r.note,
+                step_deadline: deadline.map(vn),
+                step_timeliness: step_timeliness.map(Into::into),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DossierQuery {
+    pub status: Option<StatusDto>,
+    /// Agency code: dossiers received or handled by it or its sub-units.
+    pub agency: Option<String>,
+    /// National procedure code.
+    pub procedure: Option<String>,
+    /// Sector code.
+    pub sector: Option<String>,
+    pub channel: Option<ChannelDto>,
+    /// The applicant's CCCD/CMND/tax code.
+    pub applicant_id: Option<String>,
+    pub received_from: Option<DateTime<FixedOffset>>,
+    pub received_to: Option<DateTime<FixedOffset>>,
+    pub resolved_from: Option<DateTime<FixedOffset>>,
+    pub resolved_to: Option<DateTime<FixedOffset>>,
+    pub timeliness: Option<TimelinessDto>,
+    /// Only dossiers overdue now.
+    pub overdue: Option<bool>,
+}
+
+// ---- action bodies ----
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct NoteIn {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "Hồ sơ không thuộc thẩm quyền giải quyết"}))]
+pub struct ReasonIn {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct OptionalReasonIn {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupplementItemDto {
+    pub component_code: String,
+    /// What is missing or faulty.
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [{"component_code": "TP02", "problem": "Bản sao chưa chứng thực"}], "reply_by": "2026-03-20T17:00:00+07:00", "note": null}))]
+pub struct RequestSupplementIn {
+    pub items: Vec<SupplementItemDto>,
+    /// The applicant's reply deadline.
+    pub reply_by: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct SupplementIn {
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The added or corrected documents.
+    #[serde(default)]
+    pub documents: Vec<DocumentIn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"to_agency": "000.00.05.H56", "to_officer": "chuyenvien.dkkd", "step_deadline": "2026-03-09T17:00:00+07:00", "note": "Chuyển phòng Đăng ký kinh doanh"}))]
+pub struct HandOffIn {
+    /// The unit that handles the dossier next.
+    pub to_agency: String,
+    #[serde(default)]
+    pub to_officer: Option<String>,
+    /// When this unit's step is due.
+    #[serde(default)]
+    pub step_deadline: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"amount_vnd": 50000, "note": "Lệ phí đăng ký"}))]
+pub struct RequestPaymentIn {
+    pub amount_vnd: i64,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedMethod {
+    Cash,
+    Transfer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"method": "cash", "amount_vnd": 50000, "reference": "BL-000123", "note": null}))]
+pub struct PaymentIn {
+    pub method: RecordedMethod,
+    pub amount_vnd: i64,
+    /// Receipt or transfer reference.
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"outcome": "granted", "reason": null, "documents": []}))]
+pub struct ResolveIn {
+    pub outcome: OutcomeDto,
+    /// Required for a denial.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The result documents.
+    #[serde(default)]
+    pub documents: Vec<DocumentIn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"channel": "in_person", "note": null}))]
+pub struct ReturnIn {
+    pub channel: ReturnChannelDto,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "Cần xin ý kiến liên ngành", "new_date": "2026-03-20T17:00:00+07:00"}))]
+pub struct ApologizeIn {
+    pub reason: String,
+    /// The new promised date.
+    pub new_date: DateTime<FixedOffset>,
+}

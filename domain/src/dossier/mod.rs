@@ -1,0 +1,22 @@
+//! Dossiers (hồ sơ): identity, statuses, the state machine, deadlines (SPEC §4).
+
+mod action;
+mod applicant;
+mod code;
+mod state;
+mod status;
+mod transition;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod transition_tests;
+
+pub use action::{Action, ActionKind, ReturnChannel, SupplementItem};
+pub use applicant::*;
+pub use code::DossierCode;
+pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
+pub use status::{Channel, Status};
+pub use transition::{
+    allowed_actions, apply, may_read, Context, Transition, TransitionError, RIGHT_APPLICANT, RIGHT_DECIDE,
+    RIGHT_PROCESS,
+};

@@ -1,0 +1,310 @@
+//! The dossier state machine (SPEC §4.2): an action, an actor, an instant and
+//! a calendar in; the new state, or a typed refusal, out. No clock, no I/O.
+
+use chrono::{DateTime, Utc};
+
+use super::action::{Action, ActionKind};
+use super::state::{DossierState, Outcome, PauseReason, PauseRecord};
+use super::status::Status;
+use crate::auth::{Actor, Role};
+use crate::calendar::{Pause, WorkingCalendar};
+use crate::error::DomainError;
+
+/// What the caller knows about the actor's relation to the dossier.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub calendar: &'a WorkingCalendar,
+    /// The actor is the dossier's applicant.
+    pub is_applicant: bool,
+    /// The actor's agency is the receiving or the handling agency, or above one of them.
+    pub in_agency_scope: bool,
+}
+
+/// A move that happened: the new state and its history row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub state: DossierState,
+    pub from: Status,
+    pub to: Status,
+    pub action: ActionKind,
+    pub note: Option<String>,
+    pub step_deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    /// The actor may not see this dossier at all (404, so codes cannot be probed).
+    NotVisible,
+    /// The actor's role lacks the right (403).
+    Forbidden { right: &'static str, message: String },
+    /// The move is not allowed from the current status (409).
+    NotAllowed { status: Status, action: ActionKind, allowed: Vec<ActionKind>, reason: String },
+    /// The command itself is invalid (422).
+    Invalid(DomainError),
+}
+
+/// Rights named in 403 answers.
+pub const RIGHT_PROCESS: &str = "dossiers:process";
+pub const RIGHT_DECIDE: &str = "dossiers:decide";
+pub const RIGHT_APPLICANT: &str = "dossiers:applicant";
+
+/// May `actor` read the dossier? Citizens their own, staff their agency's
+/// (and sub-units'), admins, viewers and integrators all.
+pub fn may_read(actor: &Actor, is_applicant: bool, in_agency_scope: bool) -> bool {
+    match actor.role {
+        Role::Citizen => is_applicant,
+        Role::Officer | Role::Approver | Role::AgencyAdmin => in_agency_scope,
+        Role::Admin | Role::Viewer | Role::Integrator => true,
+    }
+}
+
+fn who_may(kind: ActionKind, ctx: &Context) -> Result<(), TransitionError> {
+    let role = ctx.actor.role;
+    let staff = matches!(role, Role::Officer | Role::Approver) && ctx.in_agency_scope;
+    let (ok, right, who) = match kind {
+        ActionKind::Resolve | ActionKind::Stop | ActionKind::Apologize => {
+            (role == Role::Approver && ctx.in_agency_scope, RIGHT_DECIDE, "an approver of the handling agency")
+        }
+        ActionKind::Withdraw => (role == Role::Citizen && ctx.is_applicant, RIGHT_APPLICANT, "the applicant"),
+        ActionKind::Supplement => (role == Role::Citizen && ctx.is_applicant, RIGHT_APPLICANT, "the applicant"),
+        _ => (staff, RIGHT_PROCESS, "an officer or approver of the agency"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TransitionError::Forbidden { right, message: format!("only {who} may {}", kind.as_str()) })
+    }
+}
+
+/// Where `kind` leads from the current state, or why it cannot.
+fn target(
+    kind: ActionKind,
+    state: &DossierState,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Result<Status, String> {
+    use Status::*;
+    let received = state.received_at.is_some();
+    let s = state.status;
+    let refuse = |why: &str| Err(why.to_owned());
+    match kind {
+        ActionKind::Receive if s == Submitted => Ok(Received),
+        ActionKind::Refuse if s == Submitted => Ok(Refused),
+        ActionKind::RequestSupplement if s == Submitted => Ok(AwaitingSupplement),
+        ActionKind::RequestSupplement if s == Processing && state.supplement_requested_in_processing => {
+            refuse("a supplement may be requested only once while processing")
+        }
+        ActionKind::RequestSupplement if s == Processing => Ok(AwaitingSupplement),
+        ActionKind::Supplement if s == AwaitingSupplement => Ok(if received { Processing } else { Submitted }),
+        ActionKind::HandOff if matches!(s, Received | Processing) => Ok(Processing),
+        ActionKind::RequestPayment if s == Processing => Ok(AwaitingPayment),
+        ActionKind::RecordPayment if s == AwaitingPayment => Ok(Processing),
+        ActionKind::RecordPayment if matches!(s, Submitted | Received | Processing | Resolved) => Ok(s),
+        ActionKind::Resolve if s == Processing => Ok(Resolved),
+        ActionKind::Return if s == Resolved => Ok(Returned),
+        ActionKind::Withdraw
+            if matches!(s, Submitted | Received | Processing | AwaitingSupplement | AwaitingPayment) =>
+        {
+            Ok(Withdrawn)
+        }
+        ActionKind::Stop if received && matches!(s, Received | Processing | AwaitingSupplement | AwaitingPayment) => {
+            Ok(Stopped)
+        }
+        ActionKind::Apologize
+            if received && matches!(s, Received | Processing | AwaitingSupplement | AwaitingPayment) =>
+        {
+            if state.apologized {
+                refuse("the apology with a new date may be issued only once")
+            } else if state.effective_due(now, calendar).is_some_and(|due| now >= due) {
+                refuse("the apology must come before the due instant")
+            } else {
+                Ok(s)
+            }
+        }
+        _ => refuse("not allowed from this status"),
+    }
+}
+
+/// The actions allowed from the current state (whoever acts).
+pub fn allowed_actions(state: &DossierState, now: DateTime<Utc>, calendar: &WorkingCalendar) -> Vec<ActionKind> {
+    ActionKind::ALL.into_iter().filter(|k| target(*k, state, now, calendar).is_ok()).collect()
+}
+
+fn required(text: &str, field: &str) -> Result<String, TransitionError> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(TransitionError::Invalid(DomainError::invalid("required", format!("{field} is required")).at(field)))
+    } else if t.chars().count() > 2000 {
+        Err(TransitionError::Invalid(
+            DomainError::invalid("length", format!("{field} is at most 2000 characters")).at(field),
+        ))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+fn optional(text: &Option<String>, field: &str) -> Result<Option<String>, TransitionError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => required(t, field).map(Some),
+    }
+}
+
+fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> TransitionError {
+    TransitionError::Invalid(DomainError::invalid(code, message).at(field))
+}
+
+/// Ends the open pause at `now`, moving the due instant by the office time it held.
+fn end_pause(state: &mut DossierState, now: DateTime<Utc>, calendar: &WorkingCalendar) {
+    let due = state.due_at;
+    if let Some(p) = state.pauses.last_mut().filter(|p| p.to.is_none()) {
+        p.to = Some(now);
+        if let Some(due) = due {
+            let moved = calendar.apply_pauses(due, &[Pause { from: p.from, to: now }]);
+            p.due_before = Some(due);
+            p.due_after = Some(moved);
+            state.due_at = Some(moved);
+        }
+    }
+}
+
+fn start_pause(state: &mut DossierState, now: DateTime<Utc>, reason: PauseReason) {
+    state.pauses.push(PauseRecord { from: now, to: None, reason, due_before: None, due_after: None });
+}
+
+/// Applies `action` to `state` (SPEC §4.2). Checks, in order: may the actor
+/// see the dossier (else NotVisible), may their role do this (Forbidden), is
+/// the move allowed from the current status (NotAllowed), is the command
+/// valid (Invalid).
+pub fn apply(state: &DossierState, action: &Action, ctx: &Context) -> Result<Transition, TransitionError> {
+    if !may_read(ctx.actor, ctx.is_applicant, ctx.in_agency_scope) {
+        return Err(TransitionError::NotVisible);
+    }
+    let kind = action.kind();
+    who_may(kind, ctx)?;
+    let to = target(kind, state, ctx.now, ctx.calendar).map_err(|reason| TransitionError::NotAllowed {
+        status: state.status,
+        action: kind,
+        allowed: allowed_actions(state, ctx.now, ctx.calendar),
+        reason,
+    })?;
+    let now = ctx.now;
+    let mut next = state.clone();
+    let mut step_deadline = None;
+    let note = match action {
+        Action::Receive { note } => {
+            let n = optional(note, "note")?;
+            next.received_at = Some(now);
+            next.due_at =
+                Some(ctx.calendar.due_instant(now, state.limit.amount, state.limit.unit, state.limit.same_day));
+            n
+        }
+        Action::Refuse { reason } => Some(required(reason, "reason")?),
+        Action::RequestSupplement { items, reply_by, note } => {
+            if items.is_empty() {
+                return Err(invalid("required", "items", "list each missing or faulty component"));
+            }
+            if items.len() > 100 {
+                return Err(invalid("too_many", "items", "at most 100 items"));
+            }
+            for (i, item) in items.iter().enumerate() {
+                required(&item.component_code, &format!("items[{i}].component_code"))?;
+                required(&item.problem, &format!("items[{i}].problem"))?;
+            }
+            if *reply_by <= now {
+                return Err(invalid("in_the_past", "reply_by", "the reply deadline is after now"));
+            }
+            let n = optional(note, "note")?;
+            if state.status == Status::Processing {
+                next.supplement_requested_in_processing = true;
+                start_pause(&mut next, now, PauseReason::Supplement);
+            }
+            let listed: Vec<String> =
+                items.iter().map(|i| format!("{}: {}", i.component_code.trim(), i.problem.trim())).collect();
+            Some(n.map_or_else(|| listed.join("; "), |n| format!("{n} — {}", listed.join("; "))))
+        }
+        Action::Supplement { note } => {
+            let n = optional(note, "note")?;
+            end_pause(&mut next, now, ctx.calendar);
+            n
+        }
+        Action::HandOff { to_agency, to_officer, step_deadline: deadline, note } => {
+            if let Some(d) = deadline {
+                if *d <= now {
+                    return Err(invalid("in_the_past", "step_deadline", "the step deadline is after now"));
+                }
+            }
+            let officer = optional(to_officer, "to_officer")?;
+            let n = optional(note, "note")?;
+            next.handling_agency = to_agency.clone();
+            step_deadline = *deadline;
+            let who = officer.map_or_else(|| to_agency.to_string(), |o| format!("{to_agency} ({o})"));
+            Some(n.map_or_else(|| format!("handed to {who}"), |n| format!("handed to {who}: {n}")))
+        }
+        Action::RequestPayment { amount_vnd, note } => {
+            if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
+                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng above 0"));
+            }
+            let n = optional(note, "note")?;
+            start_pause(&mut next, now, PauseReason::Payment);
+            Some(n.map_or_else(|| format!("{amount_vnd} VND due"), |n| format!("{amount_vnd} VND due: {n}")))
+        }
+        Action::RecordPayment { amount_vnd, note } => {
+            if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
+                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng above 0"));
+            }
+            let n = optional(note, "note")?;
+            if state.status == Status::AwaitingPayment {
+                end_pause(&mut next, now, ctx.calendar);
+            }
+            Some(n.map_or_else(|| format!("{amount_vnd} VND paid"), |n| format!("{amount_vnd} VND paid: {n}")))
+        }
+        Action::Resolve { outcome, reason } => {
+            let r = match outcome {
+                Outcome::Denied => Some(required(reason.as_deref().unwrap_or_default(), "reason")?),
+                Outcome::Granted => optional(reason, "reason")?,
+            };
+            next.outcome = Some(*outcome);
+            next.resolved_at = Some(now);
+            Some(r.map_or_else(|| outcome.as_str().to_owned(), |r| format!("{}: {r}", outcome.as_str())))
+        }
+        Action::Return { channel, note } => {
+            let n = optional(note, "note")?;
+            next.returned_at = Some(now);
+            let how = describe_channel(*channel);
+            Some(n.map_or_else(|| format!("returned {how}"), |n| format!("returned {how}: {n}")))
+        }
+        Action::Withdraw { reason } => {
+            let r = optional(reason, "reason")?;
+            end_pause(&mut next, now, ctx.calendar);
+            r
+        }
+        Action::Stop { reason } => {
+            let r = required(reason, "reason")?;
+            end_pause(&mut next, now, ctx.calendar);
+            Some(r)
+        }
+        Action::Apologize { reason, new_date } => {
+            let r = required(reason, "reason")?;
+            let due = state.effective_due(now, ctx.calendar).unwrap_or(now);
+            if *new_date <= due {
+                return Err(invalid("not_after_due", "new_date", "the new promised date is after the due instant"));
+            }
+            next.apologized = true;
+            next.promised_at = Some(*new_date);
+            Some(r)
+        }
+    };
+    next.status = to;
+    Ok(Transition { state: next, from: state.status, to, action: kind, note, step_deadline })
+}
+
+fn describe_channel(channel: super::action::ReturnChannel) -> &'static str {
+    match channel {
+        super::action::ReturnChannel::InPerson => "in person",
+        super::action::ReturnChannel::Postal => "by post",
+        super::action::ReturnChannel::Online => "online",
+    }
+}

@@ -1,0 +1,667 @@
+//! Dossiers: creation with a gap-free code per agency per day, moves with
+//! their history rows, documents stored once per SHA-256, idempotency keys,
+//! and the filtered list.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::Actor;
+use dvc_domain::calendar::Timeliness;
+use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, TimeLimit};
+use dvc_domain::DomainError;
+use serde::{Deserialize, Serialize};
+
+use crate::connection::{write_transaction, DbConnection};
+use crate::error::StoreError;
+use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers, idempotency_keys};
+use crate::time::{from_db, to_db};
+
+/// The applicant as stored (validated by the domain before it gets here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantRecord {
+    pub kind: String,
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+/// What the `data` column holds beside the indexed columns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DossierData {
+    applicant: ApplicantRecord,
+    limit: TimeLimit,
+    pauses: Vec<PauseRecord>,
+    supplement_requested_in_processing: bool,
+    apologized: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredDossier {
+    pub code: String,
+    pub external_code: Option<String>,
+    pub channel: Channel,
+    pub procedure_code: String,
+    pub procedure_version: i32,
+    pub sector_code: String,
+    pub applicant: ApplicantRecord,
+    pub owner_sub: Option<String>,
+    pub summary: String,
+    pub calendar_id: String,
+    pub state: DossierState,
+    pub submitted_at: DateTime<Utc>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dossiers)]
+struct DossierRow {
+    code: String,
+    external_code: Option<String>,
+    channel: String,
+    status: String,
+    procedure_code: String,
+    procedure_version: i32,
+    sector_code: String,
+    receiving_agency: String,
+    handling_agency: String,
+    applicant_kind: String,
+    applicant_id: String,
+    applicant_name: String,
+    owner_sub: Option<String>,
+    summary: String,
+    calendar_id: String,
+    submitted_at: NaiveDateTime,
+    received_at: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    promised_at: Option<NaiveDateTime>,
+    resolved_at: Option<NaiveDateTime>,
+    returned_at: Option<NaiveDateTime>,
+    paused_since: Option<NaiveDateTime>,
+    outcome: Option<String>,
+    resolved_timeliness: Option<String>,
+    version: i32,
+    data: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<DossierRow> for StoredDossier {
+    type Error = StoreError;
+    fn try_from(r: DossierRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {}: {what}", r.code));
+        let agency = |s: &str| AgencyCode::parse(s).map_err(|_| corrupt("agency code"));
+        let data: DossierData = serde_json::from_str(&r.data)?;
+        let state = DossierState {
+            status: Status::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+            receiving_agency: agency(&r.receiving_agency)?,
+            handling_agency: agency(&r.handling_agency)?,
+            limit: data.limit,
+            received_at: r.received_at.map(from_db),
+            due_at: r.due_at.map(from_db),
+            promised_at: r.promised_at.map(from_db),
+            resolved_at: r.resolved_at.map(from_db),
+            returned_at: r.returned_at.map(from_db),
+            outcome: r.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            pauses: data.pauses,
+            supplement_requested_in_processing: data.supplement_requested_in_processing,
+            apologized: data.apologized,
+        };
+        Ok(StoredDossier {
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
+            code: r.code,
+            external_code: r.external_code,
+            procedure_code: r.procedure_code,
+            procedure_version: r.procedure_version,
+            sector_code: r.sector_code,
+            applicant: data.applicant,
+            owner_sub: r.owner_sub,
+            summary: r.summary,
+            calendar_id: r.calendar_id,
+            state,
+            submitted_at: from_db(r.submitted_at),
+            version: r.version,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        })
+    }
+}
+
+/// The columns a state writes.
+fn state_columns(
+    state: &DossierState,
+    applicant: &ApplicantRecord,
+) -> Result<(String, Option<NaiveDateTime>, Option<String>, String), StoreError> {
+    let data = DossierData {
+        applicant: applicant.clone(),
+        limit: state.limit,
+        pauses: state.pauses.clone(),
+        supplement_requested_in_processing: state.supplement_requested_in_processing,
+        apologized: state.apologized,
+    };
+    let paused_since = state.open_pause().map(|p| to_db(p.from));
+    let timeliness = match (state.resolved_at, state.due_at) {
+        (Some(resolved), Some(due)) => Some(dvc_domain::calendar::classify_resolved(resolved, due).as_str().to_owned()),
+        _ => None,
+    };
+    Ok((serde_json::to_string(&data)?, paused_since, timeliness, state.status.as_str().to_owned()))
+}
+
+/// A history row to write (a row of the control slip).
+#[derive(Debug, Clone)]
+pub struct NewHistory {
+    pub action: String,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub step_deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_history)]
+pub struct HistoryRow {
+    pub id: String,
+    pub dossier_code: String,
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_id: String,
+    pub actor_role: String,
+    pub actor_name: String,
+    pub actor_agency: Option<String>,
+    pub at: NaiveDateTime,
+    pub note: Option<String>,
+    pub step_deadline: Option<NaiveDateTime>,
+}
+
+fn insert_history(conn: &mut DbConnection, code: &str, seq: i32, h: &NewHistory) -> Result<(), StoreError> {
+    diesel::insert_into(dossier_history::table)
+        .values((
+            dossier_history::id.eq(uuid::Uuid::now_v7().to_string()),
+            dossier_history::dossier_code.eq(code),
+            dossier_history::seq.eq(seq),
+            dossier_history::action.eq(&h.action),
+            dossier_history::from_status.eq(h.from.map(|s| s.as_str())),
+            dossier_history::to_status.eq(h.to.as_str()),
+            dossier_history::actor_id.eq(&h.actor.id),
+            dossier_history::actor_role.eq(h.actor.role.as_str()),
+            dossier_history::actor_name.eq(&h.actor.name),
+            dossier_history::actor_agency.eq(h.actor.agency.as_ref().map(|a| a.as_str())),
+            dossier_history::at.eq(to_db(h.at)),
+            dossier_history::note.eq(&h.note),
+            dossier_history::step_deadline.eq(h.step_deadline.map(to_db)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Document kinds: a component the applicant files, or a result.
+pub const DOC_COMPONENT: &str = "component";
+pub const DOC_RESULT: &str = "result";
+
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub kind: &'static str,
+    pub component_code: Option<String>,
+    pub name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+    pub sha256: String,
+    pub digitised: bool,
+    pub reused: bool,
+    pub uploaded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub dossier_code: String,
+    pub kind: String,
+    pub component_code: Option<String>,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub digitised: bool,
+    pub reused: bool,
+    pub uploaded_at: NaiveDateTime,
+    pub uploaded_by: String,
+}
+
+/// Stores the content once per SHA-256, then links it to the dossier.
+fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Result<DocumentRow, StoreError> {
+    let size = i64::try_from(d.content.len()).map_err(|_| StoreError::Corrupt("document too large".into()))?;
+    diesel::sql_query(
+        "INSERT INTO document_contents (sha256, size, content, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind::<Text, _>(&d.sha256)
+    .bind::<BigInt, _>(size)
+    .bind::<Binary, _>(&d.content)
+    .bind::<Timestamp, _>(to_db(d.at))
+    .execute(conn)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(dossier_documents::table)
+        .values((
+            dossier_documents::id.eq(&id),
+            dossier_documents::dossier_code.eq(code),
+            dossier_documents::kind.eq(d.kind),
+            dossier_documents::component_code.eq(&d.component_code),
+            dossier_documents::name.eq(&d.name),
+            dossier_documents::media_type.eq(&d.media_type),
+            dossier_documents::size.eq(size),
+            dossier_documents::sha256.eq(&d.sha256),
+            dossier_documents::digitised.eq(d.digitised),
+            dossier_documents::reused.eq(d.reused),
+            dossier_documents::uploaded_at.eq(to_db(d.at)),
+            dossier_documents::uploaded_by.eq(&d.uploaded_by),
+        ))
+        .execute(conn)?;
+    Ok(dossier_documents::table.find(&id).select(DocumentRow::as_select()).first(conn)?)
+}
+
+pub fn documents(conn: &mut DbConnection, code: &str) -> Result<Vec<DocumentRow>, StoreError> {
+    Ok(dossier_documents::table
+        .filter(dossier_documents::dossier_code.eq(code))
+        .order(dossier_documents::id.asc())
+        .select(DocumentRow::as_select())
+        .load(conn)?)
+}
+
+/// A document of a dossier with its content.
+pub fn document_content(conn: &mut DbConnection, code: &str, id: &str) -> Result<(DocumentRow, Vec<u8>), StoreError> {
+    let doc = dossier_documents::table
+        .filter(dossier_documents::dossier_code.eq(code))
+        .filter(dossier_documents::id.eq(id))
+        .select(DocumentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(format!("document {id}")))?;
+    let content: Vec<u8> = document_contents::table.find(&doc.sha256).select(document_contents::content).first(conn)?;
+    Ok((doc, content))
+}
+
+/// Next counter of `agency` on `day`; gap-free because it rolls back with
+/// the transaction that uses it, unique because the row is locked until then.
+fn next_counter(conn: &mut DbConnection, agency: &AgencyCode, day: NaiveDate) -> Result<u32, StoreError> {
+    use crate::schema::dossier_counters as c;
+    let day = day.format("%Y-%m-%d").to_string();
+    diesel::sql_query("INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 0) ON CONFLICT (agency_code, day) DO NOTHING")
+        .bind::<Text, _>(agency.as_str())
+        .bind::<Text, _>(&day)
+        .execute(conn)?;
+    diesel::update(c::table.find((agency.as_str(), &day))).set(c::last.eq(c::last + 1)).execute(conn)?;
+    let last: i32 = c::table.find((agency.as_str(), &day)).select(c::last).first(conn)?;
+    u32::try_from(last).map_err(|_| StoreError::Corrupt("negative dossier counter".into()))
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    pub external_code: Option<String>,
+    pub channel: Channel,
+    pub procedure_code: String,
+    pub procedure_version: i32,
+    pub sector_code: String,
+    pub applicant: ApplicantRecord,
+    pub owner_sub: Option<String>,
+    pub summary: String,
+    pub calendar_id: String,
+    pub state: DossierState,
+    pub submitted_at: DateTime<Utc>,
+    /// The Vietnam date the code carries.
+    pub code_date: NaiveDate,
+    pub history: Vec<NewHistory>,
+    pub documents: Vec<NewDocument>,
+    pub now: DateTime<Utc>,
+}
+
+/// An idempotency key claimed by a creating request.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub owner: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+pub enum Created {
+    /// Made now; `body` is the answer stored for replays.
+    New { dossier: StoredDossier, body: String },
+    /// The same key and body came before: its first answer.
+    Replayed { status: u16, body: String },
+    /// A national-portal dossier with this external code exists already.
+    Existing(StoredDossier),
+}
+
+fn find_idempotent(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<Option<Created>, StoreError> {
+    let found: Option<(String, i32, String)> = idempotency_keys::table
+        .find((&claim.owner, &claim.key))
+        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((hash, status, body)) if hash == claim.request_hash => {
+            Ok(Some(Created::Replayed { status: u16::try_from(status).unwrap_or(200), body }))
+        }
+        Some(_) => Err(DomainError::invalid(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another request body; use a new key",
+        )
+        .at("Idempotency-Key")
+        .into()),
+        None => Ok(None),
+    }
+}
+
+/// Creates a dossier: assigns its code, writes it with its first history rows
+/// and documents, and (with a key) stores the answer for replays — all in one
+/// transaction. A race lost on a unique key is retried and then replays.
+pub fn create(
+    conn: &mut DbConnection,
+    new: &NewDossier,
+    claim: Option<&IdempotencyClaim>,
+    render: &dyn Fn(&mut DbConnection, &StoredDossier) -> Result<String, StoreError>,
+) -> Result<Created, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match write_transaction(conn, |conn| create_once(conn, new, claim, render)) {
+            Err(StoreError::Conflict { code: "already_exists", .. }) if attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn create_once(
+    conn: &mut DbConnection,
+    new: &NewDossier,
+    claim: Option<&IdempotencyClaim>,
+    render: &dyn Fn(&mut DbConnection, &StoredDossier) -> Result<String, StoreError>,
+) -> Result<Created, StoreError> {
+    if let Some(claim) = claim {
+        if let Some(replay) = find_idempotent(conn, claim)? {
+            return Ok(replay);
+        }
+    }
+    if let Some(external) = &new.external_code {
+        let existing = dossiers::table
+            .filter(dossiers::external_code.eq(external))
+            .select(DossierRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(row) = existing {
+            return Ok(Created::Existing(row.try_into()?));
+        }
+    }
+    let agency = &new.state.receiving_agency;
+    let counter = next_counter(conn, agency, new.code_date)?;
+    if counter > 9999 {
+        return Err(StoreError::Conflict {
+            code: "daily_limit_reached",
+            message: format!("agency {agency} has received 9999 dossiers today; codes have four digits"),
+        });
+    }
+    let code = format!("{agency}-{}-{counter:04}", new.code_date.format("%y%m%d"));
+    let (data, paused_since, timeliness, status) = state_columns(&new.state, &new.applicant)?;
+    let now = to_db(new.now);
+    let s = &new.state;
+    let row = DossierRow {
+        code: code.clone(),
+        external_code: new.external_code.clone(),
+        channel: new.channel.as_str().to_owned(),
+        status,
+        procedure_code: new.procedure_code.clone(),
+        procedure_version: new.procedure_version,
+        sector_code: new.sector_code.clone(),
+        receiving_agency: s.receiving_agency.to_string(),
+        handling_agency: s.handling_agency.to_string(),
+        applicant_kind: new.applicant.kind.clone(),
+        applicant_id: new.applicant.id_number.clone(),
+        applicant_name: new.applicant.name.clone(),
+        owner_sub: new.owner_sub.clone(),
+        summary: new.summary.clone(),
+        calendar_id: new.calendar_id.clone(),
+        submitted_at: to_db(new.submitted_at),
+        received_at: s.received_at.map(to_db),
+        due_at: s.due_at.map(to_db),
+        promised_at: s.promised_at.map(to_db),
+        resolved_at: s.resolved_at.map(to_db),
+        returned_at: s.returned_at.map(to_db),
+        paused_since,
+        outcome: s.outcome.map(|o| o.as_str().to_owned()),
+        resolved_timeliness: timeliness,
+        version: 1,
+        data,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
+    for (i, h) in new.history.iter().enumerate() {
+        insert_history(conn, &code, i32::try_from(i + 1).unwrap_or(i32::MAX), h)?;
+    }
+    for d in &new.documents {
+        insert_document(conn, &code, d)?;
+    }
+    let dossier = get(conn, &code)?;
+    let body = render(conn, &dossier)?;
+    if let Some(claim) = claim {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::owner.eq(&claim.owner),
+                idempotency_keys::key.eq(&claim.key),
+                idempotency_keys::request_hash.eq(&claim.request_hash),
+                idempotency_keys::status.eq(201),
+                idempotency_keys::response.eq(&body),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Created::New { dossier, body })
+}
+
+pub fn find(conn: &mut DbConnection, code: &str) -> Result<Option<StoredDossier>, StoreError> {
+    dossiers::table
+        .find(code)
+        .select(DossierRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+pub fn get(conn: &mut DbConnection, code: &str) -> Result<StoredDossier, StoreError> {
+    find(conn, code)?.ok_or_else(|| StoreError::not_found(format!("dossier {code}")))
+}
+
+pub fn history(conn: &mut DbConnection, code: &str) -> Result<Vec<HistoryRow>, StoreError> {
+    Ok(dossier_history::table
+        .filter(dossier_history::dossier_code.eq(code))
+        .order(dossier_history::seq.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)?)
+}
+
+/// A change decided by the caller from the current dossier.
+pub struct Change {
+    pub state: DossierState,
+    pub history: NewHistory,
+    pub documents: Vec<NewDocument>,
+}
+
+/// Applies a change under the dossier's lock: the row is locked (a no-op
+/// update) before it is read, so two concurrent changes are serialised and
+/// the second decides on the first's result. `decide` may refuse with its own
+/// error, which rolls everything back and is returned as is.
+pub fn update<E: From<StoreError>>(
+    conn: &mut DbConnection,
+    code: &str,
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&mut DbConnection, &StoredDossier) -> Result<Change, E>,
+) -> Result<StoredDossier, E> {
+    let mut refusal: Option<E> = None;
+    let result = write_transaction(conn, |conn| {
+        let touched =
+            diesel::update(dossiers::table.find(code)).set(dossiers::version.eq(dossiers::version)).execute(conn)?;
+        if touched == 0 {
+            return Err(StoreError::not_found(format!("dossier {code}")));
+        }
+        let current = get(conn, code)?;
+        let change = match decide(conn, &current) {
+            Ok(change) => change,
+            Err(e) => {
+                refusal = Some(e);
+                return Err(StoreError::Corrupt("refused".into()));
+            }
+        };
+        let (data, paused_since, timeliness, status) = state_columns(&change.state, &current.applicant)?;
+        let s = &change.state;
+        diesel::update(dossiers::table.find(code))
+            .set((
+                dossiers::status.eq(status),
+                dossiers::handling_agency.eq(s.handling_agency.as_str()),
+                dossiers::received_at.eq(s.received_at.map(to_db)),
+                dossiers::due_at.eq(s.due_at.map(to_db)),
+                dossiers::promised_at.eq(s.promised_at.map(to_db)),
+                dossiers::resolved_at.eq(s.resolved_at.map(to_db)),
+                dossiers::returned_at.eq(s.returned_at.map(to_db)),
+                dossiers::paused_since.eq(paused_since),
+                dossiers::outcome.eq(s.outcome.map(|o| o.as_str())),
+                dossiers::resolved_timeliness.eq(timeliness),
+                dossiers::version.eq(current.version + 1),
+                dossiers::data.eq(data),
+                dossiers::updated_at.eq(to_db(now)),
+            ))
+            .execute(conn)?;
+        let seq: Option<i32> = dossier_history::table
+            .filter(dossier_history::dossier_code.eq(code))
+            .select(diesel::dsl::max(dossier_history::seq))
+            .first(conn)?;
+        insert_history(conn, code, seq.unwrap_or(0) + 1, &change.history)?;
+        for d in &change.documents {
+            insert_document(conn, code, d)?;
+        }
+        get(conn, code)
+    });
+    match (result, refusal) {
+        (_, Some(e)) => Err(e),
+        (Ok(d), None) => Ok(d),
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
+/// Adds a document without a move (an upload); bumps the version.
+pub fn add_document(conn: &mut DbConnection, code: &str, doc: &NewDocument) -> Result<DocumentRow, StoreError> {
+    write_transaction(conn, |conn| {
+        let touched = diesel::update(dossiers::table.find(code))
+            .set((dossiers::version.eq(dossiers::version + 1), dossiers::updated_at.eq(to_db(doc.at))))
+            .execute(conn)?;
+        if touched == 0 {
+            return Err(StoreError::not_found(format!("dossier {code}")));
+        }
+        insert_document(conn, code, doc)
+    })
+}
+
+/// Filters of the dossier list; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    pub status: Option<Status>,
+    /// Receiving or handling agency in this set (an agency with its sub-units).
+    pub agencies: Option<Vec<String>>,
+    /// The caller's own scope, applied on top (staff: their agency's subtree).
+    pub scope: Option<Vec<String>>,
+    /// A citizen sees only dossiers they submitted or that name them.
+    pub citizen: Option<String>,
+    pub procedure: Option<String>,
+    pub sector: Option<String>,
+    pub channel: Option<Channel>,
+    pub applicant_id: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    pub resolved_from: Option<DateTime<Utc>>,
+    pub resolved_to: Option<DateTime<Utc>>,
+    pub timeliness: Option<Timeliness>,
+    pub now: Option<DateTime<Utc>>,
+    /// Page after this (submitted_at, code), newest first.
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: i64,
+}
+
+const OPEN_AFTER_RECEPTION: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
+
+pub fn list(conn: &mut DbConnection, f: &DossierFilter) -> Result<Vec<StoredDossier>, StoreError> {
+    let mut q = dossiers::table.select(DossierRow::as_select()).into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(dossiers::status.eq(s.as_str()));
+    }
+    if let Some(set) = &f.agencies {
+        q = q.filter(dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())));
+    }
+    if let Some(set) = &f.scope {
+        q = q.filter(dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())));
+    }
+    if let Some(sub) = &f.citizen {
+        q = q.filter(dossiers::owner_sub.eq(sub.clone()).or(dossiers::applicant_id.eq(sub.clone())));
+    }
+    if let Some(p) = &f.procedure {
+        q = q.filter(dossiers::procedure_code.eq(p.clone()));
+    }
+    if let Some(s) = &f.sector {
+        q = q.filter(dossiers::sector_code.eq(s.clone()));
+    }
+    if let Some(c) = f.channel {
+        q = q.filter(dossiers::channel.eq(c.as_str()));
+    }
+    if let Some(a) = &f.applicant_id {
+        q = q.filter(dossiers::applicant_id.eq(a.clone()));
+    }
+    if let Some(t) = f.received_from {
+        q = q.filter(dossiers::received_at.ge(to_db(t)));
+    }
+    if let Some(t) = f.received_to {
+        q = q.filter(dossiers::received_at.lt(to_db(t)));
+    }
+    if let Some(t) = f.resolved_from {
+        q = q.filter(dossiers::resolved_at.ge(to_db(t)));
+    }
+    if let Some(t) = f.resolved_to {
+        q = q.filter(dossiers::resolved_at.lt(to_db(t)));
+    }
+    if let Some(t) = f.timeliness {
+        let now = to_db(f.now.unwrap_or_else(Utc::now));
+        q = match t {
+            Timeliness::Early | Timeliness::OnTime | Timeliness::Late => {
+                q.filter(dossiers::resolved_timeliness.eq(t.as_str()))
+            }
+            // Open after reception and past its due instant; a paused dossier
+            // is overdue when it was already overdue when the clock stopped.
+            Timeliness::Overdue => q.filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION)).filter(
+                dossiers::paused_since
+                    .is_null()
+                    .and(dossiers::due_at.lt(now))
+                    .or(dossiers::paused_since.is_not_null().and(dossiers::paused_since.gt(dossiers::due_at))),
+            ),
+            Timeliness::WithinDeadline => q.filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION)).filter(
+                dossiers::paused_since
+                    .is_null()
+                    .and(dossiers::due_at.ge(now))
+                    .or(dossiers::paused_since.is_not_null().and(dossiers::paused_since.le(dossiers::due_at))),
+            ),
+        };
+    }
+    if let Some((at, code)) = &f.after {
+        let at = to_db(*at);
+        q = q.filter(
+            dossiers::submitted_at.lt(at).or(dossiers::submitted_at.eq(at).and(dossiers::code.lt(code.clone()))),
+        );
+    }
+    let rows = q.order((dossiers::submitted_at.desc(), dossiers::code.desc())).limit(f.limit).load(conn)?;
+    rows.into_iter().map(StoredDossier::try_from).collect()
+}
