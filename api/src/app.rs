@@ -24,6 +24,7 @@ pub fn build_app(
     >,
 > {
     let json_limit = state.config.max_json_bytes;
+    let max_document_bytes = state.config.max_document_bytes;
     App::new()
         .app_data(state)
         .app_data(json_config(json_limit))
@@ -37,7 +38,7 @@ pub fn build_app(
         .configure(agencies::configure)
         .configure(procedures::configure)
         .configure(calendars::configure)
-        .configure(dossiers::configure)
+        .configure(|cfg| dossiers::configure(cfg, max_document_bytes))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, health, procedures};
+use crate::{agencies, calendars, dossiers, health, procedures};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +38,25 @@ use crate::{agencies, calendars, health, procedures};
         calendars::read,
         calendars::replace,
         calendars::preview,
+        dossiers::submit_dossier,
+        dossiers::push_from_portal,
+        dossiers::list,
+        dossiers::read,
+        dossiers::history,
+        dossiers::receive,
+        dossiers::refuse,
+        dossiers::request_supplement,
+        dossiers::supplement,
+        dossiers::hand_off,
+        dossiers::request_payment,
+        dossiers::record_payment,
+        dossiers::resolve,
+        dossiers::return_result,
+        dossiers::withdraw,
+        dossiers::stop,
+        dossiers::apologize,
+        dossiers::upload_document,
+        dossiers::download_document,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -46,6 +65,9 @@ use crate::{agencies, calendars, health, procedures};
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
         (name = "procedures", description = "The procedure catalogue (danh mục thủ tục hành chính), versioned"),
         (name = "calendars", description = "Working calendars (holidays, swapped days, office hours) and deadline previews"),
+        (name = "dossiers", description = "Dossiers (hồ sơ): submission, reading, the list, the control slip, documents"),
+        (name = "dossier actions", description = "The moves of the state machine (SPEC §4.2); each honours If-Match"),
+        (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]
 pub struct ApiDoc;

@@ -45,7 +45,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
             }
         }
     }
-    Ok(AppState { pool, keys, config: Arc::new(config) })
+    Ok(AppState { pool, keys, config: Arc::new(config), clock: crate::state::Clock::system() })
 }
 
 /// The server on already-bound listeners; it runs when awaited (call from

@@ -1,6 +1,9 @@
 //! The application state shared by every handler.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 
 use actix_web::web;
 use dvc_persistence::{DbConnection, Pool, StoreError};
@@ -13,9 +16,43 @@ pub struct AppState {
     pub pool: Pool,
     pub keys: Keys,
     pub config: Arc<Config>,
+    pub clock: Clock,
+}
+
+/// The API's clock: the system's, or (in tests) one set by hand, so that
+/// deadlines can be checked to the second.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Self(None)
+    }
+
+    /// A clock that shows `at` until set again.
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Self(Some(Arc::new(AtomicI64::new(at.timestamp_micros()))))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(c) = &self.0 {
+            c.store(at.timestamp_micros(), Ordering::SeqCst);
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.0 {
+            Some(c) => DateTime::from_timestamp_micros(c.load(Ordering::SeqCst)).unwrap_or_else(Utc::now),
+            None => Utc::now(),
+        }
+    }
 }
 
 impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// Runs blocking database work on actix's blocking pool with a pooled
     /// connection.
     pub async fn db<T, E, F>(&self, f: F) -> Result<T, ApiError>

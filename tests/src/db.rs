@@ -33,6 +33,8 @@ pub struct TestDb {
     backend: Backend,
     url: String,
     name: String,
+    /// Dropped with this handle (false for a second server's handle).
+    owned: bool,
 }
 
 impl TestDb {
@@ -42,7 +44,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let path: PathBuf = std::env::temp_dir().join(format!("dvc-test-{id}.db"));
                 let path = path.to_string_lossy().into_owned();
-                Self { backend, url: format!("sqlite://{path}"), name: path }
+                Self { backend, url: format!("sqlite://{path}"), name: path, owned: true }
             }
             Backend::Postgres => {
                 let template = ensure_template();
@@ -61,9 +63,14 @@ impl TestDb {
                         Err(e) => panic!("cannot create test database {name}: {e}"),
                     }
                 }
-                Self { backend, url: url_for(&name), name }
+                Self { backend, url: url_for(&name), name, owned: true }
             }
         }
+    }
+
+    /// A handle on an existing database that does not drop it.
+    pub fn borrow(backend: Backend, url: &str) -> Self {
+        Self { backend, url: url.to_owned(), name: String::new(), owned: false }
     }
 
     pub fn url(&self) -> &str {
@@ -83,6 +90,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         match self.backend {
             Backend::Sqlite => {
                 for suffix in ["", "-wal", "-shm"] {

@@ -4,6 +4,7 @@
 //! afterwards — spoken to over HTTP.
 
 pub mod db;
+pub mod fixtures;
 
 use std::net::TcpListener;
 use std::sync::mpsc;
@@ -91,6 +92,8 @@ pub struct TestApp {
     pub base: String,
     pub backend: Backend,
     pub db: TestDb,
+    /// The server's clock: starts at the real time; tests set it.
+    pub clock: dvc_api::state::Clock,
     client: Client,
     stop: Option<actix_web::dev::ServerHandle>,
 }
@@ -107,7 +110,24 @@ impl TestApp {
     }
 
     pub fn spawn_with(backend: Backend, extra: &[&str]) -> Self {
-        let db = TestDb::create(backend);
+        Self::start(TestDb::create(backend), extra)
+    }
+
+    /// Another server on the same database (as a second API process would be).
+    pub fn second_instance(&self) -> Self {
+        let app = Self::start(TestDb::borrow(self.backend, self.db.url()), &[]);
+        app.clock.set(self.clock.now());
+        app
+    }
+
+    /// Sets the servers' clock (an RFC 3339 instant).
+    pub fn set_now(&self, at: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339 instant").to_utc();
+        self.clock.set(at);
+    }
+
+    fn start(db: TestDb, extra: &[&str]) -> Self {
+        let backend = db.backend();
         let mut args = vec![
             "dvc",
             "--database-url",
@@ -126,7 +146,9 @@ impl TestApp {
         }
         args.extend_from_slice(extra);
         let config = Cli::try_parse_from(args).expect("test configuration parses").config;
-        let state = server::prepare(config).expect("server state");
+        let mut state = server::prepare(config).expect("server state");
+        let clock = dvc_api::state::Clock::fixed(Utc::now());
+        state.clock = clock.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = mpsc::channel();
@@ -139,7 +161,7 @@ impl TestApp {
         });
         let stop = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
         let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        Self { base, backend, db, client, stop: Some(stop) }
+        Self { base, backend, db, clock, client, stop: Some(stop) }
     }
 
     /// A token for `role` (and agency, for staff) signed with the test secret.

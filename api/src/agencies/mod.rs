@@ -3,7 +3,6 @@
 pub mod types;
 
 use actix_web::{get, post, put, web, HttpResponse};
-use chrono::Utc;
 use dvc_domain::agency::Agency;
 use dvc_domain::auth::Right;
 use dvc_domain::text;
@@ -92,7 +91,8 @@ pub async fn create(
         active: true,
         successor: None,
     };
-    let created = state.db(move |conn| agencies::insert(conn, &agency, Utc::now())).await?;
+    let now = state.now();
+    let created = state.db(move |conn| agencies::insert(conn, &agency, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/agencies/{}", created.code)))
         .json(AgencyOut::from(created)))
@@ -118,6 +118,7 @@ pub async fn update(
     body.validate()?;
     let body = body.into_inner();
     let parent = parse_optional("parent", body.parent.as_deref())?;
+    let now = state.now();
     let updated = state
         .db(move |conn| {
             let current = agencies::get(conn, &code)?;
@@ -134,7 +135,7 @@ pub async fn update(
                 active: body.active,
                 ..current
             };
-            Ok(agencies::update(conn, &agency, Utc::now())?)
+            Ok(agencies::update(conn, &agency, now)?)
         })
         .await?;
     Ok(web::Json(updated.into()))
@@ -161,6 +162,7 @@ pub async fn merge(
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;
     let successor = parse_code("successor", &body.successor)?;
-    let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, Utc::now())).await?;
+    let now = state.now();
+    let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, now)).await?;
     Ok(web::Json(merged.into()))
 }

@@ -4,7 +4,6 @@
 pub mod types;
 
 use actix_web::{get, post, put, web};
-use chrono::Utc;
 use dvc_domain::auth::Right;
 use dvc_domain::calendar::{Pause, WorkingCalendar};
 use dvc_persistence::calendars;
@@ -74,7 +73,8 @@ pub async fn replace(
         .to_owned();
     let calendar = WorkingCalendar::new(body.into_inner().into_spec()).map_err(calendar_errors)?;
     let by = caller.0.id.clone();
-    let stored = state.db(move |conn| calendars::put(conn, &id, &calendar, &by, Utc::now())).await?;
+    let now = state.now();
+    let stored = state.db(move |conn| calendars::put(conn, &id, &calendar, &by, now)).await?;
     Ok(web::Json(stored.into()))
 }
 

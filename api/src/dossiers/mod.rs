@@ -26,7 +26,12 @@ use access::{readable, transition_error, view, Access};
 use submit::{applicant, Submission};
 use types::*;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
+    cfg.service(
+        web::resource("/api/v1/dossiers/{code}/documents")
+            .app_data(web::PayloadConfig::new(max_document_bytes))
+            .route(web::post().to(upload_document)),
+    );
     cfg.service(submit_dossier)
         .service(push_from_portal)
         .service(list)
@@ -120,7 +125,7 @@ async fn create(
         + Send
         + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = state.now();
     let (status, body, version, code) = state
         .db(move |conn| {
             let new = build(conn)?;
@@ -197,8 +202,8 @@ pub async fn submit_dossier(
     let applicant = applicant(&body.applicant)?;
     let max = state.config.max_document_bytes;
     let staff = actor.role.is_staff();
+    let now = state.now();
     create(&state, claim, move |conn| {
-        let now = Utc::now();
         if staff {
             let own = actor
                 .agency
@@ -259,7 +264,7 @@ pub async fn push_from_portal(
     if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::invalid_field("external_code", "invalid_external_code", "1–64 visible ASCII characters"));
     }
-    let now = Utc::now();
+    let now = state.now();
     let submitted = body.submitted_at.to_utc();
     if submitted > now + chrono::Duration::minutes(5) {
         return Err(ApiError::invalid_field("submitted_at", "in_the_future", "submitted_at is not in the future"));
@@ -289,7 +294,7 @@ pub async fn push_from_portal(
             submitted_at: submitted,
             received_at: received,
         };
-        submit::prepare(conn, &actor, s, max, Utc::now())
+        submit::prepare(conn, &actor, s, max, now)
     })
     .await
 }
@@ -313,10 +318,11 @@ pub async fn read(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
+    let now = state.now();
     let out = state
         .db(move |conn| {
             let d = readable(conn, &caller.0, &code)?;
-            view(conn, d, Utc::now())
+            view(conn, d, now)
         })
         .await?;
     let version = out.version;
@@ -347,7 +353,7 @@ pub async fn history(
         })
         .await?;
     let code = rows.first().map(|r| r.dossier_code.clone()).unwrap_or_default();
-    Ok(web::Json(HistoryList { code, items: history_out(rows, Utc::now()) }))
+    Ok(web::Json(HistoryList { code, items: history_out(rows, state.now()) }))
 }
 
 fn cursor_key(d: &DossierOut) -> String {
@@ -397,7 +403,7 @@ pub async fn list(
         (t, _) => t.map(Into::into),
     };
     let limit = page.fetch();
-    let now = Utc::now();
+    let now = state.now();
     let items = state
         .db(move |conn| {
             let scope = match (actor.role, &actor.agency) {
@@ -453,9 +459,9 @@ async fn act(
     let expected = if_match(&req)?;
     let actor = caller.0;
     let max = state.config.max_document_bytes;
+    let now = state.now();
     let out = state
         .db(move |conn| {
-            let now = Utc::now();
             let updated = dossiers::update(conn, &code, now, |conn, current| {
                 let access = Access::of(conn, &actor, current)?;
                 if !access.may_read(&actor) {
@@ -801,4 +807,116 @@ pub async fn download_document(
         .content_type(doc.media_type.as_str())
         .insert_header(("X-Content-SHA256", doc.sha256.clone()))
         .body(content))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// The procedure component the document answers.
+    pub component_code: String,
+    /// The file name to show.
+    pub name: String,
+    /// Digitised from paper (số hóa).
+    #[serde(default)]
+    pub digitised: bool,
+    /// Reused from the citizen's data store.
+    #[serde(default)]
+    pub reused: bool,
+}
+
+/// Upload a document for a component.
+///
+/// The body is the content, its `Content-Type` the document's media type.
+/// Stored once per SHA-256. The applicant uploads while the dossier is
+/// submitted or awaiting a supplement; staff of its agencies while it is open.
+/// Above `DVC_MAX_DOCUMENT_BYTES`: 413.
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers/{code}/documents",
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code"), UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The document's content"),
+    responses((status = 201, body = DocumentOut))
+)]
+pub async fn upload_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    code: web::Path<String>,
+    params: web::Query<UploadParams>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let params = params.into_inner();
+    let media_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    if !submit::valid_media_type(&media_type) {
+        return Err(ApiError::invalid_field(
+            "Content-Type",
+            "invalid_media_type",
+            "a media type such as application/pdf",
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid_field("body", "empty", "the document is empty"));
+    }
+    if params.name.trim().is_empty() || params.name.chars().count() > 255 {
+        return Err(ApiError::invalid_field("name", "length", "a document name is 1–255 characters"));
+    }
+    let actor = caller.0;
+    let now = state.now();
+    let row = state
+        .db(move |conn| {
+            let d = readable(conn, &actor, &code)?;
+            let access = Access::of(conn, &actor, &d)?;
+            use dvc_domain::dossier::Status::*;
+            let may = if access.is_applicant {
+                matches!(d.state.status, Submitted | AwaitingSupplement)
+            } else if matches!(actor.role, Role::Officer | Role::Approver) && access.in_agency_scope {
+                !d.state.status.is_final()
+            } else {
+                return Err(ApiError::forbidden(
+                    "dossiers:documents",
+                    "only the applicant or the agency's staff add documents",
+                ));
+            };
+            if !may {
+                return Err(ApiError::conflict(
+                    "documents_closed",
+                    format!("documents cannot be added to a dossier that is {}", d.state.status.as_str()),
+                ));
+            }
+            let pinned = dvc_persistence::procedures::version(
+                conn,
+                &dvc_domain::procedure::ProcedureCode::parse(&d.procedure_code)
+                    .map_err(|e| ApiError::internal(e.to_string()))?,
+                d.procedure_version,
+            )?;
+            if !pinned.version.content.components.iter().any(|c| c.code == params.component_code) {
+                return Err(ApiError::invalid_field(
+                    "component_code",
+                    "unknown_component",
+                    "not a component of the procedure version",
+                ));
+            }
+            let doc = submit::new_document(
+                DOC_COMPONENT,
+                Some(params.component_code),
+                &params.name,
+                &media_type,
+                body.to_vec(),
+                params.digitised,
+                params.reused,
+                &actor,
+                now,
+            );
+            Ok(dossiers::add_document(conn, &d.code, &doc)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(DocumentOut::from(row)))
 }

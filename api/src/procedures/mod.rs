@@ -4,7 +4,6 @@
 pub mod types;
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
-use chrono::Utc;
 use dvc_domain::auth::{Actor, Right};
 use dvc_domain::procedure::{ProcedureCode, Validity, VersionStatus};
 use dvc_domain::text;
@@ -97,7 +96,7 @@ pub async fn search(
         return Err(ApiError::invalid_field("q", "length", "search text is at most 200 characters"));
     }
     let query = CatalogueQuery {
-        at: params.at.unwrap_or_else(|| today(Utc::now())),
+        at: params.at.unwrap_or_else(|| today(state.now())),
         words: words.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
         sector: params.sector,
         agency: parse_optional("agency", params.agency.as_deref())?,
@@ -135,7 +134,8 @@ pub async fn create(
         ));
     }
     let content = body.content.into_domain("content")?;
-    let created = state.db(move |conn| procedures::create(conn, &code, &agency, &content, Utc::now())).await?;
+    let now = state.now();
+    let created = state.db(move |conn| procedures::create(conn, &code, &agency, &content, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/procedures/{}/versions/1", created.version.code)))
         .json(VersionOut::from(created)))
@@ -159,7 +159,7 @@ pub async fn read_in_force(
     params: web::Query<AtParams>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
     let code = path_code(&code)?;
-    let at = params.at.unwrap_or_else(|| today(Utc::now()));
+    let at = params.at.unwrap_or_else(|| today(state.now()));
     let found = state
         .db(move |conn| {
             procedures::in_force(conn, &code, at)?
@@ -215,10 +215,11 @@ pub async fn add_version(
     caller.require(Right::ManageCatalogue)?;
     let code = path_code(&code)?;
     let content = body.into_inner().content.into_domain("content")?;
+    let now = state.now();
     let created = state
         .db(move |conn| {
             ensure_keeper(&caller.0, conn, &code)?;
-            Ok::<_, ApiError>(procedures::add_draft(conn, &code, &content, Utc::now())?)
+            Ok::<_, ApiError>(procedures::add_draft(conn, &code, &content, now)?)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -281,10 +282,11 @@ pub async fn update_version(
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;
     let content = body.into_inner().content.into_domain("content")?;
+    let now = state.now();
     let updated = state
         .db(move |conn| {
             ensure_keeper(&caller.0, conn, &code)?;
-            Ok::<_, ApiError>(procedures::update_draft(conn, &code, number, &content, Utc::now())?)
+            Ok::<_, ApiError>(procedures::update_draft(conn, &code, number, &content, now)?)
         })
         .await?;
     Ok(web::Json(updated.into()))
@@ -342,10 +344,11 @@ pub async fn publish(
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;
     let validity = Validity::new(body.effective_from, body.effective_to)?;
+    let now = state.now();
     let published = state
         .db(move |conn| {
             ensure_keeper(&caller.0, conn, &code)?;
-            Ok::<_, ApiError>(procedures::publish(conn, &code, number, validity, Utc::now())?)
+            Ok::<_, ApiError>(procedures::publish(conn, &code, number, validity, now)?)
         })
         .await?;
     Ok(web::Json(published.into()))
@@ -374,10 +377,11 @@ pub async fn retire(
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;
     let to = body.effective_to;
+    let now = state.now();
     let retired = state
         .db(move |conn| {
             ensure_keeper(&caller.0, conn, &code)?;
-            Ok::<_, ApiError>(procedures::retire(conn, &code, number, to, Utc::now())?)
+            Ok::<_, ApiError>(procedures::retire(conn, &code, number, to, now)?)
         })
         .await?;
     Ok(web::Json(retired.into()))
