@@ -2,7 +2,7 @@
 //! every instant can be checked exactly.
 
 use dvc_tests::fixtures::*;
-use dvc_tests::{both_backends, TestApp};
+use dvc_tests::both_backends;
 use serde_json::{json, Value};
 
 fn statuses(history: &Value) -> Vec<(String, Option<String>, String)> {
