@@ -84,6 +84,21 @@ pub struct Config {
     /// Load the demo catalogue into an empty database (default: on for the default SQLite database, off otherwise).
     #[arg(long, env = "DVC_DEMO", value_parser = BoolishValueParser::new(), global = true)]
     pub demo: Option<bool>,
+    /// The national portal's endpoint for status changes; unset: changes wait in the outbox.
+    #[arg(long, env = "DVC_NATIONAL_PORTAL_URL", global = true)]
+    pub national_portal_url: Option<String>,
+    /// Bearer credential sent to the national portal.
+    #[arg(long, env = "DVC_NATIONAL_PORTAL_TOKEN", hide_env_values = true, global = true)]
+    pub national_portal_token: Option<String>,
+    /// Changes sent per delivery round.
+    #[arg(long, env = "DVC_SYNC_BATCH", default_value_t = 50, global = true)]
+    pub sync_batch: i64,
+    /// Longest wait between two delivery attempts of one change, in seconds.
+    #[arg(long, env = "DVC_SYNC_MAX_BACKOFF_SECS", default_value_t = 300, global = true)]
+    pub sync_max_backoff_secs: u64,
+    /// Pause between delivery rounds when there is nothing to send, in milliseconds.
+    #[arg(long, env = "DVC_SYNC_POLL_MS", default_value_t = 500, global = true)]
+    pub sync_poll_ms: u64,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

@@ -13,12 +13,15 @@ pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod mirror;
+pub mod national_portal;
 pub mod openapi;
 pub mod pagination;
 pub mod procedures;
 pub mod server;
 pub mod state;
+pub mod sync;
 pub mod time;
+pub mod workers;
 
 pub use app::build_app;
 pub use state::AppState;

@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, dossiers, health, procedures};
+use crate::{agencies, calendars, dossiers, health, procedures, sync};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +57,9 @@ use crate::{agencies, calendars, dossiers, health, procedures};
         dossiers::apologize,
         dossiers::upload_document,
         dossiers::download_document,
+        sync::feed,
+        sync::failing,
+        sync::retry,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),

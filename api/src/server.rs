@@ -45,12 +45,19 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
             }
         }
     }
-    Ok(AppState { pool, keys, config: Arc::new(config), clock: crate::state::Clock::system() })
+    Ok(AppState {
+        pool,
+        keys,
+        config: Arc::new(config),
+        clock: crate::state::Clock::system(),
+        shutdown: crate::workers::Shutdown::default(),
+    })
 }
 
 /// The server on already-bound listeners; it runs when awaited (call from
 /// within an actix system).
 pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<actix_web::dev::Server> {
+    start_workers(&state)?;
     let workers = state.config.workers;
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || build_app(state.clone())).shutdown_timeout(10);
@@ -61,6 +68,26 @@ pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<ac
         server = server.listen(l)?;
     }
     Ok(server.run())
+}
+
+/// Starts the background workers the configuration asks for.
+fn start_workers(state: &AppState) -> std::io::Result<()> {
+    let c = &state.config;
+    if let Some(url) = &c.national_portal_url {
+        crate::workers::portal::PortalWorker {
+            pool: state.pool.clone(),
+            url: url.clone(),
+            token: c.national_portal_token.clone(),
+            batch: c.sync_batch.clamp(1, 1000),
+            max_backoff: Duration::from_secs(c.sync_max_backoff_secs.max(1)),
+            poll: Duration::from_millis(c.sync_poll_ms.max(10)),
+            shutdown: state.shutdown.clone(),
+        }
+        .spawn()?;
+    } else {
+        log::info!("DVC_NATIONAL_PORTAL_URL is not set: changes wait in the outbox (GET /api/v1/changes)");
+    }
+    Ok(())
 }
 
 /// `dvc serve`: refuses an unsafe address, prepares, prints the banner, serves.

@@ -17,6 +17,8 @@ pub struct AppState {
     pub keys: Keys,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// Set when the server stops: the workers end.
+    pub shutdown: crate::workers::Shutdown,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that

@@ -450,6 +450,9 @@ fn create_once(
         insert_document(conn, &code, d)?;
     }
     let dossier = get(conn, &code)?;
+    for h in &new.history {
+        crate::changes::record(conn, &dossier, h, new.now)?;
+    }
     let body = render(conn, &dossier)?;
     if let Some(claim) = claim {
         diesel::insert_into(idempotency_keys::table)
@@ -547,7 +550,9 @@ pub fn update<E: From<StoreError>>(
         for d in &change.documents {
             insert_document(conn, code, d)?;
         }
-        get(conn, code)
+        let updated = get(conn, code)?;
+        crate::changes::record(conn, &updated, &change.history, now)?;
+        Ok(updated)
     });
     match (result, refusal) {
         (_, Some(e)) => Err(e),

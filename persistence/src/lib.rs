@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod calendars;
+pub mod changes;
 pub mod connection;
 pub mod dossiers;
 pub mod error;

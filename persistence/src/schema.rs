@@ -160,3 +160,82 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    change_counter (id) {
+        id -> Integer,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        dossier_code -> Text,
+        action -> Text,
+        status -> Text,
+        agency_code -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        owner -> Text,
+        url -> Text,
+        secret -> Text,
+        statuses -> Text,
+        agencies -> Text,
+        active -> Bool,
+        cursor_seq -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        seq -> BigInt,
+        attempts -> Integer,
+        delivered_at -> Nullable<Timestamp>,
+        next_attempt_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        dossier_code -> Text,
+        reference -> Text,
+        method -> Text,
+        status -> Text,
+        amount_vnd -> BigInt,
+        description -> Text,
+        transaction_id -> Nullable<Text>,
+        bank_code -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_queried_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_callbacks (id) {
+        id -> Text,
+        reference -> Nullable<Text>,
+        outcome -> Text,
+        body -> Text,
+        received_at -> Timestamp,
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod portal_sim;
 
 use std::net::TcpListener;
 use std::sync::mpsc;
@@ -32,6 +33,24 @@ macro_rules! both_backends {
     ($($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {
         $crate::both_backends!(spawn = spawn; $($(#[$meta])* fn $name($app: &TestApp) $body)*);
     };
+    // Bodies that start their own servers: they get the backend only.
+    ($($(#[$meta:meta])* fn $name:ident($backend:ident: Backend) $body:block)*) => {$(
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($backend: $crate::Backend) $body
+            #[test]
+            fn sqlite() {
+                run($crate::Backend::Sqlite);
+            }
+            #[cfg(dvc_postgres)]
+            #[test]
+            fn postgres() {
+                run($crate::Backend::Postgres);
+            }
+        }
+    )*};
     (spawn = $spawn:ident; $($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
         $(#[$meta])*
         mod $name {
@@ -94,6 +113,7 @@ pub struct TestApp {
     pub db: TestDb,
     /// The server's clock: starts at the real time; tests set it.
     pub clock: dvc_api::state::Clock,
+    shutdown: dvc_api::workers::Shutdown,
     client: Client,
     stop: Option<actix_web::dev::ServerHandle>,
 }
@@ -115,7 +135,11 @@ impl TestApp {
 
     /// Another server on the same database (as a second API process would be).
     pub fn second_instance(&self) -> Self {
-        let app = Self::start(TestDb::borrow(self.backend, self.db.url()), &[]);
+        self.second_instance_with(&[])
+    }
+
+    pub fn second_instance_with(&self, extra: &[&str]) -> Self {
+        let app = Self::start(TestDb::borrow(self.backend, self.db.url()), extra);
         app.clock.set(self.clock.now());
         app
     }
@@ -149,6 +173,7 @@ impl TestApp {
         let mut state = server::prepare(config).expect("server state");
         let clock = dvc_api::state::Clock::fixed(Utc::now());
         state.clock = clock.clone();
+        let shutdown = state.shutdown.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = mpsc::channel();
@@ -161,7 +186,7 @@ impl TestApp {
         });
         let stop = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
         let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        Self { base, backend, db, clock, client, stop: Some(stop) }
+        Self { base, backend, db, clock, shutdown, client, stop: Some(stop) }
     }
 
     /// A token for `role` (and agency, for staff) signed with the test secret.
@@ -223,6 +248,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.shutdown.stop();
         if let Some(handle) = self.stop.take() {
             // The stop command is sent at once; waiting is not needed.
             drop(handle.stop(false));

@@ -1,8 +1,8 @@
 //! The dossier lifecycle end to end, with the server's clock set so that
 //! every instant can be checked exactly.
 
-use dvc_tests::fixtures::*;
 use dvc_tests::both_backends;
+use dvc_tests::fixtures::*;
 use serde_json::{json, Value};
 
 fn statuses(history: &Value) -> Vec<(String, Option<String>, String)> {

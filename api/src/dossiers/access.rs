@@ -60,7 +60,8 @@ pub fn calendar_of(conn: &mut DbConnection, d: &StoredDossier) -> Result<Working
 pub fn view(conn: &mut DbConnection, d: StoredDossier, now: DateTime<Utc>) -> Result<DossierOut, ApiError> {
     let calendar = calendar_of(conn, &d)?;
     let docs = dossiers::documents(conn, &d.code)?;
-    Ok(DossierOut::new(d, docs, &calendar, now))
+    let sync = dvc_persistence::changes::sync_state(conn, &d.code)?;
+    Ok(DossierOut::new(d, docs, sync.into(), &calendar, now))
 }
 
 pub fn transition_error(code: &str, e: TransitionError) -> ApiError {

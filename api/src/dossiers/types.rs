@@ -209,14 +209,49 @@ pub struct DossierOut {
     /// What may be done next (by someone with the right role).
     #[schema(value_type = Vec<String>, example = json!(["hand-off", "withdraw", "stop", "apologize"]))]
     pub allowed_actions: Vec<ActionKind>,
+    /// Synchronisation with the national portal.
+    pub sync: SyncOut,
     /// Increases with every change; the `ETag`.
     pub version: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStateDto {
+    InSync,
+    Pending,
+    Failing,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncOut {
+    pub state: SyncStateDto,
+    /// Changes not yet acknowledged by the portal.
+    pub pending_changes: i64,
+    /// Attempts at the oldest undelivered change.
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+impl From<dvc_persistence::changes::SyncState> for SyncOut {
+    fn from(s: dvc_persistence::changes::SyncState) -> Self {
+        match s.head {
+            None => Self { state: SyncStateDto::InSync, pending_changes: 0, attempts: 0, last_error: None },
+            Some((_, attempts, last_error)) => Self {
+                state: if attempts > 0 { SyncStateDto::Failing } else { SyncStateDto::Pending },
+                pending_changes: s.pending,
+                attempts,
+                last_error,
+            },
+        }
+    }
 }
 
 impl DossierOut {
     pub fn new(
         d: StoredDossier,
         documents: Vec<DocumentRow>,
+        sync: SyncOut,
         calendar: &WorkingCalendar,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Self {
@@ -259,6 +294,7 @@ impl DossierOut {
             outcome: s.outcome.map(Into::into),
             documents: documents.into_iter().map(Into::into).collect(),
             allowed_actions: allowed_actions(s, now, calendar),
+            sync,
             version: d.version,
             code: d.code,
             external_code: d.external_code,

@@ -1,0 +1,277 @@
+//! The transactional outbox and change feed (SPEC §8).
+//!
+//! Every dossier change writes one row in the transaction that makes it.
+//! Its `seq` comes from a one-row counter updated as the transaction's last
+//! write: the counter's lock is held until commit, so commits happen in `seq`
+//! order and a reader that follows `seq` never skips a change that commits
+//! late. Delivery to the national portal is tracked on the row itself.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+use dvc_domain::calendar::VIETNAM;
+use serde::Serialize;
+
+use crate::connection::DbConnection;
+use crate::dossiers::{NewHistory, StoredDossier};
+use crate::error::StoreError;
+use crate::schema::{change_counter, changes};
+use crate::time::to_db;
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = changes)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub dossier_code: String,
+    pub action: String,
+    pub status: String,
+    pub agency_code: String,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+}
+
+fn vn(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&VIETNAM)
+}
+
+/// The event every change publishes: the dossier as it stands after the
+/// change, and the step that made it.
+#[derive(Debug, Serialize)]
+struct ChangeEvent<'a> {
+    code: &'a str,
+    external_code: Option<&'a str>,
+    procedure_code: &'a str,
+    procedure_version: i32,
+    channel: &'a str,
+    status: &'a str,
+    status_code: u8,
+    receiving_agency: String,
+    handling_agency: String,
+    applicant_kind: &'a str,
+    applicant_id: &'a str,
+    applicant_name: &'a str,
+    summary: &'a str,
+    submitted_at: DateTime<FixedOffset>,
+    received_at: Option<DateTime<FixedOffset>>,
+    due_at: Option<DateTime<FixedOffset>>,
+    promised_at: Option<DateTime<FixedOffset>>,
+    resolved_at: Option<DateTime<FixedOffset>>,
+    returned_at: Option<DateTime<FixedOffset>>,
+    outcome: Option<&'a str>,
+    step: StepEvent<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct StepEvent<'a> {
+    action: &'a str,
+    from_status: Option<&'a str>,
+    to_status: &'a str,
+    actor_id: &'a str,
+    actor_name: &'a str,
+    actor_role: &'a str,
+    actor_agency: Option<&'a str>,
+    at: DateTime<FixedOffset>,
+    note: Option<&'a str>,
+    step_deadline: Option<DateTime<FixedOffset>>,
+}
+
+/// Writes the change for one history step; call it as the transaction's last
+/// write.
+pub fn record(
+    conn: &mut DbConnection,
+    d: &StoredDossier,
+    step: &NewHistory,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let s = &d.state;
+    let event = ChangeEvent {
+        code: &d.code,
+        external_code: d.external_code.as_deref(),
+        procedure_code: &d.procedure_code,
+        procedure_version: d.procedure_version,
+        channel: d.channel.as_str(),
+        status: step.to.as_str(),
+        status_code: step.to.national_code(),
+        receiving_agency: s.receiving_agency.to_string(),
+        handling_agency: s.handling_agency.to_string(),
+        applicant_kind: &d.applicant.kind,
+        applicant_id: &d.applicant.id_number,
+        applicant_name: &d.applicant.name,
+        summary: &d.summary,
+        submitted_at: vn(d.submitted_at),
+        received_at: s.received_at.map(vn),
+        due_at: s.due_at.map(vn),
+        promised_at: s.promised_at.map(vn),
+        resolved_at: s.resolved_at.map(vn),
+        returned_at: s.returned_at.map(vn),
+        outcome: s.outcome.map(|o| o.as_str()),
+        step: StepEvent {
+            action: &step.action,
+            from_status: step.from.map(|f| f.as_str()),
+            to_status: step.to.as_str(),
+            actor_id: &step.actor.id,
+            actor_name: &step.actor.name,
+            actor_role: step.actor.role.as_str(),
+            actor_agency: step.actor.agency.as_ref().map(|a| a.as_str()),
+            at: vn(step.at),
+            note: step.note.as_deref(),
+            step_deadline: step.step_deadline.map(vn),
+        },
+    };
+    let payload = serde_json::to_string(&event)?;
+    diesel::update(change_counter::table.find(1))
+        .set(change_counter::last.eq(change_counter::last + 1))
+        .execute(conn)?;
+    let seq: i64 = change_counter::table.find(1).select(change_counter::last).first(conn)?;
+    let now = to_db(now);
+    diesel::insert_into(changes::table)
+        .values((
+            changes::seq.eq(seq),
+            changes::dossier_code.eq(&d.code),
+            changes::action.eq(&step.action),
+            changes::status.eq(step.to.as_str()),
+            changes::agency_code.eq(s.handling_agency.as_str()),
+            changes::payload.eq(payload),
+            changes::created_at.eq(now),
+            changes::attempts.eq(0),
+            changes::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// Changes after `after`, in commit order.
+pub fn feed(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
+    Ok(changes::table
+        .filter(changes::seq.gt(after))
+        .order(changes::seq.asc())
+        .limit(limit)
+        .select(ChangeRow::as_select())
+        .load(conn)?)
+}
+
+pub fn last_seq(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(change_counter::table.find(1).select(change_counter::last).first(conn)?)
+}
+
+/// The synchronisation state of one dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    pub pending: i64,
+    /// The oldest undelivered change: its attempts and last error.
+    pub head: Option<(i64, i32, Option<String>)>,
+}
+
+pub fn sync_state(conn: &mut DbConnection, code: &str) -> Result<SyncState, StoreError> {
+    let undelivered: Vec<(i64, i32, Option<String>)> = changes::table
+        .filter(changes::dossier_code.eq(code))
+        .filter(changes::delivered_at.is_null())
+        .order(changes::seq.asc())
+        .select((changes::seq, changes::attempts, changes::last_error))
+        .load(conn)?;
+    Ok(SyncState {
+        pending: i64::try_from(undelivered.len()).unwrap_or(i64::MAX),
+        head: undelivered.into_iter().next(),
+    })
+}
+
+/// Dossiers whose oldest undelivered change has failed at least once.
+pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
+    let rows: Vec<ChangeRow> = changes::table
+        .filter(changes::delivered_at.is_null())
+        .filter(changes::attempts.gt(0))
+        .order(changes::seq.asc())
+        .limit(limit * 4)
+        .select(ChangeRow::as_select())
+        .load(conn)?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|r| seen.insert(r.dossier_code.clone()))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect())
+}
+
+/// Makes every undelivered change of a dossier due now (an admin's retry).
+pub fn retry_now(conn: &mut DbConnection, code: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(diesel::update(changes::table.filter(changes::dossier_code.eq(code)).filter(changes::delivered_at.is_null()))
+        .set(changes::next_attempt_at.eq(to_db(now)))
+        .execute(conn)?)
+}
+
+const CLAIM_PG: &str = "UPDATE changes SET next_attempt_at = $1 WHERE seq IN (
+    SELECT c.seq FROM changes c
+    WHERE c.delivered_at IS NULL AND c.next_attempt_at <= $2
+      AND NOT EXISTS (SELECT 1 FROM changes p WHERE p.dossier_code = c.dossier_code AND p.seq < c.seq AND p.delivered_at IS NULL)
+    ORDER BY c.seq LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+  RETURNING *";
+
+/// Claims up to `batch` due changes for delivery, at most one per dossier
+/// (the oldest undelivered one, so each dossier's changes go in order), and
+/// leases them until `lease_until` so that no other process sends them
+/// meanwhile. On PostgreSQL several processes share the work (`FOR UPDATE
+/// SKIP LOCKED`); SQLite runs a single worker.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<ChangeRow>, StoreError> {
+    let mut rows: Vec<ChangeRow> = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
+            .bind::<Timestamp, _>(to_db(lease_until))
+            .bind::<Timestamp, _>(to_db(now))
+            .bind::<BigInt, _>(batch)
+            .load(pg)?,
+        DbConnection::Sqlite(_) => crate::connection::write_transaction(conn, |conn| {
+            let due: Vec<ChangeRow> = changes::table
+                .filter(changes::delivered_at.is_null())
+                .order(changes::seq.asc())
+                .select(ChangeRow::as_select())
+                .limit(batch * 20)
+                .load(conn)?;
+            let mut heads = std::collections::HashSet::new();
+            let picked: Vec<ChangeRow> = due
+                .into_iter()
+                .filter(|r| heads.insert(r.dossier_code.clone()))
+                .filter(|r| r.next_attempt_at <= to_db(now))
+                .take(usize::try_from(batch).unwrap_or(0))
+                .collect();
+            let seqs: Vec<i64> = picked.iter().map(|r| r.seq).collect();
+            diesel::update(changes::table.filter(changes::seq.eq_any(&seqs)))
+                .set(changes::next_attempt_at.eq(to_db(lease_until)))
+                .execute(conn)?;
+            Ok::<_, StoreError>(picked)
+        })?,
+    };
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
+}
+
+pub fn mark_delivered(conn: &mut DbConnection, seq: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(changes::table.find(seq))
+        .set((
+            changes::delivered_at.eq(Some(to_db(now))),
+            changes::attempts.eq(changes::attempts + 1),
+            changes::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_failed(conn: &mut DbConnection, seq: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), StoreError> {
+    let error: String = error.chars().take(500).collect();
+    diesel::update(changes::table.find(seq))
+        .set((
+            changes::attempts.eq(changes::attempts + 1),
+            changes::last_error.eq(Some(error)),
+            changes::next_attempt_at.eq(to_db(retry_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
