@@ -531,135 +531,115 @@ fn at_utc(t: chrono::DateTime<chrono::FixedOffset>) -> DateTime<Utc> {
     t.to_utc()
 }
 
-/// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = NoteIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/receive")]
-pub async fn receive(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<NoteIn>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, req, code.into_inner(), Action::Receive { note: body.into_inner().note }, None).await
-}
-
-/// Refuse a submitted dossier at reception (officer), with a reason.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = ReasonIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/refuse")]
-pub async fn refuse(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<ReasonIn>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, req, code.into_inner(), Action::Refuse { reason: body.into_inner().reason }, None).await
-}
-
-/// Request a supplement (officer).
-///
-/// At intake the clock has not started; while processing it may be
-/// requested once, and the clock pauses until the applicant supplements.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = RequestSupplementIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/request-supplement")]
-pub async fn request_supplement(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<RequestSupplementIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let items =
-        b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
-    act(
-        state,
-        caller,
-        req,
-        code.into_inner(),
-        Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note },
-        None,
-    )
-    .await
-}
-
-/// Supplement the dossier (the applicant, or the desk on their behalf); the clock resumes.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = SupplementIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/supplement")]
-pub async fn supplement(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<SupplementIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let docs = ActionDocuments { kind: DOC_COMPONENT, field: "documents", items: b.documents };
-    act(state, caller, req, code.into_inner(), Action::Supplement { note: b.note }, Some(docs)).await
-}
-
-/// Hand the dossier on to a unit (officer), with an optional step deadline.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = HandOffIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/hand-off")]
-pub async fn hand_off(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<HandOffIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let to_agency = parse_code("to_agency", &b.to_agency)?;
-    let action = Action::HandOff {
-        to_agency,
-        to_officer: b.to_officer,
-        step_deadline: b.step_deadline.map(at_utc),
-        note: b.note,
+/// Declares one action endpoint: its documentation, its path, its body, and
+/// how the body becomes the action (and any documents it carries).
+macro_rules! action_endpoint {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident| $make:expr) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            tag = "dossier actions",
+            security(("bearer" = [])),
+            params(
+                ("code" = String, Path, description = "Dossier code"),
+                ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")
+            ),
+            request_body = $body,
+            responses((status = 200, body = DossierOut, headers(("ETag" = String))))
+        )]
+        #[post($path)]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            caller: Caller,
+            req: HttpRequest,
+            code: web::Path<String>,
+            body: web::Json<$body>,
+        ) -> Result<HttpResponse, ApiError> {
+            let $b = body.into_inner();
+            let (action, documents): (Action, Option<ActionDocuments>) = $make;
+            act(state, caller, req, code.into_inner(), action, documents).await
+        }
     };
-    act(state, caller, req, code.into_inner(), action, None).await
 }
 
-/// Request a financial obligation (officer); the clock pauses until it is paid.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = RequestPaymentIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/request-payment")]
-pub async fn request_payment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<RequestPaymentIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    act(state, caller, req, code.into_inner(), Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, None)
-        .await
+action_endpoint! {
+    /// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
+    receive, "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, None)
 }
 
-/// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = PaymentIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/payments")]
-pub async fn record_payment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<PaymentIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+action_endpoint! {
+    /// Refuse a submitted dossier at reception (officer), with a reason.
+    refuse, "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, None)
+}
+
+action_endpoint! {
+    /// Request a supplement (officer).
+    ///
+    /// At intake the clock has not started; while processing it may be
+    /// requested once, and the clock pauses until the applicant supplements.
+    request_supplement, "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| {
+        let items = b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
+        (Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note }, None)
+    }
+}
+
+action_endpoint! {
+    /// Supplement the dossier (the applicant), with the added or corrected documents; the clock resumes.
+    supplement, "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
+        Action::Supplement { note: b.note },
+        Some(ActionDocuments { kind: DOC_COMPONENT, field: "documents", items: b.documents }),
+    )
+}
+
+action_endpoint! {
+    /// Hand the dossier on to a unit (officer), with an optional step deadline.
+    hand_off, "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b| {
+        let to_agency = parse_code("to_agency", &b.to_agency)?;
+        (Action::HandOff { to_agency, to_officer: b.to_officer, step_deadline: b.step_deadline.map(at_utc), note: b.note }, None)
+    }
+}
+
+action_endpoint! {
+    /// Request a financial obligation (officer); the clock pauses until it is paid.
+    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b| (Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, None)
+}
+
+action_endpoint! {
+    /// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
+    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b| (Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(payment_note(&b)?) }, None)
+}
+
+action_endpoint! {
+    /// Decide (approver): granted, or denied with a reason; with the result documents.
+    resolve, "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
+        Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
+        Some(ActionDocuments { kind: DOC_RESULT, field: "documents", items: b.documents }),
+    )
+}
+
+action_endpoint! {
+    /// Return the result (officer), with the hand-over channel.
+    return_result, "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, None)
+}
+
+action_endpoint! {
+    /// Withdraw the dossier (the applicant), at any status before it is resolved.
+    withdraw, "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, None)
+}
+
+action_endpoint! {
+    /// Stop handling the dossier (approver), with a reason.
+    stop, "/api/v1/dossiers/{code}/stop", ReasonIn, |b| (Action::Stop { reason: b.reason }, None)
+}
+
+action_endpoint! {
+    /// Apologise and promise a new date (approver), once, before the due instant.
+    ///
+    /// Changes the promised date, not the legal due instant.
+    apologize, "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, None)
+}
+
+/// The history note of a recorded payment: method, reference, note.
+fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
     let method = match b.method {
         RecordedMethod::Cash => "cash",
         RecordedMethod::Transfer => "transfer",
@@ -675,113 +655,7 @@ pub async fn record_payment(
     if let Some(n) = b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         note.push_str(&format!(": {n}"));
     }
-    act(
-        state,
-        caller,
-        req,
-        code.into_inner(),
-        Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(note) },
-        None,
-    )
-    .await
-}
-
-/// Decide (approver): granted, or denied with a reason; with the result documents.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = ResolveIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/resolve")]
-pub async fn resolve(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<ResolveIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let docs = ActionDocuments { kind: DOC_RESULT, field: "documents", items: b.documents };
-    act(
-        state,
-        caller,
-        req,
-        code.into_inner(),
-        Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
-        Some(docs),
-    )
-    .await
-}
-
-/// Return the result (officer), with the hand-over channel.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = ReturnIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/return")]
-pub async fn return_result(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<ReturnIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let channel: ReturnChannel = b.channel.into();
-    act(state, caller, req, code.into_inner(), Action::Return { channel, note: b.note }, None).await
-}
-
-/// Withdraw the dossier (the applicant), at any status before it is resolved.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = OptionalReasonIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/withdraw")]
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<OptionalReasonIn>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, req, code.into_inner(), Action::Withdraw { reason: body.into_inner().reason }, None).await
-}
-
-/// Stop handling the dossier (approver), with a reason.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = ReasonIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/stop")]
-pub async fn stop(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<ReasonIn>,
-) -> Result<HttpResponse, ApiError> {
-    act(state, caller, req, code.into_inner(), Action::Stop { reason: body.into_inner().reason }, None).await
-}
-
-/// Apologise and promise a new date (approver), once, before the due instant.
-///
-/// Changes the promised date, not the legal due instant.
-#[utoipa::path(tag = "dossier actions", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Dossier code"), ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale")),
-    request_body = ApologizeIn, responses((status = 200, body = DossierOut)))]
-#[post("/api/v1/dossiers/{code}/apologize")]
-pub async fn apologize(
-    state: web::Data<AppState>,
-    caller: Caller,
-    req: HttpRequest,
-    code: web::Path<String>,
-    body: web::Json<ApologizeIn>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    act(
-        state,
-        caller,
-        req,
-        code.into_inner(),
-        Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) },
-        None,
-    )
-    .await
+    Ok(note)
 }
 
 // ---- documents ----
