@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
-use crate::{agencies, calendars, dossiers, health, openapi, procedures, sync};
+use crate::{agencies, calendars, dossiers, health, openapi, payments, procedures, sync};
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -40,6 +40,7 @@ pub fn build_app(
         .configure(calendars::configure)
         .configure(|cfg| dossiers::configure(cfg, max_document_bytes))
         .configure(sync::configure)
+        .configure(payments::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

@@ -99,6 +99,24 @@ pub struct Config {
     /// Pause between delivery rounds when there is nothing to send, in milliseconds.
     #[arg(long, env = "DVC_SYNC_POLL_MS", default_value_t = 500, global = true)]
     pub sync_poll_ms: u64,
+    /// Our partner code at the national payment platform (MaDoiTac).
+    #[arg(long, env = "DVC_PAYMENT_PARTNER_CODE", default_value = "DVC-DEMO", global = true)]
+    pub payment_partner_code: String,
+    /// Shared secret that signs payment-platform messages (default: a development secret).
+    #[arg(
+        long,
+        env = "DVC_PAYMENT_SECRET",
+        default_value = "dvc-payment-development-secret",
+        hide_env_values = true,
+        global = true
+    )]
+    pub payment_secret: String,
+    /// The payment platform: where applicants are redirected, and where QUERY messages go (`<url>/query`).
+    #[arg(long, env = "DVC_PAYMENT_PLATFORM_URL", global = true)]
+    pub payment_platform_url: Option<String>,
+    /// Query the platform about an online payment still pending after this many seconds.
+    #[arg(long, env = "DVC_PAYMENT_QUERY_AFTER_SECS", default_value_t = 900, global = true)]
+    pub payment_query_after_secs: u64,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

@@ -16,6 +16,7 @@ pub mod mirror;
 pub mod national_portal;
 pub mod openapi;
 pub mod pagination;
+pub mod payments;
 pub mod procedures;
 pub mod server;
 pub mod state;

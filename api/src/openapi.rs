@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, dossiers, health, procedures, sync};
+use crate::{agencies, calendars, dossiers, health, payments, procedures, sync};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +60,11 @@ use crate::{agencies, calendars, dossiers, health, procedures, sync};
         sync::feed,
         sync::failing,
         sync::retry,
+        payments::list,
+        payments::pay_online,
+        payments::callback,
+        payments::cancel,
+        payments::refund,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -70,6 +75,7 @@ use crate::{agencies, calendars, dossiers, health, procedures, sync};
         (name = "calendars", description = "Working calendars (holidays, swapped days, office hours) and deadline previews"),
         (name = "dossiers", description = "Dossiers (hồ sơ): submission, reading, the list, the control slip, documents"),
         (name = "dossier actions", description = "The moves of the state machine (SPEC §4.2); each honours If-Match"),
+        (name = "payments", description = "Fees and payments; online payment through the national payment platform (SPEC §5)"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

@@ -87,6 +87,16 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
     } else {
         log::info!("DVC_NATIONAL_PORTAL_URL is not set: changes wait in the outbox (GET /api/v1/changes)");
     }
+    if let Some(url) = &c.payment_platform_url {
+        crate::payments::reconcile::Reconciler {
+            pool: state.pool.clone(),
+            config: state.config.clone(),
+            platform_url: url.clone(),
+            every: Duration::from_secs(c.payment_query_after_secs.clamp(1, 300)),
+            shutdown: state.shutdown.clone(),
+        }
+        .spawn()?;
+    }
     Ok(())
 }
 

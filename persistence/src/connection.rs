@@ -156,6 +156,27 @@ where
     })
 }
 
+/// [`write_transaction`] for closures with their own error type (an API
+/// error, say): their error rolls the transaction back and comes out as is.
+pub fn write_transaction_as<T, E: From<StoreError>>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut refusal: Option<E> = None;
+    let result = write_transaction(conn, |conn| match f(conn) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            refusal = Some(e);
+            Err(StoreError::Corrupt("rolled back by the caller".into()))
+        }
+    });
+    match (result, refusal) {
+        (_, Some(e)) => Err(e),
+        (Ok(v), None) => Ok(v),
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

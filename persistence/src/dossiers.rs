@@ -496,6 +496,8 @@ pub struct Change {
     pub state: DossierState,
     pub history: NewHistory,
     pub documents: Vec<NewDocument>,
+    /// A payment obligation or settlement that goes with the move.
+    pub payment: Option<crate::payments::PaymentOp>,
 }
 
 /// Applies a change under the dossier's lock: the row is locked (a no-op
@@ -508,21 +510,30 @@ pub fn update<E: From<StoreError>>(
     now: DateTime<Utc>,
     decide: impl FnOnce(&mut DbConnection, &StoredDossier) -> Result<Change, E>,
 ) -> Result<StoredDossier, E> {
-    let mut refusal: Option<E> = None;
-    let result = write_transaction(conn, |conn| {
-        let touched =
-            diesel::update(dossiers::table.find(code)).set(dossiers::version.eq(dossiers::version)).execute(conn)?;
+    crate::connection::write_transaction_as(conn, |conn| {
+        let touched = diesel::update(dossiers::table.find(code))
+            .set(dossiers::version.eq(dossiers::version))
+            .execute(conn)
+            .map_err(StoreError::from)?;
         if touched == 0 {
-            return Err(StoreError::not_found(format!("dossier {code}")));
+            return Err(StoreError::not_found(format!("dossier {code}")).into());
         }
         let current = get(conn, code)?;
-        let change = match decide(conn, &current) {
-            Ok(change) => change,
-            Err(e) => {
-                refusal = Some(e);
-                return Err(StoreError::Corrupt("refused".into()));
-            }
-        };
+        let change = decide(conn, &current)?;
+        write_change(conn, code, &current, &change, now).map_err(E::from)
+    })
+}
+
+/// Writes a decided change: the dossier's columns, the history row, the
+/// documents, the payment operation, and last the outbox row.
+fn write_change(
+    conn: &mut DbConnection,
+    code: &str,
+    current: &StoredDossier,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<StoredDossier, StoreError> {
+    {
         let (data, paused_since, timeliness, status) = state_columns(&change.state, &current.applicant)?;
         let s = &change.state;
         diesel::update(dossiers::table.find(code))
@@ -550,14 +561,12 @@ pub fn update<E: From<StoreError>>(
         for d in &change.documents {
             insert_document(conn, code, d)?;
         }
+        if let Some(op) = &change.payment {
+            crate::payments::apply_op(conn, code, op, &change.history.actor.id, now)?;
+        }
         let updated = get(conn, code)?;
         crate::changes::record(conn, &updated, &change.history, now)?;
         Ok(updated)
-    });
-    match (result, refusal) {
-        (_, Some(e)) => Err(e),
-        (Ok(d), None) => Ok(d),
-        (Err(e), None) => Err(e.into()),
     }
 }
 

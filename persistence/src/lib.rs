@@ -8,11 +8,14 @@ pub mod connection;
 pub mod dossiers;
 pub mod error;
 pub mod migrate;
+pub mod payments;
 pub mod procedures;
 pub mod schema;
 pub mod time;
 
-pub use connection::{build_pool, write_transaction, DatabaseUrl, DbConnection, Pool, PooledConnection};
+pub use connection::{
+    build_pool, write_transaction, write_transaction_as, DatabaseUrl, DbConnection, Pool, PooledConnection,
+};
 pub use error::StoreError;
 
 /// A LIKE pattern matching `word` anywhere, with LIKE's own wildcards escaped

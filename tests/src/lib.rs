@@ -5,6 +5,7 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod payment_sim;
 pub mod portal_sim;
 
 use std::net::TcpListener;

@@ -11,9 +11,11 @@ use chrono::{DateTime, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
+use dvc_domain::payment::PaymentMethod;
 use dvc_persistence::dossiers::{
     self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, DOC_COMPONENT, DOC_RESULT,
 };
+use dvc_persistence::payments::PaymentOp;
 use dvc_persistence::{agencies, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -447,6 +449,22 @@ struct ActionDocuments {
     items: Vec<DocumentIn>,
 }
 
+/// What an action carries besides itself.
+#[derive(Default)]
+struct Attached {
+    documents: Option<ActionDocuments>,
+    payment: Option<dvc_persistence::payments::PaymentOp>,
+}
+
+impl Attached {
+    fn documents(kind: &'static str, items: Vec<DocumentIn>) -> Self {
+        Self { documents: Some(ActionDocuments { kind, field: "documents", items }), payment: None }
+    }
+    fn payment(op: dvc_persistence::payments::PaymentOp) -> Self {
+        Self { documents: None, payment: Some(op) }
+    }
+}
+
 /// Applies one action under the dossier's lock and answers its new state.
 async fn act(
     state: web::Data<AppState>,
@@ -454,7 +472,7 @@ async fn act(
     req: HttpRequest,
     code: String,
     action: Action,
-    attached: Option<ActionDocuments>,
+    attached: Attached,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let actor = caller.0;
@@ -494,7 +512,7 @@ async fn act(
                     in_agency_scope: access.in_agency_scope,
                 };
                 let t = apply(&current.state, &action, &ctx).map_err(|e| transition_error(&code, e))?;
-                let documents: Vec<NewDocument> = match &attached {
+                let documents: Vec<NewDocument> = match &attached.documents {
                     Some(a) if !a.items.is_empty() => {
                         let pinned = dvc_persistence::procedures::version(
                             conn,
@@ -518,6 +536,7 @@ async fn act(
                     },
                     state: t.state,
                     documents,
+                    payment: attached.payment.clone(),
                 })
             })?;
             view(conn, updated, now)
@@ -555,20 +574,20 @@ macro_rules! action_endpoint {
             body: web::Json<$body>,
         ) -> Result<HttpResponse, ApiError> {
             let $b = body.into_inner();
-            let (action, documents): (Action, Option<ActionDocuments>) = $make;
-            act(state, caller, req, code.into_inner(), action, documents).await
+            let (action, attached): (Action, Attached) = $make;
+            act(state, caller, req, code.into_inner(), action, attached).await
         }
     };
 }
 
 action_endpoint! {
     /// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
-    receive, "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, None)
+    receive, "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, Attached::default())
 }
 
 action_endpoint! {
     /// Refuse a submitted dossier at reception (officer), with a reason.
-    refuse, "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, None)
+    refuse, "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, Attached::default())
 }
 
 action_endpoint! {
@@ -578,7 +597,7 @@ action_endpoint! {
     /// requested once, and the clock pauses until the applicant supplements.
     request_supplement, "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| {
         let items = b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
-        (Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note }, None)
+        (Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note }, Attached::default())
     }
 }
 
@@ -586,7 +605,7 @@ action_endpoint! {
     /// Supplement the dossier (the applicant), with the added or corrected documents; the clock resumes.
     supplement, "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
         Action::Supplement { note: b.note },
-        Some(ActionDocuments { kind: DOC_COMPONENT, field: "documents", items: b.documents }),
+        Attached::documents(DOC_COMPONENT, b.documents),
     )
 }
 
@@ -594,48 +613,60 @@ action_endpoint! {
     /// Hand the dossier on to a unit (officer), with an optional step deadline.
     hand_off, "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b| {
         let to_agency = parse_code("to_agency", &b.to_agency)?;
-        (Action::HandOff { to_agency, to_officer: b.to_officer, step_deadline: b.step_deadline.map(at_utc), note: b.note }, None)
+        (Action::HandOff { to_agency, to_officer: b.to_officer, step_deadline: b.step_deadline.map(at_utc), note: b.note }, Attached::default())
     }
 }
 
 action_endpoint! {
     /// Request a financial obligation (officer); the clock pauses until it is paid.
-    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b| (Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, None)
+    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b| {
+        let description = b.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Nghĩa vụ tài chính".to_owned());
+        let op = PaymentOp::Request { amount_vnd: b.amount_vnd, description };
+        (Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, Attached::payment(op))
+    }
 }
 
 action_endpoint! {
     /// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
-    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b| (Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(payment_note(&b)?) }, None)
+    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b| {
+        let method = match b.method {
+            RecordedMethod::Cash => PaymentMethod::Cash,
+            RecordedMethod::Transfer => PaymentMethod::Transfer,
+        };
+        let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference };
+        (Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(payment_note(&b)?) }, Attached::payment(op))
+    }
 }
 
 action_endpoint! {
     /// Decide (approver): granted, or denied with a reason; with the result documents.
     resolve, "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
         Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
-        Some(ActionDocuments { kind: DOC_RESULT, field: "documents", items: b.documents }),
+        Attached::documents(DOC_RESULT, b.documents),
     )
 }
 
 action_endpoint! {
     /// Return the result (officer), with the hand-over channel.
-    return_result, "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, None)
+    return_result, "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, Attached::default())
 }
 
 action_endpoint! {
     /// Withdraw the dossier (the applicant), at any status before it is resolved.
-    withdraw, "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, None)
+    withdraw, "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, Attached::default())
 }
 
 action_endpoint! {
     /// Stop handling the dossier (approver), with a reason.
-    stop, "/api/v1/dossiers/{code}/stop", ReasonIn, |b| (Action::Stop { reason: b.reason }, None)
+    stop, "/api/v1/dossiers/{code}/stop", ReasonIn, |b| (Action::Stop { reason: b.reason }, Attached::default())
 }
 
 action_endpoint! {
     /// Apologise and promise a new date (approver), once, before the due instant.
     ///
     /// Changes the promised date, not the legal due instant.
-    apologize, "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, None)
+    apologize, "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, Attached::default())
 }
 
 /// The history note of a recorded payment: method, reference, note.

@@ -182,23 +182,43 @@ pub fn apply(state: &DossierState, action: &Action, ctx: &Context) -> Result<Tra
     if !may_read(ctx.actor, ctx.is_applicant, ctx.in_agency_scope) {
         return Err(TransitionError::NotVisible);
     }
+    who_may(action.kind(), ctx)?;
+    perform(state, action, ctx.now, ctx.calendar)
+}
+
+/// A payment confirmed by the national payment platform (a verified signed
+/// callback or query answer): recorded as the platform's, without a user.
+pub fn settle_by_payment_platform(
+    state: &DossierState,
+    amount_vnd: i64,
+    note: Option<String>,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Result<Transition, TransitionError> {
+    perform(state, &Action::RecordPayment { amount_vnd, note }, now, calendar)
+}
+
+/// The move itself, once the actor is known to be entitled.
+fn perform(
+    state: &DossierState,
+    action: &Action,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Result<Transition, TransitionError> {
     let kind = action.kind();
-    who_may(kind, ctx)?;
-    let to = target(kind, state, ctx.now, ctx.calendar).map_err(|reason| TransitionError::NotAllowed {
+    let to = target(kind, state, now, calendar).map_err(|reason| TransitionError::NotAllowed {
         status: state.status,
         action: kind,
-        allowed: allowed_actions(state, ctx.now, ctx.calendar),
+        allowed: allowed_actions(state, now, calendar),
         reason,
     })?;
-    let now = ctx.now;
     let mut next = state.clone();
     let mut step_deadline = None;
     let note = match action {
         Action::Receive { note } => {
             let n = optional(note, "note")?;
             next.received_at = Some(now);
-            next.due_at =
-                Some(ctx.calendar.due_instant(now, state.limit.amount, state.limit.unit, state.limit.same_day));
+            next.due_at = Some(calendar.due_instant(now, state.limit.amount, state.limit.unit, state.limit.same_day));
             n
         }
         Action::Refuse { reason } => Some(required(reason, "reason")?),
@@ -227,7 +247,7 @@ pub fn apply(state: &DossierState, action: &Action, ctx: &Context) -> Result<Tra
         }
         Action::Supplement { note } => {
             let n = optional(note, "note")?;
-            end_pause(&mut next, now, ctx.calendar);
+            end_pause(&mut next, now, calendar);
             n
         }
         Action::HandOff { to_agency, to_officer, step_deadline: deadline, note } => {
@@ -257,7 +277,7 @@ pub fn apply(state: &DossierState, action: &Action, ctx: &Context) -> Result<Tra
             }
             let n = optional(note, "note")?;
             if state.status == Status::AwaitingPayment {
-                end_pause(&mut next, now, ctx.calendar);
+                end_pause(&mut next, now, calendar);
             }
             Some(n.map_or_else(|| format!("{amount_vnd} VND paid"), |n| format!("{amount_vnd} VND paid: {n}")))
         }
@@ -278,17 +298,17 @@ pub fn apply(state: &DossierState, action: &Action, ctx: &Context) -> Result<Tra
         }
         Action::Withdraw { reason } => {
             let r = optional(reason, "reason")?;
-            end_pause(&mut next, now, ctx.calendar);
+            end_pause(&mut next, now, calendar);
             r
         }
         Action::Stop { reason } => {
             let r = required(reason, "reason")?;
-            end_pause(&mut next, now, ctx.calendar);
+            end_pause(&mut next, now, calendar);
             Some(r)
         }
         Action::Apologize { reason, new_date } => {
             let r = required(reason, "reason")?;
-            let due = state.effective_due(now, ctx.calendar).unwrap_or(now);
+            let due = state.effective_due(now, calendar).unwrap_or(now);
             if *new_date <= due {
                 return Err(invalid("not_after_due", "new_date", "the new promised date is after the due instant"));
             }

@@ -1,0 +1,98 @@
+//! A stand-in for the national payment platform's QUERY endpoint: answers
+//! every query with a signed success for the reference and amount asked.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use dvc_domain::payment::{PlatformRequest, PlatformResult};
+
+pub const PARTNER: &str = "DVC-DEMO";
+pub const SECRET: &str = "dvc-payment-development-secret";
+
+pub struct PaymentSim {
+    pub url: String,
+    queries: Arc<AtomicUsize>,
+    stop: Option<actix_web::dev::ServerHandle>,
+}
+
+/// A signed result message, as the platform sends it.
+pub fn signed_result(
+    reference: &str,
+    amount: &str,
+    error_code: &str,
+    transaction: &str,
+    secret: &str,
+) -> PlatformResult {
+    let mut r = PlatformResult {
+        kind: "RESULT".into(),
+        error_code: error_code.into(),
+        partner: PARTNER.into(),
+        reference: reference.into(),
+        amount: amount.into(),
+        currency: "VND".into(),
+        transaction_id: transaction.into(),
+        bank_code: "VCB".into(),
+        time: "20260305100000".into(),
+        description: "Phí, lệ phí".into(),
+        checksum: String::new(),
+    };
+    r.checksum = r.expected_checksum(secret);
+    r
+}
+
+impl PaymentSim {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let queries = Arc::new(AtomicUsize::new(0));
+        let q = queries.clone();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(move || {
+                    let q = q.clone();
+                    App::new().route(
+                        "/query",
+                        web::post().to(move |body: web::Json<PlatformRequest>| {
+                            let q = q.clone();
+                            async move {
+                                q.fetch_add(1, Ordering::SeqCst);
+                                let req = body.into_inner();
+                                HttpResponse::Ok().json(signed_result(
+                                    &req.reference,
+                                    &req.amount,
+                                    "00",
+                                    "Q-0001",
+                                    SECRET,
+                                ))
+                            }
+                        }),
+                    )
+                })
+                .workers(1)
+                .listen(listener)
+                .expect("listen")
+                .run();
+                tx.send(server.handle()).expect("handle");
+                server.await.expect("runs");
+            });
+        });
+        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("started");
+        Self { url, queries, stop: Some(stop) }
+    }
+
+    pub fn queries(&self) -> usize {
+        self.queries.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for PaymentSim {
+    fn drop(&mut self) {
+        if let Some(h) = self.stop.take() {
+            drop(h.stop(false));
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Payments: the signed INIT message, callbacks good and bad, recovery of a
+//! lost callback by QUERY, desk payments, cancellation and refund.
+
+use std::time::{Duration, Instant};
+
+use dvc_domain::auth::Role;
+use dvc_domain::payment::checksum;
+use dvc_persistence::payments as store;
+use dvc_tests::fixtures::*;
+use dvc_tests::payment_sim::{signed_result, PaymentSim, SECRET};
+use dvc_tests::{both_backends, TestApp};
+use serde_json::{json, Value};
+
+/// A dossier awaiting a payment of 50,000 VND; returns its code.
+fn awaiting_payment(app: &TestApp, t: &Tokens) -> String {
+    app.set_now("2026-03-02T09:00:00+07:00");
+    let code = submit(app, t);
+    act(app, &t.officer, &code, "receive", json!({})).expect(200);
+    act(app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
+    app.set_now("2026-03-03T09:00:00+07:00");
+    act(app, &t.officer, &code, "request-payment", json!({"amount_vnd": 50000, "note": "Lệ phí đăng ký"})).expect(200);
+    code
+}
+
+fn start_online(app: &TestApp, t: &Tokens, code: &str) -> Value {
+    app.post(&format!("/api/v1/dossiers/{code}/payments/online"), Some(&t.citizen), &json!({})).expect(201).body
+}
+
+fn send_callback(app: &TestApp, body: &dvc_domain::payment::PlatformResult) -> dvc_tests::Answer {
+    app.post("/api/v1/payments/callback", None, &serde_json::to_value(body).expect("json"))
+}
+
+fn dossier(app: &TestApp, t: &Tokens, code: &str) -> Value {
+    app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.viewer)).expect(200).body
+}
+
+both_backends! {
+    fn online_payment_starts_with_a_signed_init_message(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let pending = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.citizen)).expect(200).body;
+        assert_eq!(pending["items"][0]["status"], "pending");
+        assert_eq!(pending["items"][0]["method"], "unspecified");
+        let started = start_online(app, &t, &code);
+        let m = &started["init_message"];
+        assert_eq!(m["LoaiBanTin"], "INIT");
+        assert_eq!(m["SoTien"], "50000");
+        assert_eq!(m["MaTienTe"], "VND");
+        assert_eq!(m["ThoiGianGD"], "20260303090000");
+        let fields: Vec<&str> = ["LoaiBanTin", "MaDoiTac", "MaThamChieu", "SoTien", "MaTienTe", "ThoiGianGD", "ThongTinGiaoDich", "ThongTinBienLai"]
+            .iter().map(|k| m[*k].as_str().expect("field")).collect();
+        assert_eq!(m["MaXacThuc"], checksum(&fields, SECRET).as_str());
+        assert_eq!(started["payment"]["method"], "online");
+        assert_eq!(started["payment"]["amount_vnd"], 50000);
+        app.post(&format!("/api/v1/dossiers/{code}/payments/online"), Some(&t.officer), &json!({})).expect_problem(403, "forbidden");
+        app.post(&format!("/api/v1/dossiers/{code}/payments/online"), Some(&t.other_citizen), &json!({})).expect_problem(404, "not_found");
+    }
+
+    fn a_good_callback_pays_and_resumes_and_a_replay_changes_nothing(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let reference = start_online(app, &t, &code)["payment"]["reference"].as_str().expect("reference").to_owned();
+        app.set_now("2026-03-03T10:00:00+07:00");
+        let good = signed_result(&reference, "50000", "00", "GD-77", SECRET);
+        let ack = send_callback(app, &good).expect(200);
+        assert_eq!(ack.body["MaLoi"], "00");
+        let d = dossier(app, &t, &code);
+        assert_eq!(d["status"], "processing");
+        assert_eq!(d["pauses"][0]["to"], "2026-03-03T10:00:00+07:00");
+        let paid = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.citizen)).expect(200).body;
+        assert_eq!(paid["items"][0]["status"], "paid");
+        assert_eq!(paid["items"][0]["transaction_id"], "GD-77");
+        assert_eq!(paid["items"][0]["cashless"], true);
+        let slip = app.get(&format!("/api/v1/dossiers/{code}/history"), Some(&t.viewer)).expect(200).body;
+        let last = slip["items"].as_array().and_then(|a| a.last()).expect("row").clone();
+        assert_eq!(last["actor_id"], "payment-platform");
+        assert_eq!(last["to_status"], "processing");
+        let version = d["version"].clone();
+        let again = send_callback(app, &good).expect(200);
+        assert_eq!(again.body["MoTa"], "already processed");
+        assert_eq!(dossier(app, &t, &code)["version"], version, "the same callback twice changes nothing");
+    }
+
+    fn bad_callbacks_change_nothing_and_are_logged(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let reference = start_online(app, &t, &code)["payment"]["reference"].as_str().expect("reference").to_owned();
+        let version = dossier(app, &t, &code)["version"].clone();
+        let mut forged = signed_result(&reference, "50000", "00", "GD-1", "not-the-secret");
+        send_callback(app, &forged).expect_problem(400, "invalid_signature");
+        forged = signed_result(&reference, "50000", "00", "GD-1", SECRET);
+        forged.amount = "5000".into();
+        send_callback(app, &forged).expect_problem(400, "invalid_signature");
+        send_callback(app, &signed_result(&reference, "5000", "00", "GD-1", SECRET)).expect_problem(422, "validation_failed");
+        send_callback(app, &signed_result("NO-SUCH-REF", "50000", "00", "GD-1", SECRET)).expect_problem(422, "validation_failed");
+        app.post_raw("/api/v1/payments/callback", None, "application/json", b"{\"MaLoi\":".to_vec()).expect_problem(400, "malformed_json");
+        let d = dossier(app, &t, &code);
+        assert_eq!(d["status"], "awaiting_payment");
+        assert_eq!(d["version"], version);
+        let payments = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.citizen)).expect(200).body;
+        assert_eq!(payments["items"][0]["status"], "pending");
+        let mut conn = app.db.connect();
+        assert_eq!(
+            store::callback_outcomes(&mut conn, &reference).expect("log"),
+            vec!["bad_signature", "bad_signature", "amount_mismatch"]
+        );
+        assert_eq!(store::callback_outcomes(&mut conn, "NO-SUCH-REF").expect("log"), vec!["unknown_reference"]);
+    }
+
+    fn a_failed_payment_is_recorded_and_the_dossier_keeps_waiting(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let reference = start_online(app, &t, &code)["payment"]["reference"].as_str().expect("reference").to_owned();
+        send_callback(app, &signed_result(&reference, "50000", "51", "GD-9", SECRET)).expect(200);
+        assert_eq!(dossier(app, &t, &code)["status"], "awaiting_payment");
+        let payments = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.citizen)).expect(200).body;
+        assert_eq!(payments["items"][0]["status"], "failed");
+    }
+
+    fn desk_payments_settle_the_obligation_and_admins_cancel_or_refund(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        act(app, &t.officer, &code, "payments", json!({"method": "cash", "amount_vnd": 50000, "reference": "BL-1"})).expect(200);
+        let payments = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.officer)).expect(200).body;
+        let items = payments["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "the obligation itself is settled");
+        assert_eq!(items[0]["status"], "paid");
+        assert_eq!(items[0]["method"], "cash");
+        assert_eq!(items[0]["cashless"], false);
+        let id = items[0]["id"].as_str().expect("id");
+        let admin = app.token(Role::Admin, None);
+        app.post(&format!("/api/v1/payments/{id}/cancel"), Some(&admin), &json!({})).expect_problem(409, "payment_not_allowed");
+        app.post(&format!("/api/v1/payments/{id}/refund"), Some(&t.officer), &json!({})).expect_problem(403, "forbidden");
+        assert_eq!(app.post(&format!("/api/v1/payments/{id}/refund"), Some(&admin), &json!({})).expect(200).body["status"], "refunded");
+        app.post(&format!("/api/v1/payments/{id}/refund"), Some(&admin), &json!({})).expect_problem(409, "payment_not_allowed");
+        app.post("/api/v1/payments/nope/cancel", Some(&admin), &json!({})).expect_problem(404, "not_found");
+    }
+}
+
+both_backends! {
+    fn a_lost_callback_is_recovered_by_query(backend: Backend) {
+        let sim = PaymentSim::start();
+        let app = TestApp::spawn_with(backend, &["--payment-platform-url", sim.url.as_str(), "--payment-query-after-secs", "1"]);
+        province(&app);
+        let t = tokens(&app);
+        app.clock.set(chrono::Utc::now());
+        let code = submit(&app, &t);
+        act(&app, &t.officer, &code, "receive", json!({})).expect(200);
+        act(&app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
+        act(&app, &t.officer, &code, "request-payment", json!({"amount_vnd": 50000})).expect(200);
+        let started = start_online(&app, &t, &code);
+        assert!(started["redirect_url"].as_str().is_some_and(|u| u.starts_with(&sim.url)));
+        // No callback comes; the reconciler asks the platform.
+        let begin = Instant::now();
+        while dossier(&app, &t, &code)["status"] != "processing" {
+            assert!(begin.elapsed() < Duration::from_secs(30), "QUERY never settled the payment");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(sim.queries() >= 1);
+        let payments = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.citizen)).expect(200).body;
+        assert_eq!(payments["items"][0]["status"], "paid");
+        assert_eq!(payments["items"][0]["transaction_id"], "Q-0001");
+    }
+}
