@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
-use crate::{agencies, calendars, dossiers, health, openapi, payments, procedures, sync};
+use crate::{agencies, calendars, dossiers, health, openapi, payments, procedures, sync, webhooks};
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -41,6 +41,7 @@ pub fn build_app(
         .configure(|cfg| dossiers::configure(cfg, max_document_bytes))
         .configure(sync::configure)
         .configure(payments::configure)
+        .configure(webhooks::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

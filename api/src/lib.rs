@@ -22,6 +22,7 @@ pub mod server;
 pub mod state;
 pub mod sync;
 pub mod time;
+pub mod webhooks;
 pub mod workers;
 
 pub use app::build_app;

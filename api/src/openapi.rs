@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, dossiers, health, payments, procedures, sync};
+use crate::{agencies, calendars, dossiers, health, payments, procedures, sync, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -65,6 +65,11 @@ use crate::{agencies, calendars, dossiers, health, payments, procedures, sync};
         payments::callback,
         payments::cancel,
         payments::refund,
+        webhooks::create,
+        webhooks::list,
+        webhooks::remove,
+        webhooks::deliveries,
+        webhooks::redeliver,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -76,6 +81,7 @@ use crate::{agencies, calendars, dossiers, health, payments, procedures, sync};
         (name = "dossiers", description = "Dossiers (hồ sơ): submission, reading, the list, the control slip, documents"),
         (name = "dossier actions", description = "The moves of the state machine (SPEC §4.2); each honours If-Match"),
         (name = "payments", description = "Fees and payments; online payment through the national payment platform (SPEC §5)"),
+        (name = "webhooks", description = "Signed deliveries of dossier changes to subscribers"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

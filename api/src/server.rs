@@ -87,6 +87,13 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
     } else {
         log::info!("DVC_NATIONAL_PORTAL_URL is not set: changes wait in the outbox (GET /api/v1/changes)");
     }
+    crate::workers::webhooks::WebhookWorker {
+        pool: state.pool.clone(),
+        max_backoff: Duration::from_secs(c.sync_max_backoff_secs.max(1)),
+        poll: Duration::from_millis(c.sync_poll_ms.max(10)),
+        shutdown: state.shutdown.clone(),
+    }
+    .spawn()?;
     if let Some(url) = &c.payment_platform_url {
         crate::payments::reconcile::Reconciler {
             pool: state.pool.clone(),

@@ -12,6 +12,7 @@ pub mod payments;
 pub mod procedures;
 pub mod schema;
 pub mod time;
+pub mod webhooks;
 
 pub use connection::{
     build_pool, write_transaction, write_transaction_as, DatabaseUrl, DbConnection, Pool, PooledConnection,

@@ -239,3 +239,6 @@ diesel::table! {
         received_at -> Timestamp,
     }
 }
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhooks);

@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod portal;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,0 +1,232 @@
+//! `/api/v1/webhooks`: subscriptions to dossier changes, their delivery log,
+//! and redelivery (SPEC §8).
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use dvc_domain::auth::Role;
+use dvc_persistence::webhooks::{self, DeliveryRow, WebhookRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::agencies::types::parse_code;
+use crate::auth::Caller;
+use crate::dossiers::types::StatusDto;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::time::vn;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create).service(list).service(remove).service(deliveries).service(redeliver);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"url": "https://lgsp.example.vn/dvc-events", "secret": "a-long-shared-secret-0123", "statuses": ["received", "resolved"], "agencies": ["000.00.05.H56"]}))]
+pub struct WebhookIn {
+    /// Where deliveries are POSTed (http or https).
+    pub url: String,
+    /// Signs each delivery: `X-DVC-Signature: sha256=<hex of HMAC-SHA256(secret, body)>` (16–200 characters).
+    pub secret: String,
+    /// Only changes to these statuses (empty: all).
+    #[serde(default)]
+    pub statuses: Vec<StatusDto>,
+    /// Only dossiers handled by these agencies or their sub-units (empty: all).
+    #[serde(default)]
+    pub agencies: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookOut {
+    pub id: String,
+    pub url: String,
+    pub statuses: Vec<String>,
+    pub agencies: Vec<String>,
+    /// The last change looked at.
+    pub cursor_seq: i64,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+impl From<WebhookRow> for WebhookOut {
+    fn from(w: WebhookRow) -> Self {
+        Self {
+            statuses: w.statuses(),
+            agencies: w.agencies(),
+            id: w.id,
+            url: w.url,
+            cursor_seq: w.cursor_seq,
+            created_at: vn(w.created_at.and_utc()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub items: Vec<WebhookOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOut {
+    pub id: String,
+    pub seq: i64,
+    pub attempts: i32,
+    pub delivered_at: Option<DateTime<FixedOffset>>,
+    pub next_attempt_at: DateTime<FixedOffset>,
+    /// The subscriber's last HTTP status.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+impl From<DeliveryRow> for DeliveryOut {
+    fn from(d: DeliveryRow) -> Self {
+        Self {
+            id: d.id,
+            seq: d.seq,
+            attempts: d.attempts,
+            delivered_at: d.delivered_at.map(|t| vn(t.and_utc())),
+            next_attempt_at: vn(d.next_attempt_at.and_utc()),
+            last_status: d.last_status,
+            last_error: d.last_error,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    pub items: Vec<DeliveryOut>,
+}
+
+fn owner_of(caller: &Caller) -> Result<Option<String>, ApiError> {
+    match caller.0.role {
+        Role::Admin => Ok(None),
+        Role::Integrator => Ok(Some(caller.0.id.clone())),
+        _ => Err(ApiError::forbidden("webhooks:manage", "webhooks are for integrators and admins")),
+    }
+}
+
+/// The subscription, if the caller may manage it (404 otherwise).
+fn owned(
+    conn: &mut dvc_persistence::DbConnection,
+    caller_owner: &Option<String>,
+    id: &str,
+) -> Result<WebhookRow, ApiError> {
+    let hook = webhooks::get(conn, id)?;
+    match caller_owner {
+        Some(o) if &hook.owner != o => Err(ApiError::not_found(format!("webhook {id} not found"))),
+        _ => Ok(hook),
+    }
+}
+
+/// Subscribe a webhook (integrator, admin).
+///
+/// Deliveries start with the next change. Each is signed, sent at least
+/// once, and retried with backoff until the subscriber answers 2xx.
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), request_body = WebhookIn, responses((status = 201, body = WebhookOut)))]
+#[post("/api/v1/webhooks")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<WebhookIn>,
+) -> Result<HttpResponse, ApiError> {
+    owner_of(&caller)?;
+    let b = body.into_inner();
+    let url = b.url.trim().to_owned();
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !scheme_ok
+        || url.len() > 500
+        || url.chars().any(char::is_whitespace)
+        || url.split("://").nth(1).is_none_or(str::is_empty)
+    {
+        return Err(ApiError::invalid_field(
+            "url",
+            "invalid_url",
+            "an http:// or https:// address of at most 500 characters",
+        ));
+    }
+    if !(16..=200).contains(&b.secret.chars().count()) {
+        return Err(ApiError::invalid_field("secret", "length", "a secret is 16–200 characters"));
+    }
+    let agencies = b
+        .agencies
+        .iter()
+        .enumerate()
+        .map(|(i, a)| parse_code(&format!("agencies[{i}]"), a).map(|c| c.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let statuses: Vec<String> =
+        b.statuses.into_iter().map(|s| dvc_domain::dossier::Status::from(s).as_str().to_owned()).collect();
+    let owner = caller.0.id.clone();
+    let now = state.now();
+    let hook = state.db(move |conn| webhooks::create(conn, &owner, &url, &b.secret, &statuses, &agencies, now)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/webhooks/{}", hook.id)))
+        .json(WebhookOut::from(hook)))
+}
+
+/// List webhooks: an integrator's own, or all for an admin.
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = WebhookList)))]
+#[get("/api/v1/webhooks")]
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<WebhookList>, ApiError> {
+    let owner = owner_of(&caller)?;
+    let rows = state.db(move |conn| webhooks::list(conn, owner.as_deref())).await?;
+    Ok(web::Json(WebhookList { items: rows.into_iter().map(Into::into).collect() }))
+}
+
+/// Unsubscribe (the delivery log stays).
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 204, description = "Unsubscribed")))]
+#[delete("/api/v1/webhooks/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = owner_of(&caller)?;
+    let id = id.into_inner();
+    state
+        .db(move |conn| {
+            owned(conn, &owner, &id)?;
+            Ok::<_, ApiError>(webhooks::deactivate(conn, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A webhook's delivery log, newest first.
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 200, body = DeliveryList)))]
+#[get("/api/v1/webhooks/{id}/deliveries")]
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<web::Json<DeliveryList>, ApiError> {
+    let owner = owner_of(&caller)?;
+    let id = id.into_inner();
+    let rows = state
+        .db(move |conn| {
+            owned(conn, &owner, &id)?;
+            Ok::<_, ApiError>(webhooks::deliveries(conn, &id, 500)?)
+        })
+        .await?;
+    Ok(web::Json(DeliveryList { items: rows.into_iter().map(Into::into).collect() }))
+}
+
+/// Send a delivery again.
+#[utoipa::path(tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Webhook id"), ("delivery" = String, Path, description = "Delivery id")),
+    responses((status = 200, body = DeliveryOut)))]
+#[post("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver")]
+pub async fn redeliver(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<DeliveryOut>, ApiError> {
+    let owner = owner_of(&caller)?;
+    let (id, delivery) = path.into_inner();
+    let now = chrono::Utc::now();
+    let row = state
+        .db(move |conn| {
+            owned(conn, &owner, &id)?;
+            Ok::<_, ApiError>(webhooks::redeliver(conn, &id, &delivery, now)?)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}

@@ -1,0 +1,235 @@
+//! Webhook subscriptions and their deliveries (SPEC §8): each subscription
+//! follows the change feed from where it was created, and every matching
+//! change becomes a delivery, sent at least once and retried.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use crate::changes::ChangeRow;
+use crate::connection::{write_transaction, DbConnection};
+use crate::error::StoreError;
+use crate::schema::{changes, webhook_deliveries as wd, webhooks};
+use crate::time::to_db;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks)]
+pub struct WebhookRow {
+    pub id: String,
+    pub owner: String,
+    pub url: String,
+    pub secret: String,
+    pub statuses: String,
+    pub agencies: String,
+    pub active: bool,
+    pub cursor_seq: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl WebhookRow {
+    pub fn statuses(&self) -> Vec<String> {
+        serde_json::from_str(&self.statuses).unwrap_or_default()
+    }
+    pub fn agencies(&self) -> Vec<String> {
+        serde_json::from_str(&self.agencies).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = wd)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub seq: i64,
+    pub attempts: i32,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Subscribes from now on: the first delivery is the next change.
+pub fn create(
+    conn: &mut DbConnection,
+    owner: &str,
+    url: &str,
+    secret: &str,
+    statuses: &[String],
+    agencies: &[String],
+    now: DateTime<Utc>,
+) -> Result<WebhookRow, StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let from = crate::changes::last_seq(conn)?;
+    diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::id.eq(&id),
+            webhooks::owner.eq(owner),
+            webhooks::url.eq(url),
+            webhooks::secret.eq(secret),
+            webhooks::statuses.eq(serde_json::to_string(statuses)?),
+            webhooks::agencies.eq(serde_json::to_string(agencies)?),
+            webhooks::active.eq(true),
+            webhooks::cursor_seq.eq(from),
+            webhooks::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<WebhookRow, StoreError> {
+    webhooks::table
+        .find(id)
+        .filter(webhooks::active.eq(true))
+        .select(WebhookRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(format!("webhook {id}")))
+}
+
+/// Active subscriptions, of one owner or (None) all.
+pub fn list(conn: &mut DbConnection, owner: Option<&str>) -> Result<Vec<WebhookRow>, StoreError> {
+    let mut q = webhooks::table.filter(webhooks::active.eq(true)).select(WebhookRow::as_select()).into_boxed();
+    if let Some(o) = owner {
+        q = q.filter(webhooks::owner.eq(o.to_owned()));
+    }
+    Ok(q.order(webhooks::created_at.asc()).load(conn)?)
+}
+
+/// Ends a subscription; its delivery log stays.
+pub fn deactivate(conn: &mut DbConnection, id: &str) -> Result<(), StoreError> {
+    diesel::update(webhooks::table.find(id)).set(webhooks::active.eq(false)).execute(conn)?;
+    Ok(())
+}
+
+/// Turns the changes after each subscription's cursor into deliveries (those
+/// that match its filters) and moves the cursor; `agency_sets` gives, per
+/// subscription, the agencies its filter covers (with sub-units).
+pub fn fan_out(
+    conn: &mut DbConnection,
+    hook: &WebhookRow,
+    agency_set: &[String],
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, StoreError> {
+    write_transaction(conn, |conn| {
+        let cursor: i64 = webhooks::table.find(&hook.id).select(webhooks::cursor_seq).first(conn)?;
+        let rows: Vec<ChangeRow> = changes::table
+            .filter(changes::seq.gt(cursor))
+            .order(changes::seq.asc())
+            .limit(batch)
+            .select(ChangeRow::as_select())
+            .load(conn)?;
+        let statuses = hook.statuses();
+        let mut made = 0;
+        for r in &rows {
+            let wanted = (statuses.is_empty() || statuses.contains(&r.status))
+                && (agency_set.is_empty() || agency_set.contains(&r.agency_code));
+            if wanted {
+                diesel::insert_into(wd::table)
+                    .values((
+                        wd::id.eq(uuid::Uuid::now_v7().to_string()),
+                        wd::webhook_id.eq(&hook.id),
+                        wd::seq.eq(r.seq),
+                        wd::attempts.eq(0),
+                        wd::next_attempt_at.eq(to_db(now)),
+                        wd::created_at.eq(to_db(now)),
+                    ))
+                    .execute(conn)?;
+                made += 1;
+            }
+        }
+        if let Some(last) = rows.last() {
+            diesel::update(webhooks::table.find(&hook.id)).set(webhooks::cursor_seq.eq(last.seq)).execute(conn)?;
+        }
+        Ok(made)
+    })
+}
+
+const CLAIM_PG: &str = "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (
+    SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+    WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $2 AND w.active
+    ORDER BY d.next_attempt_at, d.seq LIMIT $3
+    FOR UPDATE OF d SKIP LOCKED)
+  RETURNING *";
+
+/// Claims due deliveries and leases them until `lease_until`.
+pub fn claim(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    match conn {
+        DbConnection::Pg(pg) => Ok(diesel::sql_query(CLAIM_PG)
+            .bind::<Timestamp, _>(to_db(lease_until))
+            .bind::<Timestamp, _>(to_db(now))
+            .bind::<BigInt, _>(batch)
+            .load(pg)?),
+        DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
+            let due: Vec<DeliveryRow> = wd::table
+                .inner_join(webhooks::table)
+                .filter(wd::delivered_at.is_null())
+                .filter(wd::next_attempt_at.le(to_db(now)))
+                .filter(webhooks::active.eq(true))
+                .order((wd::next_attempt_at.asc(), wd::seq.asc()))
+                .limit(batch)
+                .select(DeliveryRow::as_select())
+                .load(conn)?;
+            let ids: Vec<&String> = due.iter().map(|d| &d.id).collect();
+            diesel::update(wd::table.filter(wd::id.eq_any(ids)))
+                .set(wd::next_attempt_at.eq(to_db(lease_until)))
+                .execute(conn)?;
+            Ok(due)
+        }),
+    }
+}
+
+pub fn mark(
+    conn: &mut DbConnection,
+    id: &str,
+    status: Option<i32>,
+    error: Option<&str>,
+    delivered: Option<DateTime<Utc>>,
+    retry_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(wd::table.find(id))
+        .set((
+            wd::attempts.eq(wd::attempts + 1),
+            wd::last_status.eq(status),
+            wd::last_error.eq(error.map(|e| e.chars().take(500).collect::<String>())),
+            wd::delivered_at.eq(delivered.map(to_db)),
+            wd::next_attempt_at.eq(to_db(retry_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn deliveries(conn: &mut DbConnection, webhook_id: &str, limit: i64) -> Result<Vec<DeliveryRow>, StoreError> {
+    Ok(wd::table
+        .filter(wd::webhook_id.eq(webhook_id))
+        .order(wd::seq.desc())
+        .limit(limit)
+        .select(DeliveryRow::as_select())
+        .load(conn)?)
+}
+
+/// Sends a delivery again, now.
+pub fn redeliver(
+    conn: &mut DbConnection,
+    webhook_id: &str,
+    delivery_id: &str,
+    now: DateTime<Utc>,
+) -> Result<DeliveryRow, StoreError> {
+    let n = diesel::update(wd::table.filter(wd::id.eq(delivery_id)).filter(wd::webhook_id.eq(webhook_id)))
+        .set((wd::delivered_at.eq(None::<NaiveDateTime>), wd::next_attempt_at.eq(to_db(now))))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::not_found(format!("delivery {delivery_id}")));
+    }
+    Ok(wd::table.find(delivery_id).select(DeliveryRow::as_select()).first(conn)?)
+}
+
+pub fn change(conn: &mut DbConnection, seq: i64) -> Result<ChangeRow, StoreError> {
+    Ok(changes::table.find(seq).select(ChangeRow::as_select()).first(conn)?)
+}
