@@ -96,6 +96,10 @@ pub struct Config {
     /// Longest wait between two delivery attempts of one change, in seconds.
     #[arg(long, env = "DVC_SYNC_MAX_BACKOFF_SECS", default_value_t = 300, global = true)]
     pub sync_max_backoff_secs: u64,
+    /// How long a change being sent is reserved for the process sending it, in seconds
+    /// (after a crash, another process sends it again once this runs out).
+    #[arg(long, env = "DVC_SYNC_LEASE_SECS", default_value_t = 60, global = true)]
+    pub sync_lease_secs: u64,
     /// Pause between delivery rounds when there is nothing to send, in milliseconds.
     #[arg(long, env = "DVC_SYNC_POLL_MS", default_value_t = 500, global = true)]
     pub sync_poll_ms: u64,

@@ -81,6 +81,7 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
             batch: c.sync_batch.clamp(1, 1000),
             max_backoff: Duration::from_secs(c.sync_max_backoff_secs.max(1)),
             poll: Duration::from_millis(c.sync_poll_ms.max(10)),
+            lease: Duration::from_secs(c.sync_lease_secs.max(1)),
             shutdown: state.shutdown.clone(),
         }
         .spawn()?;

@@ -26,6 +26,9 @@ use serde_json::Value;
 
 pub use db::{Backend, TestDb};
 
+/// Whether the PostgreSQL suite is built in (see build.rs).
+pub const POSTGRES_SUITE: bool = cfg!(dvc_postgres);
+
 pub const TEST_SECRET: &str = "dvc-test-secret-0123456789abcdef";
 
 /// Runs one test body on SQLite and, where the PostgreSQL suite is built
@@ -150,6 +153,21 @@ impl TestApp {
     pub fn set_now(&self, at: &str) {
         let at = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339 instant").to_utc();
         self.clock.set(at);
+    }
+
+    /// A client of a server started elsewhere (the real binary) on `db`.
+    pub fn attach(base: String, db: TestDb) -> Self {
+        let backend = db.backend();
+        let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+        Self {
+            base,
+            backend,
+            db,
+            clock: dvc_api::state::Clock::system(),
+            shutdown: dvc_api::workers::Shutdown::default(),
+            client,
+            stop: None,
+        }
     }
 
     fn start(db: TestDb, extra: &[&str]) -> Self {

@@ -22,10 +22,9 @@ pub struct PortalWorker {
     pub batch: i64,
     pub max_backoff: Duration,
     pub poll: Duration,
+    pub lease: Duration,
     pub shutdown: Shutdown,
 }
-
-const LEASE: Duration = Duration::from_secs(60);
 
 impl PortalWorker {
     pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -59,7 +58,7 @@ impl PortalWorker {
     fn round(&self, client: &reqwest::blocking::Client) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = Utc::now();
-        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let lease = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         let claimed = changes::claim(&mut conn, now, lease, self.batch).map_err(|e| e.to_string())?;
         for change in &claimed {
             if self.shutdown.is_stopped() {
