@@ -49,5 +49,19 @@ pub fn build_app(
                 HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish()
             }),
         )
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found("no such resource")) }))
+        .default_service(web::to(unmatched))
+}
+
+/// No route took the request: 405 when the path exists with other methods,
+/// else 404.
+async fn unmatched(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        Err(ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed on {}", req.method(), req.path()),
+        ))
+    } else {
+        Err(ApiError::not_found("no such resource"))
+    }
 }

@@ -217,6 +217,10 @@ both_backends! {
         let stale = app.send(app.request(reqwest::Method::POST, &format!("/api/v1/dossiers/{code}/receive")).bearer_auth(&t.officer).header("If-Match", "\"7\"").json(&json!({})));
         stale.expect_problem(412, "precondition_failed");
         assert_eq!(version_of(app, &code, &t.officer), 1);
+        let garbage = app.send(app.request(reqwest::Method::POST, &format!("/api/v1/dossiers/{code}/receive")).bearer_auth(&t.officer).header("If-Match", "null").json(&json!({})));
+        garbage.expect_problem(412, "precondition_failed");
+        let unknown = app.send(app.request(reqwest::Method::POST, "/api/v1/dossiers/000.00.05.H56-260302-0999/receive").bearer_auth(&t.officer).header("If-Match", "\"1\"").json(&json!({})));
+        unknown.expect_problem(404, "not_found");
         let fresh = app.send(app.request(reqwest::Method::POST, &format!("/api/v1/dossiers/{code}/receive")).bearer_auth(&t.officer).header("If-Match", "\"1\"").json(&json!({})));
         assert_eq!(fresh.expect(200).header("etag"), Some("\"2\""));
     }

@@ -42,7 +42,8 @@ both_backends! {
     fn unknown_routes_and_methods_get_problem_documents(app: &TestApp) {
         app.get("/api/v1/nothing-here", None).expect_problem(404, "not_found");
         app.get("/", None).expect_problem(404, "not_found");
-        app.delete("/api/v1/agencies", None).expect_problem(404, "not_found");
+        app.delete("/api/v1/agencies", None).expect_problem(405, "method_not_allowed");
+        app.put("/api/v1/dossiers/000.00.05.H56-260302-0001", None, &json!({})).expect_problem(405, "method_not_allowed");
     }
 
     fn invalid_codes_in_paths_get_404(app: &TestApp) {

@@ -67,18 +67,34 @@ fn with_etag(mut res: HttpResponse, version: i32) -> HttpResponse {
     res
 }
 
-/// The version named by `If-Match` (`"7"`, `W/"7"`; `*` matches any).
-fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    let Some(value) = req.headers().get(IF_MATCH) else { return Ok(None) };
-    let text = value.to_str().map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match is not text"))?.trim();
-    if text == "*" {
-        return Ok(None);
+/// The precondition of `If-Match`: none, or the entity-tags it lists (`*` matches any).
+enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    fn of(req: &HttpRequest) -> Self {
+        let Some(value) = req.headers().get(IF_MATCH) else { return Self::Any };
+        let text = String::from_utf8_lossy(value.as_bytes());
+        if text.trim() == "*" {
+            return Self::Any;
+        }
+        Self::Tags(text.split(',').map(|t| t.trim().trim_start_matches("W/").to_owned()).collect())
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
-        .map(Some)
-        .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match takes an ETag of this API, such as \"3\""))
+
+    /// RFC 9110: a listed tag must match the current one, else 412.
+    fn check(&self, version: i32) -> Result<(), ApiError> {
+        match self {
+            Self::Any => Ok(()),
+            Self::Tags(tags) if tags.iter().any(|t| *t == etag(version)) => Ok(()),
+            Self::Tags(_) => Err(ApiError::new(
+                actix_web::http::StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                format!("the dossier changed: its ETag is now {}", etag(version)),
+            )),
+        }
+    }
 }
 
 fn idempotency_key(
@@ -474,7 +490,7 @@ async fn act(
     action: Action,
     attached: Attached,
 ) -> Result<HttpResponse, ApiError> {
-    let expected = if_match(&req)?;
+    let expected = IfMatch::of(&req);
     let actor = caller.0;
     let max = state.config.max_document_bytes;
     let now = state.now();
@@ -485,15 +501,7 @@ async fn act(
                 if !access.may_read(&actor) {
                     return Err(access::not_found(&code));
                 }
-                if let Some(v) = expected {
-                    if v != current.version {
-                        return Err(ApiError::new(
-                            actix_web::http::StatusCode::PRECONDITION_FAILED,
-                            "precondition_failed",
-                            format!("the dossier changed: its ETag is now {}", etag(current.version)),
-                        ));
-                    }
-                }
+                expected.check(current.version)?;
                 if let Action::HandOff { to_agency, .. } = &action {
                     if !agencies::exists(conn, to_agency)? {
                         return Err(ApiError::invalid_field(
