@@ -10,7 +10,9 @@ use crate::error::ApiError;
 use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
-use crate::{agencies, calendars, dossiers, health, openapi, payments, procedures, sync, webhooks};
+use crate::{
+    agencies, calendars, dossiers, health, imports, openapi, payments, procedures, ratings, reports, sync, webhooks,
+};
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -42,6 +44,9 @@ pub fn build_app(
         .configure(sync::configure)
         .configure(payments::configure)
         .configure(webhooks::configure)
+        .configure(reports::configure)
+        .configure(ratings::configure)
+        .configure(imports::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, dossiers, health, payments, procedures, sync, webhooks};
+use crate::{agencies, calendars, dossiers, health, imports, payments, procedures, ratings, reports, sync, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,6 +70,12 @@ use crate::{agencies, calendars, dossiers, health, payments, procedures, sync, w
         webhooks::remove,
         webhooks::deliveries,
         webhooks::redeliver,
+        reports::summary,
+        reports::drilldown,
+        reports::index,
+        ratings::rate,
+        ratings::read,
+        imports::import,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -82,6 +88,8 @@ use crate::{agencies, calendars, dossiers, health, payments, procedures, sync, w
         (name = "dossier actions", description = "The moves of the state machine (SPEC §4.2); each honours If-Match"),
         (name = "payments", description = "Fees and payments; online payment through the national payment platform (SPEC §5)"),
         (name = "webhooks", description = "Signed deliveries of dossier changes to subscribers"),
+        (name = "reports", description = "The province's figures with drill-down, and the Decision 766 service index"),
+        (name = "imports", description = "Dossiers with their whole history, from an older one-stop system"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

@@ -214,3 +214,11 @@ pub fn with_ancestors(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<
     }
     Ok(out)
 }
+
+/// Every agency: (code, name, parent).
+pub fn all(conn: &mut DbConnection) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    Ok(agencies::table
+        .select((agencies::code, agencies::name, agencies::parent_code))
+        .order(agencies::code.asc())
+        .load(conn)?)
+}

@@ -55,6 +55,10 @@ pub struct StoredDossier {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The procedure's administrative level.
+    pub level: String,
+    /// When it was resolved, refused, withdrawn or stopped.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -88,6 +92,13 @@ struct DossierRow {
     data: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    level: String,
+    closed_at: Option<NaiveDateTime>,
+}
+
+/// Statuses that close a dossier for the figures: decided, or ended without a decision.
+pub fn closes(status: Status) -> bool {
+    matches!(status, Status::Resolved | Status::Refused | Status::Withdrawn | Status::Stopped)
 }
 
 impl TryFrom<DossierRow> for StoredDossier {
@@ -127,6 +138,8 @@ impl TryFrom<DossierRow> for StoredDossier {
             version: r.version,
             created_at: from_db(r.created_at),
             updated_at: from_db(r.updated_at),
+            level: r.level,
+            closed_at: r.closed_at.map(from_db),
         })
     }
 }
@@ -321,6 +334,11 @@ pub struct NewDossier {
     pub history: Vec<NewHistory>,
     pub documents: Vec<NewDocument>,
     pub now: DateTime<Utc>,
+    pub level: String,
+    /// Set for imported dossiers that were already closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Publish the history to the change feed and the portal (not for imports of old dossiers).
+    pub publish: bool,
 }
 
 /// An idempotency key claimed by a creating request.
@@ -441,6 +459,8 @@ fn create_once(
         data,
         created_at: now,
         updated_at: now,
+        level: new.level.clone(),
+        closed_at: new.closed_at.map(to_db),
     };
     diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
     for (i, h) in new.history.iter().enumerate() {
@@ -450,8 +470,10 @@ fn create_once(
         insert_document(conn, &code, d)?;
     }
     let dossier = get(conn, &code)?;
-    for h in &new.history {
-        crate::changes::record(conn, &dossier, h, new.now)?;
+    if new.publish {
+        for h in &new.history {
+            crate::changes::record(conn, &dossier, h, new.now)?;
+        }
     }
     let body = render(conn, &dossier)?;
     if let Some(claim) = claim {
@@ -549,6 +571,11 @@ fn write_change(
                 dossiers::outcome.eq(s.outcome.map(|o| o.as_str())),
                 dossiers::resolved_timeliness.eq(timeliness),
                 dossiers::version.eq(current.version + 1),
+                dossiers::closed_at.eq(match current.closed_at {
+                    Some(t) => Some(to_db(t)),
+                    None if closes(s.status) => Some(to_db(now)),
+                    None => None,
+                }),
                 dossiers::data.eq(data),
                 dossiers::updated_at.eq(to_db(now)),
             ))

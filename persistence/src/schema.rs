@@ -95,6 +95,8 @@ diesel::table! {
         data -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        level -> Text,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -242,3 +244,18 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhooks);
+
+diesel::table! {
+    ratings (dossier_code) {
+        dossier_code -> Text,
+        criteria -> Text,
+        total -> Integer,
+        overall -> Text,
+        comment -> Nullable<Text>,
+        rated_by -> Text,
+        rated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(ratings -> dossiers (dossier_code));
+diesel::allow_tables_to_appear_in_same_query!(ratings, dossiers);

@@ -253,5 +253,8 @@ pub fn prepare(
         history,
         documents: docs,
         now,
+        level: content.level.as_str().to_owned(),
+        closed_at: None,
+        publish: true,
     })
 }

@@ -17,6 +17,6 @@ pub use code::DossierCode;
 pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
 pub use status::{Channel, Status};
 pub use transition::{
-    allowed_actions, apply, may_read, settle_by_payment_platform, Context, Transition, TransitionError,
+    allowed_actions, apply, may_read, replay, settle_by_payment_platform, Context, Transition, TransitionError,
     RIGHT_APPLICANT, RIGHT_DECIDE, RIGHT_PROCESS,
 };

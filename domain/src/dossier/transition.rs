@@ -198,6 +198,17 @@ pub fn settle_by_payment_platform(
     perform(state, &Action::RecordPayment { amount_vnd, note }, now, calendar)
 }
 
+/// Replays a recorded move of a dossier's past (a history import): the
+/// status rules, guards and deadlines apply; who acted is the record's.
+pub fn replay(
+    state: &DossierState,
+    action: &Action,
+    at: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Result<Transition, TransitionError> {
+    perform(state, action, at, calendar)
+}
+
 /// The move itself, once the actor is known to be entitled.
 fn perform(
     state: &DossierState,

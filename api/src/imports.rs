@@ -1,0 +1,388 @@
+//! `POST /api/v1/imports/dossiers`: dossiers with their whole history, from
+//! an older one-stop system (and for tests and benchmarks). Each history is
+//! replayed through the state machine on the working calendar; the valid
+//! dossiers are imported, the others reported with their reason.
+
+use actix_web::{post, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::{Actor, Role};
+use dvc_domain::dossier::{replay, Action, ActionKind, DossierState, ReturnChannel, Status, SupplementItem, TimeLimit};
+use dvc_domain::payment::{PaymentMethod, PaymentStatus};
+use dvc_persistence::dossiers::{self, closes, NewDossier, NewHistory, DOC_COMPONENT};
+use dvc_persistence::{calendars, figures, payments, procedures, DbConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::dossiers::access::transition_error;
+use crate::dossiers::submit::{self, DEFAULT_CALENDAR};
+use crate::dossiers::types::{ApplicantDto, ChannelDto, DocumentIn, OutcomeDto, ReturnChannelDto};
+use crate::error::ApiError;
+use crate::ratings::Overall;
+use crate::state::AppState;
+use crate::time::today;
+
+pub const MAX_BATCH: usize = 1000;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(import);
+}
+
+/// One recorded move.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EventIn {
+    /// `receive`, `refuse`, `request-supplement`, `supplement`, `hand-off`, `request-payment`,
+    /// `payments`, `resolve`, `return`, `withdraw`, `stop` or `apologize`.
+    pub action: String,
+    pub at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    #[serde(default)]
+    pub actor_name: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<OutcomeDto>,
+    #[serde(default)]
+    pub to_agency: Option<String>,
+    #[serde(default)]
+    pub amount_vnd: Option<i64>,
+    #[serde(default)]
+    pub reply_by: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub new_date: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub channel: Option<ReturnChannelDto>,
+    /// For `payments`: `cash`, `transfer` or `online`.
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct RatingImport {
+    pub criteria: Vec<u8>,
+    pub overall: Overall,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// A dossier and its history.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ImportDossier {
+    /// The code in the older system (kept as the external code).
+    #[serde(default)]
+    pub external_code: Option<String>,
+    pub procedure: String,
+    /// The receiving agency.
+    pub agency: String,
+    pub channel: ChannelDto,
+    pub applicant: ApplicantDto,
+    pub summary: String,
+    pub submitted_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub events: Vec<EventIn>,
+    #[serde(default)]
+    pub documents: Vec<DocumentIn>,
+    #[serde(default)]
+    pub rating: Option<RatingImport>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ImportIn {
+    /// At most 1,000 per request.
+    pub dossiers: Vec<ImportDossier>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    pub index: usize,
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rejected {
+    pub index: usize,
+    /// The event at fault, if one.
+    pub event: Option<usize>,
+    pub code: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportOut {
+    pub imported: Vec<Imported>,
+    pub rejected: Vec<Rejected>,
+}
+
+fn kind_of(s: &str) -> Option<ActionKind> {
+    ActionKind::ALL.into_iter().find(|k| k.as_str() == s)
+}
+
+fn need<T>(v: Option<T>, field: &str) -> Result<T, ApiError> {
+    v.ok_or_else(|| ApiError::invalid_field(field, "required", format!("{field} is required for this action")))
+}
+
+fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
+    let kind = kind_of(&e.action)
+        .ok_or_else(|| ApiError::invalid_field("action", "unknown_action", format!("no action {:?}", e.action)))?;
+    let note = e.note.clone();
+    Ok(match kind {
+        ActionKind::Receive => (Action::Receive { note }, None),
+        ActionKind::Refuse => (Action::Refuse { reason: need(e.reason.clone(), "reason")? }, None),
+        ActionKind::RequestSupplement => (
+            Action::RequestSupplement {
+                items: vec![SupplementItem {
+                    component_code: "*".into(),
+                    problem: e.reason.clone().or(note.clone()).unwrap_or_else(|| "bổ sung".into()),
+                }],
+                reply_by: need(e.reply_by, "reply_by")?.to_utc(),
+                note,
+            },
+            None,
+        ),
+        ActionKind::Supplement => (Action::Supplement { note }, None),
+        ActionKind::HandOff => {
+            let to = AgencyCode::parse(&need(e.to_agency.clone(), "to_agency")?)
+                .map_err(|err| ApiError::invalid_field("to_agency", err.code, err.message))?;
+            (Action::HandOff { to_agency: to, to_officer: None, step_deadline: None, note }, None)
+        }
+        ActionKind::RequestPayment => {
+            (Action::RequestPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, None)
+        }
+        ActionKind::RecordPayment => {
+            let method = PaymentMethod::parse(e.method.as_deref().unwrap_or("cash"))
+                .filter(|m| *m != PaymentMethod::Unspecified)
+                .ok_or_else(|| ApiError::invalid_field("method", "invalid_method", "cash, transfer or online"))?;
+            (Action::RecordPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, Some(method))
+        }
+        ActionKind::Resolve => {
+            (Action::Resolve { outcome: need(e.outcome, "outcome")?.into(), reason: e.reason.clone() }, None)
+        }
+        ActionKind::Return => {
+            (Action::Return { channel: e.channel.map_or(ReturnChannel::InPerson, Into::into), note }, None)
+        }
+        ActionKind::Withdraw => (Action::Withdraw { reason: e.reason.clone() }, None),
+        ActionKind::Stop => (Action::Stop { reason: need(e.reason.clone(), "reason")? }, None),
+        ActionKind::Apologize => (
+            Action::Apologize {
+                reason: need(e.reason.clone(), "reason")?,
+                new_date: need(e.new_date, "new_date")?.to_utc(),
+            },
+            None,
+        ),
+    })
+}
+
+/// The past actor of an event: who the record names, as an officer of the agency.
+fn actor_of(e: &EventIn, agency: &AgencyCode, importer: &Actor) -> Actor {
+    Actor {
+        id: e.actor_id.clone().unwrap_or_else(|| importer.id.clone()),
+        role: Role::Officer,
+        agency: Some(agency.clone()),
+        name: e.actor_name.clone().unwrap_or_else(|| format!("imported by {}", importer.name)),
+    }
+}
+
+struct Prepared {
+    new: NewDossier,
+    payments: Vec<(PaymentMethod, i64, DateTime<Utc>)>,
+    rating: Option<([u8; 9], Overall, DateTime<Utc>)>,
+}
+
+fn prepare(
+    conn: &mut DbConnection,
+    d: &ImportDossier,
+    importer: &Actor,
+    max_doc: usize,
+    now: DateTime<Utc>,
+) -> Result<Prepared, (Option<usize>, ApiError)> {
+    let whole = |e: ApiError| (None, e);
+    let code = dvc_domain::procedure::ProcedureCode::parse_any(&d.procedure)
+        .map_err(|e| whole(ApiError::invalid_field("procedure", e.code, e.message)))?;
+    let submitted = d.submitted_at.to_utc();
+    let version =
+        procedures::in_force(conn, &code, today(submitted)).map_err(|e| whole(e.into()))?.ok_or_else(|| {
+            whole(ApiError::invalid_field(
+                "procedure",
+                "procedure_not_in_force",
+                format!("no version of {code} in force on {}", today(submitted)),
+            ))
+        })?;
+    let agency =
+        AgencyCode::parse(&d.agency).map_err(|e| whole(ApiError::invalid_field("agency", e.code, e.message)))?;
+    if !dvc_persistence::agencies::exists(conn, &agency).map_err(|e| whole(e.into()))? {
+        return Err(whole(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {agency}"))));
+    }
+    let applicant = submit::applicant(&d.applicant).map_err(whole)?;
+    let docs =
+        submit::documents(&d.documents, "documents", DOC_COMPONENT, Some(&version), max_doc, importer, submitted)
+            .map_err(whole)?;
+    let calendar = calendars::get(conn, DEFAULT_CALENDAR).map_err(|e| whole(e.into()))?.calendar;
+    let content = &version.version.content;
+    let channel: dvc_domain::dossier::Channel = d.channel.into();
+    let amount = match (channel.is_online(), content.processing_time.online_amount) {
+        (true, Some(a)) => a,
+        _ => content.processing_time.amount,
+    };
+    let limit = TimeLimit { amount, unit: content.processing_time.unit, same_day: content.processing_time.same_day };
+    let mut state = DossierState::submitted(agency.clone(), limit);
+    let mut history = vec![NewHistory {
+        action: "submit".into(),
+        from: None,
+        to: Status::Submitted,
+        actor: Actor { id: importer.id.clone(), role: importer.role, agency: None, name: importer.name.clone() },
+        at: submitted,
+        note: Some(format!("imported: {}", d.summary.trim())),
+        step_deadline: None,
+    }];
+    let mut last = submitted;
+    let mut closed_at = None;
+    let mut paid = Vec::new();
+    for (i, e) in d.events.iter().enumerate() {
+        let at = e.at.to_utc();
+        let fail = |err: ApiError| (Some(i), err);
+        if at < last {
+            return Err(fail(ApiError::invalid_field(
+                "at",
+                "out_of_order",
+                "events are in time order, after the submission",
+            )));
+        }
+        if at > now {
+            return Err(fail(ApiError::invalid_field("at", "in_the_future", "an imported event has happened")));
+        }
+        last = at;
+        let (action, method) = action_of(e).map_err(fail)?;
+        let t =
+            replay(&state, &action, at, &calendar).map_err(|err| fail(transition_error("imported dossier", err)))?;
+        if let (Some(m), Action::RecordPayment { amount_vnd, .. }) = (method, &action) {
+            paid.push((m, *amount_vnd, at));
+        }
+        if closed_at.is_none() && closes(t.to) {
+            closed_at = Some(at);
+        }
+        history.push(NewHistory {
+            action: t.action.as_str().to_owned(),
+            from: Some(t.from),
+            to: t.to,
+            actor: actor_of(e, &agency, importer),
+            at,
+            note: t.note,
+            step_deadline: t.step_deadline,
+        });
+        state = t.state;
+    }
+    let rating = match &d.rating {
+        None => None,
+        Some(r) => {
+            let criteria: [u8; 9] = r
+                .criteria
+                .clone()
+                .try_into()
+                .map_err(|_| whole(ApiError::invalid_field("rating.criteria", "nine_criteria", "nine criteria")))?;
+            if criteria.iter().any(|c| *c > 2) || state.status != Status::Returned {
+                return Err(whole(ApiError::invalid_field(
+                    "rating",
+                    "invalid_rating",
+                    "criteria are 0–2, and only a returned dossier is rated",
+                )));
+            }
+            Some((criteria, r.overall, r.at.to_utc()))
+        }
+    };
+    let received = state.received_at;
+    Ok(Prepared {
+        new: NewDossier {
+            external_code: d.external_code.clone(),
+            channel,
+            procedure_code: code.to_string(),
+            procedure_version: version.version.version,
+            sector_code: content.sector.code.clone(),
+            applicant,
+            owner_sub: None,
+            summary: d.summary.trim().to_owned(),
+            calendar_id: DEFAULT_CALENDAR.to_owned(),
+            state,
+            submitted_at: submitted,
+            code_date: today(received.unwrap_or(submitted)),
+            history,
+            documents: docs,
+            now,
+            level: content.level.as_str().to_owned(),
+            closed_at,
+            publish: false,
+        },
+        payments: paid,
+        rating,
+    })
+}
+
+/// Import dossiers with their history (admin, integrator).
+///
+/// Each history is checked against the state machine and the calendar
+/// (reception, deadlines, pauses, one supplement request while processing,
+/// one apology); valid dossiers are imported, invalid ones reported with the
+/// event at fault and the reason. Imported history is not sent to the
+/// national portal.
+#[utoipa::path(tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
+#[post("/api/v1/imports/dossiers")]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: crate::auth::Caller,
+    body: web::Json<ImportIn>,
+) -> Result<web::Json<ImportOut>, ApiError> {
+    if !matches!(caller.0.role, Role::Admin | Role::Integrator) {
+        return Err(ApiError::forbidden("imports:write", "imports are for admins and integrators"));
+    }
+    let batch = body.into_inner().dossiers;
+    if batch.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field("dossiers", "too_many", "at most 1,000 dossiers per request"));
+    }
+    let now = state.now();
+    let max_doc = state.config.max_document_bytes;
+    let importer = caller.0;
+    let out = state
+        .db(move |conn| {
+            let mut imported = Vec::new();
+            let mut rejected = Vec::new();
+            for (index, d) in batch.iter().enumerate() {
+                let prepared = match prepare(conn, d, &importer, max_doc, now) {
+                    Ok(p) => p,
+                    Err((event, e)) => {
+                        let reason = match e.errors.first() {
+                            Some(f) => format!("{}: {}", f.field, f.message),
+                            None => e.detail.clone(),
+                        };
+                        let code = e.errors.first().map_or_else(|| e.code.to_string(), |f| f.code.clone());
+                        rejected.push(Rejected { index, event, code, reason });
+                        continue;
+                    }
+                };
+                let created = dossiers::create(conn, &prepared.new, None, &|_, _| Ok(String::new()))?;
+                let dossier = match created {
+                    dossiers::Created::New { dossier, .. } | dossiers::Created::Existing(dossier) => dossier,
+                    dossiers::Created::Replayed { .. } => continue,
+                };
+                for (method, amount, at) in &prepared.payments {
+                    let new = payments::NewPayment {
+                        dossier_code: &dossier.code,
+                        method: *method,
+                        status: PaymentStatus::Paid,
+                        amount_vnd: *amount,
+                        description: "imported",
+                        reference: None,
+                        by: &importer.id,
+                    };
+                    payments::insert(conn, &new, *at)?;
+                }
+                if let Some((criteria, overall, at)) = &prepared.rating {
+                    figures::rate(conn, &dossier.code, criteria, overall.as_str(), None, &importer.id, *at)?;
+                }
+                imported.push(Imported { index, code: dossier.code });
+            }
+            Ok::<_, ApiError>(ImportOut { imported, rejected })
+        })
+        .await?;
+    Ok(web::Json(out))
+}

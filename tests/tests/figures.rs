@@ -1,0 +1,305 @@
+//! The province's figures over a small imported data set whose every count,
+//! rate and Decision 766 score is worked out by hand below.
+
+use dvc_domain::auth::Role;
+use dvc_tests::fixtures::*;
+use dvc_tests::{both_backends, TestApp};
+use serde_json::{json, Value};
+
+fn applicant() -> Value {
+    json!({"kind": "citizen", "id_number": CITIZEN, "name": "Nguyễn Văn An"})
+}
+
+fn ev(action: &str, at: &str) -> Value {
+    json!({"action": action, "at": at})
+}
+
+fn with(mut e: Value, k: &str, v: Value) -> Value {
+    e[k] = v;
+    e
+}
+
+/// D1..D8 import; D9 and D10 are impossible.
+fn data_set() -> Value {
+    let receive = |at: &str| ev("receive", at);
+    let hand_off = |at: &str| with(ev("hand-off", at), "to_agency", json!(DEPT));
+    let resolve = |at: &str| with(ev("resolve", at), "outcome", json!("granted"));
+    let ret = |at: &str| ev("return", at);
+    let d = |agency: &str, channel: &str, submitted: &str, events: Vec<Value>| json!({"procedure": PROCEDURE, "agency": agency, "channel": channel, "applicant": applicant(), "summary": "Hồ sơ nhập", "submitted_at": submitted, "events": events});
+    // D1: resolved exactly at its due instant (received Wed 1 Apr 09:00, 5 working days → Wed 8 Apr 09:00); rated satisfied.
+    let mut d1 = d(
+        DEPT,
+        "online",
+        "2026-04-01T08:00:00+07:00",
+        vec![
+            receive("2026-04-01T09:00:00+07:00"),
+            hand_off("2026-04-01T10:00:00+07:00"),
+            resolve("2026-04-08T09:00:00+07:00"),
+            ret("2026-04-08T10:00:00+07:00"),
+        ],
+    );
+    d1["rating"] =
+        json!({"criteria": [2, 2, 2, 2, 2, 2, 2, 2, 2], "overall": "satisfied", "at": "2026-04-09T08:00:00+07:00"});
+    // D2 (the unit): received Thu 23 Apr 09:00 → due Tue 5 May 09:00 (27 Apr, 30 Apr, 1 May off);
+    // paused Wed 29 Apr 09:00 → Mon 4 May 09:00 across the holidays = 8 office hours → due Wed 6 May 09:00; resolved 10:00: late.
+    let d2 = d(
+        UNIT,
+        "in_person",
+        "2026-04-23T08:30:00+07:00",
+        vec![
+            receive("2026-04-23T09:00:00+07:00"),
+            with(ev("hand-off", "2026-04-23T10:00:00+07:00"), "to_agency", json!(UNIT)),
+            with(
+                with(
+                    ev("request-supplement", "2026-04-29T09:00:00+07:00"),
+                    "reply_by",
+                    json!("2026-05-15T17:00:00+07:00"),
+                ),
+                "reason",
+                json!("Thiếu bản sao"),
+            ),
+            ev("supplement", "2026-05-04T09:00:00+07:00"),
+            resolve("2026-05-06T10:00:00+07:00"),
+        ],
+    );
+    // D3: national portal, paid online, a digitised document, resolved early; rated dissatisfied.
+    let mut d3 = d(
+        DEPT,
+        "national_portal",
+        "2026-04-06T08:00:00+07:00",
+        vec![
+            receive("2026-04-06T09:00:00+07:00"),
+            hand_off("2026-04-06T10:00:00+07:00"),
+            with(ev("request-payment", "2026-04-06T11:00:00+07:00"), "amount_vnd", json!(50000)),
+            with(
+                with(ev("payments", "2026-04-06T14:00:00+07:00"), "amount_vnd", json!(50000)),
+                "method",
+                json!("online"),
+            ),
+            resolve("2026-04-08T09:00:00+07:00"),
+            ret("2026-04-08T10:00:00+07:00"),
+        ],
+    );
+    d3["documents"] = json!([{"component_code": "TP01", "name": "scan.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK", "digitised": true}]);
+    d3["rating"] =
+        json!({"criteria": [1, 1, 0, 1, 1, 1, 0, 1, 1], "overall": "dissatisfied", "at": "2026-04-09T08:00:00+07:00"});
+    // D4 (another agency): withdrawn.
+    let d4 = d(
+        OTHER,
+        "in_person",
+        "2026-04-10T08:00:00+07:00",
+        vec![receive("2026-04-10T09:00:00+07:00"), ev("withdraw", "2026-04-14T09:00:00+07:00")],
+    );
+    // D5: refused at reception, never received.
+    let d5 = d(
+        DEPT,
+        "online",
+        "2026-04-02T08:00:00+07:00",
+        vec![with(ev("refuse", "2026-04-02T09:00:00+07:00"), "reason", json!("Sai thẩm quyền"))],
+    );
+    // D6: received in March, still processing: carried over, overdue at the end (due Fri 27 Mar 09:00).
+    let d6 = d(
+        DEPT,
+        "in_person",
+        "2026-03-20T08:00:00+07:00",
+        vec![receive("2026-03-20T09:00:00+07:00"), hand_off("2026-03-20T10:00:00+07:00")],
+    );
+    // D7: stopped.
+    let d7 = d(
+        DEPT,
+        "in_person",
+        "2026-04-15T08:00:00+07:00",
+        vec![
+            receive("2026-04-15T09:00:00+07:00"),
+            with(ev("stop", "2026-04-20T09:00:00+07:00"), "reason", json!("Quá hạn bổ sung")),
+        ],
+    );
+    // D8: paid cash, resolved early.
+    let d8 = d(
+        DEPT,
+        "in_person",
+        "2026-04-16T08:00:00+07:00",
+        vec![
+            receive("2026-04-16T09:00:00+07:00"),
+            hand_off("2026-04-16T09:30:00+07:00"),
+            with(ev("request-payment", "2026-04-16T10:00:00+07:00"), "amount_vnd", json!(50000)),
+            with(
+                with(ev("payments", "2026-04-16T11:00:00+07:00"), "amount_vnd", json!(50000)),
+                "method",
+                json!("cash"),
+            ),
+            resolve("2026-04-17T09:00:00+07:00"),
+        ],
+    );
+    // D9: resolved before it was received. D10: a second supplement request while processing.
+    let d9 = d(
+        DEPT,
+        "online",
+        "2026-04-03T08:00:00+07:00",
+        vec![resolve("2026-04-03T09:00:00+07:00"), receive("2026-04-03T10:00:00+07:00")],
+    );
+    let supp = |at: &str| {
+        with(with(ev("request-supplement", at), "reply_by", json!("2026-05-30T17:00:00+07:00")), "reason", json!("x"))
+    };
+    let d10 = d(
+        DEPT,
+        "online",
+        "2026-04-03T08:00:00+07:00",
+        vec![
+            receive("2026-04-03T09:00:00+07:00"),
+            hand_off("2026-04-03T10:00:00+07:00"),
+            supp("2026-04-06T09:00:00+07:00"),
+            ev("supplement", "2026-04-07T09:00:00+07:00"),
+            supp("2026-04-08T09:00:00+07:00"),
+        ],
+    );
+    json!({"dossiers": [d1, d2, d3, d4, d5, d6, d7, d8, d9, d10]})
+}
+
+/// Imports the data set; returns D1..D8's codes.
+fn import(app: &TestApp) -> Vec<String> {
+    app.set_now("2026-06-01T09:00:00+07:00");
+    let admin = app.token(Role::Admin, None);
+    let out = app.post("/api/v1/imports/dossiers", Some(&admin), &data_set()).expect(200).body;
+    let rejected = out["rejected"].as_array().expect("rejected");
+    assert_eq!(rejected.len(), 2, "{out}");
+    assert_eq!(rejected[0]["index"], 8);
+    assert_eq!(rejected[0]["event"], 0, "resolve before receive");
+    assert_eq!(rejected[0]["code"], "transition_not_allowed");
+    assert_eq!(rejected[1]["index"], 9);
+    assert_eq!(rejected[1]["event"], 4, "the second supplement request");
+    assert!(rejected[1]["reason"].as_str().is_some_and(|r| r.contains("only once")), "{}", rejected[1]);
+    out["imported"].as_array().expect("imported").iter().map(|i| i["code"].as_str().expect("code").to_owned()).collect()
+}
+
+fn summary(app: &TestApp, q: &str) -> Value {
+    app.get(&format!("/api/v1/reports/summary?from=2026-04-01&to=2026-05-31{q}"), Some(&app.token(Role::Viewer, None)))
+        .expect(200)
+        .body
+}
+
+fn drill(app: &TestApp, q: &str) -> Value {
+    app.get(&format!("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31{q}"), Some(&app.token(Role::Viewer, None)))
+        .expect(200)
+        .body
+}
+
+fn rate(v: &Value) -> (u64, u64) {
+    (v["numerator"].as_u64().expect("numerator"), v["denominator"].as_u64().expect("denominator"))
+}
+
+both_backends! {
+    fn imported_histories_keep_their_deadlines(app: &TestApp) {
+        province(app);
+        let codes = import(app);
+        assert_eq!(codes.len(), 8);
+        let viewer = app.token(Role::Viewer, None);
+        let d1 = app.get(&format!("/api/v1/dossiers/{}", codes[0]), Some(&viewer)).expect(200).body;
+        assert_eq!(d1["due_at"], "2026-04-08T09:00:00+07:00");
+        assert_eq!(d1["resolved_at"], "2026-04-08T09:00:00+07:00");
+        assert_eq!(d1["timeliness"], "on_time");
+        let d2 = app.get(&format!("/api/v1/dossiers/{}", codes[1]), Some(&viewer)).expect(200).body;
+        assert_eq!(d2["pauses"][0]["due_before"], "2026-05-05T09:00:00+07:00");
+        assert_eq!(d2["due_at"], "2026-05-06T09:00:00+07:00", "paused across the holidays: one working day");
+        assert_eq!(d2["timeliness"], "late");
+        assert_eq!(d2["sync"]["state"], "in_sync", "imported history is not sent to the portal");
+    }
+
+    fn every_count_and_rate_is_exact(app: &TestApp) {
+        province(app);
+        import(app);
+        let s = summary(app, "");
+        let c = &s["total"]["counts"];
+        let expected = json!({
+            "carried_over": 1, "received": 6, "resolved_early": 2, "resolved_on_time": 1, "resolved_late": 1,
+            "withdrawn": 1, "stopped": 1, "refused": 1, "open_within_deadline": 0, "open_overdue": 1,
+            "received_online": 2, "paid": 2, "paid_cashless": 1, "digitised": 1, "synced": 6
+        });
+        assert_eq!(c, &expected);
+        let r = &s["total"]["rates"];
+        assert_eq!(rate(&r["on_time"]), (3, 4));
+        assert_eq!(r["on_time"]["value"], 0.75);
+        assert_eq!(rate(&r["online"]), (2, 6));
+        assert_eq!(rate(&r["cashless"]), (1, 2));
+        assert_eq!(rate(&r["digitised"]), (1, 6));
+        assert_eq!(rate(&r["satisfaction"]), (1, 2));
+        assert!(r["feedback_on_time"].is_null(), "not computed yet");
+    }
+
+    fn agencies_count_their_sub_units(app: &TestApp) {
+        province(app);
+        import(app);
+        let s = summary(app, &format!("&group_by=agency&agency={PROVINCE}"));
+        let group = |code: &str| s["groups"].as_array().expect("groups").iter().find(|g| g["key"] == code).expect("group").clone();
+        assert_eq!(group(PROVINCE)["counts"]["received"], 6);
+        assert_eq!(group(DEPT)["counts"]["received"], 5, "the department with its unit");
+        assert_eq!(group(DEPT)["counts"]["resolved_late"], 1, "the unit's late dossier counts for the department");
+        assert_eq!(group(DEPT)["counts"]["refused"], 1);
+        assert_eq!(group(UNIT)["counts"]["received"], 1);
+        assert_eq!(group(UNIT)["counts"]["resolved_late"], 1);
+        assert_eq!(group(OTHER)["counts"]["withdrawn"], 1);
+        assert_eq!(rate(&group(DEPT)["rates"]["satisfaction"]), (1, 2));
+        let by_channel = summary(app, "&group_by=channel");
+        let keys: Vec<&str> = by_channel["groups"].as_array().expect("groups").iter().filter_map(|g| g["key"].as_str()).collect();
+        assert_eq!(keys, vec!["in_person", "national_portal", "online"]);
+    }
+
+    fn every_figure_drills_into_exactly_its_dossiers(app: &TestApp) {
+        province(app);
+        let codes = import(app);
+        let total = summary(app, "");
+        for metric in ["carried_over", "received", "resolved_early", "resolved_on_time", "resolved_late", "withdrawn", "stopped", "refused", "open_within_deadline", "open_overdue", "received_online", "paid", "paid_cashless", "digitised", "synced"] {
+            let d = drill(app, &format!("&metric={metric}"));
+            assert_eq!(d["count"], total["total"]["counts"][metric], "{metric}");
+            assert_eq!(d["codes"].as_array().map(Vec::len), d["count"].as_u64().map(|n| n as usize), "{metric}");
+        }
+        assert_eq!(drill(app, "&metric=resolved_late")["codes"], json!([codes[1]]));
+        assert_eq!(drill(app, "&metric=open_overdue")["codes"], json!([codes[5]]));
+        let dept_received = drill(app, &format!("&metric=received&group_by=agency&group={DEPT}&agency={PROVINCE}"));
+        assert_eq!(dept_received["count"], 5);
+        let viewer = app.token(Role::Viewer, None);
+        app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=nonsense", Some(&viewer)).expect_problem(422, "validation_failed");
+        app.get("/api/v1/reports/summary?from=2026-05-01&to=2026-04-01", Some(&viewer)).expect_problem(422, "validation_failed");
+        app.get("/api/v1/reports/summary?from=2026-04-01&to=2026-05-31", Some(&app.token(Role::Citizen, None))).expect_problem(403, "forbidden");
+    }
+
+    fn the_766_index_scores_what_the_system_knows(app: &TestApp) {
+        province(app);
+        import(app);
+        let viewer = app.token(Role::Viewer, None);
+        let idx = app.get("/api/v1/reports/index-766?from=2026-04-01&to=2026-05-31", Some(&viewer)).expect(200).body["index"].clone();
+        let score = |group: usize| idx["groups"][group]["score"].as_f64().expect("score");
+        assert_eq!(score(0), 6.0, "6 of 6 dossiers synced ≥ 80%: the full 6 points");
+        assert_eq!(score(1), 15.0, "on time 3/4 × 20");
+        assert_eq!(score(2), 8.0, "online 2/6 against 50%: 0.3333 × 12 / 0.5");
+        assert_eq!(score(3), 6.25, "cashless 1/2 against 80%: 0.5 × 10 / 0.8");
+        assert_eq!(score(4), 4.58, "digitised 1/6 against 80%: 0.1667 × 22 / 0.8");
+        assert_eq!(score(5), 10.0, "satisfied 1/2 against 90%: 0.5 × 18 / 0.9");
+        assert_eq!(idx["score"], 49.83);
+        assert_eq!(idx["known_max"], 88.0);
+        assert_eq!(idx["groups"][0]["sub_indicators"][1]["known"], false);
+    }
+}
+
+both_backends! {
+    fn a_rating_is_given_once_by_the_applicant_after_return(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let code = submit(app, &t);
+        let rating = json!({"criteria": [2, 2, 1, 2, 2, 2, 2, 1, 2], "overall": "satisfied", "comment": "Tốt"});
+        app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.citizen), &rating).expect_problem(409, "not_returned");
+        act(app, &t.officer, &code, "receive", json!({})).expect(200);
+        act(app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
+        act(app, &t.approver, &code, "resolve", json!({"outcome": "granted"})).expect(200);
+        act(app, &t.officer, &code, "return", json!({"channel": "online"})).expect(200);
+        app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.officer), &rating).expect_problem(403, "forbidden");
+        app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.citizen), &json!({"criteria": [2, 2], "overall": "satisfied"})).expect_problem(422, "validation_failed");
+        app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.citizen), &json!({"criteria": [3, 2, 1, 2, 2, 2, 2, 1, 2], "overall": "satisfied"})).expect_problem(422, "validation_failed");
+        let r = app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.citizen), &rating).expect(201).body;
+        assert_eq!(r["total"], 16);
+        assert_eq!(r["overall"], "satisfied");
+        app.post(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.citizen), &rating).expect_problem(409, "already_rated");
+        assert_eq!(app.get(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.viewer)).expect(200).body["total"], 16);
+    }
+}
