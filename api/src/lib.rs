@@ -10,6 +10,7 @@ pub mod demo;
 pub mod dossiers;
 pub mod error;
 pub mod extract;
+pub mod feedback;
 pub mod health;
 pub mod imports;
 pub mod middleware;

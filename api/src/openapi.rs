@@ -8,7 +8,9 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
-use crate::{agencies, calendars, dossiers, health, imports, payments, procedures, ratings, reports, sync, webhooks};
+use crate::{
+    agencies, calendars, dossiers, feedback, health, imports, payments, procedures, ratings, reports, sync, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,6 +78,15 @@ use crate::{agencies, calendars, dossiers, health, imports, payments, procedures
         ratings::rate,
         ratings::read,
         imports::import,
+        feedback::file,
+        feedback::list,
+        feedback::published,
+        feedback::read,
+        feedback::refuse,
+        feedback::request_info,
+        feedback::give_info,
+        feedback::answer,
+        feedback::publish,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors),
@@ -90,6 +101,7 @@ use crate::{agencies, calendars, dossiers, health, imports, payments, procedures
         (name = "webhooks", description = "Signed deliveries of dossier changes to subscribers"),
         (name = "reports", description = "The province's figures with drill-down, and the Decision 766 service index"),
         (name = "imports", description = "Dossiers with their whole history, from an older one-stop system"),
+        (name = "feedback", description = "Feedback and petitions (phản ánh, kiến nghị), answered within working-day limits"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod dossier;
 pub mod error;
+pub mod feedback;
 pub mod figures;
 pub mod payment;
 pub mod procedure;

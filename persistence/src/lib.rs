@@ -7,6 +7,7 @@ pub mod changes;
 pub mod connection;
 pub mod dossiers;
 pub mod error;
+pub mod feedback;
 pub mod figures;
 pub mod migrate;
 pub mod payments;

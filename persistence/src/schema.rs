@@ -259,3 +259,29 @@ diesel::table! {
 
 diesel::joinable!(ratings -> dossiers (dossier_code));
 diesel::allow_tables_to_appear_in_same_query!(ratings, dossiers);
+
+diesel::table! {
+    feedback (id) {
+        id -> Text,
+        owner_sub -> Text,
+        title -> Text,
+        content -> Text,
+        dossier_code -> Nullable<Text>,
+        agency_code -> Text,
+        status -> Text,
+        filed_at -> Timestamp,
+        refuse_by -> Timestamp,
+        ask_info_by -> Timestamp,
+        answer_by -> Timestamp,
+        info_question -> Nullable<Text>,
+        info_reply -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        responded_at -> Nullable<Timestamp>,
+        responded_on_time -> Nullable<Bool>,
+        log -> Text,
+        updated_at -> Timestamp,
+    }
+}

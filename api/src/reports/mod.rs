@@ -85,7 +85,8 @@ pub struct Rates {
     pub synced: RateOut,
     /// Satisfied ratings / ratings given in the period.
     pub satisfaction: RateOut,
-    /// Feedback answered within its limits: not computed yet (no feedback module); always absent.
+    /// Feedback refused or answered within its limit / refused or answered in the period
+    /// (absent for groups other than agencies: feedback concerns an agency).
     pub feedback_on_time: Option<RateOut>,
 }
 
@@ -146,6 +147,8 @@ struct Loaded {
     agencies: Vec<(String, String, Vec<String>)>,
     satisfaction: BTreeMap<String, Rate>,
     total_satisfaction: Rate,
+    feedback: BTreeMap<String, Rate>,
+    total_feedback: Rate,
 }
 
 fn load(
@@ -162,8 +165,10 @@ fn load(
     }
     let facts = figures::facts(conn, p, set.as_deref())?;
     let total_satisfaction = figures::satisfaction(conn, p, set.as_deref())?;
+    let total_feedback = dvc_persistence::feedback::on_time_rate(conn, p, set.as_deref())?;
     let mut groups = Vec::new();
     let mut satisfaction = BTreeMap::new();
+    let mut feedback = BTreeMap::new();
     if group_by == Some(GroupBy::Agency) {
         let all = agencies::all(conn)?;
         let in_scope: Vec<&(String, String, Option<String>)> =
@@ -172,10 +177,11 @@ fn load(
             let parsed = parse_code("agency", code)?;
             let subtree = agencies::with_descendants(conn, &parsed)?;
             satisfaction.insert(code.clone(), figures::satisfaction(conn, p, Some(&subtree))?);
+            feedback.insert(code.clone(), dvc_persistence::feedback::on_time_rate(conn, p, Some(&subtree))?);
             groups.push((code.clone(), name.clone(), subtree));
         }
     }
-    Ok(Loaded { facts, agencies: groups, satisfaction, total_satisfaction })
+    Ok(Loaded { facts, agencies: groups, satisfaction, total_satisfaction, feedback, total_feedback })
 }
 
 fn key_of(f: &FactsRow, g: GroupBy) -> &str {
@@ -200,7 +206,7 @@ fn in_group(f: &FactsRow, g: GroupBy, key: &str, loaded: &Loaded) -> bool {
     }
 }
 
-fn group_out(key: String, name: Option<String>, t: &Tally, satisfaction: Rate) -> GroupOut {
+fn group_out(key: String, name: Option<String>, t: &Tally, satisfaction: Rate, feedback: Option<Rate>) -> GroupOut {
     GroupOut {
         key,
         name,
@@ -213,7 +219,7 @@ fn group_out(key: String, name: Option<String>, t: &Tally, satisfaction: Rate) -
             digitised: t.digitised_rate().into(),
             synced: t.synced_rate().into(),
             satisfaction: satisfaction.into(),
-            feedback_on_time: None,
+            feedback_on_time: feedback.map(Into::into),
         },
     }
 }
@@ -257,7 +263,8 @@ pub async fn summary(
                             .filter(|f| in_group(f, GroupBy::Agency, code, &loaded))
                             .for_each(|f| t.add(&f.facts, &p));
                         let sat = loaded.satisfaction.get(code).copied().unwrap_or(Rate::of(0, 0));
-                        group_out(code.clone(), Some(name.clone()), &t, sat)
+                        let fb = loaded.feedback.get(code).copied();
+                        group_out(code.clone(), Some(name.clone()), &t, sat, fb)
                     })
                     .collect(),
                 Some(g) => {
@@ -265,7 +272,7 @@ pub async fn summary(
                     for f in &loaded.facts {
                         by.entry(key_of(f, g).to_owned()).or_default().add(&f.facts, &p);
                     }
-                    by.into_iter().map(|(k, t)| group_out(k, None, &t, Rate::of(0, 0))).collect()
+                    by.into_iter().map(|(k, t)| group_out(k, None, &t, Rate::of(0, 0), None)).collect()
                 }
             };
             Ok::<_, ApiError>(SummaryOut {
@@ -273,7 +280,7 @@ pub async fn summary(
                 to: q.to,
                 agency: agency.map(|a| a.to_string()),
                 group_by,
-                total: group_out("total".into(), None, &total, loaded.total_satisfaction),
+                total: group_out("total".into(), None, &total, loaded.total_satisfaction, Some(loaded.total_feedback)),
                 groups,
             })
         })

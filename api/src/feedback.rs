@@ -1,0 +1,403 @@
+//! `/api/v1/feedback`: feedback and petitions (SPEC §6) — filed by
+//! citizens, refused / asked about / answered by the agency within their
+//! working-day limits, answers published for anyone to read.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, FixedOffset, Utc};
+use dvc_domain::auth::{Actor, Role};
+use dvc_domain::feedback::{deadlines, on_time, respond, FeedbackStatus, Response};
+use dvc_persistence::feedback::{self as store, FeedbackFilter, FeedbackRow};
+use dvc_persistence::{agencies, calendars, DbConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::agencies::types::parse_code;
+use crate::auth::{Caller, MaybeCaller};
+use crate::dossiers::access::readable;
+use crate::dossiers::submit::DEFAULT_CALENDAR;
+use crate::error::ApiError;
+use crate::pagination::PageParams;
+use crate::state::AppState;
+use crate::time::vn;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(file)
+        .service(list)
+        .service(published)
+        .service(read)
+        .service(refuse)
+        .service(request_info)
+        .service(give_info)
+        .service(answer)
+        .service(publish);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"title": "Chậm trả kết quả", "content": "Hồ sơ của tôi quá hạn 3 ngày chưa được trả.", "dossier_code": null, "agency": "000.00.05.H56"}))]
+pub struct FeedbackIn {
+    pub title: String,
+    pub content: String,
+    /// The dossier concerned (the agency is then its receiving agency).
+    #[serde(default)]
+    pub dossier_code: Option<String>,
+    /// The agency concerned (required without a dossier).
+    #[serde(default)]
+    pub agency: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TextIn {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackOut {
+    pub id: String,
+    pub title: String,
+    pub content: String,
+    pub dossier_code: Option<String>,
+    pub agency: String,
+    /// open, refused, info_requested, answered or published.
+    pub status: String,
+    pub filed_at: DateTime<FixedOffset>,
+    /// Refuse by this instant (2 working days).
+    pub refuse_by: DateTime<FixedOffset>,
+    /// Ask for more information by this instant (5 working days).
+    pub ask_info_by: DateTime<FixedOffset>,
+    /// Answer by this instant (15 working days).
+    pub answer_by: DateTime<FixedOffset>,
+    pub refusal_reason: Option<String>,
+    pub info_question: Option<String>,
+    pub info_reply: Option<String>,
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTime<FixedOffset>>,
+    pub published_at: Option<DateTime<FixedOffset>>,
+    /// on_time / late once refused or answered; within_deadline / overdue before.
+    pub timeliness: String,
+}
+
+fn out(r: FeedbackRow, now: DateTime<Utc>) -> FeedbackOut {
+    let timeliness = match r.responded_on_time {
+        Some(true) => "on_time",
+        Some(false) => "late",
+        None if now <= r.answer_by.and_utc() => "within_deadline",
+        None => "overdue",
+    };
+    FeedbackOut {
+        timeliness: timeliness.into(),
+        id: r.id,
+        title: r.title,
+        content: r.content,
+        dossier_code: r.dossier_code,
+        agency: r.agency_code,
+        status: r.status,
+        filed_at: vn(r.filed_at.and_utc()),
+        refuse_by: vn(r.refuse_by.and_utc()),
+        ask_info_by: vn(r.ask_info_by.and_utc()),
+        answer_by: vn(r.answer_by.and_utc()),
+        refusal_reason: r.refusal_reason,
+        info_question: r.info_question,
+        info_reply: r.info_reply,
+        answer: r.answer,
+        answered_at: r.answered_at.map(|t| vn(t.and_utc())),
+        published_at: r.published_at.map(|t| vn(t.and_utc())),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackList {
+    pub items: Vec<FeedbackOut>,
+    pub next_cursor: Option<String>,
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let t = value.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(ApiError::invalid_field(field, "length", format!("{field} is 1–{max} characters")));
+    }
+    Ok(t.to_owned())
+}
+
+/// Staff of the item's agency (or above it).
+fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &FeedbackRow) -> Result<bool, ApiError> {
+    match (&actor.agency, actor.role) {
+        (Some(a), Role::Officer | Role::Approver) => {
+            let code = parse_code("agency", &r.agency_code)?;
+            Ok(agencies::with_ancestors(conn, &code)?.iter().any(|x| x == a.as_str()))
+        }
+        _ => Ok(false),
+    }
+}
+
+fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
+    if r.status == FeedbackStatus::Published.as_str() {
+        return Ok(true);
+    }
+    let Some(actor) = actor else { return Ok(false) };
+    Ok(match actor.role {
+        Role::Admin | Role::Viewer => true,
+        Role::Citizen => r.owner_sub == actor.id,
+        _ => staff_in_scope(conn, actor, r)?,
+    })
+}
+
+/// File feedback or a petition (citizen).
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), request_body = FeedbackIn, responses((status = 201, body = FeedbackOut)))]
+#[post("/api/v1/feedback")]
+pub async fn file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<FeedbackIn>,
+) -> Result<HttpResponse, ApiError> {
+    if caller.0.role != Role::Citizen {
+        return Err(ApiError::forbidden("feedback:file", "citizens file feedback"));
+    }
+    let b = body.into_inner();
+    let title = text("title", &b.title, 300)?;
+    let content = text("content", &b.content, 10_000)?;
+    let agency = b.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?;
+    let now = state.now();
+    let actor = caller.0;
+    let row = state
+        .db(move |conn| {
+            let agency = match (&b.dossier_code, agency) {
+                (Some(code), _) => {
+                    let d = readable(conn, &actor, code).map_err(|_| {
+                        ApiError::invalid_field("dossier_code", "unknown_dossier", "no dossier of yours has this code")
+                    })?;
+                    d.state.receiving_agency
+                }
+                (None, Some(a)) => {
+                    if !agencies::exists(conn, &a)? {
+                        return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
+                    }
+                    a
+                }
+                (None, None) => {
+                    return Err(ApiError::invalid_field(
+                        "agency",
+                        "required",
+                        "name the agency or the dossier concerned",
+                    ))
+                }
+            };
+            let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+            let d = deadlines(now, &calendar);
+            Ok::<_, ApiError>(store::file(
+                conn,
+                &actor.id,
+                &title,
+                &content,
+                b.dossier_code.as_deref(),
+                agency.as_str(),
+                &d,
+                now,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/feedback/{}", row.id))).json(out(row, now)))
+}
+
+/// List feedback: a citizen's own, an agency's (with sub-units) for its staff, all for viewers and admins.
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
+#[get("/api/v1/feedback")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<FeedbackList>, ApiError> {
+    let page = page.page()?;
+    let actor = caller.0;
+    let now = state.now();
+    let (after, limit) = (page.after.clone(), page.fetch());
+    let rows = state
+        .db(move |conn| {
+            let mut f = FeedbackFilter { after, limit, ..Default::default() };
+            match (actor.role, &actor.agency) {
+                (Role::Citizen, _) => f.owner = Some(actor.id.clone()),
+                (Role::Admin | Role::Viewer, _) => {}
+                (Role::Officer | Role::Approver | Role::AgencyAdmin, Some(a)) => {
+                    f.agencies = Some(agencies::with_descendants(conn, a)?)
+                }
+                _ => return Err(ApiError::forbidden("feedback:read", "this role reads published feedback only")),
+            }
+            Ok::<_, ApiError>(store::list(conn, &f)?)
+        })
+        .await?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
+    Ok(web::Json(FeedbackList { items: items.into_iter().map(|r| out(r, now)).collect(), next_cursor }))
+}
+
+/// Published answers, readable by anyone.
+#[utoipa::path(tag = "feedback", security((), ("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
+#[get("/api/v1/feedback/published")]
+pub async fn published(
+    state: web::Data<AppState>,
+    _caller: MaybeCaller,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<FeedbackList>, ApiError> {
+    let page = page.page()?;
+    let now = state.now();
+    let f =
+        FeedbackFilter { published_only: true, after: page.after.clone(), limit: page.fetch(), ..Default::default() };
+    let rows = state.db(move |conn| store::list(conn, &f)).await?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
+    Ok(web::Json(FeedbackList { items: items.into_iter().map(|r| out(r, now)).collect(), next_cursor }))
+}
+
+/// Read one item (its author, the agency's staff, viewers, admins; anyone once published).
+#[utoipa::path(tag = "feedback", security((), ("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
+#[get("/api/v1/feedback/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    id: web::Path<String>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let id = id.into_inner();
+    let now = state.now();
+    let row = state
+        .db(move |conn| {
+            let r = store::get(conn, &id).map_err(|_| ApiError::not_found(format!("feedback {id} not found")))?;
+            if may_read(conn, caller.0.as_ref(), &r)? {
+                Ok(r)
+            } else {
+                Err(ApiError::not_found(format!("feedback {id} not found")))
+            }
+        })
+        .await?;
+    Ok(web::Json(out(row, now)))
+}
+
+async fn staff_response(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: String,
+    response: Response,
+    text_in: Option<String>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let now = state.now();
+    let actor = caller.0;
+    let row = state
+        .db(move |conn| {
+            store::update(conn, &id, |conn, mut r| {
+                if !may_read(conn, Some(&actor), &r)? {
+                    return Err(ApiError::not_found(format!("feedback {id} not found")));
+                }
+                if !staff_in_scope(conn, &actor, &r)? {
+                    return Err(ApiError::forbidden(
+                        "feedback:respond",
+                        "only the agency's officers and approvers respond",
+                    ));
+                }
+                let status = FeedbackStatus::parse(&r.status).ok_or_else(|| ApiError::internal("feedback status"))?;
+                let next = respond(status, response)?;
+                let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+                let timely = on_time(response, now, &r.deadlines(), r.answered_at.map(|t| t.and_utc()), &calendar);
+                match response {
+                    Response::Refuse => {
+                        r.refusal_reason = text_in;
+                        r.responded_at = Some(now.naive_utc());
+                        r.responded_on_time = Some(timely);
+                    }
+                    Response::RequestInfo => r.info_question = text_in,
+                    Response::Answer => {
+                        r.answer = text_in;
+                        r.answered_at = Some(now.naive_utc());
+                        r.responded_at = Some(now.naive_utc());
+                        r.responded_on_time = Some(timely);
+                    }
+                    Response::Publish => r.published_at = Some(now.naive_utc()),
+                }
+                r.status = next.as_str().to_owned();
+                r.updated_at = now.naive_utc();
+                Ok(r)
+            })
+        })
+        .await?;
+    Ok(web::Json(out(row, now)))
+}
+
+/// Refuse the item (the agency, within 2 working days), with a reason.
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[post("/api/v1/feedback/{id}/refuse")]
+pub async fn refuse(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TextIn>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let t = text("text", &body.text, 5000)?;
+    staff_response(state, caller, id.into_inner(), Response::Refuse, Some(t)).await
+}
+
+/// Ask the author for more information (the agency, within 5 working days).
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[post("/api/v1/feedback/{id}/request-info")]
+pub async fn request_info(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TextIn>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let t = text("text", &body.text, 5000)?;
+    staff_response(state, caller, id.into_inner(), Response::RequestInfo, Some(t)).await
+}
+
+/// Answer the item (the agency, within 15 working days).
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[post("/api/v1/feedback/{id}/answer")]
+pub async fn answer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TextIn>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let t = text("text", &body.text, 20_000)?;
+    staff_response(state, caller, id.into_inner(), Response::Answer, Some(t)).await
+}
+
+/// Publish the answer (the agency, within 2 working days of answering): anyone may then read it.
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
+#[post("/api/v1/feedback/{id}/publish")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    staff_response(state, caller, id.into_inner(), Response::Publish, None).await
+}
+
+/// Give the information the agency asked for (the author); the item is open again.
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[post("/api/v1/feedback/{id}/info")]
+pub async fn give_info(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: web::Json<TextIn>,
+) -> Result<web::Json<FeedbackOut>, ApiError> {
+    let t = text("text", &body.text, 10_000)?;
+    let id = id.into_inner();
+    let now = state.now();
+    let actor = caller.0;
+    let row = state
+        .db(move |conn| {
+            store::update(conn, &id, |_, mut r| {
+                if actor.role != Role::Citizen || r.owner_sub != actor.id {
+                    return Err(ApiError::not_found(format!("feedback {id} not found")));
+                }
+                if r.status != FeedbackStatus::InfoRequested.as_str() {
+                    return Err(ApiError::conflict(
+                        "no_information_asked",
+                        "the agency has not asked for more information",
+                    ));
+                }
+                r.info_reply = Some(t);
+                r.status = FeedbackStatus::Open.as_str().to_owned();
+                r.updated_at = now.naive_utc();
+                Ok(r)
+            })
+        })
+        .await?;
+    Ok(web::Json(out(row, now)))
+}

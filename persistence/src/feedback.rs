@@ -1,0 +1,158 @@
+//! Feedback and petitions: rows and queries.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use dvc_domain::feedback::FeedbackDeadlines;
+use dvc_domain::figures::{Period, Rate};
+
+use crate::connection::{write_transaction_as, DbConnection};
+use crate::error::StoreError;
+use crate::schema::feedback;
+use crate::time::to_db;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = feedback)]
+#[diesel(treat_none_as_null = true)]
+pub struct FeedbackRow {
+    pub id: String,
+    pub owner_sub: String,
+    pub title: String,
+    pub content: String,
+    pub dossier_code: Option<String>,
+    pub agency_code: String,
+    pub status: String,
+    pub filed_at: NaiveDateTime,
+    pub refuse_by: NaiveDateTime,
+    pub ask_info_by: NaiveDateTime,
+    pub answer_by: NaiveDateTime,
+    pub info_question: Option<String>,
+    pub info_reply: Option<String>,
+    pub answer: Option<String>,
+    pub refusal_reason: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub published_at: Option<NaiveDateTime>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub responded_on_time: Option<bool>,
+    pub log: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl FeedbackRow {
+    pub fn deadlines(&self) -> FeedbackDeadlines {
+        FeedbackDeadlines {
+            refuse_by: self.refuse_by.and_utc(),
+            ask_info_by: self.ask_info_by.and_utc(),
+            answer_by: self.answer_by.and_utc(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn file(
+    conn: &mut DbConnection,
+    owner: &str,
+    title: &str,
+    content: &str,
+    dossier_code: Option<&str>,
+    agency: &str,
+    d: &FeedbackDeadlines,
+    now: DateTime<Utc>,
+) -> Result<FeedbackRow, StoreError> {
+    let row = FeedbackRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        owner_sub: owner.to_owned(),
+        title: title.to_owned(),
+        content: content.to_owned(),
+        dossier_code: dossier_code.map(str::to_owned),
+        agency_code: agency.to_owned(),
+        status: "open".into(),
+        filed_at: to_db(now),
+        refuse_by: to_db(d.refuse_by),
+        ask_info_by: to_db(d.ask_info_by),
+        answer_by: to_db(d.answer_by),
+        info_question: None,
+        info_reply: None,
+        answer: None,
+        refusal_reason: None,
+        answered_at: None,
+        published_at: None,
+        responded_at: None,
+        responded_on_time: None,
+        log: "[]".into(),
+        updated_at: to_db(now),
+    };
+    diesel::insert_into(feedback::table).values(&row).execute(conn)?;
+    get(conn, &row.id)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<FeedbackRow, StoreError> {
+    feedback::table
+        .find(id)
+        .select(FeedbackRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(format!("feedback {id}")))
+}
+
+/// Changes an item under its row lock; `f` may refuse with its own error.
+pub fn update<E: From<StoreError>>(
+    conn: &mut DbConnection,
+    id: &str,
+    f: impl FnOnce(&mut DbConnection, FeedbackRow) -> Result<FeedbackRow, E>,
+) -> Result<FeedbackRow, E> {
+    write_transaction_as(conn, |conn| {
+        let touched = diesel::update(feedback::table.find(id))
+            .set(feedback::id.eq(feedback::id))
+            .execute(conn)
+            .map_err(StoreError::from)?;
+        if touched == 0 {
+            return Err(StoreError::not_found(format!("feedback {id}")).into());
+        }
+        let current = get(conn, id)?;
+        let next = f(conn, current)?;
+        diesel::update(feedback::table.find(id)).set(&next).execute(conn).map_err(StoreError::from)?;
+        Ok(get(conn, id)?)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackFilter {
+    pub owner: Option<String>,
+    pub agencies: Option<Vec<String>>,
+    pub published_only: bool,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, f: &FeedbackFilter) -> Result<Vec<FeedbackRow>, StoreError> {
+    let mut q = feedback::table.select(FeedbackRow::as_select()).into_boxed();
+    if let Some(o) = &f.owner {
+        q = q.filter(feedback::owner_sub.eq(o.clone()));
+    }
+    if let Some(a) = &f.agencies {
+        q = q.filter(feedback::agency_code.eq_any(a.clone()));
+    }
+    if f.published_only {
+        q = q.filter(feedback::status.eq("published"));
+    }
+    if let Some(after) = &f.after {
+        q = q.filter(feedback::id.gt(after.clone()));
+    }
+    Ok(q.order(feedback::id.asc()).limit(f.limit).load(conn)?)
+}
+
+/// Final responses (refusals and answers) given in the period by
+/// `agencies`: within their limit / all.
+pub fn on_time_rate(conn: &mut DbConnection, p: &Period, agencies: Option<&[String]>) -> Result<Rate, StoreError> {
+    let mut q = feedback::table
+        .filter(feedback::responded_at.ge(to_db(p.from)))
+        .filter(feedback::responded_at.lt(to_db(p.to)))
+        .select(feedback::responded_on_time)
+        .into_boxed();
+    if let Some(a) = agencies {
+        q = q.filter(feedback::agency_code.eq_any(a.to_vec()));
+    }
+    let rows: Vec<Option<bool>> = q.load(conn)?;
+    let on_time = rows.iter().filter(|r| **r == Some(true)).count();
+    Ok(Rate::of(u64::try_from(on_time).unwrap_or(0), u64::try_from(rows.len()).unwrap_or(0)))
+}
