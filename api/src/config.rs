@@ -31,6 +31,25 @@ pub enum Command {
     Openapi,
     /// Mint a bearer token signed with the configured secret.
     Token(TokenArgs),
+    /// Load generated data (through the import path).
+    #[command(subcommand)]
+    Seed(SeedCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// A realistic, reproducible set of 2025 dossiers over the demo catalogue.
+    Synthetic {
+        /// How many dossiers.
+        #[arg(long, default_value_t = 10_000)]
+        dossiers: usize,
+        /// The random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Dossiers per import batch (one transaction each).
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

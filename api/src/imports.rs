@@ -342,47 +342,55 @@ pub async fn import(
     let now = state.now();
     let max_doc = state.config.max_document_bytes;
     let importer = caller.0;
-    let out = state
-        .db(move |conn| {
-            let mut imported = Vec::new();
-            let mut rejected = Vec::new();
-            for (index, d) in batch.iter().enumerate() {
-                let prepared = match prepare(conn, d, &importer, max_doc, now) {
-                    Ok(p) => p,
-                    Err((event, e)) => {
-                        let reason = match e.errors.first() {
-                            Some(f) => format!("{}: {}", f.field, f.message),
-                            None => e.detail.clone(),
-                        };
-                        let code = e.errors.first().map_or_else(|| e.code.to_string(), |f| f.code.clone());
-                        rejected.push(Rejected { index, event, code, reason });
-                        continue;
-                    }
-                };
-                let created = dossiers::create(conn, &prepared.new, None, &|_, _| Ok(String::new()))?;
-                let dossier = match created {
-                    dossiers::Created::New { dossier, .. } | dossiers::Created::Existing(dossier) => dossier,
-                    dossiers::Created::Replayed { .. } => continue,
-                };
-                for (method, amount, at) in &prepared.payments {
-                    let new = payments::NewPayment {
-                        dossier_code: &dossier.code,
-                        method: *method,
-                        status: PaymentStatus::Paid,
-                        amount_vnd: *amount,
-                        description: "imported",
-                        reference: None,
-                        by: &importer.id,
-                    };
-                    payments::insert(conn, &new, *at)?;
-                }
-                if let Some((criteria, overall, at)) = &prepared.rating {
-                    figures::rate(conn, &dossier.code, criteria, overall.as_str(), None, &importer.id, *at)?;
-                }
-                imported.push(Imported { index, code: dossier.code });
-            }
-            Ok::<_, ApiError>(ImportOut { imported, rejected })
-        })
-        .await?;
+    let out = state.db(move |conn| import_batch(conn, &batch, &importer, max_doc, now)).await?;
     Ok(web::Json(out))
+}
+
+/// Imports a batch: each valid dossier with its history, payments and
+/// rating; each invalid one reported. Shared by the endpoint and `dvc seed`.
+pub fn import_batch(
+    conn: &mut DbConnection,
+    batch: &[ImportDossier],
+    importer: &Actor,
+    max_doc: usize,
+    now: DateTime<Utc>,
+) -> Result<ImportOut, ApiError> {
+    let mut imported = Vec::new();
+    let mut rejected = Vec::new();
+    for (index, d) in batch.iter().enumerate() {
+        let prepared = match prepare(conn, d, importer, max_doc, now) {
+            Ok(p) => p,
+            Err((event, e)) => {
+                let reason = match e.errors.first() {
+                    Some(f) => format!("{}: {}", f.field, f.message),
+                    None => e.detail.clone(),
+                };
+                let code = e.errors.first().map_or_else(|| e.code.to_string(), |f| f.code.clone());
+                rejected.push(Rejected { index, event, code, reason });
+                continue;
+            }
+        };
+        let created = dossiers::create(conn, &prepared.new, None, &|_, _| Ok(String::new()))?;
+        let dossier = match created {
+            dossiers::Created::New { dossier, .. } | dossiers::Created::Existing(dossier) => dossier,
+            dossiers::Created::Replayed { .. } => continue,
+        };
+        for (method, amount, at) in &prepared.payments {
+            let new = payments::NewPayment {
+                dossier_code: &dossier.code,
+                method: *method,
+                status: PaymentStatus::Paid,
+                amount_vnd: *amount,
+                description: "imported",
+                reference: None,
+                by: &importer.id,
+            };
+            payments::insert(conn, &new, *at)?;
+        }
+        if let Some((criteria, overall, at)) = &prepared.rating {
+            figures::rate(conn, &dossier.code, criteria, overall.as_str(), None, &importer.id, *at)?;
+        }
+        imported.push(Imported { index, code: dossier.code });
+    }
+    Ok(ImportOut { imported, rejected })
 }

@@ -22,6 +22,7 @@ pub mod payments;
 pub mod procedures;
 pub mod ratings;
 pub mod reports;
+pub mod seed;
 pub mod server;
 pub mod state;
 pub mod sync;

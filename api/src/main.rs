@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Parser;
 use dvc_api::auth::Keys;
-use dvc_api::config::{parse_ttl, Cli, Command, TokenArgs};
+use dvc_api::config::{parse_ttl, Cli, Command, SeedCommand, TokenArgs};
 use dvc_api::{openapi, server};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Role;
@@ -21,6 +21,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Token(args) => token(&cli.config, &args).map(|t| println!("{t}")),
+        Command::Seed(SeedCommand::Synthetic { dossiers, seed, batch }) => {
+            seed_synthetic(&cli.config, dossiers, seed, batch)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,4 +42,12 @@ fn token(config: &dvc_api::config::Config, args: &TokenArgs) -> Result<String, S
     let ttl = parse_ttl(&args.ttl)?;
     let sub = args.sub.clone().unwrap_or_else(|| role.as_str().to_owned());
     Keys::from_config(config)?.mint(role, &sub, agency.as_ref(), args.name.as_deref(), Utc::now(), ttl)
+}
+
+fn seed_synthetic(config: &dvc_api::config::Config, dossiers: usize, seed: u64, batch: usize) -> Result<(), String> {
+    let state = server::prepare(config.clone())?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let report = dvc_api::seed::synthetic(&mut conn, dossiers, seed, batch, config.max_document_bytes)?;
+    println!("{report}");
+    Ok(())
 }

@@ -303,3 +303,27 @@ both_backends! {
         assert_eq!(app.get(&format!("/api/v1/dossiers/{code}/rating"), Some(&t.viewer)).expect(200).body["total"], 16);
     }
 }
+
+both_backends! {
+    spawn = spawn_demo;
+    fn the_synthetic_data_set_is_reproducible_and_plausible(app: &TestApp) {
+        let other = TestApp::spawn_demo(app.backend);
+        for a in [app, &other] {
+            let mut conn = a.db.connect();
+            let report = dvc_api::seed::synthetic(&mut conn, 300, 42, 100, 1 << 20).expect("seeded");
+            assert!(report.starts_with("imported 300 dossiers (0 rejected"), "{report}");
+        }
+        let viewer = app.token(Role::Viewer, None);
+        let q = "/api/v1/reports/summary?from=2025-01-01&to=2025-12-31";
+        let first = app.get(q, Some(&viewer)).expect(200).body["total"].clone();
+        let second = other.get(q, Some(&viewer)).expect(200).body["total"].clone();
+        assert_eq!(first, second, "the same seed gives the same figures");
+        let c = &first["counts"];
+        assert_eq!(c["received"].as_u64().expect("received") + c["refused"].as_u64().expect("refused"), 300, "each dossier either received or refused at the desk");
+        for m in ["resolved_early", "resolved_late", "received_online", "paid_cashless", "withdrawn"] {
+            assert!(c[m].as_u64().is_some_and(|n| n > 0), "{m} occurs: {c}");
+        }
+        let online = first["rates"]["online"]["value"].as_f64().expect("online rate");
+        assert!((0.6..0.9).contains(&online), "about 75% online: {online}");
+    }
+}
