@@ -355,6 +355,18 @@ pub fn import_batch(
     max_doc: usize,
     now: DateTime<Utc>,
 ) -> Result<ImportOut, ApiError> {
+    // One transaction for the batch (each dossier a savepoint inside it):
+    // one commit instead of one per dossier.
+    dvc_persistence::write_transaction_as(conn, |conn| import_in_transaction(conn, batch, importer, max_doc, now))
+}
+
+fn import_in_transaction(
+    conn: &mut DbConnection,
+    batch: &[ImportDossier],
+    importer: &Actor,
+    max_doc: usize,
+    now: DateTime<Utc>,
+) -> Result<ImportOut, ApiError> {
     let mut imported = Vec::new();
     let mut rejected = Vec::new();
     for (index, d) in batch.iter().enumerate() {

@@ -179,6 +179,31 @@ pub fn sync_state(conn: &mut DbConnection, code: &str) -> Result<SyncState, Stor
     })
 }
 
+/// The synchronisation states of several dossiers (one query); a dossier
+/// absent from the map is in sync.
+pub fn sync_states(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, SyncState>, StoreError> {
+    let mut out: std::collections::HashMap<String, SyncState> = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let rows: Vec<(String, i64, i32, Option<String>)> = changes::table
+            .filter(changes::dossier_code.eq_any(chunk))
+            .filter(changes::delivered_at.is_null())
+            .order(changes::seq.asc())
+            .select((changes::dossier_code, changes::seq, changes::attempts, changes::last_error))
+            .load(conn)?;
+        for (code, seq, attempts, error) in rows {
+            let s = out.entry(code).or_insert(SyncState { pending: 0, head: None });
+            s.pending += 1;
+            if s.head.is_none() {
+                s.head = Some((seq, attempts, error));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Dossiers whose oldest undelivered change has failed at least once.
 pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
     let rows: Vec<ChangeRow> = changes::table

@@ -289,6 +289,25 @@ pub fn documents(conn: &mut DbConnection, code: &str) -> Result<Vec<DocumentRow>
         .load(conn)?)
 }
 
+/// The documents of several dossiers, by dossier code (one query).
+pub fn documents_of(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, Vec<DocumentRow>>, StoreError> {
+    let mut out: std::collections::HashMap<String, Vec<DocumentRow>> = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let rows: Vec<DocumentRow> = dossier_documents::table
+            .filter(dossier_documents::dossier_code.eq_any(chunk))
+            .order(dossier_documents::id.asc())
+            .select(DocumentRow::as_select())
+            .load(conn)?;
+        for r in rows {
+            out.entry(r.dossier_code.clone()).or_default().push(r);
+        }
+    }
+    Ok(out)
+}
+
 /// A document of a dossier with its content.
 pub fn document_content(conn: &mut DbConnection, code: &str, id: &str) -> Result<(DocumentRow, Vec<u8>), StoreError> {
     let doc = dossier_documents::table

@@ -449,7 +449,7 @@ pub async fn list(
                 limit,
             };
             let found = dossiers::list(conn, &filter)?;
-            found.into_iter().map(|d| view(conn, d, now)).collect::<Result<Vec<_>, ApiError>>()
+            access::view_many(conn, found, now)
         })
         .await?;
     let (items, next_cursor) = page.finish(items, cursor_key);
