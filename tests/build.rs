@@ -9,7 +9,7 @@
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(dvc_postgres)");
@@ -35,7 +35,7 @@ fn probe(url: &str) -> Result<(), String> {
         .strip_prefix("postgres://")
         .or_else(|| url.strip_prefix("postgresql://"))
         .ok_or_else(|| format!("TEST_DATABASE_URL {url:?} is not a postgres:// URL"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let host_port = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") };
     let addrs: Vec<_> = host_port.to_socket_addrs().map_err(|e| format!("cannot resolve {host_port}: {e}"))?.collect();

@@ -84,7 +84,8 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
             lease: Duration::from_secs(c.sync_lease_secs.max(1)),
             shutdown: state.shutdown.clone(),
         }
-        .spawn()?;
+        .spawn()
+        .map(|t| state.shutdown.track(t))?;
     } else {
         log::info!("DVC_NATIONAL_PORTAL_URL is not set: changes wait in the outbox (GET /api/v1/changes)");
     }
@@ -94,7 +95,8 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
         poll: Duration::from_millis(c.sync_poll_ms.max(10)),
         shutdown: state.shutdown.clone(),
     }
-    .spawn()?;
+    .spawn()
+    .map(|t| state.shutdown.track(t))?;
     if let Some(url) = &c.payment_platform_url {
         crate::payments::reconcile::Reconciler {
             pool: state.pool.clone(),
@@ -103,7 +105,8 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
             every: Duration::from_secs(c.payment_query_after_secs.clamp(1, 300)),
             shutdown: state.shutdown.clone(),
         }
-        .spawn()?;
+        .spawn()
+        .map(|t| state.shutdown.track(t))?;
     }
     Ok(())
 }

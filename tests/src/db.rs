@@ -16,17 +16,23 @@ pub enum Backend {
     Postgres,
 }
 
-pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// TLS is of no use on the loopback, and OpenSSL's exit handlers do not mix
+/// with connections still open in other threads of a test process.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
 
 pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
-/// The admin URL with another database name.
+/// The admin URL with another database name (its query string kept).
 fn url_for(database: &str) -> String {
     let admin = admin_url();
-    let (base, _) = admin.rsplit_once('/').unwrap_or((&admin, ""));
-    format!("{base}/{database}")
+    let (path, query) = admin.split_once('?').map_or((admin.as_str(), None), |(p, q)| (p, Some(q)));
+    let (base, _) = path.rsplit_once('/').unwrap_or((path, ""));
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
 }
 
 pub struct TestDb {

@@ -121,6 +121,7 @@ pub struct TestApp {
     shutdown: dvc_api::workers::Shutdown,
     client: Client,
     stop: Option<actix_web::dev::ServerHandle>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestApp {
@@ -167,6 +168,7 @@ impl TestApp {
             shutdown: dvc_api::workers::Shutdown::default(),
             client,
             stop: None,
+            thread: None,
         }
     }
 
@@ -197,7 +199,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = server::start(state, vec![listener]).expect("server starts");
                 tx.send(server.handle()).expect("handle sent");
@@ -206,7 +208,7 @@ impl TestApp {
         });
         let stop = rx.recv_timeout(Duration::from_secs(30)).expect("server started");
         let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        Self { base, backend, db, clock, shutdown, client, stop: Some(stop) }
+        Self { base, backend, db, clock, shutdown, client, stop: Some(stop), thread: Some(thread) }
     }
 
     /// A token for `role` (and agency, for staff) signed with the test secret.
@@ -267,11 +269,17 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// Stops the server and its workers and waits for their threads, so that
+    /// nothing is mid-query (over TLS, with OpenSSL) when the test process
+    /// exits and runs its exit handlers.
     fn drop(&mut self) {
-        self.shutdown.stop();
+        self.shutdown.stop_and_join();
         if let Some(handle) = self.stop.take() {
-            // The stop command is sent at once; waiting is not needed.
+            // The stop command is sent at once; the server thread then ends.
             drop(handle.stop(false));
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

@@ -6,20 +6,44 @@ pub mod portal;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Tells workers to stop (set when the server stops).
+/// Tells workers to stop (set when the server stops), and waits for them.
 #[derive(Clone, Default)]
-pub struct Shutdown(Arc<AtomicBool>);
+pub struct Shutdown {
+    stopped: Arc<AtomicBool>,
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
 
 impl Shutdown {
     pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.stopped.store(true, Ordering::SeqCst);
     }
 
     pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a worker's thread so that [`Shutdown::stop_and_join`] can wait for it.
+    pub fn track(&self, thread: JoinHandle<()>) {
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.push(thread);
+        }
+    }
+
+    /// Stops the workers and waits until each has finished its round (so that
+    /// none is mid-query when the process exits).
+    pub fn stop_and_join(&self) {
+        self.stop();
+        let threads: Vec<JoinHandle<()>> = match self.threads.lock() {
+            Ok(mut t) => t.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for t in threads {
+            let _ = t.join();
+        }
     }
 
     /// Sleeps up to `d`, waking early when stopped; false once stopped.
