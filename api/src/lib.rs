@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod feedback;
 pub mod health;
+pub mod idempotency;
 pub mod imports;
 pub mod middleware;
 pub mod mirror;

@@ -9,6 +9,7 @@ pub mod dossiers;
 pub mod error;
 pub mod feedback;
 pub mod figures;
+pub mod idempotency;
 pub mod migrate;
 pub mod payments;
 pub mod procedures;

@@ -80,3 +80,23 @@ both_backends! {
         assert_eq!(codes(&format!("limit=3&cursor={next}")), vec!["000.01.21.H56"]);
     }
 }
+
+both_backends! {
+    fn creating_an_agency_with_an_idempotency_key_is_safe_to_retry(app: &TestApp) {
+        let admin = app.token(Role::Admin, None);
+        let body = json!({"code": "000.00.00.H56", "name": "Ủy ban nhân dân tỉnh", "level": "province", "parent": null});
+        let send = |key: &str, body: &serde_json::Value| {
+            app.send(app.request(reqwest::Method::POST, "/api/v1/agencies").bearer_auth(&admin).header("Idempotency-Key", key).json(body))
+        };
+        let first = send("a-1", &body).expect(201);
+        assert_eq!(first.header("location"), Some("/api/v1/agencies/000.00.00.H56"));
+        let again = send("a-1", &body).expect(201);
+        assert_eq!(again.text, first.text, "the first answer replayed, not a 409");
+        let mut other = body.clone();
+        other["name"] = json!("Khác");
+        send("a-1", &other).expect_problem(422, "validation_failed");
+        send("a-2", &body).expect_problem(409, "agency_exists");
+        app.send(app.request(reqwest::Method::POST, "/api/v1/agencies").bearer_auth(&admin).header("Idempotency-Key", "").json(&body))
+            .expect_problem(400, "invalid_idempotency_key");
+    }
+}

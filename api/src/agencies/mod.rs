@@ -71,6 +71,7 @@ pub async fn read(
 #[utoipa::path(
     tag = "agencies",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
     request_body = NewAgency,
     responses((status = 201, body = AgencyOut))
 )]
@@ -78,11 +79,13 @@ pub async fn read(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: actix_web::HttpRequest,
     body: web::Json<NewAgency>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageAgencies)?;
     body.validate()?;
     let body = body.into_inner();
+    let claim = crate::idempotency::claim(&req, &caller.0, &body, "/api/v1/agencies")?;
     let agency = Agency {
         code: parse_code("code", &body.code)?,
         name: body.name.trim().to_owned(),
@@ -92,10 +95,13 @@ pub async fn create(
         successor: None,
     };
     let now = state.now();
-    let created = state.db(move |conn| agencies::insert(conn, &agency, now)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/agencies/{}", created.code)))
-        .json(AgencyOut::from(created)))
+    crate::idempotency::created(
+        &state,
+        claim,
+        |a: &AgencyOut| format!("/api/v1/agencies/{}", a.code),
+        move |conn| Ok(AgencyOut::from(agencies::insert(conn, &agency, now)?)),
+    )
+    .await
 }
 
 /// Update an agency's name, level, parent and active flag (admin).

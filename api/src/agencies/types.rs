@@ -45,7 +45,7 @@ pub struct AgencyList {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"code": "000.17.30.H56", "name": "Sở Tài chính", "level": "department", "parent": "000.00.00.H56"}))]
 pub struct NewAgency {
     /// `ddd.dd.dd.Ldd`.

@@ -8,7 +8,7 @@ pub mod types;
 use actix_web::http::header::{ETAG, IF_MATCH};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use dvc_domain::auth::{Actor, Role};
+use dvc_domain::auth::Role;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
 use dvc_domain::payment::PaymentMethod;
@@ -17,7 +17,6 @@ use dvc_persistence::dossiers::{
 };
 use dvc_persistence::payments::PaymentOp;
 use dvc_persistence::{agencies, StoreError};
-use sha2::{Digest, Sha256};
 
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
@@ -95,30 +94,6 @@ impl IfMatch {
             )),
         }
     }
-}
-
-fn idempotency_key(
-    req: &HttpRequest,
-    actor: &Actor,
-    body: &impl serde::Serialize,
-    path: &str,
-) -> Result<Option<IdempotencyClaim>, ApiError> {
-    let Some(value) = req.headers().get("idempotency-key") else { return Ok(None) };
-    let key =
-        value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()));
-    let key = key.ok_or_else(|| {
-        ApiError::bad_request("invalid_idempotency_key", "an Idempotency-Key is 1–128 visible ASCII characters")
-    })?;
-    let canonical = serde_json::to_vec(body).map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut hasher = Sha256::new();
-    hasher.update(path.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(&canonical);
-    Ok(Some(IdempotencyClaim {
-        owner: format!("{}:{}", actor.role.as_str(), actor.id),
-        key: key.to_owned(),
-        request_hash: format!("{:x}", hasher.finalize()),
-    }))
 }
 
 fn json_answer(status: u16, body: String, version: Option<i32>, location: Option<String>) -> HttpResponse {
@@ -216,7 +191,7 @@ pub async fn submit_dossier(
             ))
         }
     };
-    let claim = idempotency_key(&req, &actor, &body, "/api/v1/dossiers")?;
+    let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/dossiers")?;
     let applicant = applicant(&body.applicant)?;
     let max = state.config.max_document_bytes;
     let staff = actor.role.is_staff();
@@ -297,7 +272,7 @@ pub async fn push_from_portal(
             ));
         }
     }
-    let claim = idempotency_key(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
+    let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
     let applicant = applicant(&body.applicant)?;
     let max = state.config.max_document_bytes;
     create(&state, claim, move |conn| {

@@ -114,6 +114,7 @@ pub async fn search(
 #[utoipa::path(
     tag = "procedures",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
     request_body = NewProcedure,
     responses((status = 201, body = VersionOut))
 )]
@@ -121,10 +122,12 @@ pub async fn search(
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: actix_web::HttpRequest,
     body: web::Json<NewProcedure>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let body = body.into_inner();
+    let claim = crate::idempotency::claim(&req, &caller.0, &body, "/api/v1/procedures")?;
     let code = ProcedureCode::parse(&body.code).map_err(|e| ApiError::invalid_field("code", e.code, e.message))?;
     let agency = crate::agencies::types::parse_code("agency", &body.agency)?;
     if !caller.0.may_manage_catalogue_of(&agency) {
@@ -135,10 +138,13 @@ pub async fn create(
     }
     let content = body.content.into_domain("content")?;
     let now = state.now();
-    let created = state.db(move |conn| procedures::create(conn, &code, &agency, &content, now)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/procedures/{}/versions/1", created.version.code)))
-        .json(VersionOut::from(created)))
+    crate::idempotency::created(
+        &state,
+        claim,
+        |v: &VersionOut| format!("/api/v1/procedures/{}/versions/{}", v.code, v.version),
+        move |conn| Ok(VersionOut::from(procedures::create(conn, &code, &agency, &content, now)?)),
+    )
+    .await
 }
 
 /// Read the version of a procedure in force on a date.

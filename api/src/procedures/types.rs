@@ -270,7 +270,7 @@ fn join(prefix: &str, field: &str) -> String {
 }
 
 /// A new procedure: its code, publishing agency and first draft.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "code": "2.001610",
     "agency": "000.17.22.H56",
