@@ -188,16 +188,19 @@ pub fn list(conn: &mut DbConnection, filter: &AgencyFilter) -> Result<Vec<Agency
 
 /// The agency and every agency below it, at any depth.
 pub fn with_descendants(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
-    let all: Vec<(String, Option<String>)> =
-        agencies::table.select((agencies::code, agencies::parent_code)).load(conn)?;
-    let mut out = vec![code.to_string()];
+    Ok(subtree(&all(conn)?, code.as_str()))
+}
+
+/// `root` and every agency below it, from a list of (code, name, parent).
+pub fn subtree(all: &[(String, String, Option<String>)], root: &str) -> Vec<String> {
+    let mut out = vec![root.to_owned()];
     let mut i = 0;
     while i < out.len() {
         let parent = out[i].clone();
-        out.extend(all.iter().filter(|(_, p)| p.as_deref() == Some(parent.as_str())).map(|(c, _)| c.clone()));
+        out.extend(all.iter().filter(|(_, _, p)| p.as_deref() == Some(parent.as_str())).map(|(c, _, _)| c.clone()));
         i += 1;
     }
-    Ok(out)
+    out
 }
 
 /// The agency and every agency above it.

@@ -166,19 +166,6 @@ pub struct SyncState {
     pub head: Option<(i64, i32, Option<String>)>,
 }
 
-pub fn sync_state(conn: &mut DbConnection, code: &str) -> Result<SyncState, StoreError> {
-    let undelivered: Vec<(i64, i32, Option<String>)> = changes::table
-        .filter(changes::dossier_code.eq(code))
-        .filter(changes::delivered_at.is_null())
-        .order(changes::seq.asc())
-        .select((changes::seq, changes::attempts, changes::last_error))
-        .load(conn)?;
-    Ok(SyncState {
-        pending: i64::try_from(undelivered.len()).unwrap_or(i64::MAX),
-        head: undelivered.into_iter().next(),
-    })
-}
-
 /// The synchronisation states of several dossiers (one query); a dossier
 /// absent from the map is in sync.
 pub fn sync_states(

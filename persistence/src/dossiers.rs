@@ -281,14 +281,6 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
     Ok(dossier_documents::table.find(&id).select(DocumentRow::as_select()).first(conn)?)
 }
 
-pub fn documents(conn: &mut DbConnection, code: &str) -> Result<Vec<DocumentRow>, StoreError> {
-    Ok(dossier_documents::table
-        .filter(dossier_documents::dossier_code.eq(code))
-        .order(dossier_documents::id.asc())
-        .select(DocumentRow::as_select())
-        .load(conn)?)
-}
-
 /// The documents of several dossiers, by dossier code (one query).
 pub fn documents_of(
     conn: &mut DbConnection,

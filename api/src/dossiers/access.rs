@@ -58,10 +58,7 @@ pub fn calendar_of(conn: &mut DbConnection, d: &StoredDossier) -> Result<Working
 
 /// The full representation (documents, timeliness, allowed actions).
 pub fn view(conn: &mut DbConnection, d: StoredDossier, now: DateTime<Utc>) -> Result<DossierOut, ApiError> {
-    let calendar = calendar_of(conn, &d)?;
-    let docs = dossiers::documents(conn, &d.code)?;
-    let sync = dvc_persistence::changes::sync_state(conn, &d.code)?;
-    Ok(DossierOut::new(d, docs, sync.into(), &calendar, now))
+    view_many(conn, vec![d], now)?.pop().ok_or_else(|| ApiError::internal("no view of the dossier"))
 }
 
 /// The representations of many dossiers, with three queries in all

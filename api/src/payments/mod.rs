@@ -123,7 +123,7 @@ pub async fn pay_online(
             if !Access::of(conn, &actor, &d)?.is_applicant {
                 return Err(ApiError::forbidden("dossiers:applicant", "only the applicant pays online"));
             }
-            if d.state.status.is_final() || d.state.status == Status::Resolved && d.state.returned_at.is_some() {
+            if d.state.status.is_final() {
                 return Err(ApiError::conflict(
                     "payment_closed",
                     format!("the dossier is {}", d.state.status.as_str()),

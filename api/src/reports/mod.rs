@@ -157,12 +157,13 @@ fn load(
     agency: Option<&dvc_domain::agency::AgencyCode>,
     group_by: Option<GroupBy>,
 ) -> Result<Loaded, ApiError> {
-    let set = agency.map(|a| agencies::with_descendants(conn, a)).transpose()?;
-    if let (Some(a), Some(s)) = (agency, &set) {
-        if !agencies::exists(conn, a)? || s.is_empty() {
+    if let Some(a) = agency {
+        if !agencies::exists(conn, a)? {
             return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
         }
     }
+    let all = agencies::all(conn)?;
+    let set = agency.map(|a| agencies::subtree(&all, a.as_str()));
     let facts = figures::facts(conn, p, set.as_deref())?;
     let total_satisfaction = figures::satisfaction(conn, p, set.as_deref())?;
     let total_feedback = dvc_persistence::feedback::on_time_rate(conn, p, set.as_deref())?;
@@ -170,12 +171,10 @@ fn load(
     let mut satisfaction = BTreeMap::new();
     let mut feedback = BTreeMap::new();
     if group_by == Some(GroupBy::Agency) {
-        let all = agencies::all(conn)?;
         let in_scope: Vec<&(String, String, Option<String>)> =
             all.iter().filter(|(c, _, _)| set.as_ref().is_none_or(|s| s.contains(c))).collect();
         for (code, name, _) in in_scope {
-            let parsed = parse_code("agency", code)?;
-            let subtree = agencies::with_descendants(conn, &parsed)?;
+            let subtree = agencies::subtree(&all, code);
             satisfaction.insert(code.clone(), figures::satisfaction(conn, p, Some(&subtree))?);
             feedback.insert(code.clone(), dvc_persistence::feedback::on_time_rate(conn, p, Some(&subtree))?);
             groups.push((code.clone(), name.clone(), subtree));
