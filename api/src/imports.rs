@@ -4,11 +4,13 @@
 //! dossiers are imported, the others reported with their reason.
 
 use actix_web::{post, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::dossier::{replay, Action, ActionKind, DossierState, ReturnChannel, Status, SupplementItem, TimeLimit};
-use dvc_domain::payment::{PaymentMethod, PaymentStatus};
+use dvc_domain::payment::PaymentMethod;
 use dvc_persistence::dossiers::{self, closes, NewDossier, NewHistory, DOC_COMPONENT};
 use dvc_persistence::{calendars, figures, payments, procedures, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -190,8 +192,53 @@ struct Prepared {
     rating: Option<([u8; 9], Overall, DateTime<Utc>)>,
 }
 
+/// What a batch looks up once rather than once per dossier: procedure
+/// versions in force by day, known agencies, the calendar.
+#[derive(Default)]
+struct Lookups {
+    versions: HashMap<(String, NaiveDate), Option<procedures::StoredVersion>>,
+    agencies: HashMap<String, bool>,
+    calendar: Option<dvc_domain::calendar::WorkingCalendar>,
+}
+
+impl Lookups {
+    fn version(
+        &mut self,
+        conn: &mut DbConnection,
+        code: &dvc_domain::procedure::ProcedureCode,
+        day: NaiveDate,
+    ) -> Result<Option<procedures::StoredVersion>, ApiError> {
+        let key = (code.to_string(), day);
+        if let Some(v) = self.versions.get(&key) {
+            return Ok(v.clone());
+        }
+        let v = procedures::in_force(conn, code, day)?;
+        self.versions.insert(key, v.clone());
+        Ok(v)
+    }
+
+    fn agency_exists(&mut self, conn: &mut DbConnection, agency: &AgencyCode) -> Result<bool, ApiError> {
+        if let Some(known) = self.agencies.get(agency.as_str()) {
+            return Ok(*known);
+        }
+        let known = dvc_persistence::agencies::exists(conn, agency)?;
+        self.agencies.insert(agency.to_string(), known);
+        Ok(known)
+    }
+
+    fn calendar(&mut self, conn: &mut DbConnection) -> Result<dvc_domain::calendar::WorkingCalendar, ApiError> {
+        if let Some(c) = &self.calendar {
+            return Ok(c.clone());
+        }
+        let c = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+        self.calendar = Some(c.clone());
+        Ok(c)
+    }
+}
+
 fn prepare(
     conn: &mut DbConnection,
+    lookups: &mut Lookups,
     d: &ImportDossier,
     importer: &Actor,
     max_doc: usize,
@@ -201,8 +248,7 @@ fn prepare(
     let code = dvc_domain::procedure::ProcedureCode::parse_any(&d.procedure)
         .map_err(|e| whole(ApiError::invalid_field("procedure", e.code, e.message)))?;
     let submitted = d.submitted_at.to_utc();
-    let version =
-        procedures::in_force(conn, &code, today(submitted)).map_err(|e| whole(e.into()))?.ok_or_else(|| {
+    let version = lookups.version(conn, &code, today(submitted)).map_err(whole)?.ok_or_else(|| {
             whole(ApiError::invalid_field(
                 "procedure",
                 "procedure_not_in_force",
@@ -211,14 +257,14 @@ fn prepare(
         })?;
     let agency =
         AgencyCode::parse(&d.agency).map_err(|e| whole(ApiError::invalid_field("agency", e.code, e.message)))?;
-    if !dvc_persistence::agencies::exists(conn, &agency).map_err(|e| whole(e.into()))? {
+    if !lookups.agency_exists(conn, &agency).map_err(whole)? {
         return Err(whole(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {agency}"))));
     }
     let applicant = submit::applicant(&d.applicant).map_err(whole)?;
     let docs =
         submit::documents(&d.documents, "documents", DOC_COMPONENT, Some(&version), max_doc, importer, submitted)
             .map_err(whole)?;
-    let calendar = calendars::get(conn, DEFAULT_CALENDAR).map_err(|e| whole(e.into()))?.calendar;
+    let calendar = lookups.calendar(conn).map_err(whole)?;
     let content = &version.version.content;
     let channel: dvc_domain::dossier::Channel = d.channel.into();
     let amount = match (channel.is_online(), content.processing_time.online_amount) {
@@ -312,6 +358,7 @@ fn prepare(
             level: content.level.as_str().to_owned(),
             closed_at,
             publish: false,
+            count: false,
         },
         payments: paid,
         rating,
@@ -367,11 +414,12 @@ fn import_in_transaction(
     max_doc: usize,
     now: DateTime<Utc>,
 ) -> Result<ImportOut, ApiError> {
-    let mut imported = Vec::new();
+    let mut lookups = Lookups::default();
     let mut rejected = Vec::new();
+    let mut valid = Vec::new();
     for (index, d) in batch.iter().enumerate() {
-        let prepared = match prepare(conn, d, importer, max_doc, now) {
-            Ok(p) => p,
+        match prepare(conn, &mut lookups, d, importer, max_doc, now) {
+            Ok(p) => valid.push((index, p)),
             Err((event, e)) => {
                 let reason = match e.errors.first() {
                     Some(f) => format!("{}: {}", f.field, f.message),
@@ -379,30 +427,28 @@ fn import_in_transaction(
                 };
                 let code = e.errors.first().map_or_else(|| e.code.to_string(), |f| f.code.clone());
                 rejected.push(Rejected { index, event, code, reason });
-                continue;
             }
-        };
-        let created = dossiers::create(conn, &prepared.new, None, &|_, _| Ok(String::new()))?;
-        let dossier = match created {
-            dossiers::Created::New { dossier, .. } | dossiers::Created::Existing(dossier) => dossier,
-            dossiers::Created::Replayed { .. } => continue,
-        };
-        for (method, amount, at) in &prepared.payments {
-            let new = payments::NewPayment {
-                dossier_code: &dossier.code,
-                method: *method,
-                status: PaymentStatus::Paid,
-                amount_vnd: *amount,
-                description: "imported",
-                reference: None,
-                by: &importer.id,
-            };
-            payments::insert(conn, &new, *at)?;
         }
-        if let Some((criteria, overall, at)) = &prepared.rating {
-            figures::rate(conn, &dossier.code, criteria, overall.as_str(), None, &importer.id, *at)?;
-        }
-        imported.push(Imported { index, code: dossier.code });
     }
+    let news: Vec<NewDossier> = valid.iter().map(|(_, p)| p.new.clone()).collect();
+    let created = dossiers::create_batch(conn, &news)?;
+    let mut imported = Vec::new();
+    let mut settled = Vec::new();
+    let mut ratings = Vec::new();
+    let mut fresh = Vec::new();
+    for ((index, p), (code, new)) in valid.into_iter().zip(created) {
+        // A dossier imported before (same external code) keeps what it has.
+        if new {
+            settled.extend(p.payments.iter().map(|(method, amount, at)| (code.clone(), *method, *amount, *at)));
+            if let Some((criteria, overall, at)) = p.rating {
+                ratings.push((code.clone(), criteria, overall.as_str().to_owned(), at));
+            }
+            fresh.push(code.clone());
+        }
+        imported.push(Imported { index, code });
+    }
+    payments::insert_settled(conn, &settled, &importer.id)?;
+    figures::insert_ratings(conn, &ratings, None, &importer.id)?;
+    figures::recount(conn, &fresh)?;
     Ok(ImportOut { imported, rejected })
 }

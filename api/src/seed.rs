@@ -40,9 +40,8 @@ fn personal_id(rng: &mut StdRng) -> String {
     format!("{:03}{:09}", rng.random_range(1..=96), rng.random_range(0..1_000_000_000u64))
 }
 
-/// One synthetic dossier submitted in the year after `start`, for a procedure (code, agency, limit in days).
-fn dossier(rng: &mut StdRng, start: DateTime<FixedOffset>, procedure: &(String, String, u32)) -> ImportDossier {
-    let day = rng.random_range(0..360);
+/// One synthetic dossier submitted `day` days after `start`, for a procedure (code, agency, limit in days).
+fn dossier(rng: &mut StdRng, start: DateTime<FixedOffset>, day: i64, procedure: &(String, String, u32)) -> ImportDossier {
     let submitted = start + Duration::days(day) + Duration::minutes(rng.random_range(0..600));
     let channel = match rng.random_range(0..100) {
         0..60 => ChannelDto::Online,
@@ -179,13 +178,17 @@ pub fn synthetic(
     let now = Utc::now();
     let started = Instant::now();
     let (mut imported, mut rejected) = (0usize, 0usize);
+    // Submitted in day order over 360 days, as an older system's history
+    // would be exported.
     let mut left = count;
     while left > 0 {
         let n = left.min(batch.max(1));
-        let dossiers: Vec<ImportDossier> = (0..n)
-            .map(|_| {
+        let first = count - left;
+        let dossiers: Vec<ImportDossier> = (first..first + n)
+            .map(|i| {
                 let p = &procedures[rng.random_range(0..procedures.len())];
-                dossier(&mut rng, start, p)
+                let day = i64::try_from(i * 360 / count.max(1)).unwrap_or(0);
+                dossier(&mut rng, start, day, p)
             })
             .collect();
         let out = import_batch(conn, &dossiers, &importer, max_doc, now).map_err(|e| e.to_string())?;

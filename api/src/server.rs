@@ -24,6 +24,9 @@ pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
     }
+    if let Some(n) = dvc_persistence::figures::rebuild_if_needed(&mut conn).map_err(|e| e.to_string())? {
+        log::info!("built the daily sums of the figures from {n} dossiers");
+    }
     Ok(pool)
 }
 

@@ -11,6 +11,8 @@ use serde::Serialize;
 use crate::calendar::Timeliness;
 use crate::dossier::{Channel, Status};
 
+pub mod daily;
+
 /// A half-open period `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -43,6 +45,8 @@ pub struct DossierFacts {
     pub digitised: bool,
     /// Every change acknowledged by the national portal.
     pub in_sync: bool,
+    /// The applicant's rating: when, and whether satisfied (very satisfied or satisfied).
+    pub rating: Option<(DateTime<Utc>, bool)>,
 }
 
 /// Each count a report carries; every one can be drilled into.
@@ -69,10 +73,14 @@ pub enum Metric {
     Digitised,
     /// Received in the period and fully synchronised with the national portal.
     Synced,
+    /// Rated by its applicant in the period.
+    Rated,
+    /// … and the applicant was satisfied.
+    Satisfied,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 15] = [
+    pub const ALL: [Metric; 17] = [
         Self::CarriedOver,
         Self::Received,
         Self::ResolvedEarly,
@@ -88,6 +96,8 @@ impl Metric {
         Self::PaidCashless,
         Self::Digitised,
         Self::Synced,
+        Self::Rated,
+        Self::Satisfied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +117,8 @@ impl Metric {
             Self::PaidCashless => "paid_cashless",
             Self::Digitised => "digitised",
             Self::Synced => "synced",
+            Self::Rated => "rated",
+            Self::Satisfied => "satisfied",
         }
     }
 
@@ -137,6 +149,8 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
         Metric::PaidCashless => received_in && f.paid_cashless,
         Metric::Digitised => received_in && f.digitised,
         Metric::Synced => received_in && f.in_sync,
+        Metric::Rated => f.rating.is_some_and(|(t, _)| p.contains(t)),
+        Metric::Satisfied => f.rating.is_some_and(|(t, satisfied)| satisfied && p.contains(t)),
     }
 }
 
@@ -219,6 +233,11 @@ impl Tally {
     pub fn synced_rate(&self) -> Rate {
         Rate::of(self.get(Metric::Synced), self.get(Metric::Received))
     }
+
+    /// Satisfied ratings / ratings given in the period.
+    pub fn satisfaction_rate(&self) -> Rate {
+        Rate::of(self.get(Metric::Satisfied), self.get(Metric::Rated))
+    }
 }
 
 /// Thresholds of Decision 766 (SPEC §7).
@@ -294,8 +313,8 @@ pub struct Index766 {
 }
 
 /// The parts of the Decision 766 index the system holds data for, from a
-/// unit's tally and its satisfaction rate; the rest marked unknown.
-pub fn index_766(t: &Tally, satisfaction: Rate) -> Index766 {
+/// unit's tally; the rest marked unknown.
+pub fn index_766(t: &Tally) -> Index766 {
     let group = |name: &'static str, max: f64, subs: Vec<SubIndicator>| Group {
         name,
         max,
@@ -334,7 +353,7 @@ pub fn index_766(t: &Tally, satisfaction: Rate) -> Index766 {
         group(
             "satisfaction",
             18.0,
-            vec![SubIndicator::scored("satisfied_ratings", 18.0, SATISFACTION_THRESHOLD, satisfaction)],
+            vec![SubIndicator::scored("satisfied_ratings", 18.0, SATISFACTION_THRESHOLD, t.satisfaction_rate())],
         ),
     ];
     let score = round2(groups.iter().map(|g| g.score).sum());
@@ -369,6 +388,7 @@ mod tests {
             paid_cashless: false,
             digitised: false,
             in_sync: false,
+            rating: None,
         }
     }
 
@@ -406,7 +426,7 @@ mod tests {
 
     #[test]
     fn the_index_marks_what_it_cannot_know() {
-        let idx = index_766(&Tally::default(), Rate::of(0, 0));
+        let idx = index_766(&Tally::default());
         assert_eq!(idx.max, 100.0);
         assert_eq!(idx.known_max, 88.0);
         assert_eq!(idx.score, 0.0);

@@ -2,6 +2,8 @@
 //! their history rows, documents stored once per SHA-256, idempotency keys,
 //! and the filtered list.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
@@ -62,6 +64,7 @@ pub struct StoredDossier {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = dossiers)]
 struct DossierRow {
     code: String,
@@ -176,7 +179,8 @@ pub struct NewHistory {
     pub step_deadline: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = dossier_history)]
 pub struct HistoryRow {
     pub id: String,
@@ -194,24 +198,26 @@ pub struct HistoryRow {
     pub step_deadline: Option<NaiveDateTime>,
 }
 
+fn history_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
+    HistoryRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        dossier_code: code.to_owned(),
+        seq,
+        action: h.action.clone(),
+        from_status: h.from.map(|s| s.as_str().to_owned()),
+        to_status: h.to.as_str().to_owned(),
+        actor_id: h.actor.id.clone(),
+        actor_role: h.actor.role.as_str().to_owned(),
+        actor_name: h.actor.name.clone(),
+        actor_agency: h.actor.agency.as_ref().map(|a| a.as_str().to_owned()),
+        at: to_db(h.at),
+        note: h.note.clone(),
+        step_deadline: h.step_deadline.map(to_db),
+    }
+}
+
 fn insert_history(conn: &mut DbConnection, code: &str, seq: i32, h: &NewHistory) -> Result<(), StoreError> {
-    diesel::insert_into(dossier_history::table)
-        .values((
-            dossier_history::id.eq(uuid::Uuid::now_v7().to_string()),
-            dossier_history::dossier_code.eq(code),
-            dossier_history::seq.eq(seq),
-            dossier_history::action.eq(&h.action),
-            dossier_history::from_status.eq(h.from.map(|s| s.as_str())),
-            dossier_history::to_status.eq(h.to.as_str()),
-            dossier_history::actor_id.eq(&h.actor.id),
-            dossier_history::actor_role.eq(h.actor.role.as_str()),
-            dossier_history::actor_name.eq(&h.actor.name),
-            dossier_history::actor_agency.eq(h.actor.agency.as_ref().map(|a| a.as_str())),
-            dossier_history::at.eq(to_db(h.at)),
-            dossier_history::note.eq(&h.note),
-            dossier_history::step_deadline.eq(h.step_deadline.map(to_db)),
-        ))
-        .execute(conn)?;
+    diesel::insert_into(dossier_history::table).values(&history_row(code, seq, h)).execute(conn)?;
     Ok(())
 }
 
@@ -346,6 +352,8 @@ pub struct NewDossier {
     pub documents: Vec<NewDocument>,
     pub now: DateTime<Utc>,
     pub level: String,
+    /// Add it to the daily sums now (an import counts its batch at once).
+    pub count: bool,
     /// Set for imported dossiers that were already closed.
     pub closed_at: Option<DateTime<Utc>>,
     /// Publish the history to the change feed and the portal (not for imports of old dossiers).
@@ -438,11 +446,142 @@ fn create_once(
         });
     }
     let code = format!("{agency}-{}-{counter:04}", new.code_date.format("%y%m%d"));
+    let row = dossier_row(&code, new)?;
+    diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
+    for (i, h) in new.history.iter().enumerate() {
+        insert_history(conn, &code, i32::try_from(i + 1).unwrap_or(i32::MAX), h)?;
+    }
+    for d in &new.documents {
+        insert_document(conn, &code, d)?;
+    }
+    if new.count {
+        crate::figures::recount(conn, std::slice::from_ref(&code))?;
+    }
+    let dossier = get(conn, &code)?;
+    if new.publish {
+        for h in &new.history {
+            crate::changes::record(conn, &dossier, h, new.now)?;
+        }
+    }
+    let body = render(conn, &dossier)?;
+    if let Some(claim) = claim {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::owner.eq(&claim.owner),
+                idempotency_keys::key.eq(&claim.key),
+                idempotency_keys::request_hash.eq(&claim.request_hash),
+                idempotency_keys::status.eq(201),
+                idempotency_keys::response.eq(&body),
+                idempotency_keys::created_at.eq(to_db(new.now)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Created::New { dossier, body })
+}
+
+/// Reserves `n` consecutive numbers of an agency's day; returns the first.
+fn reserve_counters(conn: &mut DbConnection, agency: &str, day: NaiveDate, n: u32) -> Result<u32, StoreError> {
+    use crate::schema::dossier_counters as c;
+    let day = day.format("%Y-%m-%d").to_string();
+    diesel::sql_query("INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 0) ON CONFLICT (agency_code, day) DO NOTHING")
+        .bind::<Text, _>(agency)
+        .bind::<Text, _>(&day)
+        .execute(conn)?;
+    let by = i32::try_from(n).map_err(|_| StoreError::Corrupt("batch too large".into()))?;
+    diesel::update(c::table.find((agency, &day))).set(c::last.eq(c::last + by)).execute(conn)?;
+    let last: i32 = c::table.find((agency, &day)).select(c::last).first(conn)?;
+    let last = u32::try_from(last).map_err(|_| StoreError::Corrupt("negative dossier counter".into()))?;
+    if last > 9999 {
+        return Err(StoreError::Conflict {
+            code: "daily_limit_reached",
+            message: format!("agency {agency} would receive more than 9999 dossiers on {day}; codes have four digits"),
+        });
+    }
+    Ok(last + 1 - n)
+}
+
+/// Creates many dossiers at once, inside the caller's transaction, with a
+/// few multi-row statements instead of a dozen statements each (imports).
+/// A dossier whose external code is known already (or repeats one earlier
+/// in the batch) is not created again: its existing code is returned. The
+/// daily sums are not touched: the caller recounts the batch when its
+/// payments and ratings are written too. Returns each dossier's code and
+/// whether it was created.
+pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<(String, bool)>, StoreError> {
+    let externals: Vec<String> = news.iter().filter_map(|n| n.external_code.clone()).collect();
+    let mut known: HashMap<String, String> = HashMap::new();
+    for chunk in externals.chunks(500) {
+        let rows: Vec<(Option<String>, String)> = dossiers::table
+            .filter(dossiers::external_code.eq_any(chunk))
+            .select((dossiers::external_code, dossiers::code))
+            .load(conn)?;
+        known.extend(rows.into_iter().filter_map(|(e, c)| e.map(|e| (e, c))));
+    }
+    // Numbers per agency and day, handed out in batch order.
+    let mut wanted: BTreeMap<(String, NaiveDate), u32> = BTreeMap::new();
+    let mut fresh = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, n) in news.iter().enumerate() {
+        let repeat = n.external_code.as_ref().is_some_and(|e| known.contains_key(e) || !seen.insert(e.clone()));
+        if !repeat {
+            *wanted.entry((n.state.receiving_agency.to_string(), n.code_date)).or_default() += 1;
+            fresh.push(i);
+        }
+    }
+    let mut next: BTreeMap<(String, NaiveDate), u32> = BTreeMap::new();
+    for ((agency, day), n) in &wanted {
+        next.insert((agency.clone(), *day), reserve_counters(conn, agency, *day, *n)?);
+    }
+    let mut codes: Vec<Option<String>> = vec![None; news.len()];
+    let mut rows = Vec::with_capacity(fresh.len());
+    let mut history = Vec::new();
+    let mut documents = Vec::new();
+    for i in fresh {
+        let n = &news[i];
+        let agency = n.state.receiving_agency.to_string();
+        let counter = next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
+        let code = format!("{agency}-{}-{:04}", n.code_date.format("%y%m%d"), *counter);
+        *counter += 1;
+        rows.push(dossier_row(&code, n)?);
+        for (seq, h) in n.history.iter().enumerate() {
+            history.push(history_row(&code, i32::try_from(seq + 1).unwrap_or(i32::MAX), h));
+        }
+        documents.extend(n.documents.iter().map(|d| (code.clone(), d)));
+        if let Some(e) = &n.external_code {
+            known.insert(e.clone(), code.clone());
+        }
+        codes[i] = Some(code);
+    }
+    for chunk in rows.chunks(500) {
+        crate::insert_many!(conn, dossiers::table, chunk)?;
+    }
+    for chunk in history.chunks(1000) {
+        crate::insert_many!(conn, dossier_history::table, chunk)?;
+    }
+    for (code, d) in documents {
+        insert_document(conn, &code, d)?;
+    }
+    news.iter()
+        .zip(codes)
+        .map(|(n, code)| match code {
+            Some(c) => Ok((c, true)),
+            None => n
+                .external_code
+                .as_ref()
+                .and_then(|e| known.get(e).cloned())
+                .map(|c| (c, false))
+                .ok_or_else(|| StoreError::Corrupt("a repeated external code without its dossier".into())),
+        })
+        .collect()
+}
+
+/// The row of a new dossier with its code.
+fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
     let (data, paused_since, timeliness, status) = state_columns(&new.state, &new.applicant)?;
     let now = to_db(new.now);
     let s = &new.state;
     let row = DossierRow {
-        code: code.clone(),
+        code: code.to_owned(),
         external_code: new.external_code.clone(),
         channel: new.channel.as_str().to_owned(),
         status,
@@ -473,33 +612,7 @@ fn create_once(
         level: new.level.clone(),
         closed_at: new.closed_at.map(to_db),
     };
-    diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
-    for (i, h) in new.history.iter().enumerate() {
-        insert_history(conn, &code, i32::try_from(i + 1).unwrap_or(i32::MAX), h)?;
-    }
-    for d in &new.documents {
-        insert_document(conn, &code, d)?;
-    }
-    let dossier = get(conn, &code)?;
-    if new.publish {
-        for h in &new.history {
-            crate::changes::record(conn, &dossier, h, new.now)?;
-        }
-    }
-    let body = render(conn, &dossier)?;
-    if let Some(claim) = claim {
-        diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::owner.eq(&claim.owner),
-                idempotency_keys::key.eq(&claim.key),
-                idempotency_keys::request_hash.eq(&claim.request_hash),
-                idempotency_keys::status.eq(201),
-                idempotency_keys::response.eq(&body),
-                idempotency_keys::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(Created::New { dossier, body })
+    Ok(row)
 }
 
 pub fn find(conn: &mut DbConnection, code: &str) -> Result<Option<StoredDossier>, StoreError> {
@@ -602,6 +715,7 @@ fn write_change(
         if let Some(op) = &change.payment {
             crate::payments::apply_op(conn, code, op, &change.history.actor.id, now)?;
         }
+        crate::figures::recount(conn, &[code.to_owned()])?;
         let updated = get(conn, code)?;
         crate::changes::record(conn, &updated, &change.history, now)?;
         Ok(updated)
@@ -617,7 +731,9 @@ pub fn add_document(conn: &mut DbConnection, code: &str, doc: &NewDocument) -> R
         if touched == 0 {
             return Err(StoreError::not_found(format!("dossier {code}")));
         }
-        insert_document(conn, code, doc)
+        let row = insert_document(conn, code, doc)?;
+        crate::figures::recount(conn, &[code.to_owned()])?;
+        Ok(row)
     })
 }
 

@@ -1,46 +1,62 @@
-//! The facts behind the figures: for a period, every dossier that any
-//! count could include, with its payment, digitisation and sync flags; and
-//! the satisfaction ratings.
+//! The facts behind the figures, and the daily sums kept from them in the
+//! same transaction as every change that moves a figure (SPEC §7).
+//!
+//! Each dossier's marks (domain `figures::daily`) are stored with it in
+//! `dossiers.counted`; [`recount`] compares them with the marks its current
+//! facts give and adds the difference to `figure_days`. Reports sum those
+//! days; drill-downs read the dossiers, and a property test in the domain
+//! keeps the two in agreement.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::{exists, sum};
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
-use dvc_domain::figures::{DossierFacts, Period, Rate};
+use dvc_domain::figures::daily::{marks, DaySums, Mark};
+use dvc_domain::figures::{DossierFacts, Period};
 
 use crate::connection::DbConnection;
 use crate::error::StoreError;
-use crate::schema::{changes, dossier_documents, dossiers, payments, ratings};
+use crate::schema::{changes, dossier_documents, dossiers, figure_days, figure_rebuild, payments, ratings};
 use crate::time::{from_db, to_db};
 
-/// One dossier, the keys it is grouped by, and its facts.
-#[derive(Debug, Clone)]
-pub struct FactsRow {
-    pub code: String,
+/// The keys a dossier is grouped by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dims {
     pub receiving_agency: String,
     pub procedure_code: String,
     pub sector_code: String,
     pub channel: String,
     pub level: String,
+}
+
+/// One dossier, its keys and its facts.
+#[derive(Debug, Clone)]
+pub struct FactsRow {
+    pub code: String,
+    pub dims: Dims,
     pub facts: DossierFacts,
 }
 
+/// Which dossiers to load facts for.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Every dossier any count of the period could include: open at some
+    /// instant of it, closed in it, or rated in it.
+    Period(&'a Period),
+    /// Open at an instant: received before it and not closed before it.
+    OpenAt(DateTime<Utc>),
+    Codes(&'a [String]),
+}
+
 type Raw = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<String>,
+    (String, String, String, String, String, String),
+    (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
+    (Option<NaiveDateTime>, Option<String>, bool, bool, bool, bool),
+    (Option<NaiveDateTime>, Option<String>, String),
 );
 
 fn timeliness(s: &str) -> Option<Timeliness> {
@@ -52,114 +68,361 @@ fn timeliness(s: &str) -> Option<Timeliness> {
     }
 }
 
-/// Dossiers open at some instant of the period or closed in it, received by
-/// one of `agencies` (all when None).
-pub fn facts(conn: &mut DbConnection, p: &Period, agencies: Option<&[String]>) -> Result<Vec<FactsRow>, StoreError> {
-    let (from, to) = (to_db(p.from), to_db(p.to));
-    let mut q = dossiers::table
-        .filter(
-            dossiers::received_at
-                .lt(to)
-                .and(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(from)))
-                .or(dossiers::closed_at.ge(from).and(dossiers::closed_at.lt(to))),
-        )
+fn satisfied(overall: &str) -> bool {
+    overall == "very_satisfied" || overall == "satisfied"
+}
+
+/// Facts of the selected dossiers received by one of `agencies` (all when
+/// None), in code order, each with the marks it was last counted with.
+fn load_counted(
+    conn: &mut DbConnection,
+    selection: Selection,
+    agencies: Option<&[String]>,
+) -> Result<Vec<(FactsRow, String)>, StoreError> {
+    let settled = || {
+        payments::table
+            .filter(payments::dossier_code.eq(dossiers::code))
+            .filter(payments::status.eq_any(["paid", "refunded"]))
+    };
+    let query = || {
+        let q = dossiers::table
+            .left_join(ratings::table)
+            .select((
+                (
+                    dossiers::code,
+                    dossiers::receiving_agency,
+                    dossiers::procedure_code,
+                    dossiers::sector_code,
+                    dossiers::channel,
+                    dossiers::level,
+                ),
+                (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
+                (
+                    dossiers::paused_since,
+                    dossiers::resolved_timeliness,
+                    exists(settled()),
+                    exists(settled().filter(payments::method.eq_any(["transfer", "online"]))),
+                    exists(
+                        dossier_documents::table
+                            .filter(dossier_documents::dossier_code.eq(dossiers::code))
+                            .filter(dossier_documents::digitised.eq(true)),
+                    ),
+                    exists(
+                        changes::table
+                            .filter(changes::dossier_code.eq(dossiers::code))
+                            .filter(changes::delivered_at.is_null()),
+                    ),
+                ),
+                (ratings::rated_at.nullable(), ratings::overall.nullable(), dossiers::counted),
+            ))
+            .order(dossiers::code.asc())
+            .into_boxed();
+        match agencies {
+            Some(set) => q.filter(dossiers::receiving_agency.eq_any(set.to_vec())),
+            None => q,
+        }
+    };
+    let rows: Vec<Raw> = match selection {
+        Selection::Codes(codes) => query().filter(dossiers::code.eq_any(codes.to_vec())).load(conn)?,
+        Selection::Period(p) => {
+            let (from, to) = (to_db(p.from), to_db(p.to));
+            query()
+                .filter(
+                    dossiers::received_at
+                        .lt(to)
+                        .and(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(from)))
+                        .or(dossiers::closed_at.ge(from).and(dossiers::closed_at.lt(to)))
+                        .or(ratings::rated_at.nullable().ge(from).and(ratings::rated_at.nullable().lt(to))),
+                )
+                .load(conn)?
+        }
+        Selection::OpenAt(t) => {
+            // Two index ranges rather than one OR, which neither database
+            // would answer from an index.
+            let t = to_db(t);
+            let mut open: Vec<Raw> =
+                query().filter(dossiers::closed_at.is_null()).filter(dossiers::received_at.lt(t)).load(conn)?;
+            open.extend(
+                query().filter(dossiers::closed_at.ge(t)).filter(dossiers::received_at.lt(t)).load::<Raw>(conn)?,
+            );
+            open.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+            open
+        }
+    };
+    rows.into_iter().map(facts_of).collect()
+}
+
+fn facts_of(r: Raw) -> Result<(FactsRow, String), StoreError> {
+    let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, (rated_at, overall, counted)) = r;
+    let (status, received_at, resolved_at, closed_at, due_at) = a;
+    let (paused_since, resolved_timeliness, paid, paid_cashless, digitised, unsynced) = b;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
+    let facts = DossierFacts {
+        status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
+        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel"))?,
+        received_at: received_at.map(from_db),
+        resolved_at: resolved_at.map(from_db),
+        closed_at: closed_at.map(from_db),
+        due_at: due_at.map(from_db),
+        paused_since: paused_since.map(from_db),
+        resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
+        paid,
+        paid_cashless,
+        digitised,
+        in_sync: !unsynced,
+        rating: rated_at.zip(overall).map(|(at, o)| (from_db(at), satisfied(&o))),
+    };
+    let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
+    Ok((FactsRow { code, dims, facts }, counted))
+}
+
+/// Facts of the selected dossiers received by one of `agencies` (all when None), in code order.
+pub fn facts(
+    conn: &mut DbConnection,
+    selection: Selection,
+    agencies: Option<&[String]>,
+) -> Result<Vec<FactsRow>, StoreError> {
+    Ok(load_counted(conn, selection, agencies)?.into_iter().map(|(row, _)| row).collect())
+}
+
+/// The daily cells a dossier's marks add to: (day, keys) → sums.
+type Cells = BTreeMap<(String, Dims), DaySums>;
+
+/// What `counted` holds: the keys and the marks a dossier was counted with.
+fn encode(row: &FactsRow) -> Result<String, StoreError> {
+    let d = &row.dims;
+    let keys = [&d.receiving_agency, &d.procedure_code, &d.sector_code, &d.channel, &d.level];
+    let marks: Vec<(String, &str)> =
+        marks(&row.facts).into_iter().map(|(day, m)| (day.to_string(), m.as_str())).collect();
+    Ok(serde_json::to_string(&(keys, marks))?)
+}
+
+fn add_encoded(cells: &mut Cells, counted: &str, by: i64) -> Result<(), StoreError> {
+    let (keys, marks): ([String; 5], Vec<(String, String)>) = serde_json::from_str(counted)?;
+    let [receiving_agency, procedure_code, sector_code, channel, level] = keys;
+    let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
+    for (day, mark) in marks {
+        let mark = Mark::parse(&mark).ok_or_else(|| StoreError::Corrupt(format!("unknown mark {mark}")))?;
+        cells.entry((day, dims.clone())).or_default().bump(mark, by);
+    }
+    Ok(())
+}
+
+/// Brings the daily sums up to date with the dossiers' current facts:
+/// subtracts what each was counted with, adds what it counts now. Runs
+/// inside the caller's transaction; a dossier that counts as before costs
+/// one read.
+pub fn recount(conn: &mut DbConnection, codes: &[String]) -> Result<(), StoreError> {
+    for chunk in codes.chunks(500) {
+        let mut cells = Cells::new();
+        let mut changed = Vec::new();
+        for (row, counted) in load_counted(conn, Selection::Codes(chunk), None)? {
+            let now = encode(&row)?;
+            if now == counted {
+                continue;
+            }
+            if !counted.is_empty() {
+                add_encoded(&mut cells, &counted, -1)?;
+            }
+            add_encoded(&mut cells, &now, 1)?;
+            changed.push((row.code, now));
+        }
+        cells.retain(|_, sums| !sums.is_zero());
+        add_to_days(conn, &cells)?;
+        store_counted(conn, &changed)?;
+    }
+    Ok(())
+}
+
+/// Adds the cells to `figure_days`, in key order (so concurrent
+/// transactions lock rows in the same order).
+fn add_to_days(conn: &mut DbConnection, cells: &Cells) -> Result<(), StoreError> {
+    const KEYS: &str = "day, receiving_agency, procedure_code, sector_code, channel, level";
+    let columns: Vec<&str> = Mark::ALL.iter().map(|m| m.as_str()).collect();
+    let updates: Vec<String> = columns.iter().map(|c| format!("{c} = figure_days.{c} + excluded.{c}")).collect();
+    let width = 6 + Mark::COUNT;
+    let cells: Vec<_> = cells.iter().collect();
+    for chunk in cells.chunks(1000) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let params: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO figure_days ({KEYS}, {}) VALUES {} ON CONFLICT ({KEYS}) DO UPDATE SET {}",
+            columns.join(", "),
+            rows.join(", "),
+            updates.join(", ")
+        );
+        let mut q = diesel::sql_query(sql).into_boxed();
+        for ((day, d), sums) in chunk {
+            q = q
+                .bind::<Text, _>(day.clone())
+                .bind::<Text, _>(d.receiving_agency.clone())
+                .bind::<Text, _>(d.procedure_code.clone())
+                .bind::<Text, _>(d.sector_code.clone())
+                .bind::<Text, _>(d.channel.clone())
+                .bind::<Text, _>(d.level.clone());
+            for n in sums.0 {
+                let n = i32::try_from(n).map_err(|_| StoreError::Corrupt("a daily count out of range".into()))?;
+                q = q.bind::<Integer, _>(n);
+            }
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores what each dossier is counted with now, in one statement per 500.
+fn store_counted(conn: &mut DbConnection, changed: &[(String, String)]) -> Result<(), StoreError> {
+    for chunk in changed.chunks(500) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, ${})", 2 * r + 1, 2 * r + 2)).collect();
+        let sql = format!(
+            "UPDATE dossiers SET counted = v.column2 FROM (VALUES {}) AS v WHERE dossiers.code = v.column1",
+            rows.join(", ")
+        );
+        let mut q = diesel::sql_query(sql).into_boxed();
+        for (code, counted) in chunk {
+            q = q.bind::<Text, _>(code.clone()).bind::<Text, _>(counted.clone());
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Builds the daily sums from every dossier when a migration asked for it
+/// (the first start after the sums were introduced). Returns how many
+/// dossiers were counted.
+pub fn rebuild_if_needed(conn: &mut DbConnection) -> Result<Option<usize>, StoreError> {
+    crate::connection::write_transaction(conn, |conn| {
+        let needed: Option<bool> =
+            figure_rebuild::table.find(1).select(figure_rebuild::needed).first(conn).optional()?;
+        if needed != Some(true) {
+            return Ok(None);
+        }
+        diesel::delete(figure_days::table).execute(conn)?;
+        diesel::update(dossiers::table).set(dossiers::counted.eq("")).execute(conn)?;
+        let codes: Vec<String> = dossiers::table.select(dossiers::code).order(dossiers::code.asc()).load(conn)?;
+        recount(conn, &codes)?;
+        diesel::update(figure_rebuild::table.find(1)).set(figure_rebuild::needed.eq(false)).execute(conn)?;
+        Ok(Some(codes.len()))
+    })
+}
+
+/// Which days to sum.
+#[derive(Debug, Clone, Copy)]
+pub enum Days {
+    Before(NaiveDate),
+    /// Both inclusive.
+    Between(NaiveDate, NaiveDate),
+}
+
+type SumRow = (
+    (String, String, String, String, String),
+    (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+);
+
+/// The sums of the chosen days per keys, for dossiers received by one of
+/// `agencies` (all when None).
+pub fn day_sums(
+    conn: &mut DbConnection,
+    days: Days,
+    agencies: Option<&[String]>,
+) -> Result<Vec<(Dims, DaySums)>, StoreError> {
+    use figure_days as f;
+    let mut q = f::table
+        .group_by((f::receiving_agency, f::procedure_code, f::sector_code, f::channel, f::level))
         .select((
-            dossiers::code,
+            (f::receiving_agency, f::procedure_code, f::sector_code, f::channel, f::level),
+            (
+                sum(f::received),
+                sum(f::received_online),
+                sum(f::paid),
+                sum(f::paid_cashless),
+                sum(f::digitised),
+                sum(f::resolved_early),
+                sum(f::resolved_on_time),
+            ),
+            (
+                sum(f::resolved_late),
+                sum(f::withdrawn),
+                sum(f::stopped),
+                sum(f::refused),
+                sum(f::closed_after_reception),
+                sum(f::rated),
+                sum(f::satisfied),
+            ),
+        ))
+        .into_boxed();
+    q = match days {
+        Days::Before(d) => q.filter(f::day.lt(d.to_string())),
+        Days::Between(a, b) => q.filter(f::day.ge(a.to_string())).filter(f::day.le(b.to_string())),
+    };
+    if let Some(set) = agencies {
+        q = q.filter(f::receiving_agency.eq_any(set.to_vec()));
+    }
+    let rows: Vec<SumRow> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b)| {
+            let n = |x: Option<i64>| x.unwrap_or(0);
+            let sums = DaySums([
+                n(a.0),
+                n(a.1),
+                n(a.2),
+                n(a.3),
+                n(a.4),
+                n(a.5),
+                n(a.6),
+                n(b.0),
+                n(b.1),
+                n(b.2),
+                n(b.3),
+                n(b.4),
+                n(b.5),
+                n(b.6),
+            ]);
+            (Dims { receiving_agency, procedure_code, sector_code, channel, level }, sums)
+        })
+        .collect())
+}
+
+/// The keys of each dossier received in the period with a change the
+/// national portal has not acknowledged yet (one entry per dossier).
+pub fn unsynced_received(
+    conn: &mut DbConnection,
+    p: &Period,
+    agencies: Option<&[String]>,
+) -> Result<Vec<Dims>, StoreError> {
+    let pending = changes::table.filter(changes::delivered_at.is_null()).select(changes::dossier_code);
+    let mut q = dossiers::table
+        .filter(dossiers::code.eq_any(pending))
+        .filter(dossiers::received_at.ge(to_db(p.from)))
+        .filter(dossiers::received_at.lt(to_db(p.to)))
+        .select((
             dossiers::receiving_agency,
             dossiers::procedure_code,
             dossiers::sector_code,
             dossiers::channel,
             dossiers::level,
-            dossiers::status,
-            dossiers::received_at,
-            dossiers::resolved_at,
-            dossiers::closed_at,
-            dossiers::due_at,
-            dossiers::paused_since,
-            dossiers::resolved_timeliness,
         ))
         .into_boxed();
     if let Some(set) = agencies {
         q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
     }
-    let rows: Vec<Raw> = q.order(dossiers::code.asc()).load(conn)?;
-    let codes: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let mut paid = HashSet::new();
-    let mut cashless = HashSet::new();
-    let mut digitised = HashSet::new();
-    let mut unsynced = HashSet::new();
-    for chunk in codes.chunks(500) {
-        let paid_rows: Vec<(String, String)> = payments::table
-            .filter(payments::dossier_code.eq_any(chunk))
-            .filter(payments::status.eq_any(["paid", "refunded"]))
-            .select((payments::dossier_code, payments::method))
-            .load(conn)?;
-        for (code, method) in paid_rows {
-            if method == "online" || method == "transfer" {
-                cashless.insert(code.clone());
-            }
-            paid.insert(code);
-        }
-        let docs: Vec<String> = dossier_documents::table
-            .filter(dossier_documents::dossier_code.eq_any(chunk))
-            .filter(dossier_documents::digitised.eq(true))
-            .select(dossier_documents::dossier_code)
-            .distinct()
-            .load(conn)?;
-        digitised.extend(docs);
-        let pending: Vec<String> = changes::table
-            .filter(changes::dossier_code.eq_any(chunk))
-            .filter(changes::delivered_at.is_null())
-            .select(changes::dossier_code)
-            .distinct()
-            .load(conn)?;
-        unsynced.extend(pending);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {}: {what}", r.0));
-            let facts = DossierFacts {
-                status: Status::parse(&r.6).ok_or_else(|| corrupt("status"))?,
-                channel: Channel::parse(&r.4).ok_or_else(|| corrupt("channel"))?,
-                received_at: r.7.map(from_db),
-                resolved_at: r.8.map(from_db),
-                closed_at: r.9.map(from_db),
-                due_at: r.10.map(from_db),
-                paused_since: r.11.map(from_db),
-                resolved_timeliness: r.12.as_deref().and_then(timeliness),
-                paid: paid.contains(&r.0),
-                paid_cashless: cashless.contains(&r.0),
-                digitised: digitised.contains(&r.0),
-                in_sync: !unsynced.contains(&r.0),
-            };
-            Ok(FactsRow {
-                code: r.0,
-                receiving_agency: r.1,
-                procedure_code: r.2,
-                sector_code: r.3,
-                channel: r.4,
-                level: r.5,
-                facts,
-            })
+    let rows: Vec<(String, String, String, String, String)> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(receiving_agency, procedure_code, sector_code, channel, level)| Dims {
+            receiving_agency,
+            procedure_code,
+            sector_code,
+            channel,
+            level,
         })
-        .collect()
-}
-
-/// Ratings given in the period to dossiers received by `agencies`:
-/// satisfied (very satisfied or satisfied) / all.
-pub fn satisfaction(conn: &mut DbConnection, p: &Period, agencies: Option<&[String]>) -> Result<Rate, StoreError> {
-    let mut q = ratings::table
-        .inner_join(dossiers::table)
-        .filter(ratings::rated_at.ge(to_db(p.from)))
-        .filter(ratings::rated_at.lt(to_db(p.to)))
-        .select(ratings::overall)
-        .into_boxed();
-    if let Some(set) = agencies {
-        q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
-    }
-    let overall: Vec<String> = q.load(conn)?;
-    let satisfied = overall.iter().filter(|o| *o == "very_satisfied" || *o == "satisfied").count();
-    Ok(Rate::of(u64::try_from(satisfied).unwrap_or(0), u64::try_from(overall.len()).unwrap_or(0)))
+        .collect())
 }
 
 /// A satisfaction rating (SPEC §6): nine criteria 0–2 and the overall answer.
@@ -179,17 +442,34 @@ pub fn rate(
             message: format!("dossier {code} was rated already; a rating is given once"),
         });
     }
-    diesel::insert_into(ratings::table)
-        .values((
-            ratings::dossier_code.eq(code),
-            ratings::criteria.eq(serde_json::to_string(criteria)?),
-            ratings::total.eq(criteria.iter().map(|c| i32::from(*c)).sum::<i32>()),
-            ratings::overall.eq(overall),
-            ratings::comment.eq(comment),
-            ratings::rated_by.eq(by),
-            ratings::rated_at.eq(to_db(now)),
-        ))
-        .execute(conn)?;
+    insert_ratings(conn, &[(code.to_owned(), *criteria, overall.to_owned(), now)], comment, by)?;
+    recount(conn, &[code.to_owned()])
+}
+
+/// Writes ratings (no recount: `rate` recounts, an import recounts its batch).
+pub fn insert_ratings(
+    conn: &mut DbConnection,
+    given: &[(String, [u8; 9], String, DateTime<Utc>)],
+    comment: Option<&str>,
+    by: &str,
+) -> Result<(), StoreError> {
+    let rows = given
+        .iter()
+        .map(|(code, criteria, overall, at)| {
+            Ok((
+                ratings::dossier_code.eq(code.clone()),
+                ratings::criteria.eq(serde_json::to_string(criteria)?),
+                ratings::total.eq(criteria.iter().map(|c| i32::from(*c)).sum::<i32>()),
+                ratings::overall.eq(overall.clone()),
+                ratings::comment.eq(comment.map(str::to_owned)),
+                ratings::rated_by.eq(by.to_owned()),
+                ratings::rated_at.eq(to_db(*at)),
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    for chunk in rows.chunks(1000) {
+        crate::insert_many!(conn, ratings::table, chunk)?;
+    }
     Ok(())
 }
 

@@ -10,7 +10,8 @@ use crate::error::StoreError;
 use crate::schema::{payment_callbacks, payments};
 use crate::time::to_db;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = payments)]
 pub struct PaymentRow {
     pub id: String,
@@ -84,7 +85,41 @@ pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
             payments::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if status != PaymentStatus::Pending {
+        crate::figures::recount(conn, &[dossier_code.to_owned()])?;
+    }
     get(conn, &id)
+}
+
+/// Payments settled in the past, written at once (imports): no recount,
+/// the caller recounts its batch.
+pub fn insert_settled(
+    conn: &mut DbConnection,
+    settled: &[(String, PaymentMethod, i64, DateTime<Utc>)],
+    by: &str,
+) -> Result<(), StoreError> {
+    let rows: Vec<PaymentRow> = settled
+        .iter()
+        .map(|(code, method, amount, at)| PaymentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            dossier_code: code.clone(),
+            reference: new_reference(code),
+            method: method.as_str().to_owned(),
+            status: PaymentStatus::Paid.as_str().to_owned(),
+            amount_vnd: *amount,
+            description: "imported".to_owned(),
+            transaction_id: None,
+            bank_code: None,
+            created_by: by.to_owned(),
+            created_at: to_db(*at),
+            updated_at: to_db(*at),
+            last_queried_at: None,
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        crate::insert_many!(conn, payments::table, chunk)?;
+    }
+    Ok(())
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<PaymentRow, StoreError> {
@@ -150,6 +185,9 @@ pub fn transition(
             payments::updated_at.eq(to_db(now)),
         ))
         .execute(conn)?;
+    if n == 1 {
+        crate::figures::recount(conn, std::slice::from_ref(&current.dossier_code))?;
+    }
     Ok(n == 1)
 }
 

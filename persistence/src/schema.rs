@@ -97,6 +97,7 @@ diesel::table! {
         updated_at -> Timestamp,
         level -> Text,
         closed_at -> Nullable<Timestamp>,
+        counted -> Text,
     }
 }
 
@@ -258,7 +259,6 @@ diesel::table! {
 }
 
 diesel::joinable!(ratings -> dossiers (dossier_code));
-diesel::allow_tables_to_appear_in_same_query!(ratings, dossiers);
 
 diesel::table! {
     feedback (id) {
@@ -285,3 +285,36 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    figure_days (day, receiving_agency, procedure_code, sector_code, channel, level) {
+        day -> Text,
+        receiving_agency -> Text,
+        procedure_code -> Text,
+        sector_code -> Text,
+        channel -> Text,
+        level -> Text,
+        received -> Integer,
+        received_online -> Integer,
+        paid -> Integer,
+        paid_cashless -> Integer,
+        digitised -> Integer,
+        resolved_early -> Integer,
+        resolved_on_time -> Integer,
+        resolved_late -> Integer,
+        withdrawn -> Integer,
+        stopped -> Integer,
+        refused -> Integer,
+        closed_after_reception -> Integer,
+        rated -> Integer,
+        satisfied -> Integer,
+    }
+}
+
+diesel::table! {
+    figure_rebuild (id) {
+        id -> Integer,
+        needed -> Bool,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(dossiers, payments, dossier_documents, changes, ratings);

@@ -256,5 +256,6 @@ pub fn prepare(
         level: content.level.as_str().to_owned(),
         closed_at: None,
         publish: true,
+        count: true,
     })
 }

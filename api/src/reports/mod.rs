@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use actix_web::{get, web};
 use chrono::{NaiveDate, NaiveTime};
 use dvc_domain::auth::{Actor, Role};
-use dvc_domain::figures::{counts, index_766, Index766, Metric, Period, Rate, Tally};
-use dvc_persistence::figures::{self, FactsRow};
+use dvc_domain::figures::daily::{self, DaySums};
+use dvc_domain::figures::{counts, index_766, DossierFacts, Index766, Metric, Period, Rate, Tally};
+use dvc_persistence::figures::{self, Days, Dims, Selection};
 use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -113,12 +114,22 @@ pub struct SummaryOut {
     pub groups: Vec<GroupOut>,
 }
 
+/// Whose figures a caller asks for: the agency asked (its subtree), and for
+/// staff their own agency, which must be the agency asked or above it.
+#[derive(Debug, Clone)]
+struct Scope {
+    asked: Option<dvc_domain::agency::AgencyCode>,
+    staff_of: Option<dvc_domain::agency::AgencyCode>,
+}
+
 /// Who may read reports, and for which agencies.
-fn scope(actor: &Actor, agency: Option<&str>) -> Result<Option<dvc_domain::agency::AgencyCode>, ApiError> {
+fn scope(actor: &Actor, agency: Option<&str>) -> Result<Scope, ApiError> {
     let asked = agency.map(|a| parse_code("agency", a)).transpose()?;
     match actor.role {
-        Role::Admin | Role::Viewer => Ok(asked),
-        Role::Officer | Role::Approver | Role::AgencyAdmin => Ok(asked.or_else(|| actor.agency.clone())),
+        Role::Admin | Role::Viewer => Ok(Scope { asked, staff_of: None }),
+        Role::Officer | Role::Approver | Role::AgencyAdmin => {
+            Ok(Scope { asked: asked.or_else(|| actor.agency.clone()), staff_of: actor.agency.clone() })
+        }
         _ => Err(ApiError::forbidden("reports:read", "reports are for leadership, staff and the operations centre")),
     }
 }
@@ -141,71 +152,126 @@ fn period(from: NaiveDate, to: NaiveDate) -> Result<Period, ApiError> {
     Ok(Period { from: start(from)?, to: start(next)? })
 }
 
-/// The facts in scope, and for agency grouping the agencies with their subtrees.
+/// Everything a report of one scope needs: per keys (agency, procedure,
+/// sector, channel, level), the daily sums before the period and within it,
+/// the dossiers open at its end and how many received in it wait for the
+/// national portal; the agencies with their sub-units; the feedback rates.
 struct Loaded {
-    facts: Vec<FactsRow>,
-    agencies: Vec<(String, String, Vec<String>)>,
-    satisfaction: BTreeMap<String, Rate>,
-    total_satisfaction: Rate,
+    cells: BTreeMap<Dims, Cell>,
+    agencies: Vec<AgencyGroup>,
     feedback: BTreeMap<String, Rate>,
     total_feedback: Rate,
+}
+
+/// An agency's code, name, and its code with its sub-units' codes.
+type AgencyGroup = (String, String, Vec<String>);
+
+#[derive(Default)]
+struct Cell {
+    before: DaySums,
+    within: DaySums,
+    open: Vec<DossierFacts>,
+    unsynced: u64,
+}
+
+/// The agencies in scope (an agency with its sub-units, or all), and the
+/// groups when grouping by agency.
+fn agency_scope(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group_by: Option<GroupBy>,
+) -> Result<(Option<Vec<String>>, Vec<AgencyGroup>), ApiError> {
+    let agency = scope.asked.as_ref();
+    if let Some(a) = agency {
+        if !agencies::exists(conn, a)? {
+            return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
+        }
+        if let Some(own) = &scope.staff_of {
+            if !agencies::with_ancestors(conn, a)?.iter().any(|c| c == own.as_str()) {
+                return Err(ApiError::forbidden(
+                    "reports:read",
+                    format!("staff read the figures of their own agency ({own}) and its sub-units"),
+                ));
+            }
+        }
+    }
+    let all = agencies::all(conn)?;
+    let set = agency.map(|a| agencies::subtree(&all, a.as_str()));
+    let groups = if group_by == Some(GroupBy::Agency) {
+        all.iter()
+            .filter(|(c, _, _)| set.as_ref().is_none_or(|s| s.contains(c)))
+            .map(|(code, name, _)| (code.clone(), name.clone(), agencies::subtree(&all, code)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((set, groups))
 }
 
 fn load(
     conn: &mut DbConnection,
     p: &Period,
-    agency: Option<&dvc_domain::agency::AgencyCode>,
+    days: (NaiveDate, NaiveDate),
+    scope: &Scope,
     group_by: Option<GroupBy>,
 ) -> Result<Loaded, ApiError> {
-    if let Some(a) = agency {
-        if !agencies::exists(conn, a)? {
-            return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
-        }
+    let (set, groups) = agency_scope(conn, scope, group_by)?;
+    let set = set.as_deref();
+    let mut cells: BTreeMap<Dims, Cell> = BTreeMap::new();
+    for (dims, sums) in figures::day_sums(conn, Days::Before(days.0), set)? {
+        cells.entry(dims).or_default().before = sums;
     }
-    let all = agencies::all(conn)?;
-    let set = agency.map(|a| agencies::subtree(&all, a.as_str()));
-    let facts = figures::facts(conn, p, set.as_deref())?;
-    let total_satisfaction = figures::satisfaction(conn, p, set.as_deref())?;
-    let total_feedback = dvc_persistence::feedback::on_time_rate(conn, p, set.as_deref())?;
-    let mut groups = Vec::new();
-    let mut satisfaction = BTreeMap::new();
+    for (dims, sums) in figures::day_sums(conn, Days::Between(days.0, days.1), set)? {
+        cells.entry(dims).or_default().within = sums;
+    }
+    for row in figures::facts(conn, Selection::OpenAt(p.to), set)? {
+        cells.entry(row.dims).or_default().open.push(row.facts);
+    }
+    for dims in figures::unsynced_received(conn, p, set)? {
+        cells.entry(dims).or_default().unsynced += 1;
+    }
+    let total_feedback = dvc_persistence::feedback::on_time_rate(conn, p, set)?;
     let mut feedback = BTreeMap::new();
-    if group_by == Some(GroupBy::Agency) {
-        let in_scope: Vec<&(String, String, Option<String>)> =
-            all.iter().filter(|(c, _, _)| set.as_ref().is_none_or(|s| s.contains(c))).collect();
-        for (code, name, _) in in_scope {
-            let subtree = agencies::subtree(&all, code);
-            satisfaction.insert(code.clone(), figures::satisfaction(conn, p, Some(&subtree))?);
-            feedback.insert(code.clone(), dvc_persistence::feedback::on_time_rate(conn, p, Some(&subtree))?);
-            groups.push((code.clone(), name.clone(), subtree));
+    for (code, _, subtree) in &groups {
+        feedback.insert(code.clone(), dvc_persistence::feedback::on_time_rate(conn, p, Some(subtree))?);
+    }
+    Ok(Loaded { cells, agencies: groups, feedback, total_feedback })
+}
+
+/// The tally of some cells.
+fn tally_of<'a>(cells: impl Iterator<Item = &'a Cell>, p: &Period) -> Tally {
+    let (mut before, mut within, mut unsynced) = (DaySums::default(), DaySums::default(), 0);
+    let mut open = Vec::new();
+    for c in cells {
+        before.add(&c.before);
+        within.add(&c.within);
+        unsynced += c.unsynced;
+        open.extend(c.open.iter());
+    }
+    daily::tally(&before, &within, &open, unsynced, p)
+}
+
+fn key_of(d: &Dims, g: GroupBy) -> &str {
+    match g {
+        GroupBy::Agency => &d.receiving_agency,
+        GroupBy::Procedure => &d.procedure_code,
+        GroupBy::Sector => &d.sector_code,
+        GroupBy::Channel => &d.channel,
+        GroupBy::Level => &d.level,
+    }
+}
+
+/// Is a dossier with these keys in the group (agency groups include sub-units)?
+fn in_group(d: &Dims, g: GroupBy, key: &str, agencies: &[AgencyGroup]) -> bool {
+    match g {
+        GroupBy::Agency => {
+            agencies.iter().find(|(c, _, _)| c == key).is_some_and(|(_, _, sub)| sub.contains(&d.receiving_agency))
         }
-    }
-    Ok(Loaded { facts, agencies: groups, satisfaction, total_satisfaction, feedback, total_feedback })
-}
-
-fn key_of(f: &FactsRow, g: GroupBy) -> &str {
-    match g {
-        GroupBy::Agency => &f.receiving_agency,
-        GroupBy::Procedure => &f.procedure_code,
-        GroupBy::Sector => &f.sector_code,
-        GroupBy::Channel => &f.channel,
-        GroupBy::Level => &f.level,
+        _ => key_of(d, g) == key,
     }
 }
 
-/// Is this dossier in the group (agency groups include sub-units)?
-fn in_group(f: &FactsRow, g: GroupBy, key: &str, loaded: &Loaded) -> bool {
-    match g {
-        GroupBy::Agency => loaded
-            .agencies
-            .iter()
-            .find(|(c, _, _)| c == key)
-            .is_some_and(|(_, _, sub)| sub.contains(&f.receiving_agency)),
-        _ => key_of(f, g) == key,
-    }
-}
-
-fn group_out(key: String, name: Option<String>, t: &Tally, satisfaction: Rate, feedback: Option<Rate>) -> GroupOut {
+fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate>) -> GroupOut {
     GroupOut {
         key,
         name,
@@ -217,7 +283,7 @@ fn group_out(key: String, name: Option<String>, t: &Tally, satisfaction: Rate, f
             cashless: t.cashless_rate().into(),
             digitised: t.digitised_rate().into(),
             synced: t.synced_rate().into(),
-            satisfaction: satisfaction.into(),
+            satisfaction: t.satisfaction_rate().into(),
             feedback_on_time: feedback.map(Into::into),
         },
     }
@@ -239,39 +305,34 @@ pub async fn summary(
     params: web::Query<ReportParams>,
 ) -> Result<web::Json<SummaryOut>, ApiError> {
     let q = params.into_inner();
-    let agency = scope(&caller.0, q.agency.as_deref())?;
+    let scope = scope(&caller.0, q.agency.as_deref())?;
+    let agency = scope.asked.clone();
     let p = period(q.from, q.to)?;
     let group_by = q.group_by;
+    let days = (q.from, q.to);
     let out = state
         .db(move |conn| {
-            let loaded = load(conn, &p, agency.as_ref(), group_by)?;
-            let mut total = Tally::default();
-            for f in &loaded.facts {
-                total.add(&f.facts, &p);
-            }
+            let loaded = load(conn, &p, days, &scope, group_by)?;
+            let total = tally_of(loaded.cells.values(), &p);
             let groups = match group_by {
                 None => Vec::new(),
                 Some(GroupBy::Agency) => loaded
                     .agencies
                     .iter()
-                    .map(|(code, name, _)| {
-                        let mut t = Tally::default();
-                        loaded
-                            .facts
-                            .iter()
-                            .filter(|f| in_group(f, GroupBy::Agency, code, &loaded))
-                            .for_each(|f| t.add(&f.facts, &p));
-                        let sat = loaded.satisfaction.get(code).copied().unwrap_or(Rate::of(0, 0));
-                        let fb = loaded.feedback.get(code).copied();
-                        group_out(code.clone(), Some(name.clone()), &t, sat, fb)
+                    .map(|(code, name, subtree)| {
+                        let cells = loaded.cells.iter().filter(|(d, _)| subtree.contains(&d.receiving_agency));
+                        let t = tally_of(cells.map(|(_, c)| c), &p);
+                        group_out(code.clone(), Some(name.clone()), &t, loaded.feedback.get(code).copied())
                     })
                     .collect(),
                 Some(g) => {
-                    let mut by: BTreeMap<String, Tally> = BTreeMap::new();
-                    for f in &loaded.facts {
-                        by.entry(key_of(f, g).to_owned()).or_default().add(&f.facts, &p);
+                    let mut by: BTreeMap<&str, Vec<&Cell>> = BTreeMap::new();
+                    for (d, c) in &loaded.cells {
+                        by.entry(key_of(d, g)).or_default().push(c);
                     }
-                    by.into_iter().map(|(k, t)| group_out(k, None, &t, Rate::of(0, 0), None)).collect()
+                    by.into_iter()
+                        .map(|(k, cells)| group_out(k.to_owned(), None, &tally_of(cells.into_iter(), &p), None))
+                        .collect()
                 }
             };
             Ok::<_, ApiError>(SummaryOut {
@@ -279,7 +340,7 @@ pub async fn summary(
                 to: q.to,
                 agency: agency.map(|a| a.to_string()),
                 group_by,
-                total: group_out("total".into(), None, &total, loaded.total_satisfaction, Some(loaded.total_feedback)),
+                total: group_out("total".into(), None, &total, Some(loaded.total_feedback)),
                 groups,
             })
         })
@@ -308,7 +369,7 @@ pub async fn drilldown(
     params: web::Query<DrillParams>,
 ) -> Result<web::Json<DrillOut>, ApiError> {
     let q = params.into_inner();
-    let agency = scope(&caller.0, q.agency.as_deref())?;
+    let scope = scope(&caller.0, q.agency.as_deref())?;
     let p = period(q.from, q.to)?;
     let metric = Metric::parse(&q.metric).ok_or_else(|| {
         ApiError::invalid_field(
@@ -324,13 +385,12 @@ pub async fn drilldown(
     };
     let out = state
         .db(move |conn| {
-            let loaded = load(conn, &p, agency.as_ref(), group.as_ref().map(|(g, _)| *g))?;
-            let codes: Vec<String> = loaded
-                .facts
-                .iter()
-                .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(f, *g, k, &loaded)))
+            let (set, groups) = agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g))?;
+            let codes: Vec<String> = figures::facts(conn, Selection::Period(&p), set.as_deref())?
+                .into_iter()
+                .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &groups)))
                 .filter(|f| counts(&f.facts, metric, &p))
-                .map(|f| f.code.clone())
+                .map(|f| f.code)
                 .collect();
             Ok::<_, ApiError>(DrillOut {
                 metric: metric.as_str().to_owned(),
@@ -368,18 +428,18 @@ pub async fn index(
     params: web::Query<ReportParams>,
 ) -> Result<web::Json<IndexOut>, ApiError> {
     let q = params.into_inner();
-    let agency = scope(&caller.0, q.agency.as_deref())?;
+    let scope = scope(&caller.0, q.agency.as_deref())?;
+    let agency = scope.asked.clone();
     let p = period(q.from, q.to)?;
     let out = state
         .db(move |conn| {
-            let loaded = load(conn, &p, agency.as_ref(), None)?;
-            let mut t = Tally::default();
-            loaded.facts.iter().for_each(|f| t.add(&f.facts, &p));
+            let loaded = load(conn, &p, (q.from, q.to), &scope, None)?;
+            let t = tally_of(loaded.cells.values(), &p);
             Ok::<_, ApiError>(IndexOut {
                 from: q.from,
                 to: q.to,
                 agency: agency.map(|a| a.to_string()),
-                index: index_766(&t, loaded.total_satisfaction),
+                index: index_766(&t),
             })
         })
         .await?;

@@ -1,0 +1,4 @@
+DROP TABLE figure_rebuild;
+DROP INDEX dossiers_open;
+ALTER TABLE dossiers DROP COLUMN counted;
+DROP TABLE figure_days;
