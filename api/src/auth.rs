@@ -135,6 +135,11 @@ impl Keys {
             }
         })?;
         let claims = data.claims;
+        // jsonwebtoken checks `nbf` but not `iat`: a token that says it was
+        // issued in the future (beyond the leeway) is not valid yet either.
+        if claims.iat.is_some_and(|iat| iat > Utc::now().timestamp().saturating_add(LEEWAY_SECONDS as i64)) {
+            return Err(ApiError::unauthorized("token_not_yet_valid", "the token says it was issued in the future"));
+        }
         let role = Role::parse(&claims.role)
             .ok_or_else(|| ApiError::unauthorized("invalid_token", format!("unknown role {:?}", claims.role)))?;
         let agency = claims

@@ -241,6 +241,13 @@ impl From<StoreError> for ApiError {
             StoreError::Domain(d) => d.into(),
             StoreError::Unavailable(cause) => Self::unavailable(cause),
             StoreError::Corrupt(cause) => Self::internal(format!("corrupt data: {cause}")),
+            // PostgreSQL refuses NUL in text ("invalid byte sequence for
+            // encoding UTF8: 0x00"): the request's fault, and nothing was written.
+            StoreError::Database(other) if other.to_string().contains("0x00") => Self::validation(vec![FieldError {
+                field: "body".into(),
+                code: "nul_character".into(),
+                message: "text may not contain a NUL character (\\u0000)".into(),
+            }]),
             StoreError::Database(other) => Self::internal(format!("database: {other}")),
         }
     }

@@ -198,7 +198,7 @@ pub async fn file(
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/feedback/{}", row.id))).json(out(row, now)))
 }
 
-/// List feedback: a citizen's own, an agency's (with sub-units) for its staff, all for viewers and admins.
+/// List feedback: a citizen's own, an agency's (with sub-units) for its officers and approvers, all for viewers and admins.
 #[utoipa::path(tag = "feedback", security(("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
 #[get("/api/v1/feedback")]
 pub async fn list(
@@ -216,9 +216,9 @@ pub async fn list(
             match (actor.role, &actor.agency) {
                 (Role::Citizen, _) => f.owner = Some(actor.id.clone()),
                 (Role::Admin | Role::Viewer, _) => {}
-                (Role::Officer | Role::Approver | Role::AgencyAdmin, Some(a)) => {
-                    f.agencies = Some(agencies::with_descendants(conn, a)?)
-                }
+                // The same readers as one item's (`may_read`): an agency
+                // admin keeps the catalogue and does not read feedback.
+                (Role::Officer | Role::Approver, Some(a)) => f.agencies = Some(agencies::with_descendants(conn, a)?),
                 _ => return Err(ApiError::forbidden("feedback:read", "this role reads published feedback only")),
             }
             Ok::<_, ApiError>(store::list(conn, &f)?)
@@ -382,9 +382,15 @@ pub async fn give_info(
     let actor = caller.0;
     let row = state
         .db(move |conn| {
-            store::update(conn, &id, |_, mut r| {
+            store::update(conn, &id, |conn, mut r| {
                 if actor.role != Role::Citizen || r.owner_sub != actor.id {
-                    return Err(ApiError::not_found(format!("feedback {id} not found")));
+                    // Those who may read the item learn that only its author
+                    // answers; for anyone else it does not exist.
+                    return Err(if may_read(conn, Some(&actor), &r)? {
+                        ApiError::forbidden("feedback:author", "only the author gives the information asked for")
+                    } else {
+                        ApiError::not_found(format!("feedback {id} not found"))
+                    });
                 }
                 if r.status != FeedbackStatus::InfoRequested.as_str() {
                     return Err(ApiError::conflict(

@@ -34,6 +34,18 @@ pub async fn request_id(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id_of(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
+    if has_nul(&req) {
+        // PostgreSQL text cannot hold NUL (it answered 500), SQLite stores it
+        // and a search for it matched everything: refuse it at the door.
+        let error =
+            ApiError::bad_request("invalid_characters", "a NUL character (%00) is not allowed in a path or a query");
+        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(None));
+        let mut res = req.into_response(body);
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert(REQUEST_ID, value);
+        }
+        return Ok(res);
+    }
     let mut res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         Err(e) => {
@@ -63,6 +75,13 @@ pub async fn request_id(
         res.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(res)
+}
+
+/// Whether the path or the query holds a percent-encoded NUL.
+fn has_nul(req: &ServiceRequest) -> bool {
+    let uri = req.uri();
+    let nul = |s: &str| s.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    nul(uri.path()) || uri.query().is_some_and(nul)
 }
 
 fn is_problem<B>(res: &ServiceResponse<B>) -> bool {
