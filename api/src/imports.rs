@@ -249,12 +249,12 @@ fn prepare(
         .map_err(|e| whole(ApiError::invalid_field("procedure", e.code, e.message)))?;
     let submitted = d.submitted_at.to_utc();
     let version = lookups.version(conn, &code, today(submitted)).map_err(whole)?.ok_or_else(|| {
-            whole(ApiError::invalid_field(
-                "procedure",
-                "procedure_not_in_force",
-                format!("no version of {code} in force on {}", today(submitted)),
-            ))
-        })?;
+        whole(ApiError::invalid_field(
+            "procedure",
+            "procedure_not_in_force",
+            format!("no version of {code} in force on {}", today(submitted)),
+        ))
+    })?;
     let agency =
         AgencyCode::parse(&d.agency).map_err(|e| whole(ApiError::invalid_field("agency", e.code, e.message)))?;
     if !lookups.agency_exists(conn, &agency).map_err(whole)? {

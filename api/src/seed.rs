@@ -41,7 +41,12 @@ fn personal_id(rng: &mut StdRng) -> String {
 }
 
 /// One synthetic dossier submitted `day` days after `start`, for a procedure (code, agency, limit in days).
-fn dossier(rng: &mut StdRng, start: DateTime<FixedOffset>, day: i64, procedure: &(String, String, u32)) -> ImportDossier {
+fn dossier(
+    rng: &mut StdRng,
+    start: DateTime<FixedOffset>,
+    day: i64,
+    procedure: &(String, String, u32),
+) -> ImportDossier {
     let submitted = start + Duration::days(day) + Duration::minutes(rng.random_range(0..600));
     let channel = match rng.random_range(0..100) {
         0..60 => ChannelDto::Online,

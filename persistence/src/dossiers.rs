@@ -539,7 +539,8 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
     for i in fresh {
         let n = &news[i];
         let agency = n.state.receiving_agency.to_string();
-        let counter = next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
+        let counter =
+            next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
         let code = format!("{agency}-{}-{:04}", n.code_date.format("%y%m%d"), *counter);
         *counter += 1;
         rows.push(dossier_row(&code, n)?);

@@ -130,41 +130,14 @@ struct Entry {
     /// the state says no), instead of a 2xx.
     domain_4xx: Option<u16>,
     why: &'static str,
-    /// A known bug that this branch may not fix: for these callers the
-    /// answer is still wrong. The case asserts the wrong answer as it is, so
-    /// that it fails the day the bug is fixed (then delete the marker).
-    bug: Option<Bug>,
-}
-
-#[derive(Clone, Copy)]
-struct Bug {
-    who: &'static [Who],
-    now: Class,
-    note: &'static str,
 }
 
 const fn e(op: &'static str, rule: Rule, why: &'static str) -> Entry {
-    Entry { op, rule, domain_4xx: None, why, bug: None }
+    Entry { op, rule, domain_4xx: None, why }
 }
 
-/// KNOWN BUG (not fixed here: api/src/reports/mod.rs belongs to another
-/// change in progress). `scope()` gives staff the agency they ask for
-/// (`asked.or_else(|| actor.agency.clone())`) without checking that it lies
-/// within their own agency's subtree, so an officer of OTHER reads DEPT's
-/// figures, its 766 index, and — through the drill-down — the codes of DEPT's
-/// dossiers, which SPEC §1 hides from them. Fix: for Officer, Approver and
-/// AgencyAdmin, when `asked` is given and `actor.agency` is not among
-/// `agencies::with_ancestors(conn, asked)`, answer
-/// `ApiError::forbidden("reports:read", ...)` (403); `scope` then needs the
-/// connection, so call it inside `state.db`.
-const REPORTS_BUG: Option<Bug> = Some(Bug {
-    who: &[OfficerOther, ApproverOther, KeeperOther],
-    now: Class::A,
-    note: "staff read another agency's reports (api/src/reports/mod.rs scope())",
-});
-
 const fn reports(op: &'static str, why: &'static str) -> Entry {
-    Entry { op, rule: REPORTS, domain_4xx: None, why, bug: REPORTS_BUG }
+    Entry { op, rule: REPORTS, domain_4xx: None, why }
 }
 
 const DOSSIER_READ: Rule = Rule::Hidden { see: DOSSIER_READERS, act: DOSSIER_READERS };
@@ -280,7 +253,6 @@ const TABLE: &[Entry] = &[
         // message is authenticated by its checksum, not by a token).
         domain_4xx: Some(400),
         why: "the payment platform calls back unauthenticated; its checksum authenticates it",
-        bug: None,
     },
     e("POST /api/v1/payments/{id}/cancel", ADMIN, "admin cancels payments"),
     e("POST /api/v1/payments/{id}/refund", ADMIN, "admin refunds payments"),
@@ -912,16 +884,10 @@ both_backends! {
                 failures.push(format!("{op}: openapi.json says public={public}, the table disagrees ({})", entry.why));
             }
             for who in ALL {
-                let mut want = expected(entry.rule, who, *public);
+                let want = expected(entry.rule, who, *public);
                 let c = build(app, &fx, op);
                 let answer = send(app, &c, token(&fx, who).as_deref());
                 cases += 1;
-                let mut c = c;
-                if let Some(bug) = entry.bug.filter(|b| b.who.contains(&who)) {
-                    eprintln!("KNOWN BUG still asserted: {op} as {who:?} should be {want:?}, is {:?}: {}", bug.now, bug.note);
-                    want = bug.now;
-                    c.secret = None;
-                }
                 if answer.status >= 500 {
                     failures.push(format!("{op} as {who:?}: {} server error: {}", answer.status, answer.text));
                 } else if let Some(why) = check(entry, want, who, &c, &answer) {
@@ -934,10 +900,8 @@ both_backends! {
     }
 }
 
-/// The fixed behaviour the [`REPORTS_BUG`] marker waits for: ignored until
-/// api/src/reports/mod.rs is fixed (run with `--ignored` to see it fail).
+/// Staff read the figures of their own agency and its sub-units only.
 #[test]
-#[ignore = "KNOWN BUG: staff read another agency's reports (api/src/reports/mod.rs scope(), owned by another change)"]
 fn staff_of_another_agency_get_403_on_its_reports() {
     let app = TestApp::spawn(dvc_tests::Backend::Sqlite);
     province(&app);
