@@ -41,12 +41,13 @@ def main():
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     ap.add_argument("--dossiers", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL on 127.0.0.1 at this port")
     a = ap.parse_args()
     if a.db == "sqlite":
         url = f"sqlite://{tempfile.mkdtemp()}/bench.db"
     else:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS dvc_bench_reports WITH (FORCE)", "-c", "CREATE DATABASE dvc_bench_reports"], check=True)
-        url = "postgres://postgres@127.0.0.1:5432/dvc_bench_reports"
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(a.pg_port), "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS dvc_bench_reports WITH (FORCE)", "-c", "CREATE DATABASE dvc_bench_reports"], check=True)
+        url = f"postgres://postgres@127.0.0.1:{a.pg_port}/dvc_bench_reports"
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET, DVC_DEMO="true", RUST_LOG="warn")
     t = time.time()

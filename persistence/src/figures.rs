@@ -7,10 +7,10 @@
 //! days; drill-downs read the dossiers, and a property test in the domain
 //! keeps the two in agreement.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::dsl::{exists, sum};
+use diesel::dsl::sum;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use dvc_domain::calendar::Timeliness;
@@ -55,7 +55,7 @@ pub enum Selection<'a> {
 type Raw = (
     (String, String, String, String, String, String),
     (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
-    (Option<NaiveDateTime>, Option<String>, bool, bool, bool, bool),
+    (Option<NaiveDateTime>, Option<String>),
     (Option<NaiveDateTime>, Option<String>, String),
 );
 
@@ -79,11 +79,6 @@ fn load_counted(
     selection: Selection,
     agencies: Option<&[String]>,
 ) -> Result<Vec<(FactsRow, String)>, StoreError> {
-    let settled = || {
-        payments::table
-            .filter(payments::dossier_code.eq(dossiers::code))
-            .filter(payments::status.eq_any(["paid", "refunded"]))
-    };
     let query = || {
         let q = dossiers::table
             .left_join(ratings::table)
@@ -97,22 +92,7 @@ fn load_counted(
                     dossiers::level,
                 ),
                 (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
-                (
-                    dossiers::paused_since,
-                    dossiers::resolved_timeliness,
-                    exists(settled()),
-                    exists(settled().filter(payments::method.eq_any(["transfer", "online"]))),
-                    exists(
-                        dossier_documents::table
-                            .filter(dossier_documents::dossier_code.eq(dossiers::code))
-                            .filter(dossier_documents::digitised.eq(true)),
-                    ),
-                    exists(
-                        changes::table
-                            .filter(changes::dossier_code.eq(dossiers::code))
-                            .filter(changes::delivered_at.is_null()),
-                    ),
-                ),
+                (dossiers::paused_since, dossiers::resolved_timeliness),
                 (ratings::rated_at.nullable(), ratings::overall.nullable(), dossiers::counted),
             ))
             .order(dossiers::code.asc())
@@ -149,13 +129,60 @@ fn load_counted(
             open
         }
     };
-    rows.into_iter().map(facts_of).collect()
+    // Payment, digitisation and sync flags by code (an EXISTS per row
+    // makes PostgreSQL hash whole tables); the dossiers open at an instant
+    // need none of them.
+    let flags = match selection {
+        Selection::OpenAt(_) => Flags::default(),
+        _ => flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?,
+    };
+    rows.into_iter().map(|r| facts_of(r, &flags)).collect()
 }
 
-fn facts_of(r: Raw) -> Result<(FactsRow, String), StoreError> {
+#[derive(Default)]
+struct Flags {
+    paid: HashSet<String>,
+    cashless: HashSet<String>,
+    digitised: HashSet<String>,
+    unsynced: HashSet<String>,
+}
+
+fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreError> {
+    let mut f = Flags::default();
+    for chunk in codes.chunks(500) {
+        let paid: Vec<(String, String)> = payments::table
+            .filter(payments::dossier_code.eq_any(chunk))
+            .filter(payments::status.eq_any(["paid", "refunded"]))
+            .select((payments::dossier_code, payments::method))
+            .load(conn)?;
+        for (code, method) in paid {
+            if method == "online" || method == "transfer" {
+                f.cashless.insert(code.clone());
+            }
+            f.paid.insert(code);
+        }
+        let digitised: Vec<String> = dossier_documents::table
+            .filter(dossier_documents::dossier_code.eq_any(chunk))
+            .filter(dossier_documents::digitised.eq(true))
+            .select(dossier_documents::dossier_code)
+            .distinct()
+            .load(conn)?;
+        f.digitised.extend(digitised);
+        let pending: Vec<String> = changes::table
+            .filter(changes::dossier_code.eq_any(chunk))
+            .filter(changes::delivered_at.is_null())
+            .select(changes::dossier_code)
+            .distinct()
+            .load(conn)?;
+        f.unsynced.extend(pending);
+    }
+    Ok(f)
+}
+
+fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
     let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, (rated_at, overall, counted)) = r;
     let (status, received_at, resolved_at, closed_at, due_at) = a;
-    let (paused_since, resolved_timeliness, paid, paid_cashless, digitised, unsynced) = b;
+    let (paused_since, resolved_timeliness) = b;
     let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
     let facts = DossierFacts {
         status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
@@ -166,10 +193,10 @@ fn facts_of(r: Raw) -> Result<(FactsRow, String), StoreError> {
         due_at: due_at.map(from_db),
         paused_since: paused_since.map(from_db),
         resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
-        paid,
-        paid_cashless,
-        digitised,
-        in_sync: !unsynced,
+        paid: flags.paid.contains(&code),
+        paid_cashless: flags.cashless.contains(&code),
+        digitised: flags.digitised.contains(&code),
+        in_sync: !flags.unsynced.contains(&code),
         rating: rated_at.zip(overall).map(|(at, o)| (from_db(at), satisfied(&o))),
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
@@ -288,6 +315,12 @@ fn store_counted(conn: &mut DbConnection, changed: &[(String, String)]) -> Resul
         }
         q.execute(conn)?;
     }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics (after a bulk import).
+pub fn analyze(conn: &mut DbConnection) -> Result<(), StoreError> {
+    diesel::sql_query("ANALYZE").execute(conn)?;
     Ok(())
 }
 
