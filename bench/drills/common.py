@@ -300,6 +300,9 @@ def check_database(proof, url, subs):
     """SQL: nothing half-written, no duplicates, one dossier per key that got a 201."""
     for what, n in consistency(url).items():
         proof.check(n == 0, f"SQL: {what}: {n}")
+    if url.startswith("sqlite://"):
+        check = sql_rows(url, "PRAGMA integrity_check")
+        proof.check(check == [("ok",)], f"SQLite PRAGMA integrity_check = {check}")
     acked = [s for s in subs if s.acknowledged]
     n = sql_value(url, "SELECT count(*) FROM dossiers WHERE summary LIKE 'drill %'")
     proof.check(n == len(acked), f"SQL: {n} drill dossiers in the database = {len(acked)} keys answered 201 (no lost, no extra)")
