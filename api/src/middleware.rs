@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage};
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
@@ -68,7 +68,7 @@ pub async fn request_id(
             log::error!("request {id} failed: {error}");
         }
         let shown_id = status.is_server_error().then(|| id.clone());
-        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(shown_id));
+        let body = error.response(shown_id);
         res = res.into_response(body);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -105,8 +105,11 @@ impl r2d2::ManageConnection for DbManager {
         diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(StoreError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction could not be rolled back, or given
+    /// back by a panicking thread, is not reused. (A connection the server
+    /// closed is caught on the next checkout by `is_valid`.)
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
