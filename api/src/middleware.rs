@@ -39,7 +39,7 @@ pub async fn request_id(
         // and a search for it matched everything: refuse it at the door.
         let error =
             ApiError::bad_request("invalid_characters", "a NUL character (%00) is not allowed in a path or a query");
-        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(None));
+        let body = error.response(None);
         let mut res = req.into_response(body);
         if let Ok(value) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(REQUEST_ID, value);

@@ -180,6 +180,18 @@ pub fn write_transaction_as<T, E: From<StoreError>>(
     }
 }
 
+/// A multi-row insert on the concrete connection: diesel's MultiConnection
+/// has no batch inserts, each backend has.
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,16 +213,4 @@ mod tests {
         let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").expect("url");
         assert_eq!(no_password.redacted(), "postgres://postgres@127.0.0.1/test");
     }
-}
-
-/// A multi-row insert on the concrete connection: diesel's MultiConnection
-/// has no batch inserts, each backend has.
-#[macro_export]
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
 }

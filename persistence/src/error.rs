@@ -78,7 +78,13 @@ fn fault_of(message: &str) -> Option<StoreError> {
         "connection to server",
     ];
     let has = |list: &[&str]| list.iter().any(|m| message.contains(m));
-    if has(READ_ONLY) {
+    if message.contains("deadlock detected") {
+        // Two transactions waited on each other; PostgreSQL rolled this one back.
+        Some(StoreError::Conflict {
+            code: "concurrent_change",
+            message: format!("a concurrent change won; try again ({message})"),
+        })
+    } else if has(READ_ONLY) {
         Some(StoreError::ReadOnly(message.to_owned()))
     } else if has(FULL) {
         Some(StoreError::StorageFull(message.to_owned()))
@@ -141,6 +147,12 @@ mod tests {
     fn a_read_only_postgres_transaction_is_read_only() {
         let e = database_error(K::ReadOnlyTransaction, "cannot execute INSERT in a read-only transaction");
         assert!(matches!(e, StoreError::ReadOnly(_)));
+    }
+
+    #[test]
+    fn a_deadlock_is_a_concurrent_change_to_retry() {
+        let e = database_error(K::Unknown, "deadlock detected");
+        assert!(matches!(e, StoreError::Conflict { code: "concurrent_change", .. }), "{e:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! days; drill-downs read the dossiers, and a property test in the domain
 //! keeps the two in agreement.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sum;
@@ -16,7 +16,7 @@ use diesel::sql_types::{Integer, Text};
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
 use dvc_domain::figures::daily::{marks, DaySums, Mark};
-use dvc_domain::figures::{DossierFacts, Period};
+use dvc_domain::figures::{DossierFacts, Metric, Period};
 
 use crate::connection::DbConnection;
 use crate::error::StoreError;
@@ -44,11 +44,11 @@ pub struct FactsRow {
 /// Which dossiers to load facts for.
 #[derive(Debug, Clone, Copy)]
 pub enum Selection<'a> {
-    /// Every dossier any count of the period could include: open at some
-    /// instant of it, closed in it, or rated in it.
-    Period(&'a Period),
     /// Open at an instant: received before it and not closed before it.
     OpenAt(DateTime<Utc>),
+    /// A superset of the dossiers one metric counts in the period, narrowed
+    /// by an index (the caller keeps those `counts` says it counts).
+    Metric(&'a Period, Metric),
     Codes(&'a [String]),
 }
 
@@ -56,7 +56,7 @@ type Raw = (
     (String, String, String, String, String, String),
     (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
     (Option<NaiveDateTime>, Option<String>),
-    (Option<NaiveDateTime>, Option<String>, String),
+    String,
 );
 
 fn timeliness(s: &str) -> Option<Timeliness> {
@@ -81,7 +81,6 @@ fn load_counted(
 ) -> Result<Vec<(FactsRow, String)>, StoreError> {
     let query = || {
         let q = dossiers::table
-            .left_join(ratings::table)
             .select((
                 (
                     dossiers::code,
@@ -93,7 +92,7 @@ fn load_counted(
                 ),
                 (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
                 (dossiers::paused_since, dossiers::resolved_timeliness),
-                (ratings::rated_at.nullable(), ratings::overall.nullable(), dossiers::counted),
+                dossiers::counted,
             ))
             .order(dossiers::code.asc())
             .into_boxed();
@@ -104,17 +103,34 @@ fn load_counted(
     };
     let rows: Vec<Raw> = match selection {
         Selection::Codes(codes) => query().filter(dossiers::code.eq_any(codes.to_vec())).load(conn)?,
-        Selection::Period(p) => {
+        Selection::Metric(p, metric) => {
             let (from, to) = (to_db(p.from), to_db(p.to));
-            query()
-                .filter(
-                    dossiers::received_at
-                        .lt(to)
-                        .and(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(from)))
-                        .or(dossiers::closed_at.ge(from).and(dossiers::closed_at.lt(to)))
-                        .or(ratings::rated_at.nullable().ge(from).and(ratings::rated_at.nullable().lt(to))),
-                )
-                .load(conn)?
+            match metric {
+                Metric::CarriedOver => return load_counted(conn, Selection::OpenAt(p.from), agencies),
+                Metric::OpenWithinDeadline | Metric::OpenOverdue => {
+                    return load_counted(conn, Selection::OpenAt(p.to), agencies)
+                }
+                Metric::Received
+                | Metric::ReceivedOnline
+                | Metric::Paid
+                | Metric::PaidCashless
+                | Metric::Digitised
+                | Metric::Synced => {
+                    query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
+                }
+                Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => {
+                    query().filter(dossiers::resolved_at.ge(from)).filter(dossiers::resolved_at.lt(to)).load(conn)?
+                }
+                Metric::Withdrawn | Metric::Stopped | Metric::Refused => {
+                    query().filter(dossiers::closed_at.ge(from)).filter(dossiers::closed_at.lt(to)).load(conn)?
+                }
+                Metric::Rated | Metric::Satisfied => {
+                    let rated = ratings::table
+                        .filter(ratings::rated_at.ge(from).and(ratings::rated_at.lt(to)))
+                        .select(ratings::dossier_code);
+                    query().filter(dossiers::code.eq_any(rated)).load(conn)?
+                }
+            }
         }
         Selection::OpenAt(t) => {
             // Two index ranges rather than one OR, which neither database
@@ -129,9 +145,9 @@ fn load_counted(
             open
         }
     };
-    // Payment, digitisation and sync flags by code (an EXISTS per row
-    // makes PostgreSQL hash whole tables); the dossiers open at an instant
-    // need none of them.
+    // Payment, digitisation, sync and rating by code (an EXISTS or a join
+    // per row makes PostgreSQL hash whole tables); the dossiers open at an
+    // instant need none of them.
     let flags = match selection {
         Selection::OpenAt(_) => Flags::default(),
         _ => flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?,
@@ -145,6 +161,8 @@ struct Flags {
     cashless: HashSet<String>,
     digitised: HashSet<String>,
     unsynced: HashSet<String>,
+    /// When rated, and whether satisfied.
+    ratings: HashMap<String, (NaiveDateTime, bool)>,
 }
 
 fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreError> {
@@ -175,12 +193,17 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             .distinct()
             .load(conn)?;
         f.unsynced.extend(pending);
+        let rated: Vec<(String, NaiveDateTime, String)> = ratings::table
+            .filter(ratings::dossier_code.eq_any(chunk))
+            .select((ratings::dossier_code, ratings::rated_at, ratings::overall))
+            .load(conn)?;
+        f.ratings.extend(rated.into_iter().map(|(code, at, overall)| (code, (at, satisfied(&overall)))));
     }
     Ok(f)
 }
 
 fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
-    let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, (rated_at, overall, counted)) = r;
+    let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, counted) = r;
     let (status, received_at, resolved_at, closed_at, due_at) = a;
     let (paused_since, resolved_timeliness) = b;
     let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
@@ -197,7 +220,7 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         paid_cashless: flags.cashless.contains(&code),
         digitised: flags.digitised.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
-        rating: rated_at.zip(overall).map(|(at, o)| (from_db(at), satisfied(&o))),
+        rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     Ok((FactsRow { code, dims, facts }, counted))

@@ -56,6 +56,10 @@ pub struct DrillParams {
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
     pub group: Option<String>,
+    /// Codes after this one (the `next` of the previous page).
+    pub after: Option<String>,
+    /// At most this many codes (default 1,000, at most 10,000).
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -354,8 +358,10 @@ pub struct DrillOut {
     pub group: Option<String>,
     /// As many as the figure counts.
     pub count: usize,
-    /// The dossier codes, in code order.
+    /// A page of the dossier codes, in code order.
     pub codes: Vec<String>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
 }
 
 /// The dossiers behind a figure.
@@ -383,20 +389,33 @@ pub async fn drilldown(
         (None, None) => None,
         _ => return Err(ApiError::invalid_field("group", "group_needs_group_by", "give group_by and group together")),
     };
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "out_of_range", "between 1 and 10,000"));
+    }
+    let after = q.after.clone();
     let out = state
         .db(move |conn| {
             let (set, groups) = agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g))?;
-            let codes: Vec<String> = figures::facts(conn, Selection::Period(&p), set.as_deref())?
+            let codes: Vec<String> = figures::facts(conn, Selection::Metric(&p, metric), set.as_deref())?
                 .into_iter()
                 .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &groups)))
                 .filter(|f| counts(&f.facts, metric, &p))
                 .map(|f| f.code)
                 .collect();
+            let count = codes.len();
+            let mut page: Vec<String> =
+                codes.into_iter().filter(|c| after.as_ref().is_none_or(|a| c > a)).take(limit + 1).collect();
+            let next = (page.len() > limit).then(|| {
+                page.truncate(limit);
+                page.last().cloned().unwrap_or_default()
+            });
             Ok::<_, ApiError>(DrillOut {
                 metric: metric.as_str().to_owned(),
                 group: group.map(|(_, k)| k),
-                count: codes.len(),
-                codes,
+                count,
+                codes: page,
+                next,
             })
         })
         .await?;
