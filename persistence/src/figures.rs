@@ -146,11 +146,20 @@ fn load_counted(
         }
     };
     // Payment, digitisation, sync and rating by code (an EXISTS or a join
-    // per row makes PostgreSQL hash whole tables); the dossiers open at an
-    // instant need none of them.
-    let flags = match selection {
-        Selection::OpenAt(_) => Flags::default(),
-        _ => flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?,
+    // per row makes PostgreSQL hash whole tables), and only for what needs
+    // them: the recount, and the metrics that count them.
+    let needs_flags = match selection {
+        Selection::OpenAt(_) => false,
+        Selection::Metric(_, m) => matches!(
+            m,
+            Metric::Paid | Metric::PaidCashless | Metric::Digitised | Metric::Synced | Metric::Rated | Metric::Satisfied
+        ),
+        Selection::Codes(_) => true,
+    };
+    let flags = if needs_flags {
+        flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?
+    } else {
+        Flags::default()
     };
     rows.into_iter().map(|r| facts_of(r, &flags)).collect()
 }
