@@ -1,10 +1,10 @@
 //! The request-id middleware: every response carries `X-Request-Id`, every
 //! error response is a problem document, and internal errors are logged
-//! with their cause and the request id.
+//! with their cause and the request id; a 405 says what is allowed.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use actix_web::http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
@@ -70,6 +70,12 @@ pub async fn request_id(
         let shown_id = status.is_server_error().then(|| id.clone());
         let body = error.response(shown_id);
         res = res.into_response(body);
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(ALLOW) {
+        let allow = crate::routes::allow(res.request().path());
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(ALLOW, value);
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);

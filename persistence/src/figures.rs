@@ -152,7 +152,12 @@ fn load_counted(
         Selection::OpenAt(_) => false,
         Selection::Metric(_, m) => matches!(
             m,
-            Metric::Paid | Metric::PaidCashless | Metric::Digitised | Metric::Synced | Metric::Rated | Metric::Satisfied
+            Metric::Paid
+                | Metric::PaidCashless
+                | Metric::Digitised
+                | Metric::Synced
+                | Metric::Rated
+                | Metric::Satisfied
         ),
         Selection::Codes(_) => true,
     };

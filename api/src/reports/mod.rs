@@ -41,6 +41,7 @@ pub struct ReportParams {
     /// Last day of the period (inclusive).
     pub to: NaiveDate,
     /// Agency code: it and its sub-units (default: the whole province, or a staff member's own agency).
+    #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
     pub group_by: Option<GroupBy>,
 }
@@ -50,6 +51,7 @@ pub struct ReportParams {
 pub struct DrillParams {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
     /// The count to explain: `received`, `resolved_late`, `open_overdue`, …
     pub metric: String,
@@ -59,6 +61,7 @@ pub struct DrillParams {
     /// Codes after this one (the `next` of the previous page).
     pub after: Option<String>,
     /// At most this many codes (default 1,000, at most 10,000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
 }
 
@@ -438,7 +441,7 @@ pub struct IndexOut {
 /// threshold T scores P when its ratio r ≥ T, else r × P / T. Parts the
 /// system holds no data for are marked `known: false`.
 #[utoipa::path(tag = "reports", security(("bearer" = [])),
-    params(("from" = NaiveDate, Query, description = "First day"), ("to" = NaiveDate, Query, description = "Last day"), ("agency" = Option<String>, Query, description = "Agency code (with sub-units)")),
+    params(("from" = NaiveDate, Query, description = "First day"), ("to" = NaiveDate, Query, description = "Last day"), ("agency" = Option<String>, Query, description = "Agency code (with sub-units)", pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")),
     responses((status = 200, body = IndexOut)))]
 #[get("/api/v1/reports/index-766")]
 pub async fn index(
