@@ -41,6 +41,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let value = web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let mut value = value.await?.into_inner();
+            if has_nul(&value) {
+                // PostgreSQL text cannot hold NUL; refused alike on both backends.
+                return Err(ApiError::invalid_field(
+                    "body",
+                    "nul_character",
+                    "a NUL character (\\u0000) is not allowed in a text",
+                )
+                .into());
+            }
             whole_numbers_as_integers(&mut value);
             serde_json::from_value(value).map(Json).map_err(|e| {
                 ApiError::invalid_field(data_error_field(&e.to_string()), "invalid_value", e.to_string()).into()
@@ -66,6 +75,16 @@ fn whole_numbers_as_integers(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
         Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
         Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+/// Whether a string (or a key) anywhere in the value holds a NUL character.
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
 }
 

@@ -37,10 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[schema(example = json!({"title": "Chậm trả kết quả", "content": "Hồ sơ của tôi quá hạn 3 ngày chưa được trả.", "dossier_code": null, "agency": "000.00.05.H56"}))]
 pub struct FeedbackIn {
     /// Not blank, at most 300 characters.
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 300, pattern = r"[^\s\u0085]")]
     pub title: String,
     /// Not blank, at most 10,000 characters.
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\u0085]")]
     pub content: String,
     /// The dossier concerned (the agency is then its receiving agency).
     #[serde(default)]
@@ -54,21 +54,21 @@ pub struct FeedbackIn {
 /// A reason or a question for the author (not blank, at most 5,000 characters).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TextIn {
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"[^\s\u0085]")]
     pub text: String,
 }
 
 /// The author's reply to a question (not blank, at most 10,000 characters).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InfoIn {
-    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\u0085]")]
     pub text: String,
 }
 
 /// The agency's answer (not blank, at most 20,000 characters).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnswerIn {
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"[^\s\u0085]")]
     pub text: String,
 }
 

@@ -64,6 +64,7 @@ pub struct EventIn {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct RatingImport {
+    #[schema(schema_with = crate::ratings::criteria_schema)]
     pub criteria: Vec<u8>,
     pub overall: Overall,
     pub at: DateTime<FixedOffset>,

@@ -17,7 +17,7 @@ use crate::{
 #[openapi(
     info(
         title = "dvc — dịch vụ công trực tuyến",
-        description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`.",
+        description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`. A NUL character (`%00`) in a path or a query is refused with 400 `invalid_characters`, and in a JSON string with 422.",
         license(name = "MIT")
     ),
     servers((url = "/", description = "The server that serves this document")),

@@ -53,7 +53,7 @@ pub struct RatingIn {
 
 /// The schema of `criteria`: nine scores of 0, 1 or 2 (utoipa cannot bound
 /// the items of a `Vec<u8>` from an attribute).
-fn criteria_schema() -> utoipa::openapi::Array {
+pub fn criteria_schema() -> utoipa::openapi::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
     ArrayBuilder::new()
         .items(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Integer)).minimum(Some(0)).maximum(Some(2)))

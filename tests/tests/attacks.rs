@@ -306,6 +306,8 @@ both_backends! {
             s["applicant"]["address"] = json!(text);
             s["documents"][0]["name"] = json!(text);
             let a = app.post("/api/v1/dossiers", Some(&t.citizen), &s);
+            let nul = text.contains('\0');
+            assert!(!(nul && a.status == 201), "{what}: NUL is refused on both backends");
             if a.status == 201 {
                 let d = app.get(&format!("/api/v1/dossiers/{}", a.body["code"].as_str().expect("code")), Some(&t.citizen)).expect(200).body;
                 assert_eq!(d["summary"], json!(text.trim()), "{what}: summary kept as sent");
@@ -313,11 +315,13 @@ both_backends! {
                 problem(a, &what).expect_problem(422, "validation_failed");
             }
             let f = app.post("/api/v1/feedback", Some(&t.citizen), &json!({"title": text, "content": text, "agency": DEPT}));
+            assert!(!(nul && f.status == 201), "{what}: NUL is refused on both backends");
             if f.status != 201 {
                 problem(f, &what).expect_problem(422, "validation_failed");
             }
             let n = 10 + i;
             let g = app.post("/api/v1/agencies", Some(&admin), &json!({"code": format!("000.{n:02}.07.H56"), "name": text, "level": "department", "parent": OTHER}));
+            assert!(!(nul && g.status == 201), "{what}: NUL is refused on both backends");
             if g.status != 201 {
                 problem(g, &what).expect_problem(422, "validation_failed");
             }

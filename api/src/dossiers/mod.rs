@@ -712,7 +712,7 @@ pub struct UploadParams {
     /// The procedure component the document answers.
     pub component_code: String,
     /// The file name to show (not blank, at most 255 characters).
-    #[param(min_length = 1, max_length = 255, pattern = r"\S")]
+    #[param(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
     pub name: String,
     /// Digitised from paper (số hóa).
     #[serde(default)]

@@ -62,7 +62,7 @@ pub struct DocumentIn {
     /// The procedure component it answers.
     pub component_code: String,
     /// Not blank, at most 255 characters.
-    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
     pub name: String,
     #[schema(
         example = "application/pdf",
@@ -411,7 +411,7 @@ pub struct NoteIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "Hồ sơ không thuộc thẩm quyền giải quyết"}))]
 pub struct ReasonIn {
-    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
     pub reason: String,
 }
 
@@ -527,7 +527,7 @@ pub struct ReturnIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "Cần xin ý kiến liên ngành", "new_date": "2026-03-20T17:00:00+07:00"}))]
 pub struct ApologizeIn {
-    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
     pub reason: String,
     /// The new promised date.
     pub new_date: DateTime<FixedOffset>,
