@@ -1,0 +1,784 @@
+#!/usr/bin/env python3
+"""Load benchmark of the HTTP API against the database's own ceiling (issue 7).
+
+One command per database:
+    python3 bench/load.py --db postgres
+    python3 bench/load.py --db sqlite
+
+What it does:
+1. A fresh database (PostgreSQL: `dvc_bench_load`, dropped and created;
+   SQLite: a file in a temporary directory), the demo catalogue and
+   `dvc seed synthetic --dossiers N --seed 1` (N = 3000 by default).
+2. Captures the exact SQL the API issues for ONE request of each workload:
+   on PostgreSQL with `ALTER DATABASE <db> SET log_statement = 'all'` (reset
+   afterwards) and the server log under /var/log/postgresql/. The SQLite run
+   captures the same requests on a scratch PostgreSQL database
+   (`dvc_bench_load_capture`): both backends go through the same diesel
+   query builder; the SQLite-only statement (`UPDATE write_lock`, first in
+   every write transaction, see persistence/src/connection.rs) is added.
+3. Starts `dvc serve` (DVC_BIN, default target/release/dvc) on a free port and
+   drives it with wrk (one wrk thread, `--latency`, a Lua script per
+   workload) at 1, 8 and 32 connections, each for --duration seconds,
+   --repeats times:
+     submit   POST /api/v1/dossiers, online, two documents (citizen)
+     receive  POST /api/v1/dossiers/{code}/receive (officer of the receiving
+              agency), a different freshly submitted dossier per request (the
+              Lua script walks a list of codes; stock is topped up by
+              unrecorded submissions when short)
+     get      GET /api/v1/dossiers/{code} (officer), walking the agency's codes
+     list     GET /api/v1/dossiers?status=submitted&limit=50 (officer)
+   The server's peak memory (VmHWM) is read per workload (reset between
+   workloads through /proc/<pid>/clear_refs).
+4. With the server stopped, replays the captured statements as the
+   ceiling at the same concurrency and duration:
+     PostgreSQL: `pgbench -n -M prepared -f <script> -c C -j min(C,2) -T D`;
+       every captured parameter is a pgbench variable (-D), so the statements
+       are the API's text with bound parameters; what must differ per
+       transaction (dossier code, ids, change sequence) comes from `\\gset`.
+     SQLite: Python's sqlite3 module, C threads, each with its own connection
+       and the server's PRAGMAs (WAL, synchronous=NORMAL, busy_timeout,
+       foreign_keys), the same statements with bound parameters.
+5. Writes bench/results/load-<db>-<UTC date>.json and .txt (with the
+   captured statements and the machine's load) and prints a summary table.
+
+Standard library only; talks to 127.0.0.1 only. Needs wrk (and pgbench,
+psql for PostgreSQL). Run as a user who can read the PostgreSQL server log.
+"""
+import argparse, datetime, hashlib, json, os, random, re, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("DVC_BIN", os.path.join(ROOT, "target", "release", "dvc"))
+SECRET = "bench-secret-0123456789abcdef"
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG_LOG = os.environ.get("BENCH_PG_LOG", "/var/log/postgresql/postgresql-15-main.log")
+AGENCY = "000.00.05.H56"  # Sở KH&ĐT in the demo catalogue: receives 2.001610
+PROCEDURE = "2.001610"
+CITIZEN = "001099012345"
+SUBMISSION = {
+    "procedure": PROCEDURE,
+    "applicant": {"kind": "citizen", "id_number": CITIZEN, "name": "Nguyễn Văn An", "phone": "0912 345 678", "email": "an@example.vn"},
+    "summary": "Doanh nghiệp tư nhân An Phát",
+    "documents": [
+        {"component_code": "TP01", "name": "giay-de-nghi.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQKJSBkdmMgdGVzdA=="},
+        {"component_code": "TP02", "name": "cccd.jpg", "media_type": "image/jpeg", "content_base64": "/9j/4AAQSkZJRgABAQ=="},
+    ],
+}
+LIST_PATH = "/api/v1/dossiers?status=submitted&limit=50"
+WORKLOADS = ["submit", "receive", "get", "list"]
+WRITES = {"submit", "receive"}
+
+
+# ---------------------------------------------------------------- helpers
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def psql(sql, db="postgres"):
+    return subprocess.run(["psql", f"{PG}/{db}", "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def machine():
+    load = open("/proc/loadavg").read().split()[:3]
+    # what uses the CPU right now: the second sample of top (0.5 s)
+    top = subprocess.run(["top", "-b", "-n", "2", "-d", "0.5", "-w", "200"], capture_output=True, text=True).stdout
+    block = top.split("PID USER")[-1].splitlines()[1:]
+    busy = []
+    for l in block:
+        f = l.split()
+        if len(f) >= 12 and float(f[8].replace(",", ".")) >= 5:
+            busy.append(f"{f[11]} {f[8]}%")
+    return {"at": datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M:%S"), "loadavg": load, "top": busy[:5]}
+
+
+def token(env, role, agency=None, sub=None):
+    args = [BIN, "token", "--role", role, "--ttl", "4h"]
+    if agency:
+        args += ["--agency", agency]
+    if sub:
+        args += ["--sub", sub]
+    return subprocess.check_output(args, env=env).decode().strip()
+
+
+def call(base, method, path, tok, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"authorization": "Bearer " + tok, "content-type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+class Server:
+    def __init__(self, env, port):
+        self.p = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready")
+                return
+            except Exception:
+                if self.p.poll() is not None:
+                    raise SystemExit("dvc serve exited")
+                time.sleep(0.05)
+        raise SystemExit("dvc serve did not become ready")
+
+    def status(self, key):
+        for line in open(f"/proc/{self.p.pid}/status"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) // 1024  # MB
+        return None
+
+    def reset_peak(self):
+        try:
+            with open(f"/proc/{self.p.pid}/clear_refs", "w") as f:
+                f.write("5")  # resets VmHWM to the current RSS
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+
+
+# ---------------------------------------------------------------- wrk
+
+LUA_COMMON = r'''
+local token = os.getenv("BENCH_TOKEN")
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON:{"requests":%d,"duration_us":%d,"status_errors":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
+'''
+LUA = {
+    "submit": LUA_COMMON + r'''
+wrk.method = "POST"
+wrk.headers["authorization"] = "Bearer " .. token
+wrk.headers["content-type"] = "application/json"
+local f = io.open(os.getenv("BENCH_BODY")); wrk.body = f:read("*a"); f:close()
+''',
+    # walks a list of codes, one per request (one wrk thread: no sharing)
+    "receive": LUA_COMMON + r'''
+local codes = {}
+for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
+local i = 0
+local hdr = {["authorization"] = "Bearer " .. token, ["content-type"] = "application/json"}
+function request()
+  i = i + 1
+  if i > #codes then i = 1 end
+  return wrk.format("POST", "/api/v1/dossiers/" .. codes[i] .. "/receive", hdr, "{}")
+end
+''',
+    "get": LUA_COMMON + r'''
+local codes = {}
+for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
+local i = 0
+local hdr = {["authorization"] = "Bearer " .. token}
+function request()
+  i = i + 1
+  if i > #codes then i = 1 end
+  return wrk.format("GET", "/api/v1/dossiers/" .. codes[i], hdr)
+end
+''',
+    "list": LUA_COMMON + r'''
+wrk.headers["authorization"] = "Bearer " .. token
+''',
+}
+
+
+def wrk(ctx, workload, conns, duration, codes_file=None):
+    env = dict(os.environ, BENCH_TOKEN=ctx["tokens"]["citizen" if workload == "submit" else "officer"],
+               BENCH_BODY=ctx["body_file"], BENCH_CODES=codes_file or "")
+    path = LIST_PATH if workload == "list" else ("/api/v1/dossiers" if workload == "submit" else "/")
+    cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "10s",
+           "-s", ctx["lua"][workload], ctx["base"] + path]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    m = re.search(r"^JSON:(.*)$", out, re.M)
+    if not m:
+        raise SystemExit("wrk gave no summary:\n" + out)
+    r = json.loads(m.group(1))
+    secs = r["duration_us"] / 1e6
+    return {"rps": r["requests"] / secs, "requests": r["requests"], "non2xx": r["status_errors"],
+            "socket_errors": r["connect"] + r["read"] + r["write"] + r["timeout"],
+            "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+            "max_ms": r["max_us"] / 1000, "wrk_output": out}
+
+
+# ---------------------------------------------------------------- capture
+
+ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \w+ \[(\d+)\] (\S*)\s*(LOG|DETAIL|ERROR|STATEMENT|WARNING|HINT|CONTEXT):  (.*)$")
+
+
+def parse_params(s):
+    """`$1 = 'a''b', $2 = NULL` -> {1: "a'b", 2: None}"""
+    out, i = {}, 0
+    while i < len(s):
+        m = re.compile(r"\s*,?\s*\$(\d+) = ").match(s, i)
+        if not m:
+            break
+        n, i = int(m.group(1)), m.end()
+        if s.startswith("NULL", i):
+            out[n], i = None, i + 4
+            continue
+        assert s[i] == "'", s[i:i + 40]
+        i += 1
+        buf = []
+        while True:
+            j = s.index("'", i)
+            buf.append(s[i:j])
+            if s.startswith("''", j):
+                buf.append("'")
+                i = j + 2
+            else:
+                i = j + 1
+                break
+        out[n] = "".join(buf)
+    return out
+
+
+def read_log(start, db):
+    """Statements logged for `db` after byte offset `start`: [(pid, sql, params)]."""
+    with open(PG_LOG, "rb") as f:
+        f.seek(start)
+        text = f.read().decode("utf-8", "replace")
+    entries = []
+    for line in text.split("\n"):
+        m = ENTRY.match(line)
+        if m:
+            entries.append([m.group(1), m.group(2), m.group(3), m.group(4)])
+        elif entries and line.startswith("\t"):
+            entries[-1][3] += "\n" + line[1:]
+    out = []
+    for pid, who, kind, msg in entries:
+        if not who.endswith("@" + db):
+            continue
+        if kind == "LOG":
+            m = re.match(r"(?:execute [^:]+|statement): (.*)$", msg, re.S)
+            if m:
+                out.append([pid, m.group(1).strip(), {}])
+        elif kind == "DETAIL" and msg.startswith("parameters: ") and out:
+            out[-1][2] = parse_params(msg[len("parameters: "):])
+    return out
+
+
+# the background workers' polls (webhook deliveries, the portal outbox)
+BACKGROUND = ('FROM "webhooks"', "webhook_deliveries", "UPDATE changes SET next_attempt_at")
+
+
+def request_statements(stmts):
+    """The statements of the request: checkouts (each starts with the pool's
+    `SELECT 1`) minus the background workers' polls."""
+    groups = []
+    for pid, sql, params in stmts:
+        if sql == "SELECT 1" or not groups or groups[-1][0] != pid:
+            groups.append((pid, []))
+        groups[-1][1].append((sql, params))
+    keep = []
+    for _, g in groups:
+        if any(any(b in sql for b in BACKGROUND) for sql, _ in g):
+            continue
+        keep.extend(g)
+    return keep
+
+
+def capture(env, port, db, seed_n):
+    """One request of each workload with log_statement = 'all' on `db`."""
+    psql(f"ALTER DATABASE {db} SET log_statement = 'all'")
+    try:
+        srv = Server(env, port)
+        base = f"http://127.0.0.1:{port}"
+        cit = token(env, "citizen", sub=CITIZEN)
+        off = token(env, "officer", agency=AGENCY, sub="officer.khdt")
+        call(base, "POST", "/api/v1/dossiers", cit, SUBMISSION)  # warm: prepared statements, calendar
+        cap = {}
+
+        def one(name, fn):
+            time.sleep(0.2)
+            start = os.path.getsize(PG_LOG)
+            r = fn()
+            time.sleep(0.4)
+            cap[name] = request_statements(read_log(start, db))
+            return r
+
+        d = one("submit", lambda: call(base, "POST", "/api/v1/dossiers", cit, SUBMISSION))
+        code = d["code"]
+        one("receive", lambda: call(base, "POST", f"/api/v1/dossiers/{code}/receive", off, {}))
+        one("get", lambda: call(base, "GET", f"/api/v1/dossiers/{code}", off))
+        one("list", lambda: call(base, "GET", LIST_PATH, off))
+        srv.stop()
+    finally:
+        psql(f"ALTER DATABASE {db} RESET log_statement")
+    return cap, code
+
+
+# ---------------------------------------------------------------- the ceiling's transactions
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def template(workload, stmts, code):
+    """Captured statements -> [(kind, sql, params)] where each parameter is
+    ("lit", v) | ("code",) | ("tmpl", v with the code as @@C@@) | ("id", k) |
+    ("seq",); kind marks the statements whose answer the next ones need."""
+    ids, out = {}, []
+    for sql, params in stmts:
+        kind = None
+        if sql.startswith('SELECT "dossier_counters"."last"'):
+            kind = "counter"
+        elif sql.startswith('SELECT "change_counter"."last"'):
+            kind = "change_seq"
+        ps = {}
+        for n, v in params.items():
+            if sql.startswith('INSERT INTO "changes"') and n == 1:
+                ps[n] = ("seq",)
+            elif v is not None and v == code:
+                ps[n] = ("code",)
+            elif v is not None and code in v:
+                ps[n] = ("tmpl", v.replace(code, "@@C@@"))
+            elif v is not None and UUID.match(v):
+                ps[n] = ("id", ids.setdefault(v, str(len(ids))))
+            else:
+                ps[n] = ("lit", v)
+        out.append((kind, sql, ps))
+    return out
+
+
+def pgbench_script(workload, tpl, code, dir_):
+    """A pgbench script and its -D variables."""
+    prefix = code.rsplit("-", 1)[0] + "-P"
+    lines, defs = [], {}
+    if workload == "receive":
+        lines.append("SELECT code FROM bench_queue WHERE i = (SELECT nextval('bench_take')) \\gset")
+    elif workload == "get":
+        lines.append("\\set i random(1, :ncodes)")
+        lines.append("SELECT code FROM bench_codes WHERE i = :i \\gset")
+    for k, (kind, sql, ps) in enumerate(tpl):
+        def sub(m):
+            p = ps.get(int(m.group(1)))
+            if p is None:
+                return m.group(0)
+            if p[0] == "lit":
+                if p[1] is None:
+                    return "NULL"
+                name = f"p{k}_{m.group(1)}"
+                defs[name] = p[1]
+                return ":" + name
+            if p[0] == "code":
+                return ":code"
+            if p[0] == "seq":
+                return ":seq"
+            if p[0] == "id":
+                return f"md5(:code || '-{workload}-{p[1]}')"
+            name = f"t{k}_{m.group(1)}"
+            defs[name] = p[1]
+            return f"replace(:{name}, '@@C@@', :code)"
+        text = re.sub(r"ANY\(\$(\d+)\)", lambda m: f"ANY(({sub(m)})::text[])" if ps.get(int(m.group(1)), ("lit",))[0] == "tmpl" else m.group(0), sql)
+        text = re.sub(r"\$(\d+)", sub, text).replace("\n", " ")
+        if kind == "counter":
+            text = text.replace('SELECT "dossier_counters"."last"',
+                                f'SELECT "dossier_counters"."last", \'{prefix}\' || "dossier_counters"."last" AS code', 1) + " \\gset"
+        elif kind == "change_seq":
+            text = text.replace('SELECT "change_counter"."last"', 'SELECT "change_counter"."last" AS seq', 1) + " \\gset"
+        else:
+            text += ";"
+        lines.append(text)
+    path = os.path.join(dir_, f"{workload}.sql")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path, defs
+
+
+def pgbench(db, script, defs, conns, duration=None, transactions=None):
+    cmd = ["pgbench", "-n", "-M", "prepared", "-f", script, "-c", str(conns), "-j", str(min(conns, 2))]
+    cmd += ["-T", str(duration)] if duration else ["-t", str(transactions)]
+    for k, v in defs.items():
+        cmd += ["-D", f"{k}={v}"]
+    cmd += [f"{PG}/{db}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("pgbench failed:\n" + r.stdout + r.stderr)
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", r.stdout).group(1))
+    lat = re.search(r"latency average = ([\d.]+) ms", r.stdout)
+    failed = re.search(r"number of failed transactions: (\d+)", r.stdout)
+    return {"tps": tps, "latency_avg_ms": float(lat.group(1)) if lat else None,
+            "failed": int(failed.group(1)) if failed else 0, "output": r.stdout}
+
+
+# SQLite: the same statements through Python's sqlite3 module
+
+def sqlite_sql(sql, ps):
+    """PostgreSQL text -> SQLite text: $n -> ?n; `= ANY($n)` -> `IN (?a, ?b..)`
+    as diesel writes eq_any on SQLite. Returns (sql, [(n, param)])."""
+    top = max(ps) if ps else 0
+    extra = []
+
+    def any_(m):
+        nonlocal top
+        n = int(m.group(1))
+        p = ps[n]
+        items = p[1].strip("{}").split(",") if p[0] == "lit" and p[1] not in (None, "{}") else []
+        if p[0] == "code" or (p[0] == "tmpl" and p[1] == "{@@C@@}"):
+            items = [("code",)]
+        else:
+            items = [("lit", x.strip('"')) for x in items]
+        marks = []
+        for it in items:
+            top += 1
+            extra.append((top, it))
+            marks.append(f"?{top}")
+        return "IN (" + ", ".join(marks) + ")"
+
+    text = re.sub(r"= ANY\(\$(\d+)\)", any_, sql)
+    text = re.sub(r"\$(\d+)", r"?\1", text)
+    binds = [(n, p) for n, p in ps.items()] + extra
+    return text, binds
+
+
+def py_value(p, vars_, workload):
+    if p[0] == "code":
+        return vars_["code"]
+    if p[0] == "seq":
+        return vars_["seq"]
+    if p[0] == "id":
+        return hashlib.md5((vars_["code"] + "-" + workload + "-" + p[1]).encode()).hexdigest()
+    if p[0] == "tmpl":
+        return p[1].replace("@@C@@", vars_["code"])
+    v = p[1]
+    if v is None:
+        return None
+    if v in ("t", "f"):
+        return 1 if v == "t" else 0
+    if v.startswith("\\x"):
+        return bytes.fromhex(v[2:])
+    if re.fullmatch(r"-?(0|[1-9]\d{0,17})", v):
+        return int(v)
+    return v
+
+
+def sqlite_plan(workload, tpl):
+    plan = []
+    writes = workload in WRITES
+    for kind, sql, ps in tpl:
+        if sql == "BEGIN" and writes:
+            plan.append((None, "BEGIN", []))
+            plan.append((None, "UPDATE write_lock SET n = n + 1 WHERE id = 1", []))  # write_transaction on SQLite
+            continue
+        text, binds = sqlite_sql(sql, ps)
+        plan.append((kind, text, binds))
+    return plan
+
+
+def sqlite_ceiling(path, workload, plan, prefix, conns, duration, codes=None):
+    stop = threading.Event()
+    counts = [0] * conns
+    errors = []
+    lock = threading.Lock()
+    it = iter(codes or [])
+
+    def worker(t):
+        c = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=256)
+        c.executescript("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        rnd = random.Random(t)
+        while not stop.is_set():
+            vars_ = {}
+            if workload == "receive":
+                with lock:
+                    vars_["code"] = next(it, None)
+                if vars_["code"] is None:
+                    errors.append("out of codes")
+                    return
+            elif workload == "get":
+                vars_["code"] = codes[rnd.randrange(len(codes))]
+            try:
+                for kind, sql, binds in plan:
+                    args = {}
+                    for n, p in binds:
+                        args[n] = py_value(p, vars_, workload)
+                    vals = tuple(args.get(i) for i in range(1, max(args) + 1)) if args else ()
+                    rows = c.execute(sql, vals).fetchall()
+                    if kind == "counter":
+                        vars_["code"] = f"{prefix}{rows[0][0]}"
+                    elif kind == "change_seq":
+                        vars_["seq"] = rows[0][0]
+                counts[t] += 1
+            except sqlite3.Error as e:
+                errors.append(str(e))
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                if len(errors) > 100:
+                    return
+        c.close()
+
+    ths = [threading.Thread(target=worker, args=(t,)) for t in range(conns)]
+    t0 = time.time()
+    for t in ths:
+        t.start()
+    time.sleep(duration)
+    stop.set()
+    for t in ths:
+        t.join()
+    secs = time.time() - t0
+    return {"tps": sum(counts) / secs, "transactions": sum(counts), "errors": len(errors),
+            "first_errors": sorted(set(errors))[:3]}
+
+
+# ---------------------------------------------------------------- the run
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=["sqlite", "postgres"], required=True)
+    ap.add_argument("--dossiers", type=int, default=3000, help="seeded dossiers (read path)")
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--clients", default="1,8,32")
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--pool-size", default=None, help="DVC_POOL_SIZE for the server (default: the server's)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    a = ap.parse_args()
+    clients = [int(c) for c in a.clients.split(",")]
+    workloads = a.workloads.split(",")
+    tmp = tempfile.mkdtemp(prefix="dvc-load-")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    port = free_port()
+    res = {"db": a.db, "date": started.strftime("%Y-%m-%d %H:%M UTC"), "binary": BIN,
+           "binary_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(BIN), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "args": vars(a), "cores": os.cpu_count(),
+           "mem_total_gb": round(int(open("/proc/meminfo").readline().split()[1]) / 1048576, 1),
+           "machine": [machine()], "api": {}, "ceiling": {}, "memory_mb": {}, "statements": {}}
+
+    def env_for(url):
+        e = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET,
+                 DVC_DEMO="true", RUST_LOG="warn")
+        if a.pool_size:
+            e["DVC_POOL_SIZE"] = a.pool_size
+        return e
+
+    # 1. fresh database, demo catalogue, synthetic dossiers
+    if a.db == "postgres":
+        db = "dvc_bench_load"
+        psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        psql(f"CREATE DATABASE {db}")
+        url = f"{PG}/{db}"
+    else:
+        sqlite_path = os.path.join(tmp, "bench.db")
+        url = f"sqlite://{sqlite_path}"
+    env = env_for(url)
+    t = time.time()
+    out = subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", str(a.dossiers), "--seed", "1"], env=env).decode().strip()
+    res["seed"] = f"{out} (wall {time.time() - t:.1f} s)"
+    log("seed:", res["seed"])
+
+    # 2. the statements of one request each
+    if a.db == "postgres":
+        cap, cap_code = capture(env, port, db, a.dossiers)
+    else:
+        cdb = "dvc_bench_load_capture"
+        psql(f"DROP DATABASE IF EXISTS {cdb} WITH (FORCE)")
+        psql(f"CREATE DATABASE {cdb}")
+        cenv = env_for(f"{PG}/{cdb}")
+        subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", "200", "--seed", "1"], env=cenv)
+        cap, cap_code = capture(cenv, port, cdb, 200)
+        psql(f"DROP DATABASE IF EXISTS {cdb} WITH (FORCE)")
+    for w in WORKLOADS:
+        sts = cap[w]
+        res["statements"][w] = {
+            "total": len(sts),
+            "pool_checkouts_select_1": sum(1 for s, _ in sts if s == "SELECT 1"),
+            "in_transaction": (lambda i, j: j - i - 1)(*[next((k for k, (s, _) in enumerate(sts) if s == x), 0) for x in ("BEGIN", "COMMIT")]) if any(s == "BEGIN" for s, _ in sts) else 0,
+            "text": [s if not p else f"{s}   -- {json.dumps({str(k): (v if v is None or len(v) < 120 else v[:117] + '...') for k, v in p.items()}, ensure_ascii=False)}" for s, p in sts],
+        }
+        log(f"captured {w}: {len(sts)} statements")
+    tpl = {w: template(w, cap[w], cap_code) for w in WORKLOADS}
+    prefix = cap_code.rsplit("-", 1)[0] + "-P"
+
+    # 3. the API under wrk
+    ctx = {"base": f"http://127.0.0.1:{port}", "body_file": os.path.join(tmp, "submission.json"), "lua": {}}
+    with open(ctx["body_file"], "w") as f:
+        json.dump(SUBMISSION, f, ensure_ascii=False)
+    for w in WORKLOADS:
+        ctx["lua"][w] = os.path.join(tmp, f"{w}.lua")
+        with open(ctx["lua"][w], "w") as f:
+            f.write(LUA[w])
+    ctx["tokens"] = {"citizen": token(env, "citizen", sub=CITIZEN), "officer": token(env, "officer", agency=AGENCY, sub="officer.khdt")}
+
+    def codes_where(cond):
+        q = f"SELECT code FROM dossiers WHERE {cond} ORDER BY submitted_at, code"
+        if a.db == "postgres":
+            return [c for c in psql(q, db).split("\n") if c]
+        c = sqlite3.connect(sqlite_path)
+        try:
+            return [r[0] for r in c.execute(q)]
+        finally:
+            c.close()
+
+    unreceived = f"status = 'submitted' AND receiving_agency = '{AGENCY}'"
+    srv = Server(env, port)
+    res["memory_mb"]["after_start"] = srv.status("VmRSS")
+    best = {}
+    try:
+        for w in [w for w in WORKLOADS if w in workloads]:
+            res["memory_mb"]["reset_" + w] = srv.reset_peak()
+            res["api"][w] = {}
+            for c in clients:
+                runs = []
+                for r in range(a.repeats):
+                    codes_file = None
+                    if w == "receive":
+                        rate = max(best.get("receive", 0), 2 * best.get("submit", 200))
+                        need = int(rate * a.duration * 1.3) + 200
+                        codes = codes_where(unreceived)
+                        if len(codes) < need:
+                            secs = int((need - len(codes)) / max(best.get("submit", 100), 50)) + 2
+                            log(f"  stock: {len(codes)} submitted dossiers, need {need}; submitting for {secs} s")
+                            wrk(ctx, "submit", 32, secs)
+                            codes = codes_where(unreceived)
+                        codes_file = os.path.join(tmp, "receive.codes")
+                        with open(codes_file, "w") as f:
+                            f.write("\n".join(codes) + "\n")
+                    elif w == "get":
+                        codes = codes_where(f"receiving_agency = '{AGENCY}'")
+                        random.Random(1).shuffle(codes)
+                        codes_file = os.path.join(tmp, "get.codes")
+                        with open(codes_file, "w") as f:
+                            f.write("\n".join(codes) + "\n")
+                        res["get_codes"] = len(codes)
+                    m = machine()
+                    x = wrk(ctx, w, c, a.duration, codes_file)
+                    x["machine_before"] = m
+                    runs.append(x)
+                    best[w] = max(best.get(w, 0), x["rps"])
+                    log(f"api {w:8} c={c:2} run {r + 1}: {x['rps']:8.1f} req/s  p50 {x['p50_ms']:7.2f} ms  p99 {x['p99_ms']:7.2f} ms  "
+                        f"non-2xx {x['non2xx']}  load {m['loadavg'][0]}")
+                res["api"][w][c] = runs
+            res["memory_mb"][w] = srv.status("VmHWM")
+            log(f"  VmHWM after {w}: {res['memory_mb'][w]} MB")
+        res["memory_mb"]["peak_total_VmHWM"] = srv.status("VmHWM")
+        res["counts"] = {"dossiers": len(codes_where("1 = 1")), "submitted_at_agency": len(codes_where(unreceived))}
+    finally:
+        srv.stop()
+    res["machine"].append(machine())
+
+    # 4. the ceiling: the same statements, the same concurrency, no API
+    order = [w for w in ["get", "list", "submit", "receive"] if w in workloads]
+    if a.db == "postgres":
+        scripts = {w: pgbench_script(w, tpl[w], cap_code, tmp) for w in WORKLOADS}
+        for w in WORKLOADS:
+            res["statements"][w]["pgbench_script"] = open(scripts[w][0]).read()
+        get_codes = codes_where(f"receiving_agency = '{AGENCY}'")
+        psql("DROP TABLE IF EXISTS bench_codes; CREATE TABLE bench_codes (i int PRIMARY KEY, code text NOT NULL);"
+             "DROP TABLE IF EXISTS bench_queue; CREATE TABLE bench_queue (i bigserial PRIMARY KEY, code text NOT NULL);"
+             "DROP SEQUENCE IF EXISTS bench_take; CREATE SEQUENCE bench_take;", db)
+        with open(os.path.join(tmp, "codes.csv"), "w") as f:
+            f.write("\n".join(f"{i + 1},{c}" for i, c in enumerate(get_codes)) + "\n")
+        subprocess.run(["psql", f"{PG}/{db}", "-qc", f"\\copy bench_codes FROM '{tmp}/codes.csv' CSV"], check=True)
+        scripts["get"][1]["ncodes"] = str(len(get_codes))
+        for w in order:
+            res["ceiling"][w] = {}
+            for c in clients:
+                runs = []
+                for r in range(a.repeats):
+                    if w == "receive":
+                        rate = max(best.get("ceil_receive", 0), 2 * best.get("ceil_submit", 200))
+                        need = int(rate * a.duration * 1.3) + 200
+                        taken = int(psql("SELECT last_value FROM bench_take", db))
+                        psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                             "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
+                        stock = int(psql(f"SELECT count(*) FROM bench_queue WHERE i > {taken}", db))
+                        if stock < need:
+                            log(f"  ceiling stock {stock}, need {need}: {need - stock} more submissions through pgbench")
+                            pgbench(db, *scripts["submit"], 8, transactions=(need - stock) // 8 + 1)
+                            psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                                 "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
+                    m = machine()
+                    x = pgbench(db, *scripts[w], c, duration=a.duration)
+                    x["machine_before"] = m
+                    runs.append(x)
+                    best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
+                    log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  avg {x['latency_avg_ms']} ms  failed {x['failed']}  load {m['loadavg'][0]}")
+                res["ceiling"][w][c] = runs
+    else:
+        plans = {w: sqlite_plan(w, tpl[w]) for w in WORKLOADS}
+        for w in WORKLOADS:
+            res["statements"][w]["sqlite_replay"] = [f"{s}   -- binds {b}" if b else s for _, s, b in plans[w]]
+        get_codes = codes_where(f"receiving_agency = '{AGENCY}'")
+        for w in order:
+            res["ceiling"][w] = {}
+            for c in clients:
+                runs = []
+                for r in range(a.repeats):
+                    codes = get_codes
+                    if w == "receive":
+                        rate = max(best.get("ceil_receive", 0), 2 * best.get("ceil_submit", 200))
+                        need = int(rate * a.duration * 1.3) + 200
+                        codes = codes_where(unreceived)
+                        if len(codes) < need:
+                            log(f"  ceiling stock {len(codes)}, need {need}: submitting through sqlite3")
+                            sqlite_ceiling(sqlite_path, "submit", plans["submit"], prefix, 8,
+                                           max(2, (need - len(codes)) / max(best.get("ceil_submit", 100), 50) + 1))
+                            codes = codes_where(unreceived)
+                    m = machine()
+                    x = sqlite_ceiling(sqlite_path, w, plans[w], prefix, c, a.duration, codes)
+                    x["machine_before"] = m
+                    runs.append(x)
+                    best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
+                    log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  errors {x['errors']} {x['first_errors']}  load {m['loadavg'][0]}")
+                res["ceiling"][w][c] = runs
+    res["machine"].append(machine())
+
+    # 5. results
+    os.makedirs(a.out, exist_ok=True)
+    stem = os.path.join(a.out, f"load-{a.db}-{started.strftime('%Y-%m-%d-%H%M')}")
+    with open(stem + ".json", "w") as f:
+        json.dump(res, f, ensure_ascii=False, indent=1, default=str)
+    text = summary(res, clients, workloads)
+    with open(stem + ".txt", "w") as f:
+        f.write(text)
+    print(text)
+    print(f"(full results: {os.path.relpath(stem, ROOT)}.json / .txt)")
+
+
+def spread(xs, fmt="{:.0f}"):
+    if len(xs) == 1:
+        return fmt.format(xs[0])
+    return fmt.format(sum(xs) / len(xs)) + " (" + "–".join(fmt.format(v) for v in (min(xs), max(xs))) + ")"
+
+
+def summary(res, clients, workloads):
+    db = "PostgreSQL 15" if res["db"] == "postgres" else "SQLite (WAL)"
+    lines = [f"## {db} — {res['date']}, binary built {res['binary_mtime']}", "",
+             f"seed: {res['seed']}; after the runs: {res.get('counts')}", "",
+             "| workload | clients | API req/s | p50 ms | p99 ms | non-2xx | ceiling tps | API ÷ ceiling | server VmHWM MB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for w in [w for w in WORKLOADS if w in workloads]:
+        for c in clients:
+            api = res["api"].get(w, {}).get(c, [])
+            ceil = res["ceiling"].get(w, {}).get(c, [])
+            if not api:
+                continue
+            rps = [x["rps"] for x in api]
+            tps = [x["tps"] for x in ceil]
+            ratio = (sum(rps) / len(rps)) / (sum(tps) / len(tps)) if tps else None
+            lines.append(f"| {w} | {c} | {spread(rps)} | {spread([x['p50_ms'] for x in api], '{:.1f}')} | "
+                         f"{spread([x['p99_ms'] for x in api], '{:.1f}')} | {sum(x['non2xx'] for x in api)} | "
+                         f"{spread(tps) if tps else '—'} | {f'{ratio:.0%}' if ratio else '—'} | {res['memory_mb'].get(w, '')} |")
+    lines += ["", "values: mean of the runs (min–max); ratio: mean API req/s ÷ mean ceiling tps.", "",
+              "statements per request (captured): " + "; ".join(
+                  f"{w} {s['total']} ({s['pool_checkouts_select_1']} × pool `SELECT 1`, {s['in_transaction']} inside BEGIN…COMMIT)"
+                  for w, s in res["statements"].items()), "",
+              "machine: " + "; ".join(f"{m['at']} load {' '.join(m['loadavg'])} [{', '.join(m['top'][:3])}]" for m in res["machine"]), ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
