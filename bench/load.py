@@ -533,6 +533,23 @@ def sqlite_ceiling(path, workload, plan, prefix, conns, duration, codes=None):
             "first_errors": sorted(set(errors))[:3]}
 
 
+def explain_list(a_db, db, sqlite_path, stmts):
+    """The plan of the list page's dossier query, with the captured values."""
+    sql, params = next((s, p) for s, p in stmts if s.startswith('SELECT "dossiers"."code"') and "ORDER BY" in s)
+    if a_db == "postgres":
+        lit = lambda v: "NULL" if v is None else "'" + v.replace("'", "''") + "'"
+        text = re.sub(r"\$(\d+)", lambda m: lit(params[int(m.group(1))]), sql)
+        return psql("EXPLAIN (ANALYZE, COSTS OFF) " + text, db)
+    plan = sqlite_plan("list", [(None, sql, {n: ("lit", v) for n, v in params.items()})])[0]
+    c = sqlite3.connect(sqlite_path)
+    try:
+        vals = {n: py_value(p, {}, "list") for n, p in plan[2]}
+        rows = c.execute("EXPLAIN QUERY PLAN " + plan[1], tuple(vals[i] for i in range(1, max(vals) + 1))).fetchall()
+        return "\n".join(r[-1] for r in rows)
+    finally:
+        c.close()
+
+
 # ---------------------------------------------------------------- the run
 
 def main():
@@ -578,6 +595,10 @@ def main():
     out = subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", str(a.dossiers), "--seed", "1"], env=env).decode().strip()
     res["seed"] = f"{out} (wall {time.time() - t:.1f} s)"
     log("seed:", res["seed"])
+    if a.db == "postgres":
+        # as autovacuum would on a live database; without it the plans
+        # depend on whether autoanalyze has run yet (see RESULTS.md)
+        psql("ANALYZE", db)
 
     # 2. the statements of one request each
     if a.db == "postgres":
@@ -628,6 +649,8 @@ def main():
     best = {}
     try:
         for w in [w for w in WORKLOADS if w in workloads]:
+            if w == "get" and a.db == "postgres":
+                psql("ANALYZE", db)  # after the writes' thousands of new rows, before the reads
             res["memory_mb"]["reset_" + w] = srv.reset_peak()
             res["api"][w] = {}
             for c in clients:
@@ -668,6 +691,11 @@ def main():
     finally:
         srv.stop()
     res["machine"].append(machine())
+    try:
+        res["list_plan"] = explain_list(a.db, db if a.db == "postgres" else None, None if a.db == "postgres" else sqlite_path, cap["list"])
+        log("list plan:\n" + res["list_plan"])
+    except Exception as e:  # the plan is evidence, not the measurement
+        res["list_plan"] = f"not available: {e}"
 
     # 4. the ceiling: the same statements, the same concurrency, no API
     order = [w for w in ["get", "list", "submit", "receive"] if w in workloads]
@@ -776,6 +804,7 @@ def summary(res, clients, workloads):
               "statements per request (captured): " + "; ".join(
                   f"{w} {s['total']} ({s['pool_checkouts_select_1']} × pool `SELECT 1`, {s['in_transaction']} inside BEGIN…COMMIT)"
                   for w, s in res["statements"].items()), "",
+              "list page plan: " + " / ".join(l.strip() for l in str(res.get("list_plan", "")).splitlines()[:4]), "",
               "machine: " + "; ".join(f"{m['at']} load {' '.join(m['loadavg'])} [{', '.join(m['top'][:3])}]" for m in res["machine"]), ""]
     return "\n".join(lines)
 
