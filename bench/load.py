@@ -244,7 +244,14 @@ def wrk(ctx, workload, conns, duration, codes_file=None, body_file=None):
     path = LIST_PATH if workload == "list" else ("/api/v1/dossiers" if workload == "submit" else "/")
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "10s",
            "-s", ctx["lua"][workload], ctx["base"] + path]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    for attempt in range(2):
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if p.returncode == 0:
+            break
+        log(f"  wrk failed ({p.returncode}): {p.stderr.strip()[:300]} {p.stdout.strip()[-300:]}" + ("; once more" if attempt == 0 else ""))
+    else:
+        raise SystemExit("wrk failed twice")
+    out = p.stdout
     m = re.search(r"^JSON:(.*)$", out, re.M)
     if not m:
         raise SystemExit("wrk gave no summary:\n" + out)
@@ -761,142 +768,160 @@ def main():
         return int(rows[0][0]) if rows and rows[0][0] not in ("", "None") else 0
 
     unreceived = "status = 'submitted' AND receiving_agency IN (" + ", ".join(f"'{x}'" for x in STOCK_AGENCIES) + ")"
-    srv = Server(env, port)
-    res["memory_mb"]["after_start"] = srv.status("VmRSS")
     best = {}
     submit_runs = [0]
     handed_out = set()
-    try:
-        for w in [w for w in WORKLOADS if w in workloads]:
-            if w == "get" and a.db == "postgres":
-                psql("ANALYZE", db)  # after the writes' thousands of new rows, before the reads
-            res["memory_mb"]["reset_" + w] = srv.reset_peak()
-            res["api"][w] = {}
-            for c in clients:
-                runs = []
-                for r in range(a.repeats):
-                    codes_file = None
-                    if w == "receive":
-                        rate = best.get("receive", 3 * best.get("submit", 500))
-                        need = int(rate * a.duration * 1.5) + 500
-                        time.sleep(1)  # the last run's requests in flight when wrk stopped
-                        codes = [x for x in codes_where(unreceived, True) if x not in handed_out]
-                        if len(codes) < need:
-                            t = time.time()
-                            got = import_stock(need - len(codes))
-                            log(f"  stock: {len(codes)} submitted dossiers, need {need}: imported {got} in {time.time() - t:.0f} s")
-                            res.setdefault("stock_imported", 0)
-                            res["stock_imported"] += got
-                            codes = [x for x in codes_where(unreceived, True) if x not in handed_out]
-                        handed_out.update(codes)  # never twice: a 409 would be no reception
-                        codes_file = os.path.join(tmp, "receive.codes")
-                        with open(codes_file, "w") as f:
-                            f.write("\n".join(codes) + "\n")
-                    body, secs = None, a.duration
-                    if w == "submit":
-                        k = next((k for k, (ag, _) in enumerate(SUBMIT_TARGETS) if k >= submit_runs[0] and counter(ag) < 10), None)
-                        if k is None:
-                            raise SystemExit("every agency of SUBMIT_TARGETS has numbered dossiers today")
-                        submit_runs[0] = k + 1
-                        body = target_body[k]
-                        if best.get("submit"):  # stay under the day's 9,999 codes
-                            secs = max(3, min(a.duration, int((MAX_COUNTER - 100) / (1.25 * best["submit"]))))
-                    elif w == "get":
-                        codes = codes_where(f"receiving_agency = '{AGENCY}'")
-                        random.Random(1).shuffle(codes)
-                        codes_file = os.path.join(tmp, "get.codes")
-                        with open(codes_file, "w") as f:
-                            f.write("\n".join(codes) + "\n")
-                        res["get_codes"] = len(codes)
-                    m = machine()
-                    x = wrk(ctx, w, c, secs, codes_file, body)
-                    x["machine_before"] = m
-                    x["seconds"] = secs
-                    if body:
-                        x["submitted_to"] = "/".join(SUBMIT_TARGETS[submit_runs[0] - 1])
-                    runs.append(x)
-                    best[w] = max(best.get(w, 0), x["rps"])
-                    log(f"api {w:8} c={c:2} run {r + 1} ({secs} s{' → ' + x['submitted_to'] if body else ''}): {x['rps']:8.1f} req/s  p50 {x['p50_ms']:7.2f} ms  p99 {x['p99_ms']:7.2f} ms  "
-                        f"non-2xx {x['non2xx']} {x['bad_by_status'] or ''} {x['first_bad'][:80]}  load {m['loadavg'][0]}")
-                res["api"][w][c] = runs
-            res["memory_mb"][w] = srv.status("VmHWM")
-            log(f"  VmHWM after {w}: {res['memory_mb'][w]} MB")
-        res["memory_mb"]["peak_total_VmHWM"] = srv.status("VmHWM")
-        res["counts"] = {"dossiers": len(codes_where("1 = 1")), "submitted_at_agency": len(codes_where(unreceived))}
-    finally:
-        srv.stop()
-    res["machine"].append(machine())
-    try:
-        res["list_plan"] = explain_list(a.db, db if a.db == "postgres" else None, None if a.db == "postgres" else sqlite_path, cap["list"])
-        log("list plan:\n" + res["list_plan"])
-    except Exception as e:  # the plan is evidence, not the measurement
-        res["list_plan"] = f"not available: {e}"
-
-    # 4. the ceiling: the same statements, the same concurrency, no API
-    order = [w for w in ["get", "list", "submit", "receive"] if w in workloads]
+    made_tables = []
+    # the read path walks the seeded dossiers of AGENCY (before any write)
+    get_codes = codes_where(f"receiving_agency = '{AGENCY}'")
+    random.Random(1).shuffle(get_codes)
+    res["get_codes"] = len(get_codes)
     if a.db == "postgres":
         scripts = {w: pgbench_script(w, tpl[w], cap_codes["submit"], tmp) for w in WORKLOADS}
+        scripts["get"][1]["ncodes"] = str(len(get_codes))
         for w in WORKLOADS:
             res["statements"][w]["pgbench_script"] = open(scripts[w][0]).read()
-        get_codes = codes_where(f"receiving_agency = '{AGENCY}'")
-        psql("DROP TABLE IF EXISTS bench_codes; CREATE TABLE bench_codes (i int PRIMARY KEY, code text NOT NULL);"
-             "DROP TABLE IF EXISTS bench_queue; CREATE TABLE bench_queue (i bigserial PRIMARY KEY, code text NOT NULL);"
-             "DROP SEQUENCE IF EXISTS bench_take; CREATE SEQUENCE bench_take;", db)
-        with open(os.path.join(tmp, "codes.csv"), "w") as f:
-            f.write("\n".join(f"{i + 1},{c}" for i, c in enumerate(get_codes)) + "\n")
-        subprocess.run(["psql", f"{PG}/{db}", "-qc", f"\\copy bench_codes FROM '{tmp}/codes.csv' CSV"], check=True)
-        scripts["get"][1]["ncodes"] = str(len(get_codes))
-        for w in order:
-            res["ceiling"][w] = {}
-            for c in clients:
-                runs = []
-                for r in range(a.repeats):
-                    if w == "receive":
-                        rate = best.get("ceil_receive", 3 * best.get("ceil_submit", 500))
-                        need = int(rate * a.duration * 1.5) + 500
-                        taken = int(psql("SELECT last_value FROM bench_take", db))
-                        psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
-                             "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
-                        stock = int(psql(f"SELECT count(*) FROM bench_queue WHERE i > {taken}", db))
-                        if stock < need:
-                            log(f"  ceiling stock {stock}, need {need}: {need - stock} more submissions through pgbench")
-                            pgbench(db, *scripts["submit"], 8, transactions=(need - stock) // 8 + 1)
-                            psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
-                                 "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
-                    m = machine()
-                    x = pgbench(db, *scripts[w], c, duration=a.duration)
-                    x["machine_before"] = m
-                    runs.append(x)
-                    best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
-                    log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  avg {x['latency_avg_ms']} ms  failed {x['failed']}  load {m['loadavg'][0]}")
-                res["ceiling"][w][c] = runs
     else:
         plans = {w: sqlite_plan(w, tpl[w]) for w in WORKLOADS}
         for w in WORKLOADS:
             res["statements"][w]["sqlite_replay"] = [f"{s}   -- binds {b}" if b else s for _, s, b in plans[w]]
-        get_codes = codes_where(f"receiving_agency = '{AGENCY}'")
-        for w in order:
-            res["ceiling"][w] = {}
-            for c in clients:
-                runs = []
-                for r in range(a.repeats):
-                    codes = get_codes
-                    if w == "receive":
-                        rate = best.get("ceil_receive", 3 * best.get("ceil_submit", 500))
-                        need = int(rate * a.duration * 1.5) + 500
-                        codes = codes_where(unreceived)
-                        if len(codes) < need:
-                            log(f"  ceiling stock {len(codes)}, need {need}: submitting through sqlite3")
-                            sqlite_ceiling(sqlite_path, "submit", plans["submit"], prefix, 8,
-                                           max(2, (need - len(codes)) / max(best.get("ceil_submit", 100), 50) + 1))
+
+    def api_phase(ws):
+        srv = Server(env, port)
+        res["memory_mb"]["after_start"] = srv.status("VmRSS")
+        try:
+            for w in [w for w in WORKLOADS if w in ws]:
+                res["memory_mb"]["reset_works"] = srv.reset_peak()
+                res["api"][w] = {}
+                for c in clients:
+                    runs = []
+                    for r in range(a.repeats):
+                        codes_file = None
+                        if w == "receive":
+                            rate = best.get("receive", 3 * best.get("submit", 500))
+                            need = int(rate * a.duration * 1.5) + 500
+                            time.sleep(1)  # the last run's requests in flight when wrk stopped
+                            codes = [x for x in codes_where(unreceived, True) if x not in handed_out]
+                            if len(codes) < need:
+                                t = time.time()
+                                got = import_stock(need - len(codes))
+                                log(f"  stock: {len(codes)} submitted dossiers, need {need}: imported {got} in {time.time() - t:.0f} s")
+                                res.setdefault("stock_imported", 0)
+                                res["stock_imported"] += got
+                                codes = [x for x in codes_where(unreceived, True) if x not in handed_out]
+                            handed_out.update(codes)  # never twice: a 409 would be no reception
+                            codes_file = os.path.join(tmp, "receive.codes")
+                            with open(codes_file, "w") as f:
+                                f.write("\n".join(codes) + "\n")
+                        body, secs = None, a.duration
+                        if w == "submit":
+                            k = next((k for k, (ag, _) in enumerate(SUBMIT_TARGETS) if k >= submit_runs[0] and counter(ag) < 10), None)
+                            if k is None:
+                                raise SystemExit("every agency of SUBMIT_TARGETS has numbered dossiers today")
+                            submit_runs[0] = k + 1
+                            body = target_body[k]
+                            if best.get("submit"):  # stay under the day's 9,999 codes
+                                secs = max(3, min(a.duration, int((MAX_COUNTER - 100) / (1.25 * best["submit"]))))
+                        elif w == "get":
+                            codes_file = os.path.join(tmp, "get.codes")
+                            with open(codes_file, "w") as f:
+                                f.write("\n".join(get_codes) + "\n")
+                        m = machine()
+                        srv.reset_peak()  # the peak of this run only (not the stock's import)
+                        x = wrk(ctx, w, c, secs, codes_file, body)
+                        x["vmhwm_mb"] = srv.status("VmHWM")
+                        x["machine_before"] = m
+                        x["seconds"] = secs
+                        if body:
+                            x["submitted_to"] = "/".join(SUBMIT_TARGETS[submit_runs[0] - 1])
+                        runs.append(x)
+                        best[w] = max(best.get(w, 0), x["rps"])
+                        log(f"api {w:8} c={c:2} run {r + 1} ({secs} s{' → ' + x['submitted_to'] if body else ''}): {x['rps']:8.1f} req/s  p50 {x['p50_ms']:7.2f} ms  p99 {x['p99_ms']:7.2f} ms  "
+                            f"non-2xx {x['non2xx']} {x['bad_by_status'] or ''} {x['first_bad'][:80]}  load {m['loadavg'][0]}")
+                    res["api"][w][c] = runs
+                res["memory_mb"][w] = max(x["vmhwm_mb"] for runs in res["api"][w].values() for x in runs)
+                log(f"  VmHWM after {w}: {res['memory_mb'][w]} MB")
+            res["memory_mb"]["VmRSS_at_end_" + ws[0]] = srv.status("VmRSS")
+            res["counts_after_api_" + ws[0]] = {"dossiers": len(codes_where("1 = 1")), "submitted": len(codes_where(unreceived))}
+        finally:
+            srv.stop()
+
+    # 4. the ceiling: the same statements, the same concurrency, no API
+    def ceiling_phase(ws):
+        order = [w for w in WORKLOADS if w in ws]
+        if a.db == "postgres" and not made_tables:
+            made_tables.append(True)
+            psql("DROP TABLE IF EXISTS bench_codes; CREATE TABLE bench_codes (i int PRIMARY KEY, code text NOT NULL);"
+                 "DROP TABLE IF EXISTS bench_queue; CREATE TABLE bench_queue (i bigserial PRIMARY KEY, code text NOT NULL);"
+                 "DROP SEQUENCE IF EXISTS bench_take; CREATE SEQUENCE bench_take;", db)
+            with open(os.path.join(tmp, "codes.csv"), "w") as f:
+                f.write("\n".join(f"{i + 1},{c}" for i, c in enumerate(get_codes)) + "\n")
+            subprocess.run(["psql", f"{PG}/{db}", "-qc", f"\\copy bench_codes FROM '{tmp}/codes.csv' CSV"], check=True)
+        if a.db == "postgres":
+            for w in order:
+                res["ceiling"][w] = {}
+                for c in clients:
+                    runs = []
+                    for r in range(a.repeats):
+                        if w == "receive":
+                            rate = best.get("ceil_receive", 3 * best.get("ceil_submit", 500))
+                            need = int(rate * a.duration * 1.5) + 500
+                            taken = int(psql("SELECT last_value FROM bench_take", db))
+                            psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                                 "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
+                            stock = int(psql(f"SELECT count(*) FROM bench_queue WHERE i > {taken}", db))
+                            if stock < need:
+                                log(f"  ceiling stock {stock}, need {need}: {need - stock} more submissions through pgbench")
+                                pgbench(db, *scripts["submit"], 8, transactions=(need - stock) // 8 + 1)
+                                psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                                     "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
+                        m = machine()
+                        x = pgbench(db, *scripts[w], c, duration=a.duration)
+                        x["machine_before"] = m
+                        runs.append(x)
+                        best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
+                        log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  avg {x['latency_avg_ms']} ms  failed {x['failed']}  load {m['loadavg'][0]}")
+                    res["ceiling"][w][c] = runs
+        else:
+            for w in order:
+                res["ceiling"][w] = {}
+                for c in clients:
+                    runs = []
+                    for r in range(a.repeats):
+                        codes = get_codes
+                        if w == "receive":
+                            rate = best.get("ceil_receive", 3 * best.get("ceil_submit", 500))
+                            need = int(rate * a.duration * 1.5) + 500
                             codes = codes_where(unreceived)
-                    m = machine()
-                    x = sqlite_ceiling(sqlite_path, w, plans[w], prefix, c, a.duration, codes)
-                    x["machine_before"] = m
-                    runs.append(x)
-                    best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
-                    log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  p50 {x['p50_ms']:.2f} ms  p99 {x['p99_ms']:.2f} ms  errors {x['errors']} {x['first_errors']}  load {m['loadavg'][0]}")
-                res["ceiling"][w][c] = runs
+                            if len(codes) < need:
+                                log(f"  ceiling stock {len(codes)}, need {need}: submitting through sqlite3")
+                                sqlite_ceiling(sqlite_path, "submit", plans["submit"], prefix, 8,
+                                               max(2, (need - len(codes)) / max(best.get("ceil_submit", 100), 50) + 1))
+                                codes = codes_where(unreceived)
+                        m = machine()
+                        x = sqlite_ceiling(sqlite_path, w, plans[w], prefix, c, a.duration, codes)
+                        x["machine_before"] = m
+                        runs.append(x)
+                        best["ceil_" + w] = max(best.get("ceil_" + w, 0), x["tps"])
+                        log(f"ceiling {w:8} c={c:2} run {r + 1}: {x['tps']:8.1f} tps  p50 {x['p50_ms']:.2f} ms  p99 {x['p99_ms']:.2f} ms  errors {x['errors']} {x['first_errors']}  load {m['loadavg'][0]}")
+                    res["ceiling"][w][c] = runs
+
+    # reads first, on the seeded database; then the writes
+    for ws in (["get", "list"], ["submit", "receive"]):
+        ws = [w for w in ws if w in workloads]
+        if not ws:
+            continue
+        api_phase(ws)
+        res["machine"].append(machine())
+        if "list" in ws:
+            try:
+                res["list_plan"] = explain_list(a.db, db if a.db == "postgres" else None, None if a.db == "postgres" else sqlite_path, cap["list"])
+                log("list plan:\n" + res["list_plan"])
+            except Exception as e:  # the plan is evidence, not the measurement
+                res["list_plan"] = f"not available: {e}"
+        ceiling_phase(ws)
+        res["machine"].append(machine())
+
     res["machine"].append(machine())
 
     # 5. results
@@ -935,7 +960,8 @@ def clat(runs):
 def summary(res, clients, workloads):
     db = "PostgreSQL 15" if res["db"] == "postgres" else "SQLite (WAL)"
     lines = [f"## {db} — {res['date']}, binary built {res['binary_mtime']}", "",
-             f"seed: {res['seed']}; after the runs: {res.get('counts')}", "",
+             f"seed: {res['seed']}; read path over {res.get('counts_after_api_get')}; get walks {res.get('get_codes')} codes; "
+             f"after the writes: {res.get('counts_after_api_submit')}; receive stock imported: {res.get('stock_imported')}", "",
              f"PostgreSQL started at {res['pg_started_at']}" + ("" if res["pg_started_at"] == res.get("pg_started_at_end") else f" — RESTARTED during the run ({res.get('pg_started_at_end')}): numbers spoilt"), "",
              "| workload | clients | API req/s | p50 ms | p99 ms | non-2xx | ceiling tps | ceiling latency ms | API ÷ ceiling | server VmHWM MB |",
              "|---|---|---|---|---|---|---|---|---|---|"]
