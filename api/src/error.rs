@@ -144,6 +144,8 @@ impl ApiError {
         Self::validation(vec![FieldError { field: field.into(), code: code.into(), message: message.into() }])
     }
 
+    /// 503: no database connection within the pool's timeout, or one lost
+    /// mid-request. Answered with `Retry-After`.
     pub fn unavailable(cause: impl Into<String>) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -151,6 +153,49 @@ impl ApiError {
             "the database is unavailable; try again shortly",
         )
         .with_cause(cause.into())
+    }
+
+    /// 503: the database refuses writes (read-only file, file system or
+    /// transaction) until an operator fixes it; reads still work.
+    pub fn read_only(cause: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_read_only",
+            "the database is read-only: changes are refused until an operator makes it writable; reads still work",
+        )
+        .with_cause(cause.into())
+    }
+
+    /// 507: the database's disk is full; reads still work.
+    pub fn storage_full(cause: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            "the database's storage is full: changes are refused until space is freed; reads still work",
+        )
+        .with_cause(cause.into())
+    }
+
+    /// Seconds a client should wait before retrying, for the answers where
+    /// a retry can succeed without anyone's help (a database restarting).
+    /// A read-only or full database needs an operator: a longer wait.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match (self.status, self.code.as_ref()) {
+            (StatusCode::SERVICE_UNAVAILABLE, "database_read_only") => Some(60),
+            (StatusCode::SERVICE_UNAVAILABLE, _) => Some(5),
+            (StatusCode::INSUFFICIENT_STORAGE, _) => Some(60),
+            _ => None,
+        }
+    }
+
+    /// The problem response, with `Retry-After` where it applies.
+    pub fn response(&self, request_id: Option<String>) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after_secs() {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(self.problem(request_id))
     }
 
     pub fn internal(cause: impl Into<String>) -> Self {
@@ -216,7 +261,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         // Internal errors get their request id from the request-id middleware,
         // which also logs the cause.
-        HttpResponse::build(self.status).content_type(PROBLEM_JSON).json(self.problem(None))
+        self.response(None)
     }
 }
 
@@ -240,6 +285,8 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { code, message } => Self::conflict(code, message),
             StoreError::Domain(d) => d.into(),
             StoreError::Unavailable(cause) => Self::unavailable(cause),
+            StoreError::ReadOnly(cause) => Self::read_only(cause),
+            StoreError::StorageFull(cause) => Self::storage_full(cause),
             StoreError::Corrupt(cause) => Self::internal(format!("corrupt data: {cause}")),
             // PostgreSQL refuses NUL in text ("invalid byte sequence for
             // encoding UTF8: 0x00"): the request's fault, and nothing was written.
@@ -280,5 +327,47 @@ fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER};
+
+    fn header(res: &HttpResponse, name: actix_web::http::header::HeaderName) -> Option<String> {
+        res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
+    #[test]
+    fn a_pool_timeout_is_a_503_problem_with_retry_after() {
+        let e = ApiError::from(StoreError::Unavailable("timed out waiting for connection".into()));
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.code, "database_unavailable");
+        assert_eq!(header(&res, CONTENT_TYPE).as_deref(), Some(PROBLEM_JSON));
+        assert_eq!(header(&res, RETRY_AFTER).as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn a_read_only_database_is_a_503_database_read_only() {
+        let e = ApiError::from(StoreError::ReadOnly("attempt to write a readonly database".into()));
+        let res = e.error_response();
+        assert_eq!((res.status(), e.code.as_ref()), (StatusCode::SERVICE_UNAVAILABLE, "database_read_only"));
+        assert_eq!(header(&res, RETRY_AFTER).as_deref(), Some("60"));
+    }
+
+    #[test]
+    fn a_full_disk_is_a_507_storage_full() {
+        let e = ApiError::from(StoreError::StorageFull("database or disk is full".into()));
+        let res = e.error_response();
+        assert_eq!((res.status(), e.code.as_ref()), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
+        assert_eq!(e.problem(None).title, "Insufficient Storage");
+    }
+
+    #[test]
+    fn other_errors_carry_no_retry_after() {
+        assert_eq!(ApiError::not_found("x").retry_after_secs(), None);
+        assert_eq!(ApiError::internal("x").retry_after_secs(), None);
     }
 }

@@ -1,11 +1,73 @@
 //! How actix's extractors answer bad input: every refusal is a problem
-//! document through `ApiError`.
+//! document through `ApiError`. And [`Json`], the JSON body extractor of
+//! the handlers, which reads whole numbers as JSON Schema does.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use serde_json::{Number, Value};
 
 use crate::error::ApiError;
+
+/// A JSON request body, read like `web::Json` (same limits, media type and
+/// problem documents), except that a whole number written with a fraction
+/// or an exponent (`17.0`, `1e3`) is taken for an integer field: JSON Schema
+/// counts it as an integer, so the document's `"type": "integer"` allows it.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let value = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            let mut value = value.await?.into_inner();
+            whole_numbers_as_integers(&mut value);
+            serde_json::from_value(value).map(Json).map_err(|e| {
+                ApiError::invalid_field(data_error_field(&e.to_string()), "invalid_value", e.to_string()).into()
+            })
+        })
+    }
+}
+
+/// The largest magnitude up to which every whole `f64` is exact (2^53).
+const EXACT: f64 = 9_007_199_254_740_992.0;
+
+/// Rewrites every whole floating-point number that an `i64` holds exactly as
+/// that integer (a float field still reads it).
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() <= EXACT) {
+                #[allow(clippy::cast_possible_truncation)] // whole and within ±2^53: exact
+                let whole = f as i64;
+                *n = Number::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(move |err, _req| json_error(err, limit).into())
@@ -52,4 +114,19 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req: &HttpRequest| {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such resource: {err}")).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::whole_numbers_as_integers;
+
+    #[test]
+    fn whole_floats_become_integers_and_fractions_stay() {
+        let mut v = json!({"a": 17.0, "b": [1e3, -2.0, 2.5], "c": "17.0", "d": 1e300});
+        whole_numbers_as_integers(&mut v);
+        assert_eq!(v, json!({"a": 17, "b": [1000, -2, 2.5], "c": "17.0", "d": 1e300}));
+        assert!(v["a"].is_i64());
+    }
 }

@@ -16,6 +16,7 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::dossiers::access::readable;
 use crate::dossiers::submit::DEFAULT_CALENDAR;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::vn;
@@ -35,18 +36,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"title": "Chậm trả kết quả", "content": "Hồ sơ của tôi quá hạn 3 ngày chưa được trả.", "dossier_code": null, "agency": "000.00.05.H56"}))]
 pub struct FeedbackIn {
+    /// Not blank, at most 300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
+    /// Not blank, at most 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub content: String,
     /// The dossier concerned (the agency is then its receiving agency).
     #[serde(default)]
     pub dossier_code: Option<String>,
     /// The agency concerned (required without a dossier).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
 }
 
+/// A reason or a question for the author (not blank, at most 5,000 characters).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TextIn {
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    pub text: String,
+}
+
+/// The author's reply to a question (not blank, at most 10,000 characters).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InfoIn {
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
+    pub text: String,
+}
+
+/// The agency's answer (not blank, at most 20,000 characters).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AnswerIn {
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub text: String,
 }
 
@@ -147,7 +169,7 @@ fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> 
 pub async fn file(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<FeedbackIn>,
+    body: Json<FeedbackIn>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.0.role != Role::Citizen {
         return Err(ApiError::forbidden("feedback:file", "citizens file feedback"));
@@ -199,7 +221,7 @@ pub async fn file(
 }
 
 /// List feedback: a citizen's own, an agency's (with sub-units) for its officers and approvers, all for viewers and admins.
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
+#[utoipa::path(operation_id = "list_feedback", tag = "feedback", security(("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
 #[get("/api/v1/feedback")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -246,7 +268,7 @@ pub async fn published(
 }
 
 /// Read one item (its author, the agency's staff, viewers, admins; anyone once published).
-#[utoipa::path(tag = "feedback", security((), ("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "read_feedback", tag = "feedback", security((), ("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
 #[get("/api/v1/feedback/{id}")]
 pub async fn read(
     state: web::Data<AppState>,
@@ -318,13 +340,13 @@ async fn staff_response(
 }
 
 /// Refuse the item (the agency, within 2 working days), with a reason.
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "refuse_feedback", tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/refuse")]
 pub async fn refuse(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<TextIn>,
+    body: Json<TextIn>,
 ) -> Result<web::Json<FeedbackOut>, ApiError> {
     let t = text("text", &body.text, 5000)?;
     staff_response(state, caller, id.into_inner(), Response::Refuse, Some(t)).await
@@ -337,27 +359,27 @@ pub async fn request_info(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<TextIn>,
+    body: Json<TextIn>,
 ) -> Result<web::Json<FeedbackOut>, ApiError> {
     let t = text("text", &body.text, 5000)?;
     staff_response(state, caller, id.into_inner(), Response::RequestInfo, Some(t)).await
 }
 
 /// Answer the item (the agency, within 15 working days).
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = AnswerIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<TextIn>,
+    body: Json<AnswerIn>,
 ) -> Result<web::Json<FeedbackOut>, ApiError> {
     let t = text("text", &body.text, 20_000)?;
     staff_response(state, caller, id.into_inner(), Response::Answer, Some(t)).await
 }
 
 /// Publish the answer (the agency, within 2 working days of answering): anyone may then read it.
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "publish_feedback", tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
@@ -368,13 +390,13 @@ pub async fn publish(
 }
 
 /// Give the information the agency asked for (the author); the item is open again.
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = InfoIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/info")]
 pub async fn give_info(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<TextIn>,
+    body: Json<InfoIn>,
 ) -> Result<web::Json<FeedbackOut>, ApiError> {
     let t = text("text", &body.text, 10_000)?;
     let id = id.into_inner();

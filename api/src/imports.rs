@@ -377,7 +377,7 @@ fn prepare(
 pub async fn import(
     state: web::Data<AppState>,
     caller: crate::auth::Caller,
-    body: web::Json<ImportIn>,
+    body: crate::extract::Json<ImportIn>,
 ) -> Result<web::Json<ImportOut>, ApiError> {
     if !matches!(caller.0.role, Role::Admin | Role::Integrator) {
         return Err(ApiError::forbidden("imports:write", "imports are for admins and integrators"));

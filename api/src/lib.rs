@@ -23,6 +23,7 @@ pub mod payments;
 pub mod procedures;
 pub mod ratings;
 pub mod reports;
+pub mod routes;
 pub mod seed;
 pub mod server;
 pub mod state;
@@ -30,6 +31,7 @@ pub mod sync;
 pub mod time;
 pub mod webhooks;
 pub mod workers;
+pub mod workflows;
 
 pub use app::build_app;
 pub use state::AppState;

@@ -1,13 +1,13 @@
 //! The request-id middleware: every response carries `X-Request-Id`, every
 //! error response is a problem document, and internal errors are logged
-//! with their cause and the request id.
+//! with their cause and the request id; a 405 says what is allowed.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use actix_web::http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage};
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
@@ -39,7 +39,7 @@ pub async fn request_id(
         // and a search for it matched everything: refuse it at the door.
         let error =
             ApiError::bad_request("invalid_characters", "a NUL character (%00) is not allowed in a path or a query");
-        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(None));
+        let body = error.response(None);
         let mut res = req.into_response(body);
         if let Ok(value) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(REQUEST_ID, value);
@@ -68,8 +68,14 @@ pub async fn request_id(
             log::error!("request {id} failed: {error}");
         }
         let shown_id = status.is_server_error().then(|| id.clone());
-        let body = HttpResponse::build(error.status).content_type(PROBLEM_JSON).json(error.problem(shown_id));
+        let body = error.response(shown_id);
         res = res.into_response(body);
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(ALLOW) {
+        let allow = crate::routes::allow(res.request().path());
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(ALLOW, value);
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);

@@ -8,6 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
+use crate::workflows::Workflows;
 use crate::{
     agencies, calendars, dossiers, feedback, health, imports, payments, procedures, ratings, reports, sync, webhooks,
 };
@@ -19,6 +20,7 @@ use crate::{
         description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`.",
         license(name = "MIT")
     ),
+    servers((url = "/", description = "The server that serves this document")),
     paths(
         health::live,
         health::ready,
@@ -89,7 +91,7 @@ use crate::{
         feedback::publish,
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&Security, &StandardErrors),
+    modifiers(&Security, &StandardErrors, &Workflows),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
@@ -145,6 +147,7 @@ const ERRORS: &[(&str, &str)] = &[
     ("404", "No such resource, or one the caller may not see"),
     ("405", "Method not allowed on this resource"),
     ("409", "Conflicts with the current state"),
+    ("412", "If-Match names an ETag that is no longer current: read the resource again"),
     ("413", "Request body too large"),
     ("415", "Unsupported media type: send application/json"),
     ("422", "Validation failed: one entry per invalid field"),
@@ -155,6 +158,7 @@ fn applies(status: &str, op: &Operation, is_write: bool, public: bool) -> bool {
     match status {
         "401" | "403" => !public,
         "409" | "413" | "415" => is_write,
+        "412" => op.parameters.iter().flatten().any(|p| p.name.eq_ignore_ascii_case("If-Match")),
         "422" => is_write || op.parameters.as_ref().is_some_and(|p| !p.is_empty()),
         _ => true,
     }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::Caller;
 use crate::dossiers::access::{readable, Access};
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
 
@@ -43,10 +44,27 @@ pub struct RatingIn {
     /// The nine criteria in the national form's order (total time; each agency's time; contacts;
     /// agencies contacted; one-stop desk; publication of the procedure; staff attitude;
     /// handling of feedback; quality of the online service), each 0, 1 or 2.
+    #[schema(schema_with = criteria_schema)]
     pub criteria: Vec<u8>,
     pub overall: Overall,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// The schema of `criteria`: nine scores of 0, 1 or 2 (utoipa cannot bound
+/// the items of a `Vec<u8>` from an attribute).
+fn criteria_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(SchemaType::Type(Type::Integer)).minimum(Some(0)).maximum(Some(2)))
+        .min_items(Some(9))
+        .max_items(Some(9))
+        .description(Some(
+            "The nine criteria in the national form's order (total time; each agency's time; contacts; \
+             agencies contacted; one-stop desk; publication of the procedure; staff attitude; \
+             handling of feedback; quality of the online service), each 0, 1 or 2.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,7 +86,7 @@ pub async fn rate(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: web::Json<RatingIn>,
+    body: Json<RatingIn>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let criteria: [u8; 9] = b.criteria.clone().try_into().map_err(|_| {
@@ -113,7 +131,7 @@ fn read_rating(conn: &mut dvc_persistence::DbConnection, code: &str) -> Result<R
 }
 
 /// Read a dossier's rating (whoever may read the dossier).
-#[utoipa::path(tag = "dossiers", security(("bearer" = [])), params(("code" = String, Path, description = "Dossier code")),
+#[utoipa::path(operation_id = "read_rating", tag = "dossiers", security(("bearer" = [])), params(("code" = String, Path, description = "Dossier code")),
     responses((status = 200, body = RatingOut)))]
 #[get("/api/v1/dossiers/{code}/rating")]
 pub async fn read(

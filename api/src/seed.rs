@@ -201,6 +201,7 @@ pub fn synthetic(
         rejected += out.rejected.len();
         left -= n;
     }
+    dvc_persistence::figures::analyze(conn).map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
     let rate = imported as f64 / secs.max(0.001);

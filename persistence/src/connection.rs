@@ -105,8 +105,11 @@ impl r2d2::ManageConnection for DbManager {
         diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(StoreError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction could not be rolled back, or given
+    /// back by a panicking thread, is not reused. (A connection the server
+    /// closed is caught on the next checkout by `is_valid`.)
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -177,6 +180,18 @@ pub fn write_transaction_as<T, E: From<StoreError>>(
     }
 }
 
+/// A multi-row insert on the concrete connection: diesel's MultiConnection
+/// has no batch inserts, each backend has.
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,16 +213,4 @@ mod tests {
         let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").expect("url");
         assert_eq!(no_password.redacted(), "postgres://postgres@127.0.0.1/test");
     }
-}
-
-/// A multi-row insert on the concrete connection: diesel's MultiConnection
-/// has no batch inserts, each backend has.
-#[macro_export]
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
 }

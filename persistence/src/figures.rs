@@ -7,16 +7,16 @@
 //! days; drill-downs read the dossiers, and a property test in the domain
 //! keeps the two in agreement.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::dsl::{exists, sum};
+use diesel::dsl::sum;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
 use dvc_domain::figures::daily::{marks, DaySums, Mark};
-use dvc_domain::figures::{DossierFacts, Period};
+use dvc_domain::figures::{DossierFacts, Metric, Period};
 
 use crate::connection::DbConnection;
 use crate::error::StoreError;
@@ -44,19 +44,19 @@ pub struct FactsRow {
 /// Which dossiers to load facts for.
 #[derive(Debug, Clone, Copy)]
 pub enum Selection<'a> {
-    /// Every dossier any count of the period could include: open at some
-    /// instant of it, closed in it, or rated in it.
-    Period(&'a Period),
     /// Open at an instant: received before it and not closed before it.
     OpenAt(DateTime<Utc>),
+    /// A superset of the dossiers one metric counts in the period, narrowed
+    /// by an index (the caller keeps those `counts` says it counts).
+    Metric(&'a Period, Metric),
     Codes(&'a [String]),
 }
 
 type Raw = (
     (String, String, String, String, String, String),
     (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
-    (Option<NaiveDateTime>, Option<String>, bool, bool, bool, bool),
-    (Option<NaiveDateTime>, Option<String>, String),
+    (Option<NaiveDateTime>, Option<String>),
+    String,
 );
 
 fn timeliness(s: &str) -> Option<Timeliness> {
@@ -79,14 +79,8 @@ fn load_counted(
     selection: Selection,
     agencies: Option<&[String]>,
 ) -> Result<Vec<(FactsRow, String)>, StoreError> {
-    let settled = || {
-        payments::table
-            .filter(payments::dossier_code.eq(dossiers::code))
-            .filter(payments::status.eq_any(["paid", "refunded"]))
-    };
     let query = || {
         let q = dossiers::table
-            .left_join(ratings::table)
             .select((
                 (
                     dossiers::code,
@@ -97,23 +91,8 @@ fn load_counted(
                     dossiers::level,
                 ),
                 (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
-                (
-                    dossiers::paused_since,
-                    dossiers::resolved_timeliness,
-                    exists(settled()),
-                    exists(settled().filter(payments::method.eq_any(["transfer", "online"]))),
-                    exists(
-                        dossier_documents::table
-                            .filter(dossier_documents::dossier_code.eq(dossiers::code))
-                            .filter(dossier_documents::digitised.eq(true)),
-                    ),
-                    exists(
-                        changes::table
-                            .filter(changes::dossier_code.eq(dossiers::code))
-                            .filter(changes::delivered_at.is_null()),
-                    ),
-                ),
-                (ratings::rated_at.nullable(), ratings::overall.nullable(), dossiers::counted),
+                (dossiers::paused_since, dossiers::resolved_timeliness),
+                dossiers::counted,
             ))
             .order(dossiers::code.asc())
             .into_boxed();
@@ -124,17 +103,34 @@ fn load_counted(
     };
     let rows: Vec<Raw> = match selection {
         Selection::Codes(codes) => query().filter(dossiers::code.eq_any(codes.to_vec())).load(conn)?,
-        Selection::Period(p) => {
+        Selection::Metric(p, metric) => {
             let (from, to) = (to_db(p.from), to_db(p.to));
-            query()
-                .filter(
-                    dossiers::received_at
-                        .lt(to)
-                        .and(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(from)))
-                        .or(dossiers::closed_at.ge(from).and(dossiers::closed_at.lt(to)))
-                        .or(ratings::rated_at.nullable().ge(from).and(ratings::rated_at.nullable().lt(to))),
-                )
-                .load(conn)?
+            match metric {
+                Metric::CarriedOver => return load_counted(conn, Selection::OpenAt(p.from), agencies),
+                Metric::OpenWithinDeadline | Metric::OpenOverdue => {
+                    return load_counted(conn, Selection::OpenAt(p.to), agencies)
+                }
+                Metric::Received
+                | Metric::ReceivedOnline
+                | Metric::Paid
+                | Metric::PaidCashless
+                | Metric::Digitised
+                | Metric::Synced => {
+                    query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
+                }
+                Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => {
+                    query().filter(dossiers::resolved_at.ge(from)).filter(dossiers::resolved_at.lt(to)).load(conn)?
+                }
+                Metric::Withdrawn | Metric::Stopped | Metric::Refused => {
+                    query().filter(dossiers::closed_at.ge(from)).filter(dossiers::closed_at.lt(to)).load(conn)?
+                }
+                Metric::Rated | Metric::Satisfied => {
+                    let rated = ratings::table
+                        .filter(ratings::rated_at.ge(from).and(ratings::rated_at.lt(to)))
+                        .select(ratings::dossier_code);
+                    query().filter(dossiers::code.eq_any(rated)).load(conn)?
+                }
+            }
         }
         Selection::OpenAt(t) => {
             // Two index ranges rather than one OR, which neither database
@@ -149,13 +145,81 @@ fn load_counted(
             open
         }
     };
-    rows.into_iter().map(facts_of).collect()
+    // Payment, digitisation, sync and rating by code (an EXISTS or a join
+    // per row makes PostgreSQL hash whole tables), and only for what needs
+    // them: the recount, and the metrics that count them.
+    let needs_flags = match selection {
+        Selection::OpenAt(_) => false,
+        Selection::Metric(_, m) => matches!(
+            m,
+            Metric::Paid
+                | Metric::PaidCashless
+                | Metric::Digitised
+                | Metric::Synced
+                | Metric::Rated
+                | Metric::Satisfied
+        ),
+        Selection::Codes(_) => true,
+    };
+    let flags = if needs_flags {
+        flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?
+    } else {
+        Flags::default()
+    };
+    rows.into_iter().map(|r| facts_of(r, &flags)).collect()
 }
 
-fn facts_of(r: Raw) -> Result<(FactsRow, String), StoreError> {
-    let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, (rated_at, overall, counted)) = r;
+#[derive(Default)]
+struct Flags {
+    paid: HashSet<String>,
+    cashless: HashSet<String>,
+    digitised: HashSet<String>,
+    unsynced: HashSet<String>,
+    /// When rated, and whether satisfied.
+    ratings: HashMap<String, (NaiveDateTime, bool)>,
+}
+
+fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreError> {
+    let mut f = Flags::default();
+    for chunk in codes.chunks(500) {
+        let paid: Vec<(String, String)> = payments::table
+            .filter(payments::dossier_code.eq_any(chunk))
+            .filter(payments::status.eq_any(["paid", "refunded"]))
+            .select((payments::dossier_code, payments::method))
+            .load(conn)?;
+        for (code, method) in paid {
+            if method == "online" || method == "transfer" {
+                f.cashless.insert(code.clone());
+            }
+            f.paid.insert(code);
+        }
+        let digitised: Vec<String> = dossier_documents::table
+            .filter(dossier_documents::dossier_code.eq_any(chunk))
+            .filter(dossier_documents::digitised.eq(true))
+            .select(dossier_documents::dossier_code)
+            .distinct()
+            .load(conn)?;
+        f.digitised.extend(digitised);
+        let pending: Vec<String> = changes::table
+            .filter(changes::dossier_code.eq_any(chunk))
+            .filter(changes::delivered_at.is_null())
+            .select(changes::dossier_code)
+            .distinct()
+            .load(conn)?;
+        f.unsynced.extend(pending);
+        let rated: Vec<(String, NaiveDateTime, String)> = ratings::table
+            .filter(ratings::dossier_code.eq_any(chunk))
+            .select((ratings::dossier_code, ratings::rated_at, ratings::overall))
+            .load(conn)?;
+        f.ratings.extend(rated.into_iter().map(|(code, at, overall)| (code, (at, satisfied(&overall)))));
+    }
+    Ok(f)
+}
+
+fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
+    let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, counted) = r;
     let (status, received_at, resolved_at, closed_at, due_at) = a;
-    let (paused_since, resolved_timeliness, paid, paid_cashless, digitised, unsynced) = b;
+    let (paused_since, resolved_timeliness) = b;
     let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
     let facts = DossierFacts {
         status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
@@ -166,11 +230,11 @@ fn facts_of(r: Raw) -> Result<(FactsRow, String), StoreError> {
         due_at: due_at.map(from_db),
         paused_since: paused_since.map(from_db),
         resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
-        paid,
-        paid_cashless,
-        digitised,
-        in_sync: !unsynced,
-        rating: rated_at.zip(overall).map(|(at, o)| (from_db(at), satisfied(&o))),
+        paid: flags.paid.contains(&code),
+        paid_cashless: flags.cashless.contains(&code),
+        digitised: flags.digitised.contains(&code),
+        in_sync: !flags.unsynced.contains(&code),
+        rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     Ok((FactsRow { code, dims, facts }, counted))
@@ -288,6 +352,12 @@ fn store_counted(conn: &mut DbConnection, changed: &[(String, String)]) -> Resul
         }
         q.execute(conn)?;
     }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics (after a bulk import).
+pub fn analyze(conn: &mut DbConnection) -> Result<(), StoreError> {
+    diesel::sql_query("ANALYZE").execute(conn)?;
     Ok(())
 }
 

@@ -204,6 +204,14 @@ both_backends! {
         assert_eq!(app.get("/api/v1/dossiers", Some(&t.viewer)).expect(200).body["items"], json!([]));
     }
 
+    fn an_invalid_action_gets_422_before_its_if_match_is_judged(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = submit(app, &t);
+        let answer = app.send(app.request(reqwest::Method::POST, &format!("/api/v1/dossiers/{code}/refuse")).bearer_auth(&t.officer).header("If-Match", "\"7\"").json(&json!({"reason": " "})));
+        answer.expect_problem(422, "validation_failed");
+    }
+
     fn bad_actions_get_4xx_and_leave_the_dossier_unchanged(app: &TestApp) {
         province(app);
         let t = tokens(app);

@@ -46,6 +46,15 @@ both_backends! {
         app.put("/api/v1/dossiers/000.00.05.H56-260302-0001", None, &json!({})).expect_problem(405, "method_not_allowed");
     }
 
+    fn a_405_says_which_methods_are_allowed(app: &TestApp) {
+        let answer = app.delete("/api/v1/agencies", None);
+        assert_eq!(answer.status, 405);
+        assert_eq!(answer.header("allow"), Some("GET, POST"));
+        let answer = app.send(app.request(reqwest::Method::TRACE, "/api/v1/dossiers/000.00.05.H56-260302-0001/receive"));
+        assert_eq!(answer.status, 405);
+        assert_eq!(answer.header("allow"), Some("POST"));
+    }
+
     fn invalid_codes_in_paths_get_404(app: &TestApp) {
         app.get("/api/v1/agencies/17.22", None).expect_problem(404, "not_found");
         app.get("/api/v1/procedures/1.0006", None).expect_problem(404, "not_found");

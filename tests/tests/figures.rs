@@ -265,7 +265,21 @@ both_backends! {
         assert_eq!(drill(app, "&metric=open_overdue")["codes"], json!([codes[5]]));
         let dept_received = drill(app, &format!("&metric=received&group_by=agency&group={DEPT}&agency={PROVINCE}"));
         assert_eq!(dept_received["count"], 5);
+        // Pages of two walk the same five codes, the count exact on each.
+        let mut walked = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = drill(app, &format!("&metric=received&group_by=agency&group={DEPT}&agency={PROVINCE}&limit=2{after}"));
+            assert_eq!(page["count"], 5);
+            walked.extend(page["codes"].as_array().expect("codes").iter().cloned());
+            match page["next"].as_str() {
+                Some(next) => after = format!("&after={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(Value::Array(walked), dept_received["codes"]);
         let viewer = app.token(Role::Viewer, None);
+        app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=received&limit=0", Some(&viewer)).expect_problem(422, "validation_failed");
         app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=nonsense", Some(&viewer)).expect_problem(422, "validation_failed");
         app.get("/api/v1/reports/summary?from=2026-05-01&to=2026-04-01", Some(&viewer)).expect_problem(422, "validation_failed");
         app.get("/api/v1/reports/summary?from=2026-04-01&to=2026-05-31", Some(&app.token(Role::Citizen, None))).expect_problem(403, "forbidden");

@@ -49,3 +49,15 @@ fn every_operation_has_an_id_summary_tag_security_and_errors() {
     }
     assert!(count >= 17, "{count} operations");
 }
+
+#[test]
+fn operation_ids_are_unique() {
+    let doc = committed();
+    let mut seen = std::collections::HashSet::new();
+    for item in doc["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(seen.insert(id.to_owned()), "operationId {id} is used twice");
+        }
+    }
+}

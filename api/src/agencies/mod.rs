@@ -11,6 +11,7 @@ use validator::Validate;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use types::*;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 ///
 /// Public. Filter by level, parent or words of the name; ordered by code.
 #[utoipa::path(
+    operation_id = "list_agencies",
     tag = "agencies",
     security((), ("bearer" = [])),
     params(AgencyQuery, PageParams),
@@ -51,6 +53,7 @@ pub async fn list(
 
 /// Read an agency.
 #[utoipa::path(
+    operation_id = "read_agency",
     tag = "agencies",
     security((), ("bearer" = [])),
     params(("code" = String, Path, description = "Agency code `ddd.dd.dd.Ldd`", example = "000.00.00.H56")),
@@ -69,9 +72,10 @@ pub async fn read(
 
 /// Create an agency (admin).
 #[utoipa::path(
+    operation_id = "create_agency",
     tag = "agencies",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer", pattern = r"^[!-~]{1,128}$")),
     request_body = NewAgency,
     responses((status = 201, body = AgencyOut))
 )]
@@ -80,7 +84,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     req: actix_web::HttpRequest,
-    body: web::Json<NewAgency>,
+    body: Json<NewAgency>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageAgencies)?;
     body.validate()?;
@@ -117,7 +121,7 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: web::Json<AgencyUpdate>,
+    body: Json<AgencyUpdate>,
 ) -> Result<web::Json<AgencyOut>, ApiError> {
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;
@@ -163,7 +167,7 @@ pub async fn merge(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: web::Json<MergeRequest>,
+    body: Json<MergeRequest>,
 ) -> Result<web::Json<AgencyOut>, ApiError> {
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;

@@ -49,11 +49,13 @@ pub struct AgencyList {
 #[schema(example = json!({"code": "000.17.30.H56", "name": "Sở Tài chính", "level": "department", "parent": "000.00.00.H56"}))]
 pub struct NewAgency {
     /// `ddd.dd.dd.Ldd`.
-    #[schema(example = "000.17.30.H56")]
+    #[schema(example = "000.17.30.H56", pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub level: AgencyLevelDto,
+    #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub parent: Option<String>,
 }
 
@@ -61,8 +63,10 @@ pub struct NewAgency {
 #[schema(example = json!({"name": "Sở Tài chính tỉnh Bình Dương", "level": "department", "parent": "000.00.00.H56", "active": true}))]
 pub struct AgencyUpdate {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub level: AgencyLevelDto,
+    #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub parent: Option<String>,
     pub active: bool,
 }
@@ -71,6 +75,7 @@ pub struct AgencyUpdate {
 #[schema(example = json!({"successor": "000.00.00.H56"}))]
 pub struct MergeRequest {
     /// The agency that takes over.
+    #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub successor: String,
 }
 
@@ -79,6 +84,7 @@ pub struct MergeRequest {
 pub struct AgencyQuery {
     pub level: Option<AgencyLevelDto>,
     /// Only the direct sub-units of this agency.
+    #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub parent: Option<String>,
     pub active: Option<bool>,
     /// Words to find in the code or name, ignoring diacritics and case.

@@ -10,6 +10,7 @@ use dvc_persistence::calendars;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
 use types::*;
@@ -32,6 +33,7 @@ fn calendar_id(id: &str) -> Option<&str> {
 ///
 /// Public. The province's calendar is `default`.
 #[utoipa::path(
+    operation_id = "read_calendar",
     tag = "calendars",
     security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Calendar id", example = "default")),
@@ -65,7 +67,7 @@ pub async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<CalendarIn>,
+    body: Json<CalendarIn>,
 ) -> Result<web::Json<CalendarOut>, ApiError> {
     caller.require(Right::ManageCalendars)?;
     let id = calendar_id(&id)
@@ -93,7 +95,7 @@ pub async fn replace(
 pub async fn preview(
     state: web::Data<AppState>,
     _caller: Caller,
-    body: web::Json<PreviewIn>,
+    body: Json<PreviewIn>,
 ) -> Result<web::Json<PreviewOut>, ApiError> {
     let body = body.into_inner();
     if body.amount > dvc_domain::procedure::MAX_PROCESSING_AMOUNT {

@@ -21,6 +21,7 @@ use dvc_persistence::{agencies, StoreError};
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
@@ -154,7 +155,7 @@ async fn create(
 #[utoipa::path(
     tag = "dossiers",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer", pattern = r"^[!-~]{1,128}$")),
     request_body = SubmitIn,
     responses((status = 201, body = DossierOut, headers(("ETag" = String), ("Location" = String))))
 )]
@@ -163,7 +164,7 @@ pub async fn submit_dossier(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: web::Json<SubmitIn>,
+    body: Json<SubmitIn>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0;
     let body = body.into_inner();
@@ -234,7 +235,7 @@ pub async fn submit_dossier(
 #[utoipa::path(
     tag = "national portal",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; pushes are idempotent on external_code anyway")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; pushes are idempotent on external_code anyway", pattern = r"^[!-~]{1,128}$")),
     request_body = PortalDossierIn,
     responses(
         (status = 201, body = DossierOut, description = "Created"),
@@ -246,7 +247,7 @@ pub async fn push_from_portal(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: web::Json<PortalDossierIn>,
+    body: Json<PortalDossierIn>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0;
     if actor.role != Role::Integrator {
@@ -299,6 +300,7 @@ pub async fn push_from_portal(
 /// Its applicant, staff of its agencies (and the agencies above them),
 /// viewers, admins and integrators may read it; anyone else gets 404.
 #[utoipa::path(
+    operation_id = "read_dossier",
     tag = "dossiers",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
@@ -358,6 +360,7 @@ fn cursor_key(d: &DossierOut) -> String {
 /// Newest first. A citizen sees their own, staff their agency's (with its
 /// sub-units), viewers, admins and integrators all.
 #[utoipa::path(
+    operation_id = "list_dossiers",
     tag = "dossiers",
     security(("bearer" = [])),
     params(DossierQuery, PageParams),
@@ -476,7 +479,6 @@ async fn act(
                 if !access.may_read(&actor) {
                     return Err(access::not_found(&code));
                 }
-                expected.check(current.version)?;
                 if let Action::HandOff { to_agency, .. } = &action {
                     if !agencies::exists(conn, to_agency)? {
                         return Err(ApiError::invalid_field(
@@ -507,6 +509,9 @@ async fn act(
                     }
                     _ => Vec::new(),
                 };
+                // RFC 9110 §13.2.1: preconditions count only for a request that
+                // would succeed without them, so If-Match is checked last.
+                expected.check(current.version)?;
                 Ok(Change {
                     history: NewHistory {
                         action: t.action.as_str().to_owned(),
@@ -554,7 +559,7 @@ macro_rules! action_endpoint {
             caller: Caller,
             req: HttpRequest,
             code: web::Path<String>,
-            body: web::Json<$body>,
+            body: Json<$body>,
         ) -> Result<HttpResponse, ApiError> {
             let $b = body.into_inner();
             let (action, attached): (Action, Attached) = $make;
@@ -662,6 +667,10 @@ fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
     if reference.is_some_and(|r| r.chars().count() > 100) {
         return Err(ApiError::invalid_field("reference", "length", "a reference is at most 100 characters"));
     }
+    // The history note joins method, reference and note, and holds 2,000 characters.
+    if b.note.as_deref().is_some_and(|n| n.trim().chars().count() > 1800) {
+        return Err(ApiError::invalid_field("note", "length", "a payment note is at most 1,800 characters"));
+    }
     let mut note = method.to_owned();
     if let Some(r) = reference {
         note.push_str(&format!(", ref {r}"));
@@ -677,7 +686,7 @@ fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
 /// Download a document of a dossier (whoever may read the dossier).
 #[utoipa::path(tag = "dossiers", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code"), ("id" = String, Path, description = "Document id")),
-    responses((status = 200, description = "The content, with its media type", content_type = "application/octet-stream")))]
+    responses((status = 200, description = "The content, with its media type", content_type = "*/*", body = Vec<u8>)))]
 #[get("/api/v1/dossiers/{code}/documents/{id}")]
 pub async fn download_document(
     state: web::Data<AppState>,
@@ -702,7 +711,8 @@ pub async fn download_document(
 pub struct UploadParams {
     /// The procedure component the document answers.
     pub component_code: String,
-    /// The file name to show.
+    /// The file name to show (not blank, at most 255 characters).
+    #[param(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: String,
     /// Digitised from paper (số hóa).
     #[serde(default)]

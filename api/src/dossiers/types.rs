@@ -61,10 +61,19 @@ pub struct ApplicantDto {
 pub struct DocumentIn {
     /// The procedure component it answers.
     pub component_code: String,
+    /// Not blank, at most 255 characters.
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: String,
-    #[schema(example = "application/pdf")]
+    #[schema(
+        example = "application/pdf",
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"
+    )]
     pub media_type: String,
-    /// The content, base64 (standard alphabet, padded).
+    /// The content, base64 (standard alphabet, padded, canonical), not empty.
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/]{4})$"
+    )]
     pub content_base64: String,
     /// Digitised from paper (số hóa).
     #[serde(default)]
@@ -85,8 +94,9 @@ pub struct DocumentIn {
     "documents": [{"component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}]
 }))]
 pub struct SubmitIn {
-    /// National procedure code; the version in force today is pinned.
+    /// National procedure code, or its local form; the version in force today is pinned.
     #[schema(example = "2.001610")]
+    #[schema(pattern = r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?$")]
     pub procedure: String,
     /// The receiving agency: one of the procedure's implementing agencies (default: the first; for staff, their own).
     #[serde(default)]
@@ -113,8 +123,11 @@ pub struct SubmitIn {
     "documents": []
 }))]
 pub struct PortalDossierIn {
-    /// The national portal's dossier code; a repeat push returns the existing dossier.
+    /// The national portal's dossier code (1–64 visible ASCII characters); a repeat push returns the existing dossier.
+    #[schema(pattern = r"^[!-~]{1,64}$")]
     pub external_code: String,
+    /// National procedure code, or its local form.
+    #[schema(pattern = r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?$")]
     pub procedure: String,
     #[serde(default)]
     pub agency: Option<String>,
@@ -391,18 +404,21 @@ pub struct DossierQuery {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct NoteIn {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "Hồ sơ không thuộc thẩm quyền giải quyết"}))]
 pub struct ReasonIn {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct OptionalReasonIn {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -420,12 +436,14 @@ pub struct RequestSupplementIn {
     /// The applicant's reply deadline.
     pub reply_by: DateTime<FixedOffset>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct SupplementIn {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// The added or corrected documents.
     #[serde(default)]
@@ -436,21 +454,27 @@ pub struct SupplementIn {
 #[schema(example = json!({"to_agency": "000.00.05.H56", "to_officer": "chuyenvien.dkkd", "step_deadline": "2026-03-09T17:00:00+07:00", "note": "Chuyển phòng Đăng ký kinh doanh"}))]
 pub struct HandOffIn {
     /// The unit that handles the dossier next.
+    #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub to_agency: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub to_officer: Option<String>,
     /// When this unit's step is due.
     #[serde(default)]
     pub step_deadline: Option<DateTime<FixedOffset>>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"amount_vnd": 50000, "note": "Lệ phí đăng ký"}))]
 pub struct RequestPaymentIn {
+    /// Whole đồng, from 1 to 100,000,000,000.
+    #[schema(minimum = 1, maximum = 100_000_000_000i64)]
     pub amount_vnd: i64,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -465,11 +489,16 @@ pub enum RecordedMethod {
 #[schema(example = json!({"method": "cash", "amount_vnd": 50000, "reference": "BL-000123", "note": null}))]
 pub struct PaymentIn {
     pub method: RecordedMethod,
+    /// Whole đồng, from 1 to 100,000,000,000.
+    #[schema(minimum = 1, maximum = 100_000_000_000i64)]
     pub amount_vnd: i64,
     /// Receipt or transfer reference.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub reference: Option<String>,
     #[serde(default)]
+    /// At most 1,800 characters (with the method and reference, the history note stays within 2,000).
+    #[schema(max_length = 1800)]
     pub note: Option<String>,
 }
 
@@ -479,6 +508,7 @@ pub struct ResolveIn {
     pub outcome: OutcomeDto,
     /// Required for a denial.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// The result documents.
     #[serde(default)]
@@ -490,12 +520,14 @@ pub struct ResolveIn {
 pub struct ReturnIn {
     pub channel: ReturnChannelDto,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "Cần xin ý kiến liên ngành", "new_date": "2026-03-20T17:00:00+07:00"}))]
 pub struct ApologizeIn {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub reason: String,
     /// The new promised date.
     pub new_date: DateTime<FixedOffset>,

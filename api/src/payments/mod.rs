@@ -70,7 +70,7 @@ pub struct PaymentList {
 }
 
 /// A dossier's payments (whoever may read the dossier).
-#[utoipa::path(tag = "payments", security(("bearer" = [])),
+#[utoipa::path(operation_id = "list_payments", tag = "payments", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses((status = 200, body = PaymentList)))]
 #[get("/api/v1/dossiers/{code}/payments")]

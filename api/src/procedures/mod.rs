@@ -13,6 +13,7 @@ use dvc_persistence::DbConnection;
 use crate::agencies::types::parse_optional;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
@@ -112,9 +113,10 @@ pub async fn search(
 
 /// Create a procedure with its first draft (agency admin of the publishing agency, admin).
 #[utoipa::path(
+    operation_id = "create_procedure",
     tag = "procedures",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer", pattern = r"^[!-~]{1,128}$")),
     request_body = NewProcedure,
     responses((status = 201, body = VersionOut))
 )]
@@ -123,7 +125,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     req: actix_web::HttpRequest,
-    body: web::Json<NewProcedure>,
+    body: Json<NewProcedure>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let body = body.into_inner();
@@ -216,7 +218,7 @@ pub async fn add_version(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: web::Json<DraftIn>,
+    body: Json<DraftIn>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let code = path_code(&code)?;
@@ -283,7 +285,7 @@ pub async fn update_version(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, i32)>,
-    body: web::Json<DraftIn>,
+    body: Json<DraftIn>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;
@@ -331,6 +333,7 @@ pub async fn delete_version(
 /// effective_to)` must not overlap another published version's (409):
 /// retire the version in force first.
 #[utoipa::path(
+    operation_id = "publish_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(
@@ -345,7 +348,7 @@ pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, i32)>,
-    body: web::Json<PublishIn>,
+    body: Json<PublishIn>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;
@@ -378,7 +381,7 @@ pub async fn retire(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, i32)>,
-    body: web::Json<RetireIn>,
+    body: Json<RetireIn>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
     caller.require(Right::ManageCatalogue)?;
     let (code, number) = path_version(&path.0, path.1)?;

@@ -43,10 +43,10 @@ crate::mirror_enum! {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct SectorDto {
     #[validate(length(min = 1, max = 50))]
-    #[schema(example = "DKKD")]
+    #[schema(example = "DKKD", min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(min = 1, max = 300))]
-    #[schema(example = "Thành lập và hoạt động doanh nghiệp")]
+    #[schema(example = "Thành lập và hoạt động doanh nghiệp", min_length = 1, max_length = 300)]
     pub name: String,
 }
 
@@ -60,6 +60,7 @@ pub struct ProcessingTimeDto {
     /// A shorter time for online submission, in the same unit.
     #[serde(default)]
     #[validate(range(min = 1, max = 3650))]
+    #[schema(minimum = 1, maximum = 3650)]
     pub online_amount: Option<u32>,
     /// Settled within the day: received before the cut-off (15:00), due at closing.
     #[serde(default)]
@@ -69,10 +70,10 @@ pub struct ProcessingTimeDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct FeeDto {
     #[validate(length(min = 1, max = 50))]
-    #[schema(example = "LP01")]
+    #[schema(example = "LP01", min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(max = 1000))]
-    #[schema(example = "Lệ phí đăng ký doanh nghiệp")]
+    #[schema(example = "Lệ phí đăng ký doanh nghiệp", max_length = 1000)]
     pub description: String,
     /// Whole đồng.
     #[validate(range(min = 0, max = 100_000_000_000i64))]
@@ -85,16 +86,17 @@ pub struct FeeDto {
 pub struct ComponentDto {
     /// The case (trường hợp) this component belongs to.
     #[validate(length(max = 500))]
-    #[schema(example = "Trường hợp chung")]
+    #[schema(example = "Trường hợp chung", max_length = 500)]
     pub case: String,
     #[validate(length(min = 1, max = 50))]
-    #[schema(example = "TP01")]
+    #[schema(example = "TP01", min_length = 1, max_length = 50)]
     pub code: String,
     #[validate(length(min = 1, max = 1000))]
-    #[schema(example = "Giấy đề nghị đăng ký doanh nghiệp")]
+    #[schema(example = "Giấy đề nghị đăng ký doanh nghiệp", min_length = 1, max_length = 1000)]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub form_template: Option<String>,
     #[validate(range(max = 100))]
     #[schema(maximum = 100)]
@@ -108,13 +110,13 @@ pub struct ComponentDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 pub struct ContentDto {
     #[validate(length(min = 1, max = 1000))]
-    #[schema(example = "Đăng ký thành lập doanh nghiệp tư nhân")]
+    #[schema(example = "Đăng ký thành lập doanh nghiệp tư nhân", min_length = 1, max_length = 1000)]
     pub name: String,
     #[validate(nested)]
     pub sector: SectorDto,
     /// Agency codes that carry out the procedure.
     #[validate(length(min = 1, max = 500))]
-    #[schema(example = json!(["000.17.22.H56"]))]
+    #[schema(example = json!(["000.17.22.H56"]), min_items = 1, max_items = 500)]
     pub implementing_agencies: Vec<String>,
     pub level: AdministrativeLevelDto,
     pub service_level: ServiceLevelDto,
@@ -122,17 +124,22 @@ pub struct ContentDto {
     pub processing_time: ProcessingTimeDto,
     #[serde(default)]
     #[validate(nested, length(max = 100))]
+    #[schema(max_items = 100)]
     pub fees: Vec<FeeDto>,
     #[serde(default)]
     #[validate(nested, length(max = 200))]
+    #[schema(max_items = 200)]
     pub components: Vec<ComponentDto>,
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub results: Vec<String>,
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub legal_bases: Vec<String>,
     #[validate(length(min = 1, max = 3))]
+    #[schema(min_items = 1, max_items = 3)]
     pub channels: Vec<SubmissionChannelDto>,
 }
 
@@ -290,10 +297,10 @@ fn join(prefix: &str, field: &str) -> String {
 }))]
 pub struct NewProcedure {
     /// National code: one digit, a dot, six digits.
-    #[schema(example = "2.001610")]
+    #[schema(example = "2.001610", pattern = r"^[0-9]\.[0-9]{6}$")]
     pub code: String,
     /// The publishing agency, which keeps the procedure.
-    #[schema(example = "000.17.22.H56")]
+    #[schema(example = "000.17.22.H56", pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: String,
     pub content: ContentDto,
 }

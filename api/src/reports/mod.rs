@@ -41,6 +41,7 @@ pub struct ReportParams {
     /// Last day of the period (inclusive).
     pub to: NaiveDate,
     /// Agency code: it and its sub-units (default: the whole province, or a staff member's own agency).
+    #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
     pub group_by: Option<GroupBy>,
 }
@@ -50,12 +51,18 @@ pub struct ReportParams {
 pub struct DrillParams {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
     /// The count to explain: `received`, `resolved_late`, `open_overdue`, …
     pub metric: String,
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
     pub group: Option<String>,
+    /// Codes after this one (the `next` of the previous page).
+    pub after: Option<String>,
+    /// At most this many codes (default 1,000, at most 10,000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -354,8 +361,10 @@ pub struct DrillOut {
     pub group: Option<String>,
     /// As many as the figure counts.
     pub count: usize,
-    /// The dossier codes, in code order.
+    /// A page of the dossier codes, in code order.
     pub codes: Vec<String>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
 }
 
 /// The dossiers behind a figure.
@@ -383,20 +392,33 @@ pub async fn drilldown(
         (None, None) => None,
         _ => return Err(ApiError::invalid_field("group", "group_needs_group_by", "give group_by and group together")),
     };
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "out_of_range", "between 1 and 10,000"));
+    }
+    let after = q.after.clone();
     let out = state
         .db(move |conn| {
             let (set, groups) = agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g))?;
-            let codes: Vec<String> = figures::facts(conn, Selection::Period(&p), set.as_deref())?
+            let codes: Vec<String> = figures::facts(conn, Selection::Metric(&p, metric), set.as_deref())?
                 .into_iter()
                 .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &groups)))
                 .filter(|f| counts(&f.facts, metric, &p))
                 .map(|f| f.code)
                 .collect();
+            let count = codes.len();
+            let mut page: Vec<String> =
+                codes.into_iter().filter(|c| after.as_ref().is_none_or(|a| c > a)).take(limit + 1).collect();
+            let next = (page.len() > limit).then(|| {
+                page.truncate(limit);
+                page.last().cloned().unwrap_or_default()
+            });
             Ok::<_, ApiError>(DrillOut {
                 metric: metric.as_str().to_owned(),
                 group: group.map(|(_, k)| k),
-                count: codes.len(),
-                codes,
+                count,
+                codes: page,
+                next,
             })
         })
         .await?;
@@ -419,7 +441,7 @@ pub struct IndexOut {
 /// threshold T scores P when its ratio r ≥ T, else r × P / T. Parts the
 /// system holds no data for are marked `known: false`.
 #[utoipa::path(tag = "reports", security(("bearer" = [])),
-    params(("from" = NaiveDate, Query, description = "First day"), ("to" = NaiveDate, Query, description = "Last day"), ("agency" = Option<String>, Query, description = "Agency code (with sub-units)")),
+    params(("from" = NaiveDate, Query, description = "First day"), ("to" = NaiveDate, Query, description = "Last day"), ("agency" = Option<String>, Query, description = "Agency code (with sub-units)", pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")),
     responses((status = 200, body = IndexOut)))]
 #[get("/api/v1/reports/index-766")]
 pub async fn index(

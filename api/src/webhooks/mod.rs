@@ -12,6 +12,7 @@ use crate::agencies::types::parse_code;
 use crate::auth::Caller;
 use crate::dossiers::types::StatusDto;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
 
@@ -25,6 +26,7 @@ pub struct WebhookIn {
     /// Where deliveries are POSTed (http or https).
     pub url: String,
     /// Signs each delivery: `X-DVC-Signature: sha256=<hex of HMAC-SHA256(secret, body)>` (16–200 characters).
+    #[schema(min_length = 16, max_length = 200)]
     pub secret: String,
     /// Only changes to these statuses (empty: all).
     #[serde(default)]
@@ -119,12 +121,12 @@ fn owned(
 ///
 /// Deliveries start with the next change. Each is signed, sent at least
 /// once, and retried with backoff until the subscriber answers 2xx.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), request_body = WebhookIn, responses((status = 201, body = WebhookOut)))]
+#[utoipa::path(operation_id = "create_webhook", tag = "webhooks", security(("bearer" = [])), request_body = WebhookIn, responses((status = 201, body = WebhookOut)))]
 #[post("/api/v1/webhooks")]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<WebhookIn>,
+    body: Json<WebhookIn>,
 ) -> Result<HttpResponse, ApiError> {
     owner_of(&caller)?;
     let b = body.into_inner();
@@ -161,7 +163,7 @@ pub async fn create(
 }
 
 /// List webhooks: an integrator's own, or all for an admin.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = WebhookList)))]
+#[utoipa::path(operation_id = "list_webhooks", tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = WebhookList)))]
 #[get("/api/v1/webhooks")]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<WebhookList>, ApiError> {
     let owner = owner_of(&caller)?;

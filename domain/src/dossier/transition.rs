@@ -276,7 +276,7 @@ fn perform(
         }
         Action::RequestPayment { amount_vnd, note } => {
             if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
-                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng above 0"));
+                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000"));
             }
             let n = optional(note, "note")?;
             start_pause(&mut next, now, PauseReason::Payment);
@@ -284,7 +284,7 @@ fn perform(
         }
         Action::RecordPayment { amount_vnd, note } => {
             if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
-                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng above 0"));
+                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000"));
             }
             let n = optional(note, "note")?;
             if state.status == Status::AwaitingPayment {

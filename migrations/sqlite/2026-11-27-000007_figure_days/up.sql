@@ -33,6 +33,8 @@ ALTER TABLE dossiers ADD COLUMN counted TEXT NOT NULL DEFAULT '';
 
 -- Dossiers still open (those closed after an instant use dossiers_closed).
 CREATE INDEX dossiers_open ON dossiers (received_at) WHERE closed_at IS NULL;
+-- Drill-downs into the resolved counts.
+CREATE INDEX dossiers_resolved ON dossiers (resolved_at);
 
 -- Set when the sums must be built from the dossiers (at the first start
 -- after this migration); cleared when they are.
