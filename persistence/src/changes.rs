@@ -123,10 +123,14 @@ pub fn record(
         },
     };
     let payload = serde_json::to_string(&event)?;
-    diesel::update(change_counter::table.find(1))
-        .set(change_counter::last.eq(change_counter::last + 1))
-        .execute(conn)?;
-    let seq: i64 = change_counter::table.find(1).select(change_counter::last).first(conn)?;
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        last: i64,
+    }
+    let seq = diesel::sql_query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
+        .get_result::<Last>(conn)?
+        .last;
     let now = to_db(now);
     diesel::insert_into(changes::table)
         .values((

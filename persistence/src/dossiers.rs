@@ -284,7 +284,20 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
             dossier_documents::uploaded_by.eq(&d.uploaded_by),
         ))
         .execute(conn)?;
-    Ok(dossier_documents::table.find(&id).select(DocumentRow::as_select()).first(conn)?)
+    Ok(DocumentRow {
+        id,
+        dossier_code: code.to_owned(),
+        kind: d.kind.to_owned(),
+        component_code: d.component_code.clone(),
+        name: d.name.clone(),
+        media_type: d.media_type.clone(),
+        size,
+        sha256: d.sha256.clone(),
+        digitised: d.digitised,
+        reused: d.reused,
+        uploaded_at: to_db(d.at),
+        uploaded_by: d.uploaded_by.clone(),
+    })
 }
 
 /// The documents of several dossiers, by dossier code (one query).
@@ -321,16 +334,23 @@ pub fn document_content(conn: &mut DbConnection, code: &str, id: &str) -> Result
 
 /// Next counter of `agency` on `day`; gap-free because it rolls back with
 /// the transaction that uses it, unique because the row is locked until then.
+/// The next number of an agency's day, in one statement (the row stays
+/// locked until the transaction ends).
 fn next_counter(conn: &mut DbConnection, agency: &AgencyCode, day: NaiveDate) -> Result<u32, StoreError> {
-    use crate::schema::dossier_counters as c;
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        last: i32,
+    }
     let day = day.format("%Y-%m-%d").to_string();
-    diesel::sql_query("INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 0) ON CONFLICT (agency_code, day) DO NOTHING")
-        .bind::<Text, _>(agency.as_str())
-        .bind::<Text, _>(&day)
-        .execute(conn)?;
-    diesel::update(c::table.find((agency.as_str(), &day))).set(c::last.eq(c::last + 1)).execute(conn)?;
-    let last: i32 = c::table.find((agency.as_str(), &day)).select(c::last).first(conn)?;
-    u32::try_from(last).map_err(|_| StoreError::Corrupt("negative dossier counter".into()))
+    let row: Last = diesel::sql_query(
+        "INSERT INTO dossier_counters (agency_code, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1 RETURNING last",
+    )
+    .bind::<Text, _>(agency.as_str())
+    .bind::<Text, _>(&day)
+    .get_result(conn)?;
+    u32::try_from(row.last).map_err(|_| StoreError::Corrupt("negative dossier counter".into()))
 }
 
 #[derive(Debug, Clone)]
@@ -411,6 +431,10 @@ pub fn create(
         attempt += 1;
         match write_transaction(conn, |conn| create_once(conn, new, claim, render)) {
             Err(StoreError::Conflict { code: "already_exists", .. }) if attempt < 3 => continue,
+            Ok(Created::New { dossier, body }) if claim.is_none() && body.is_empty() => {
+                let body = render(conn, &dossier)?;
+                return Ok(Created::New { dossier, body });
+            }
             other => return other,
         }
     }
@@ -457,13 +481,18 @@ fn create_once(
     if new.count {
         crate::figures::recount(conn, std::slice::from_ref(&code))?;
     }
-    let dossier = get(conn, &code)?;
+    let dossier: StoredDossier = row.try_into()?;
     if new.publish {
         for h in &new.history {
             crate::changes::record(conn, &dossier, h, new.now)?;
         }
     }
-    let body = render(conn, &dossier)?;
+    // The answer is stored with an idempotency key in this transaction;
+    // without one it is rendered after the commit, outside the locks.
+    let body = match claim {
+        Some(_) => render(conn, &dossier)?,
+        None => String::new(),
+    };
     if let Some(claim) = claim {
         diesel::insert_into(idempotency_keys::table)
             .values((

@@ -35,6 +35,8 @@ ALTER TABLE dossiers ADD COLUMN counted TEXT NOT NULL DEFAULT '';
 CREATE INDEX dossiers_open ON dossiers (received_at) WHERE closed_at IS NULL;
 -- Drill-downs into the resolved counts.
 CREATE INDEX dossiers_resolved ON dossiers (resolved_at);
+-- List pages filtered by status, newest first.
+CREATE INDEX dossiers_status_submitted ON dossiers (status, submitted_at, code);
 
 -- Set when the sums must be built from the dossiers (at the first start
 -- after this migration); cleared when they are.
