@@ -401,6 +401,10 @@ def template(workload, stmts, code):
             kind = "counter"
         elif sql.startswith('SELECT "change_counter"."last"'):
             kind = "change_seq"
+        elif sql.startswith("INSERT INTO dossier_counters") and "RETURNING last" in sql:
+            kind = "counter_returning"
+        elif sql.startswith("UPDATE change_counter") and "RETURNING last" in sql:
+            kind = "change_seq_returning"
         ps = {}
         for n, v in params.items():
             if workload == "list":  # the same page every time
@@ -455,6 +459,10 @@ def pgbench_script(workload, tpl, code, dir_):
                                 f'SELECT "dossier_counters"."last", \'{prefix}\' || "dossier_counters"."last" AS code', 1) + " \\gset"
         elif kind == "change_seq":
             text = text.replace('SELECT "change_counter"."last"', 'SELECT "change_counter"."last" AS seq', 1) + " \\gset"
+        elif kind == "counter_returning":
+            text = text.replace("RETURNING last", f"RETURNING last, '{prefix}' || last AS code", 1) + " \\gset"
+        elif kind == "change_seq_returning":
+            text = text.replace("RETURNING last", "RETURNING last AS seq", 1) + " \\gset"
         else:
             text += ";"
         lines.append(text)
@@ -567,9 +575,9 @@ def _sqlite_worker(path, workload, plan, prefix, t, conns, duration, codes, out)
                 args = {n: py_value(p, vars_, workload) for n, p in binds}
                 vals = tuple(args.get(i) for i in range(1, max(args) + 1)) if args else ()
                 rows = c.execute(sql, vals).fetchall()
-                if kind == "counter":
+                if kind in ("counter", "counter_returning"):
                     vars_["code"] = f"{prefix}{rows[0][0]}"
-                elif kind == "change_seq":
+                elif kind in ("change_seq", "change_seq_returning"):
                     vars_["seq"] = rows[0][0]
             done += 1
             lat.append(time.perf_counter() - t1)

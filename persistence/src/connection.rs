@@ -151,12 +151,50 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    let _queued = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::enter);
     conn.transaction(|conn| {
         if matches!(conn, DbConnection::Sqlite(_)) {
             diesel::sql_query("UPDATE write_lock SET n = n + 1 WHERE id = 1").execute(conn)?;
         }
         f(conn)
     })
+}
+
+/// SQLite takes one writer at a time; writers that wait for its lock in
+/// `busy_timeout` sleep in growing steps and are served in no order, which
+/// made for p99s of hundreds of milliseconds under load (bench/RESULTS.md).
+/// So the process queues its SQLite writers on a mutex first: the same
+/// throughput, a wait proportional to the queue. Nested transactions on the
+/// same thread do not queue again. (One mutex for every SQLite database of
+/// the process: a server has one; tests with several only wait a little.)
+struct SqliteWriter {
+    guard: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static WRITE_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+impl SqliteWriter {
+    fn enter() -> Self {
+        let depth = WRITE_DEPTH.with(|d| {
+            let n = d.get();
+            d.set(n + 1);
+            n
+        });
+        // A writer that panicked poisoned nothing we hold: the data is ().
+        let guard = (depth == 0).then(|| SQLITE_WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        Self { guard }
+    }
+}
+
+impl Drop for SqliteWriter {
+    fn drop(&mut self) {
+        self.guard.take();
+        WRITE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
 }
 
 /// [`write_transaction`] for closures with their own error type (an API
