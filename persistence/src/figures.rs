@@ -365,6 +365,11 @@ pub fn analyze(conn: &mut DbConnection) -> Result<(), StoreError> {
 /// (the first start after the sums were introduced). Returns how many
 /// dossiers were counted.
 pub fn rebuild_if_needed(conn: &mut DbConnection) -> Result<Option<usize>, StoreError> {
+    // A plain read first: a server on a read-only database must still start.
+    let needed: Option<bool> = figure_rebuild::table.find(1).select(figure_rebuild::needed).first(conn).optional()?;
+    if needed != Some(true) {
+        return Ok(None);
+    }
     crate::connection::write_transaction(conn, |conn| {
         let needed: Option<bool> =
             figure_rebuild::table.find(1).select(figure_rebuild::needed).first(conn).optional()?;
