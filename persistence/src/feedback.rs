@@ -141,18 +141,31 @@ pub fn list(conn: &mut DbConnection, f: &FeedbackFilter) -> Result<Vec<FeedbackR
     Ok(q.order(feedback::id.asc()).limit(f.limit).load(conn)?)
 }
 
-/// Final responses (refusals and answers) given in the period by
-/// `agencies`: within their limit / all.
-pub fn on_time_rate(conn: &mut DbConnection, p: &Period, agencies: Option<&[String]>) -> Result<Rate, StoreError> {
+/// The final responses (refusals and answers) given in the period by one of
+/// `agencies` (all when None): the agency, and whether within its limit.
+pub fn responses(
+    conn: &mut DbConnection,
+    p: &Period,
+    agencies: Option<&[String]>,
+) -> Result<Vec<(String, bool)>, StoreError> {
     let mut q = feedback::table
         .filter(feedback::responded_at.ge(to_db(p.from)))
         .filter(feedback::responded_at.lt(to_db(p.to)))
-        .select(feedback::responded_on_time)
+        .select((feedback::agency_code, feedback::responded_on_time))
         .into_boxed();
     if let Some(a) = agencies {
         q = q.filter(feedback::agency_code.eq_any(a.to_vec()));
     }
-    let rows: Vec<Option<bool>> = q.load(conn)?;
-    let on_time = rows.iter().filter(|r| **r == Some(true)).count();
-    Ok(Rate::of(u64::try_from(on_time).unwrap_or(0), u64::try_from(rows.len()).unwrap_or(0)))
+    let rows: Vec<(String, Option<bool>)> = q.load(conn)?;
+    Ok(rows.into_iter().map(|(agency, on_time)| (agency, on_time == Some(true))).collect())
+}
+
+/// Refused or answered within the limit / refused or answered, over some responses.
+pub fn on_time_rate<'a>(responses: impl Iterator<Item = &'a (String, bool)>) -> Rate {
+    let (mut on_time, mut all) = (0, 0);
+    for (_, ok) in responses {
+        all += 1;
+        on_time += u64::from(*ok);
+    }
+    Rate::of(on_time, all)
 }

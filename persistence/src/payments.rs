@@ -66,7 +66,17 @@ pub struct NewPayment<'a> {
     pub by: &'a str,
 }
 
+/// Writes a payment; a settled one moves the dossier's figures at once.
 pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
+    let row = insert_row(conn, new, now)?;
+    if new.status != PaymentStatus::Pending {
+        crate::figures::recount(conn, std::slice::from_ref(&row.dossier_code))?;
+    }
+    Ok(row)
+}
+
+/// The write alone: inside a dossier's change, which recounts once at its end.
+fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
     let NewPayment { dossier_code, method, status, amount_vnd, description, reference, by } = new.clone();
     let id = uuid::Uuid::now_v7().to_string();
     let reference = reference.map_or_else(|| new_reference(dossier_code), str::to_owned);
@@ -85,9 +95,6 @@ pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
             payments::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if status != PaymentStatus::Pending {
-        crate::figures::recount(conn, &[dossier_code.to_owned()])?;
-    }
     get(conn, &id)
 }
 
@@ -171,8 +178,27 @@ pub fn transition(
     bank_code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let moved = transition_row(conn, id, from, to, method, transaction_id, bank_code, now)?;
+    if let Some(code) = &moved {
+        crate::figures::recount(conn, std::slice::from_ref(code))?;
+    }
+    Ok(moved.is_some())
+}
+
+/// The move alone (see [`insert_row`]); the dossier's code when it moved.
+#[allow(clippy::too_many_arguments)]
+fn transition_row(
+    conn: &mut DbConnection,
+    id: &str,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    method: Option<PaymentMethod>,
+    transaction_id: Option<&str>,
+    bank_code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
     if !from.may_become(to) {
-        return Ok(false);
+        return Ok(None);
     }
     let current = get(conn, id)?;
     let method = method.map_or(current.method.clone(), |m| m.as_str().to_owned());
@@ -185,13 +211,11 @@ pub fn transition(
             payments::updated_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    if n == 1 {
-        crate::figures::recount(conn, std::slice::from_ref(&current.dossier_code))?;
-    }
-    Ok(n == 1)
+    Ok((n == 1).then_some(current.dossier_code))
 }
 
-/// Applies an officer's payment operation (inside the dossier's transaction).
+/// Applies an officer's payment operation (inside the dossier's transaction,
+/// whose change recounts the figures once at its end).
 pub fn apply_op(
     conn: &mut DbConnection,
     code: &str,
@@ -210,7 +234,7 @@ pub fn apply_op(
                 reference: None,
                 by,
             };
-            insert(conn, &new, now)?;
+            insert_row(conn, &new, now)?;
         }
         PaymentOp::Record { method, amount_vnd, reference } => {
             let pending = payments::table
@@ -223,7 +247,7 @@ pub fn apply_op(
                 .optional()?;
             match pending {
                 Some(p) => {
-                    transition(
+                    transition_row(
                         conn,
                         &p.id,
                         PaymentStatus::Pending,
@@ -245,7 +269,7 @@ pub fn apply_op(
                         reference: None,
                         by,
                     };
-                    let p = insert(conn, &new, now)?;
+                    let p = insert_row(conn, &new, now)?;
                     if let Some(r) = reference {
                         diesel::update(payments::table.find(&p.id))
                             .set(payments::transaction_id.eq(r))

@@ -33,20 +33,7 @@ pub fn province(app: &TestApp) {
         )
         .expect(201);
     }
-    let calendar = json!({
-        "working_weekdays": [1, 2, 3, 4, 5],
-        "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
-        "same_day_cutoff": "15:00",
-        "holidays": [
-            {"date": "2026-02-16", "name": "Tết Nguyên đán"}, {"date": "2026-02-17", "name": "Tết Nguyên đán"},
-            {"date": "2026-02-18", "name": "Tết Nguyên đán"}, {"date": "2026-02-19", "name": "Tết Nguyên đán"},
-            {"date": "2026-02-20", "name": "Tết Nguyên đán"},
-            {"date": "2026-04-27", "name": "Nghỉ bù Giỗ Tổ Hùng Vương"},
-            {"date": "2026-04-30", "name": "Ngày Chiến thắng"}, {"date": "2026-05-01", "name": "Quốc tế Lao động"}
-        ],
-        "swapped_working_days": []
-    });
-    app.put("/api/v1/calendars/default", Some(&admin), &calendar).expect(200);
+    app.put("/api/v1/calendars/default", Some(&admin), &calendar()).expect(200);
     publish_procedure(app, PROCEDURE, DEPT, 5);
 }
 
@@ -126,4 +113,21 @@ pub fn submit(app: &TestApp, t: &Tokens) -> String {
 /// Posts an action; returns the answer.
 pub fn act(app: &TestApp, token: &str, code: &str, action: &str, body: Value) -> crate::Answer {
     app.post(&format!("/api/v1/dossiers/{code}/{action}"), Some(token), &body)
+}
+
+/// The province's working calendar of 2026 (Tết and the April–May holidays).
+pub fn calendar() -> Value {
+    json!({
+        "working_weekdays": [1, 2, 3, 4, 5],
+        "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
+        "same_day_cutoff": "15:00",
+        "holidays": [
+            {"date": "2026-02-16", "name": "Tết Nguyên đán"}, {"date": "2026-02-17", "name": "Tết Nguyên đán"},
+            {"date": "2026-02-18", "name": "Tết Nguyên đán"}, {"date": "2026-02-19", "name": "Tết Nguyên đán"},
+            {"date": "2026-02-20", "name": "Tết Nguyên đán"},
+            {"date": "2026-04-27", "name": "Nghỉ bù Giỗ Tổ Hùng Vương"},
+            {"date": "2026-04-30", "name": "Ngày Chiến thắng"}, {"date": "2026-05-01", "name": "Quốc tế Lao động"}
+        ],
+        "swapped_working_days": []
+    })
 }

@@ -389,22 +389,6 @@ fn content(name: &str) -> Value {
     })
 }
 
-fn calendar() -> Value {
-    json!({
-        "working_weekdays": [1, 2, 3, 4, 5],
-        "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
-        "same_day_cutoff": "15:00",
-        "holidays": [
-            {"date": "2026-02-16", "name": "Tết Nguyên đán"}, {"date": "2026-02-17", "name": "Tết Nguyên đán"},
-            {"date": "2026-02-18", "name": "Tết Nguyên đán"}, {"date": "2026-02-19", "name": "Tết Nguyên đán"},
-            {"date": "2026-02-20", "name": "Tết Nguyên đán"},
-            {"date": "2026-04-27", "name": "Nghỉ bù Giỗ Tổ Hùng Vương"},
-            {"date": "2026-04-30", "name": "Ngày Chiến thắng"}, {"date": "2026-05-01", "name": "Quốc tế Lao động"}
-        ],
-        "swapped_working_days": []
-    })
-}
-
 /// A fresh procedure of DEPT with a draft version 1 (published when asked).
 fn fresh_procedure(app: &TestApp, fx: &Fx, published: bool) -> String {
     let code = format!("1.{:06}", 100_000 + serial());

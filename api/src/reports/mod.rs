@@ -237,11 +237,13 @@ fn load(
     for dims in figures::unsynced_received(conn, p, set)? {
         cells.entry(dims).or_default().unsynced += 1;
     }
-    let total_feedback = dvc_persistence::feedback::on_time_rate(conn, p, set)?;
-    let mut feedback = BTreeMap::new();
-    for (code, _, subtree) in &groups {
-        feedback.insert(code.clone(), dvc_persistence::feedback::on_time_rate(conn, p, Some(subtree))?);
-    }
+    use dvc_persistence::feedback::{on_time_rate, responses};
+    let responded = responses(conn, p, set)?;
+    let total_feedback = on_time_rate(responded.iter());
+    let feedback = groups
+        .iter()
+        .map(|(code, _, subtree)| (code.clone(), on_time_rate(responded.iter().filter(|(a, _)| subtree.contains(a)))))
+        .collect();
     Ok(Loaded { cells, agencies: groups, feedback, total_feedback })
 }
 
