@@ -34,6 +34,7 @@ pub fn build_app(
         .app_data(query_config())
         .app_data(path_config())
         .app_data(web::PayloadConfig::new(json_limit))
+        .wrap(from_fn(crate::contract::enforce))
         .wrap(from_fn(request_id))
         .wrap(Logger::new(r#"%a "%r" %s %b %Dms req=%{x-request-id}o"#))
         .service(health::live)

@@ -12,7 +12,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// A JSON request body, read like `web::Json` (same limits, media type and
 /// problem documents), except that a whole number written with a fraction
@@ -51,11 +51,70 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 .into());
             }
             whole_numbers_as_integers(&mut value);
-            serde_json::from_value(value).map(Json).map_err(|e| {
-                ApiError::invalid_field(data_error_field(&e.to_string()), "invalid_value", e.to_string()).into()
-            })
+            strict(value).map(Json).map_err(Into::into)
         })
     }
+}
+
+/// Reads `value` as a `T`, refusing every field `T` does not know (each
+/// named by its JSON path, `applicant.chanel`) together with the first value
+/// that does not fit (its path and serde's reason), in one answer.
+fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    let mut errors = Vec::new();
+    let read: Result<T, _> = {
+        let mut unknown = |path: serde_ignored::Path| {
+            let field = ignored_path(&path);
+            errors.push(FieldError {
+                message: format!("unknown field {:?}: this operation does not take it", last_segment(&field)),
+                field,
+                code: "unknown_field".into(),
+            });
+        };
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut unknown))
+    };
+    match read {
+        Ok(value) if errors.is_empty() => Ok(value),
+        Ok(_) => Err(ApiError::validation(errors)),
+        Err(e) => {
+            let message = e.inner().to_string();
+            let at = e.path().to_string();
+            let field = match (at.as_str(), missing_field(&message)) {
+                (".", Some(f)) | ("", Some(f)) => f.to_owned(),
+                (at, Some(f)) => format!("{at}.{f}"),
+                (".", None) | ("", None) => "body".to_owned(),
+                (at, None) => at.to_owned(),
+            };
+            errors.push(FieldError { field, code: "invalid_value".into(), message });
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// `documents[0].name` for the path serde_ignored reports.
+fn ignored_path(path: &serde_ignored::Path) -> String {
+    use serde_ignored::Path as P;
+    match path {
+        P::Root => String::new(),
+        P::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
+        P::Map { parent, key } => {
+            let parent = ignored_path(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}
+
+fn last_segment(field: &str) -> &str {
+    field.rsplit('.').next().unwrap_or(field)
+}
+
+/// The field serde names in "missing field `name`".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// The largest magnitude up to which every whole `f64` is exact (2^53).

@@ -152,15 +152,28 @@ fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &FeedbackRow) -> Re
 }
 
 fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
-    if r.status == FeedbackStatus::Published.as_str() {
-        return Ok(true);
-    }
+    Ok(r.status == FeedbackStatus::Published.as_str() || may_read_whole(conn, actor, r)?)
+}
+
+/// Whether the caller may read the whole item, personal data included: its
+/// author, the agency's staff, viewers and admins. Anyone else reads a
+/// published item without them ([`public`]).
+fn may_read_whole(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
     let Some(actor) = actor else { return Ok(false) };
     Ok(match actor.role {
         Role::Admin | Role::Viewer => true,
         Role::Citizen => r.owner_sub == actor.id,
         _ => staff_in_scope(conn, actor, r)?,
     })
+}
+
+/// A published item as the public reads it: the question and the answer,
+/// without what would point to a person (the dossier's code, the citizen's
+/// reply to the agency's question).
+fn public(mut o: FeedbackOut) -> FeedbackOut {
+    o.dossier_code = None;
+    o.info_reply = None;
+    o
 }
 
 /// File feedback or a petition (citizen).
@@ -264,7 +277,7 @@ pub async fn published(
         FeedbackFilter { published_only: true, after: page.after.clone(), limit: page.fetch(), ..Default::default() };
     let rows = state.db(move |conn| store::list(conn, &f)).await?;
     let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
-    Ok(web::Json(FeedbackList { items: items.into_iter().map(|r| out(r, now)).collect(), next_cursor }))
+    Ok(web::Json(FeedbackList { items: items.into_iter().map(|r| public(out(r, now))).collect(), next_cursor }))
 }
 
 /// Read one item (its author, the agency's staff, viewers, admins; anyone once published).
@@ -277,17 +290,19 @@ pub async fn read(
 ) -> Result<web::Json<FeedbackOut>, ApiError> {
     let id = id.into_inner();
     let now = state.now();
-    let row = state
+    let (row, whole) = state
         .db(move |conn| {
             let r = store::get(conn, &id).map_err(|_| ApiError::not_found(format!("feedback {id} not found")))?;
-            if may_read(conn, caller.0.as_ref(), &r)? {
-                Ok(r)
+            let whole = may_read_whole(conn, caller.0.as_ref(), &r)?;
+            if whole || may_read(conn, caller.0.as_ref(), &r)? {
+                Ok((r, whole))
             } else {
                 Err(ApiError::not_found(format!("feedback {id} not found")))
             }
         })
         .await?;
-    Ok(web::Json(out(row, now)))
+    let o = out(row, now);
+    Ok(web::Json(if whole { o } else { public(o) }))
 }
 
 async fn staff_response(

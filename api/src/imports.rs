@@ -166,7 +166,7 @@ fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
             (Action::Return { channel: e.channel.map_or(ReturnChannel::InPerson, Into::into), note }, None)
         }
         ActionKind::Withdraw => (Action::Withdraw { reason: e.reason.clone() }, None),
-        ActionKind::Stop => (Action::Stop { reason: need(e.reason.clone(), "reason")? }, None),
+        ActionKind::Stop => (Action::Stop { reason: need(e.reason.clone(), "reason")?, cause: None }, None),
         ActionKind::Apologize => (
             Action::Apologize {
                 reason: need(e.reason.clone(), "reason")?,

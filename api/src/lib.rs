@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod calendars;
 pub mod config;
+pub mod contract;
 pub mod demo;
 pub mod dossiers;
 pub mod error;

@@ -111,7 +111,9 @@ pub struct ApiDoc;
 
 /// The document as served and as committed in `openapi.json`.
 pub fn document() -> Document {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    crate::contract::with_roles(&mut doc);
+    doc
 }
 
 pub fn pretty_json() -> String {

@@ -62,6 +62,8 @@ struct ChangeEvent<'a> {
     resolved_at: Option<DateTime<FixedOffset>>,
     returned_at: Option<DateTime<FixedOffset>>,
     outcome: Option<&'a str>,
+    /// While awaiting a supplement: the applicant's reply deadline.
+    reply_by: Option<DateTime<FixedOffset>>,
     step: StepEvent<'a>,
 }
 
@@ -109,6 +111,7 @@ pub fn record(
         resolved_at: s.resolved_at.map(vn),
         returned_at: s.returned_at.map(vn),
         outcome: s.outcome.map(|o| o.as_str()),
+        reply_by: s.reply_by.map(vn),
         step: StepEvent {
             action: &step.action,
             from_status: step.from.map(|f| f.as_str()),

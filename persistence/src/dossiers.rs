@@ -97,6 +97,7 @@ struct DossierRow {
     updated_at: NaiveDateTime,
     level: String,
     closed_at: Option<NaiveDateTime>,
+    reply_by: Option<NaiveDateTime>,
 }
 
 /// Statuses that close a dossier for the figures: decided, or ended without a decision.
@@ -124,6 +125,7 @@ impl TryFrom<DossierRow> for StoredDossier {
             pauses: data.pauses,
             supplement_requested_in_processing: data.supplement_requested_in_processing,
             apologized: data.apologized,
+            reply_by: r.reply_by.map(from_db),
         };
         Ok(StoredDossier {
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
@@ -641,6 +643,7 @@ fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
         updated_at: now,
         level: new.level.clone(),
         closed_at: new.closed_at.map(to_db),
+        reply_by: s.reply_by.map(to_db),
     };
     Ok(row)
 }
@@ -732,13 +735,10 @@ fn write_change(
                 }),
                 dossiers::data.eq(data),
                 dossiers::updated_at.eq(to_db(now)),
+                dossiers::reply_by.eq(s.reply_by.map(to_db)),
             ))
             .execute(conn)?;
-        let seq: Option<i32> = dossier_history::table
-            .filter(dossier_history::dossier_code.eq(code))
-            .select(diesel::dsl::max(dossier_history::seq))
-            .first(conn)?;
-        insert_history(conn, code, seq.unwrap_or(0) + 1, &change.history)?;
+        append_history(conn, code, &change.history)?;
         for d in &change.documents {
             insert_document(conn, code, d)?;
         }
@@ -752,8 +752,23 @@ fn write_change(
     }
 }
 
-/// Adds a document without a move (an upload); bumps the version.
-pub fn add_document(conn: &mut DbConnection, code: &str, doc: &NewDocument) -> Result<DocumentRow, StoreError> {
+/// Writes `step` as the dossier's next history row.
+fn append_history(conn: &mut DbConnection, code: &str, step: &NewHistory) -> Result<(), StoreError> {
+    let seq: Option<i32> = dossier_history::table
+        .filter(dossier_history::dossier_code.eq(code))
+        .select(diesel::dsl::max(dossier_history::seq))
+        .first(conn)?;
+    insert_history(conn, code, seq.unwrap_or(0) + 1, step)
+}
+
+/// Adds a document without a move (an upload): bumps the version, and
+/// records `step` in the history and the change feed like any change.
+pub fn add_document(
+    conn: &mut DbConnection,
+    code: &str,
+    doc: &NewDocument,
+    step: &NewHistory,
+) -> Result<DocumentRow, StoreError> {
     write_transaction(conn, |conn| {
         let touched = diesel::update(dossiers::table.find(code))
             .set((dossiers::version.eq(dossiers::version + 1), dossiers::updated_at.eq(to_db(doc.at))))
@@ -762,7 +777,10 @@ pub fn add_document(conn: &mut DbConnection, code: &str, doc: &NewDocument) -> R
             return Err(StoreError::not_found(format!("dossier {code}")));
         }
         let row = insert_document(conn, code, doc)?;
+        append_history(conn, code, step)?;
         crate::figures::recount(conn, &[code.to_owned()])?;
+        let updated = get(conn, code)?;
+        crate::changes::record(conn, &updated, step, doc.at)?;
         Ok(row)
     })
 }
@@ -786,6 +804,8 @@ pub struct DossierFilter {
     pub resolved_from: Option<DateTime<Utc>>,
     pub resolved_to: Option<DateTime<Utc>>,
     pub timeliness: Option<Timeliness>,
+    /// Awaiting a supplement whose reply deadline has passed (true) or not (false), at `now`.
+    pub supplement_overdue: Option<bool>,
     pub now: Option<DateTime<Utc>>,
     /// Page after this (submitted_at, code), newest first.
     pub after: Option<(DateTime<Utc>, String)>,
@@ -852,6 +872,15 @@ pub fn list(conn: &mut DbConnection, f: &DossierFilter) -> Result<Vec<StoredDoss
                     .and(dossiers::due_at.ge(now))
                     .or(dossiers::paused_since.is_not_null().and(dossiers::paused_since.le(dossiers::due_at))),
             ),
+        };
+    }
+    if let Some(overdue) = f.supplement_overdue {
+        let now = to_db(f.now.unwrap_or_else(Utc::now));
+        let awaiting = dossiers::status.eq(Status::AwaitingSupplement.as_str());
+        q = if overdue {
+            q.filter(awaiting.and(dossiers::reply_by.lt(now)))
+        } else {
+            q.filter(awaiting.and(dossiers::reply_by.is_null().or(dossiers::reply_by.ge(now))))
         };
     }
     if let Some((at, code)) = &f.after {

@@ -98,6 +98,7 @@ diesel::table! {
         level -> Text,
         closed_at -> Nullable<Timestamp>,
         counted -> Text,
+        reply_by -> Nullable<Timestamp>,
     }
 }
 

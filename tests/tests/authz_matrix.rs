@@ -298,10 +298,25 @@ const TABLE: &[Entry] = &[
     e("POST /api/v1/feedback/{id}/publish", FEEDBACK_RESPONSE, "the agency's desk publishes"),
 ];
 
+/// The role of a caller (None: anonymous).
+fn role(who: Who) -> Option<Role> {
+    Some(match who {
+        Anon => return None,
+        Admin => Role::Admin,
+        Viewer => Role::Viewer,
+        Integrator | IntegratorOther => Role::Integrator,
+        CitizenOwn | CitizenOther => Role::Citizen,
+        OfficerOwn | OfficerOther => Role::Officer,
+        ApproverOwn | ApproverOther => Role::Approver,
+        KeeperOwn | KeeperOther => Role::AgencyAdmin,
+    })
+}
+
 fn expected(rule: Rule, who: Who, public: bool) -> Class {
     if who == Anon && !public {
         return Class::U;
     }
+
     match rule {
         Rule::Public => Class::A,
         Rule::Only(act) => {
@@ -314,6 +329,10 @@ fn expected(rule: Rule, who: Who, public: bool) -> Class {
         Rule::Hidden { see, act } => {
             if act.contains(&who) {
                 Class::A
+            } else if who != Anon && !public && !act.iter().any(|a| role(*a) == role(who)) {
+                // A role that can never act is refused before the resource
+                // is looked at: 403, whatever the resource (nothing leaks).
+                Class::F
             } else if see.contains(&who) {
                 Class::F
             } else {
@@ -892,7 +911,8 @@ fn staff_of_another_agency_get_403_on_its_reports() {
     let t = tokens(&app);
     let code = submit(&app, &t);
     for path in ["summary", "index-766", "dossiers"] {
-        let q = format!("/api/v1/reports/{path}?from=2026-01-01&to=2026-12-31&agency={DEPT}&metric=received");
+        let metric = if path == "dossiers" { "&metric=received" } else { "" };
+        let q = format!("/api/v1/reports/{path}?from=2026-01-01&to=2026-12-31&agency={DEPT}{metric}");
         let a = app.get(&q, Some(&t.other_officer));
         assert!(!a.text.contains(&code), "another agency's dossier code leaks through {path}");
         a.expect_problem(403, "forbidden");

@@ -422,6 +422,7 @@ pub async fn list(
                 resolved_from: q.resolved_from.map(|t| t.to_utc()),
                 resolved_to: q.resolved_to.map(|t| t.to_utc()),
                 timeliness,
+                supplement_overdue: q.supplement_overdue,
                 now: Some(now),
                 after,
                 limit,
@@ -647,7 +648,7 @@ action_endpoint! {
 
 action_endpoint! {
     /// Stop handling the dossier (approver), with a reason.
-    stop, "/api/v1/dossiers/{code}/stop", ReasonIn, |b| (Action::Stop { reason: b.reason }, Attached::default())
+    stop, "/api/v1/dossiers/{code}/stop", StopIn, |b| (Action::Stop { reason: b.reason, cause: b.cause.map(Into::into) }, Attached::default())
 }
 
 action_endpoint! {
@@ -703,7 +704,28 @@ pub async fn download_document(
     Ok(HttpResponse::Ok()
         .content_type(doc.media_type.as_str())
         .insert_header(("X-Content-SHA256", doc.sha256.clone()))
+        .insert_header(content_disposition(&doc.name))
         .body(content))
+}
+
+/// `attachment` with the original file name (RFC 6266): `filename*` in
+/// UTF-8 for every client that reads it, and an ASCII `filename` for the
+/// rest (each other character as `_`).
+fn content_disposition(name: &str) -> actix_web::http::header::ContentDisposition {
+    use actix_web::http::header::{Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -802,6 +824,19 @@ pub async fn upload_document(
                     "not a component of the procedure version",
                 ));
             }
+            let mut marks = Vec::new();
+            if params.digitised {
+                marks.push("digitised");
+            }
+            if params.reused {
+                marks.push("reused");
+            }
+            let note = format!(
+                "{}: {}{}",
+                params.component_code,
+                params.name.trim(),
+                if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) }
+            );
             let doc = submit::new_document(
                 DOC_COMPONENT,
                 Some(params.component_code),
@@ -813,7 +848,16 @@ pub async fn upload_document(
                 &actor,
                 now,
             );
-            Ok(dossiers::add_document(conn, &d.code, &doc)?)
+            let step = NewHistory {
+                action: "upload-document".to_owned(),
+                from: Some(d.state.status),
+                to: d.state.status,
+                actor: actor.clone(),
+                at: now,
+                note: Some(note),
+                step_deadline: None,
+            };
+            Ok(dossiers::add_document(conn, &d.code, &doc, &step)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(DocumentOut::from(row)))

@@ -155,6 +155,9 @@ pub struct PauseOut {
     pub to: Option<DateTime<FixedOffset>>,
     pub due_before: Option<DateTime<FixedOffset>>,
     pub due_after: Option<DateTime<FixedOffset>>,
+    /// For a supplement pause: the applicant's reply deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -216,6 +219,11 @@ pub struct DossierOut {
     pub resolved_at: Option<DateTime<FixedOffset>>,
     pub returned_at: Option<DateTime<FixedOffset>>,
     pub pauses: Vec<PauseOut>,
+    /// While awaiting a supplement: the applicant's reply deadline.
+    pub reply_by: Option<DateTime<FixedOffset>>,
+    /// Awaiting a supplement whose reply deadline has passed: the approver
+    /// may stop it with the cause `supplement_overdue` (nothing stops it by itself).
+    pub supplement_overdue: bool,
     pub timeliness: Option<TimelinessDto>,
     pub outcome: Option<OutcomeDto>,
     pub documents: Vec<DocumentOut>,
@@ -301,8 +309,11 @@ impl DossierOut {
                     to: p.to.map(vn),
                     due_before: p.due_before.map(vn),
                     due_after: p.due_after.map(vn),
+                    reply_by: p.reply_by.map(vn),
                 })
                 .collect(),
+            reply_by: s.reply_by.map(vn),
+            supplement_overdue: s.supplement_overdue(now),
             timeliness: s.timeliness(now, calendar).map(Into::into),
             outcome: s.outcome.map(Into::into),
             documents: documents.into_iter().map(Into::into).collect(),
@@ -397,6 +408,9 @@ pub struct DossierQuery {
     pub timeliness: Option<TimelinessDto>,
     /// Only dossiers overdue now.
     pub overdue: Option<bool>,
+    /// `true`: dossiers awaiting a supplement whose reply deadline has
+    /// passed; `false`: awaiting a supplement, still within its reply deadline.
+    pub supplement_overdue: Option<bool>,
 }
 
 // ---- action bodies ----
@@ -413,6 +427,32 @@ pub struct NoteIn {
 pub struct ReasonIn {
     #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
     pub reason: String,
+}
+
+/// A stop (approver), with its reason; `cause` names a stop the law foresees.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "Công dân không bổ sung hồ sơ đúng hạn", "cause": "supplement_overdue"}))]
+pub struct StopIn {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
+    pub reason: String,
+    /// `supplement_overdue`: the applicant did not supplement by the reply
+    /// deadline (409 unless the dossier awaits a supplement past it).
+    #[serde(default)]
+    pub cause: Option<StopCauseDto>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StopCauseDto {
+    SupplementOverdue,
+}
+
+impl From<StopCauseDto> for dvc_domain::dossier::StopCause {
+    fn from(c: StopCauseDto) -> Self {
+        match c {
+            StopCauseDto::SupplementOverdue => Self::SupplementOverdue,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -46,6 +46,8 @@ pub fn message(seq: i64, e: &Value) -> Value {
         "NgayKetThucXuLy": portal_instant(&e["resolved_at"]),
         "NgayTraKetQua": portal_instant(&e["returned_at"]),
         "KetQuaXuLy": e["outcome"],
+        // The applicant's reply deadline while a supplement is awaited.
+        "HanBoSungHoSo": portal_instant(&e["reply_by"]),
         "QuaTrinhXuLy": [{
             "MaTrangThai": e["status_code"],
             "BuocXuLy": step["action"],

@@ -22,6 +22,21 @@ pub enum ReturnChannel {
     Online,
 }
 
+/// A stop the law names a cause for (SPEC §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCause {
+    /// The applicant did not supplement by the reply deadline.
+    SupplementOverdue,
+}
+
+impl StopCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SupplementOverdue => "supplement_overdue",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Receive {
@@ -66,6 +81,8 @@ pub enum Action {
     },
     Stop {
         reason: String,
+        /// Why, when the law names it: the supplement's reply deadline passed.
+        cause: Option<StopCause>,
     },
     Apologize {
         reason: String,

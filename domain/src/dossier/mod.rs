@@ -11,7 +11,7 @@ mod transition;
 #[allow(clippy::unwrap_used)]
 mod transition_tests;
 
-pub use action::{Action, ActionKind, ReturnChannel, SupplementItem};
+pub use action::{Action, ActionKind, ReturnChannel, StopCause, SupplementItem};
 pub use applicant::*;
 pub use code::DossierCode;
 pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};

@@ -33,6 +33,9 @@ pub struct PauseRecord {
     pub due_before: Option<DateTime<Utc>>,
     /// The due instant after it (set when the pause ends).
     pub due_after: Option<DateTime<Utc>>,
+    /// For a supplement pause: the applicant's reply deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +78,8 @@ pub struct DossierState {
     pub supplement_requested_in_processing: bool,
     /// The apology with a new date was issued (allowed once).
     pub apologized: bool,
+    /// While awaiting a supplement: the applicant's reply deadline.
+    pub reply_by: Option<DateTime<Utc>>,
 }
 
 impl DossierState {
@@ -94,7 +99,13 @@ impl DossierState {
             pauses: Vec::new(),
             supplement_requested_in_processing: false,
             apologized: false,
+            reply_by: None,
         }
+    }
+
+    /// Awaiting a supplement whose reply deadline has passed at `now`.
+    pub fn supplement_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::AwaitingSupplement && self.reply_by.is_some_and(|r| now > r)
     }
 
     pub fn open_pause(&self) -> Option<&PauseRecord> {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::action::{Action, ActionKind};
+use super::action::{Action, ActionKind, StopCause};
 use super::state::{DossierState, Outcome, PauseReason, PauseRecord};
 use super::status::Status;
 use crate::auth::{Actor, Role};
@@ -170,8 +170,8 @@ fn end_pause(state: &mut DossierState, now: DateTime<Utc>, calendar: &WorkingCal
     }
 }
 
-fn start_pause(state: &mut DossierState, now: DateTime<Utc>, reason: PauseReason) {
-    state.pauses.push(PauseRecord { from: now, to: None, reason, due_before: None, due_after: None });
+fn start_pause(state: &mut DossierState, now: DateTime<Utc>, reason: PauseReason, reply_by: Option<DateTime<Utc>>) {
+    state.pauses.push(PauseRecord { from: now, to: None, reason, due_before: None, due_after: None, reply_by });
 }
 
 /// Applies `action` to `state` (SPEC §4.2). Checks, in order: may the actor
@@ -250,8 +250,10 @@ fn perform(
             let n = optional(note, "note")?;
             if state.status == Status::Processing {
                 next.supplement_requested_in_processing = true;
-                start_pause(&mut next, now, PauseReason::Supplement);
+                start_pause(&mut next, now, PauseReason::Supplement, Some(*reply_by));
             }
+            next.reply_by = Some(*reply_by);
+            step_deadline = Some(*reply_by);
             let listed: Vec<String> =
                 items.iter().map(|i| format!("{}: {}", i.component_code.trim(), i.problem.trim())).collect();
             Some(n.map_or_else(|| listed.join("; "), |n| format!("{n} — {}", listed.join("; "))))
@@ -279,7 +281,7 @@ fn perform(
                 return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000"));
             }
             let n = optional(note, "note")?;
-            start_pause(&mut next, now, PauseReason::Payment);
+            start_pause(&mut next, now, PauseReason::Payment, None);
             Some(n.map_or_else(|| format!("{amount_vnd} VND due"), |n| format!("{amount_vnd} VND due: {n}")))
         }
         Action::RecordPayment { amount_vnd, note } => {
@@ -312,10 +314,26 @@ fn perform(
             end_pause(&mut next, now, calendar);
             r
         }
-        Action::Stop { reason } => {
+        Action::Stop { reason, cause } => {
             let r = required(reason, "reason")?;
+            if *cause == Some(StopCause::SupplementOverdue) && !state.supplement_overdue(now) {
+                return Err(TransitionError::NotAllowed {
+                    status: state.status,
+                    action: kind,
+                    allowed: allowed_actions(state, now, calendar),
+                    reason: match state.reply_by {
+                        Some(r) if state.status == Status::AwaitingSupplement => {
+                            format!("the supplement's reply deadline ({r}) has not passed")
+                        }
+                        _ => "no supplement is awaited".to_owned(),
+                    },
+                });
+            }
             end_pause(&mut next, now, calendar);
-            Some(r)
+            Some(match cause {
+                Some(c) => format!("{}: {r}", c.as_str()),
+                None => r,
+            })
         }
         Action::Apologize { reason, new_date } => {
             let r = required(reason, "reason")?;
@@ -329,6 +347,9 @@ fn perform(
         }
     };
     next.status = to;
+    if to != Status::AwaitingSupplement {
+        next.reply_by = None;
+    }
     Ok(Transition { state: next, from: state.status, to, action: kind, note, step_deadline })
 }
 

@@ -177,7 +177,7 @@ fn sample(kind: ActionKind, now: DateTime<Utc>) -> Action {
         ActionKind::Resolve => Action::Resolve { outcome: Outcome::Granted, reason: None },
         ActionKind::Return => Action::Return { channel: ReturnChannel::InPerson, note: None },
         ActionKind::Withdraw => Action::Withdraw { reason: Some("no longer needed".to_owned()) },
-        ActionKind::Stop => Action::Stop { reason: "no supplement by the reply deadline".to_owned() },
+        ActionKind::Stop => Action::Stop { reason: "no supplement by the reply deadline".to_owned(), cause: None },
         ActionKind::Apologize => Action::Apologize {
             reason: "the site inspection took longer".to_owned(),
             new_date: now + TimeDelta::days(30),
@@ -204,7 +204,7 @@ fn invalid_sample(kind: ActionKind, now: DateTime<Utc>) -> Action {
         ActionKind::Resolve => Action::Resolve { outcome: Outcome::Denied, reason: None },
         ActionKind::Return => Action::Return { channel: ReturnChannel::Postal, note: long },
         ActionKind::Withdraw => Action::Withdraw { reason: long },
-        ActionKind::Stop => Action::Stop { reason: String::new() },
+        ActionKind::Stop => Action::Stop { reason: String::new(), cause: None },
         ActionKind::Apologize => Action::Apologize { reason: "late".to_owned(), new_date: now },
     }
 }
@@ -1027,7 +1027,7 @@ fn a_refusal_and_a_stop_need_a_reason() {
     for reason in ["", "  \t "] {
         let refuse = Action::Refuse { reason: reason.to_owned() };
         assert_invalid(&act(&submitted(), &refuse, OFFICER, now, &cal), "reason");
-        let stop = Action::Stop { reason: reason.to_owned() };
+        let stop = Action::Stop { reason: reason.to_owned(), cause: None };
         assert_invalid(&act(&reach(Fixture::Processing), &stop, APPROVER, now, &cal), "reason");
     }
 }

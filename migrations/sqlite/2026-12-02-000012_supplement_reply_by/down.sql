@@ -1,0 +1,2 @@
+DROP INDEX dossiers_reply_by;
+ALTER TABLE dossiers DROP COLUMN reply_by;

@@ -1,0 +1,105 @@
+//! Strict input (issue 11, item 9): unknown JSON fields and unknown query
+//! parameters are refused with 422 naming them, every invalid field comes
+//! back in one answer, and a role that can never do an operation gets 403
+//! before its request is validated. None of it changes anything.
+
+use dvc_domain::auth::Role;
+use dvc_tests::fixtures::*;
+use dvc_tests::{both_backends, Answer, TestApp};
+use serde_json::json;
+
+/// The (field, code) pairs of a problem document, sorted.
+fn fields(a: &Answer) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = a.body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn count(app: &TestApp, token: &str) -> usize {
+    app.get("/api/v1/dossiers", Some(token)).expect(200).body["items"].as_array().map_or(0, Vec::len)
+}
+
+both_backends! {
+    fn a_misspelt_field_is_refused_and_creates_nothing(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let mut body = submission("Kênh gõ sai");
+        body["chanel"] = json!("postal");
+        body["applicant"]["emial"] = json!("an@example.vn");
+        body["documents"][1]["digitized"] = json!(true);
+        let a = app.post("/api/v1/dossiers", Some(&t.officer), &body).expect_problem(422, "validation_failed");
+        assert_eq!(
+            fields(&a),
+            [
+                ("applicant.emial".to_owned(), "unknown_field".to_owned()),
+                ("chanel".to_owned(), "unknown_field".to_owned()),
+                ("documents[1].digitized".to_owned(), "unknown_field".to_owned()),
+            ]
+        );
+        assert_eq!(count(app, &t.viewer), 0, "nothing was created");
+    }
+
+    fn an_unknown_field_and_a_wrong_value_come_back_together(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let mut body = submission("Hai lỗi");
+        body["chanel"] = json!("postal");
+        body["documents"] = json!("not a list");
+        let a = app.post("/api/v1/dossiers", Some(&t.officer), &body).expect_problem(422, "validation_failed");
+        let f = fields(&a);
+        assert!(f.contains(&("chanel".to_owned(), "unknown_field".to_owned())), "{f:?}");
+        assert!(f.contains(&("documents".to_owned(), "invalid_value".to_owned())), "{f:?}");
+        assert_eq!(count(app, &t.viewer), 0);
+    }
+
+    fn a_misspelt_query_parameter_is_refused_not_ignored(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        submit(app, &t);
+        let a = app.get("/api/v1/dossiers?statuz=received&limit=5", Some(&t.viewer)).expect_problem(422, "validation_failed");
+        assert_eq!(fields(&a), [("query.statuz".to_owned(), "unknown_parameter".to_owned())]);
+        // The parameters the operation takes still work, public ones too.
+        app.get("/api/v1/dossiers?status=received&limit=5", Some(&t.viewer)).expect(200);
+        app.get("/api/v1/procedures?q=doanh", None).expect(200);
+        app.get("/api/v1/procedures?qq=doanh", None).expect_problem(422, "validation_failed");
+    }
+
+    fn a_role_that_can_never_act_gets_403_before_validation(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // A viewer may never submit: 403, although the body is also invalid.
+        let a = app.post("/api/v1/dossiers", Some(&t.viewer), &json!({"chanel": 1})).expect_problem(403, "forbidden");
+        assert_eq!(a.body["missing_right"], "dossiers:submit");
+        // A citizen may never receive, whatever the dossier (even one that does not exist).
+        let a = app
+            .post("/api/v1/dossiers/000.00.05.H56-260101-9999/receive", Some(&t.citizen), &json!({"nott": 1}))
+            .expect_problem(403, "forbidden");
+        assert_eq!(a.body["missing_right"], "dossiers:process");
+        // And with an unknown query parameter too.
+        let keeper = app.token(Role::AgencyAdmin, Some(DEPT));
+        app.get("/api/v1/changes?aftr=0", Some(&keeper)).expect_problem(403, "forbidden");
+        // Without a token: 401 comes first.
+        app.get("/api/v1/changes?aftr=0", None).expect_problem(401, "missing_token");
+    }
+
+    fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
+        province(app);
+        // A field the platform adds is not refused: the checksum decides
+        // (a bad one is 400 invalid_signature, not 422 unknown_field).
+        let body = json!({
+            "LoaiBanTin": "PAY", "MaLoi": "00", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "X", "SoTien": "1",
+            "MaTienTe": "VND", "MaGiaoDich": "1", "MaNganHang": "B", "ThoiGianGD": "20260305090000",
+            "ThongTinGiaoDich": "", "MaXacThuc": "0", "TruongMoi": "x"
+        });
+        let a = app.post("/api/v1/payments/callback", None, &body);
+        assert_ne!(a.status, 422, "{}", a.text);
+    }
+}
