@@ -215,20 +215,27 @@ impl Contract {
     }
 }
 
-/// The query parameters of `query` that `known` does not name, as field
-/// errors (`query.statuz`), each once.
+/// The query parameters of `query` that `known` does not name (each once),
+/// and the instants that could not be written back, as field errors
+/// (`query.statuz`).
 fn unknown_parameters(query: &str, known: &BTreeSet<String>) -> Vec<FieldError> {
     let mut seen = BTreeSet::new();
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .unwrap_or_default()
-        .into_iter()
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+    let mut errors: Vec<FieldError> = pairs
+        .iter()
         .filter(|(name, _)| !known.contains(name) && seen.insert(name.clone()))
         .map(|(name, _)| FieldError {
             message: format!("this operation takes no query parameter {name:?}"),
             field: format!("query.{name}"),
             code: "unknown_parameter".into(),
         })
-        .collect()
+        .collect();
+    errors.extend(pairs.iter().filter(|(_, value)| crate::time::unwritable_text(value)).map(|(name, _)| FieldError {
+        field: format!("query.{name}"),
+        code: "out_of_range".into(),
+        message: crate::extract::OUT_OF_RANGE.into(),
+    }));
+    errors
 }
 
 /// The middleware: 401 / 403 by role, then 422 for unknown query parameters,

@@ -61,6 +61,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 /// that does not fit (its path and serde's reason), in one answer.
 fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     let mut errors = Vec::new();
+    unwritable_instants(&value, "", &mut errors);
     let read: Result<T, _> = {
         let mut unknown = |path: serde_ignored::Path| {
             let field = ignored_path(&path);
@@ -87,6 +88,36 @@ fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             errors.push(FieldError { field, code: "invalid_value".into(), message });
             Err(ApiError::validation(errors))
         }
+    }
+}
+
+pub const OUT_OF_RANGE: &str = "an instant lies in the years 0001–9999, in UTC and in Vietnam time";
+
+/// Every RFC 3339 instant in `value` that could not be written back (a
+/// year past 9999 in UTC or in Vietnam time), as a field error at its path.
+fn unwritable_instants(value: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(s) => {
+            if crate::time::unwritable_text(s) {
+                errors.push(FieldError {
+                    field: if path.is_empty() { "body".into() } else { path.to_owned() },
+                    code: "out_of_range".into(),
+                    message: OUT_OF_RANGE.into(),
+                });
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                unwritable_instants(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let at = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                unwritable_instants(item, &at, errors);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -199,6 +199,7 @@ diesel::table! {
         active -> Bool,
         cursor_seq -> BigInt,
         created_at -> Timestamp,
+        filter_error -> Nullable<Text>,
     }
 }
 

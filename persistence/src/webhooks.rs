@@ -11,6 +11,8 @@ use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{changes, webhook_deliveries as wd, webhooks};
 use crate::time::to_db;
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::dossier::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks)]
@@ -24,15 +26,43 @@ pub struct WebhookRow {
     pub active: bool,
     pub cursor_seq: i64,
     pub created_at: NaiveDateTime,
+    /// Why deliveries stopped: the stored filter could not be read.
+    pub filter_error: Option<String>,
+}
+
+/// What a subscription wants: changes to these statuses (empty: all) of
+/// dossiers of these agencies and their sub-units (empty: all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookFilter {
+    pub statuses: Vec<Status>,
+    pub agencies: Vec<AgencyCode>,
 }
 
 impl WebhookRow {
-    pub fn statuses(&self) -> Vec<String> {
-        serde_json::from_str(&self.statuses).unwrap_or_default()
+    /// The stored filter, read strictly: a filter that cannot be read is an
+    /// error, never "no filter" (which would widen it to everything).
+    pub fn filter(&self) -> Result<WebhookFilter, String> {
+        let statuses: Vec<String> = serde_json::from_str(&self.statuses)
+            .map_err(|e| format!("the status filter {:?} cannot be read: {e}", self.statuses))?;
+        let agencies: Vec<String> = serde_json::from_str(&self.agencies)
+            .map_err(|e| format!("the agency filter {:?} cannot be read: {e}", self.agencies))?;
+        Ok(WebhookFilter {
+            statuses: statuses
+                .iter()
+                .map(|s| Status::parse(s).ok_or_else(|| format!("{s:?} in the status filter is not a status")))
+                .collect::<Result<_, _>>()?,
+            agencies: agencies
+                .iter()
+                .map(|a| AgencyCode::parse(a).map_err(|_| format!("{a:?} in the agency filter is not an agency code")))
+                .collect::<Result<_, _>>()?,
+        })
     }
-    pub fn agencies(&self) -> Vec<String> {
-        serde_json::from_str(&self.agencies).unwrap_or_default()
-    }
+}
+
+/// Stops making deliveries for a subscription whose filter cannot be read.
+pub fn stop_for_filter(conn: &mut DbConnection, id: &str, error: &str) -> Result<(), StoreError> {
+    diesel::update(webhooks::table.find(id)).set(webhooks::filter_error.eq(error)).execute(conn)?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
@@ -55,10 +85,11 @@ pub fn create(
     owner: &str,
     url: &str,
     secret: &str,
-    statuses: &[String],
-    agencies: &[String],
+    filter: &WebhookFilter,
     now: DateTime<Utc>,
 ) -> Result<WebhookRow, StoreError> {
+    let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+    let agencies: Vec<&str> = filter.agencies.iter().map(AgencyCode::as_str).collect();
     let id = uuid::Uuid::now_v7().to_string();
     let from = crate::changes::last_seq(conn)?;
     diesel::insert_into(webhooks::table)
@@ -67,8 +98,8 @@ pub fn create(
             webhooks::owner.eq(owner),
             webhooks::url.eq(url),
             webhooks::secret.eq(secret),
-            webhooks::statuses.eq(serde_json::to_string(statuses)?),
-            webhooks::agencies.eq(serde_json::to_string(agencies)?),
+            webhooks::statuses.eq(serde_json::to_string(&statuses)?),
+            webhooks::agencies.eq(serde_json::to_string(&agencies)?),
             webhooks::active.eq(true),
             webhooks::cursor_seq.eq(from),
             webhooks::created_at.eq(to_db(now)),
@@ -108,6 +139,7 @@ pub fn deactivate(conn: &mut DbConnection, id: &str) -> Result<(), StoreError> {
 pub fn fan_out(
     conn: &mut DbConnection,
     hook: &WebhookRow,
+    statuses: &[Status],
     agency_set: &[String],
     now: DateTime<Utc>,
     batch: i64,
@@ -120,10 +152,9 @@ pub fn fan_out(
             .limit(batch)
             .select(ChangeRow::as_select())
             .load(conn)?;
-        let statuses = hook.statuses();
         let mut made = 0;
         for r in &rows {
-            let wanted = (statuses.is_empty() || statuses.contains(&r.status))
+            let wanted = (statuses.is_empty() || statuses.iter().any(|s| s.as_str() == r.status))
                 && (agency_set.is_empty() || agency_set.contains(&r.agency_code));
             if wanted {
                 diesel::insert_into(wd::table)
@@ -148,7 +179,7 @@ pub fn fan_out(
 
 const CLAIM_PG: &str = "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (
     SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-    WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $2 AND w.active
+    WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $2 AND w.active AND w.filter_error IS NULL
     ORDER BY d.next_attempt_at, d.seq LIMIT $3
     FOR UPDATE OF d SKIP LOCKED)
   RETURNING *";
@@ -172,6 +203,7 @@ pub fn claim(
                 .filter(wd::delivered_at.is_null())
                 .filter(wd::next_attempt_at.le(to_db(now)))
                 .filter(webhooks::active.eq(true))
+                .filter(webhooks::filter_error.is_null())
                 .order((wd::next_attempt_at.asc(), wd::seq.asc()))
                 .limit(batch)
                 .select(DeliveryRow::as_select())

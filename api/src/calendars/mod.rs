@@ -128,6 +128,13 @@ pub async fn preview(
     let pauses: Vec<Pause> = body.pauses.iter().map(|p| Pause { from: p.from.to_utc(), to: p.to.to_utc() }).collect();
     let deadline =
         stored.calendar.explain_deadline(body.start.to_utc(), body.amount, body.unit.into(), body.same_day, &pauses);
+    if !crate::time::writable(deadline.due_at) {
+        return Err(ApiError::invalid_field(
+            "start",
+            "out_of_range",
+            "the due instant would fall after the year 9999: start earlier or count less",
+        ));
+    }
     let explanation = deadline
         .steps
         .iter()

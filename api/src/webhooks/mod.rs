@@ -45,13 +45,21 @@ pub struct WebhookOut {
     /// The last change looked at.
     pub cursor_seq: i64,
     pub created_at: DateTime<FixedOffset>,
+    /// Set when deliveries stopped because the stored filter could not be
+    /// read (the subscription is then delivered nothing, never everything).
+    pub filter_error: Option<String>,
 }
 
 impl From<WebhookRow> for WebhookOut {
     fn from(w: WebhookRow) -> Self {
+        let (filter, unreadable) = match w.filter() {
+            Ok(f) => (f, None),
+            Err(e) => (webhooks::WebhookFilter::default(), Some(e)),
+        };
         Self {
-            statuses: w.statuses(),
-            agencies: w.agencies(),
+            statuses: filter.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+            agencies: filter.agencies.iter().map(ToString::to_string).collect(),
+            filter_error: w.filter_error.or(unreadable),
             id: w.id,
             url: w.url,
             cursor_seq: w.cursor_seq,
@@ -150,13 +158,13 @@ pub async fn create(
         .agencies
         .iter()
         .enumerate()
-        .map(|(i, a)| parse_code(&format!("agencies[{i}]"), a).map(|c| c.to_string()))
+        .map(|(i, a)| parse_code(&format!("agencies[{i}]"), a))
         .collect::<Result<Vec<_>, _>>()?;
-    let statuses: Vec<String> =
-        b.statuses.into_iter().map(|s| dvc_domain::dossier::Status::from(s).as_str().to_owned()).collect();
+    let statuses = b.statuses.into_iter().map(dvc_domain::dossier::Status::from).collect();
+    let filter = webhooks::WebhookFilter { statuses, agencies };
     let owner = caller.0.id.clone();
     let now = state.now();
-    let hook = state.db(move |conn| webhooks::create(conn, &owner, &url, &b.secret, &statuses, &agencies, now)).await?;
+    let hook = state.db(move |conn| webhooks::create(conn, &owner, &url, &b.secret, &filter, now)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/webhooks/{}", hook.id)))
         .json(WebhookOut::from(hook)))

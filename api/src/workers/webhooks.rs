@@ -56,13 +56,22 @@ impl WebhookWorker {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = Utc::now();
         for hook in webhooks::list(&mut conn, None).map_err(|e| e.to_string())? {
-            let mut set = Vec::new();
-            for a in hook.agencies() {
-                if let Ok(code) = dvc_domain::agency::AgencyCode::parse(&a) {
-                    set.extend(agencies::with_descendants(&mut conn, &code).map_err(|e| e.to_string())?);
-                }
+            if hook.filter_error.is_some() {
+                continue;
             }
-            webhooks::fan_out(&mut conn, &hook, &set, now, 500).map_err(|e| e.to_string())?;
+            let filter = match hook.filter() {
+                Ok(f) => f,
+                Err(e) => {
+                    log::error!("webhook {}: deliveries stopped: {e}", hook.id);
+                    webhooks::stop_for_filter(&mut conn, &hook.id, &e).map_err(|e| e.to_string())?;
+                    continue;
+                }
+            };
+            let mut set = Vec::new();
+            for code in &filter.agencies {
+                set.extend(agencies::with_descendants(&mut conn, code).map_err(|e| e.to_string())?);
+            }
+            webhooks::fan_out(&mut conn, &hook, &filter.statuses, &set, now, 500).map_err(|e| e.to_string())?;
         }
         let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let due = webhooks::claim(&mut conn, now, lease, 100).map_err(|e| e.to_string())?;
