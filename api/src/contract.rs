@@ -150,6 +150,58 @@ pub fn with_roles(doc: &mut Document) {
     }
 }
 
+/// The request schemas whose field set is the platform's, not ours.
+const OPEN_REQUEST_SCHEMAS: &[&str] = &["CallbackIn"];
+
+/// Marks every object schema a request body uses (directly or through
+/// `$ref`s) `additionalProperties: false`: the API refuses unknown fields,
+/// and the document says so to client generators and fuzzers.
+pub fn close_request_bodies(doc: &mut Document) {
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::RefOr;
+    let Ok(value) = serde_json::to_value(&*doc) else { return };
+    let mut pending: Vec<String> = Vec::new();
+    if let Some(paths) = value.get("paths").and_then(|p| p.as_object()) {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(body) = op.get("requestBody") {
+                    collect_refs(body, &mut pending);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if OPEN_REQUEST_SCHEMAS.contains(&name.as_str()) || !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = value.pointer(&format!("/components/schemas/{name}")) {
+            collect_refs(schema, &mut pending);
+        }
+        let schema = doc.components.as_mut().and_then(|c| c.schemas.get_mut(&name));
+        if let Some(RefOr::T(Schema::Object(object))) = schema {
+            if !object.properties.is_empty() && object.additional_properties.is_none() {
+                object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if let Some(name) =
+                o.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_owned());
+            }
+            o.values().for_each(|v| collect_refs(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 /// What the contract knows of one operation.
 struct Rule {
     segments: Vec<Segment>,

@@ -113,6 +113,7 @@ pub struct ApiDoc;
 pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
     crate::contract::with_roles(&mut doc);
+    crate::contract::close_request_bodies(&mut doc);
     doc
 }
 

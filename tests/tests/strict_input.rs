@@ -90,6 +90,34 @@ both_backends! {
         app.get("/api/v1/changes?aftr=0", None).expect_problem(401, "missing_token");
     }
 
+    fn every_invalid_field_of_a_procedure_comes_back_whatever_stage_finds_it(app: &TestApp) {
+        province(app);
+        let admin = app.token(Role::Admin, None);
+        let fee = |code: &str| json!({"code": code, "description": "Lệ phí", "amount_vnd": 50000, "collected": "on_receipt"});
+        let content = json!({
+            "name": "",
+            "sector": {"code": "DKKD", "name": "Doanh nghiệp"},
+            "implementing_agencies": ["17.22"],
+            "level": "province",
+            "service_level": "full",
+            "processing_time": {"amount": 5, "unit": "working_days", "same_day": false},
+            "fees": [fee("LP01"), fee("LP01")],
+            "components": [],
+            "results": ["Giấy chứng nhận"],
+            "legal_bases": ["Luật Doanh nghiệp"],
+            "channels": ["in_person", "online"]
+        });
+        let a = app
+            .post("/api/v1/procedures", Some(&admin), &json!({"code": "1.000001", "agency": DEPT, "content": content}))
+            .expect_problem(422, "validation_failed");
+        let f: Vec<String> = fields(&a).into_iter().map(|(field, _)| field).collect();
+        // The shape (name), the edge (an agency code) and the domain rules (unique fee codes), together.
+        for want in ["content.name", "content.implementing_agencies[0]", "content.fees[1].code"] {
+            assert!(f.iter().any(|g| g == want), "{want} missing from {f:?}");
+        }
+        app.get("/api/v1/procedures/1.000001", None).expect_problem(404, "not_found");
+    }
+
     fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
         province(app);
         // A field the platform adds is not refused: the checksum decides

@@ -144,17 +144,18 @@ pub struct ContentDto {
 }
 
 impl ContentDto {
-    /// Validates the shape, then the domain rules; every breach is reported
-    /// with its field path.
+    /// Validates the shape and the domain rules, and reports every breach
+    /// of either, with its field path, in one answer (a field the shape
+    /// check already refused is not reported again by the domain rules).
     pub fn into_domain(self, prefix: &str) -> Result<ProcedureContent, ApiError> {
-        if let Err(errors) = self.validate() {
-            let mut e = ApiError::from(errors);
-            if !prefix.is_empty() {
-                e.errors.iter_mut().for_each(|f| f.field = format!("{prefix}.{}", f.field));
-            }
-            return Err(e);
-        }
         let mut field_errors = Vec::new();
+        if let Err(errors) = self.validate() {
+            let e = ApiError::from(errors);
+            field_errors.extend(e.errors.iter().cloned().map(|mut f| {
+                f.field = join(prefix, &f.field);
+                f
+            }));
+        }
         let mut implementing = Vec::new();
         for (i, code) in self.implementing_agencies.iter().enumerate() {
             match AgencyCode::parse(code) {
@@ -180,9 +181,6 @@ impl ContentDto {
                 code: "length".into(),
                 message: "each legal basis is 1–1000 characters".into(),
             });
-        }
-        if !field_errors.is_empty() {
-            return Err(ApiError::validation(field_errors));
         }
         let content = ProcedureContent {
             name: self.name.trim().to_owned(),
@@ -222,8 +220,18 @@ impl ContentDto {
             legal_bases: self.legal_bases,
             channels: self.channels.into_iter().map(Into::into).collect(),
         };
-        content.validate().map_err(|errors| ApiError::from_domain_errors(errors, prefix))?;
-        Ok(content)
+        if let Err(errors) = content.validate() {
+            for f in ApiError::from_domain_errors(errors, prefix).errors.iter() {
+                if !field_errors.iter().any(|g| g.field == f.field) {
+                    field_errors.push(f.clone());
+                }
+            }
+        }
+        if field_errors.is_empty() {
+            Ok(content)
+        } else {
+            Err(ApiError::validation(field_errors))
+        }
     }
 
     pub fn from_domain(c: ProcedureContent) -> Self {
