@@ -49,7 +49,11 @@ pub struct StoredDossier {
     pub procedure_version: i32,
     pub sector_code: String,
     pub applicant: ApplicantRecord,
+    /// Who filed it (a citizen's token subject, or the submitter the national
+    /// portal named); None for desk registrations and imports.
     pub owner_sub: Option<String>,
+    /// Their display name.
+    pub submitter_name: Option<String>,
     pub summary: String,
     pub calendar_id: String,
     pub state: DossierState,
@@ -97,6 +101,7 @@ struct DossierRow {
     updated_at: NaiveDateTime,
     level: String,
     closed_at: Option<NaiveDateTime>,
+    submitter_name: Option<String>,
 }
 
 /// Statuses that close a dossier for the figures: decided, or ended without a decision.
@@ -134,6 +139,7 @@ impl TryFrom<DossierRow> for StoredDossier {
             sector_code: r.sector_code,
             applicant: data.applicant,
             owner_sub: r.owner_sub,
+            submitter_name: r.submitter_name,
             summary: r.summary,
             calendar_id: r.calendar_id,
             state,
@@ -221,9 +227,11 @@ fn insert_history(conn: &mut DbConnection, code: &str, seq: i32, h: &NewHistory)
     Ok(())
 }
 
-/// Document kinds: a component the applicant files, or a result.
+/// Document kinds: a component the applicant files, a result, or the
+/// authorisation (giấy ủy quyền) a representative files with the dossier.
 pub const DOC_COMPONENT: &str = "component";
 pub const DOC_RESULT: &str = "result";
+pub const DOC_AUTHORISATION: &str = "authorisation";
 
 #[derive(Debug, Clone)]
 pub struct NewDocument {
@@ -362,6 +370,7 @@ pub struct NewDossier {
     pub sector_code: String,
     pub applicant: ApplicantRecord,
     pub owner_sub: Option<String>,
+    pub submitter_name: Option<String>,
     pub summary: String,
     pub calendar_id: String,
     pub state: DossierState,
@@ -624,6 +633,7 @@ fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
         applicant_id: new.applicant.id_number.clone(),
         applicant_name: new.applicant.name.clone(),
         owner_sub: new.owner_sub.clone(),
+        submitter_name: new.submitter_name.clone(),
         summary: new.summary.clone(),
         calendar_id: new.calendar_id.clone(),
         submitted_at: to_db(new.submitted_at),

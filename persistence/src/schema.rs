@@ -13,6 +13,7 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        merged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -98,6 +99,7 @@ diesel::table! {
         level -> Text,
         closed_at -> Nullable<Timestamp>,
         counted -> Text,
+        submitter_name -> Nullable<Text>,
     }
 }
 

@@ -59,6 +59,9 @@ impl WebhookWorker {
             let mut set = Vec::new();
             for a in hook.agencies() {
                 if let Ok(code) = dvc_domain::agency::AgencyCode::parse(&a) {
+                    // A filter naming a merged agency follows the merger: it
+                    // covers the agency that took over (which covers the merged one).
+                    let code = agencies::current(&mut conn, &code).map_err(|e| e.to_string())?;
                     set.extend(agencies::with_descendants(&mut conn, &code).map_err(|e| e.to_string())?);
                 }
             }
