@@ -69,10 +69,9 @@ impl Agency {
     pub fn check_takes_dossiers(&self) -> Result<(), DomainError> {
         match &self.successor {
             None => Ok(()),
-            Some(successor) => Err(DomainError::invalid(
-                "agency_merged",
-                format!("agency {} was merged into {successor}; send the dossier to {successor}", self.code),
-            )),
+            Some(successor) => {
+                Err(DomainError::invalid("agency_merged", format!("agency {} was merged into {successor}", self.code)))
+            }
         }
     }
 
