@@ -348,6 +348,7 @@ fn prepare(
             sector_code: content.sector.code.clone(),
             applicant,
             owner_sub: None,
+            submitter_name: None,
             summary: d.summary.trim().to_owned(),
             calendar_id: DEFAULT_CALENDAR.to_owned(),
             state,

@@ -24,6 +24,7 @@ pub struct AgencyRow {
     pub search_text: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub merged_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<AgencyRow> for Agency {
@@ -37,6 +38,7 @@ impl TryFrom<AgencyRow> for Agency {
             parent: row.parent_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
             active: row.active,
             successor: row.successor_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
+            merged_at: row.merged_at.map(crate::time::from_db),
         })
     }
 }
@@ -52,6 +54,7 @@ fn row_of(agency: &Agency, created_at: NaiveDateTime, now: NaiveDateTime) -> Age
         search_text: text::fold(&format!("{} {}", agency.code, agency.name)),
         created_at,
         updated_at: now,
+        merged_at: agency.merged_at.map(to_db),
     }
 }
 
@@ -117,11 +120,13 @@ pub fn update(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
     })
 }
 
-/// Marks `code` merged into `successor` (which must exist and be active).
+/// Marks `code` merged into `successor` (which must exist and be active)
+/// from `merged_at`, its merge date.
 pub fn merge(
     conn: &mut DbConnection,
     code: &AgencyCode,
     successor: &AgencyCode,
+    merged_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Agency, StoreError> {
     write_transaction(conn, |conn| {
@@ -140,17 +145,44 @@ pub fn merge(
             .at("successor")
             .into());
         }
-        agency.merge_into(successor.clone())?;
+        if with_descendants(conn, code)?.iter().skip(1).any(|c| c == successor.as_str()) {
+            return Err(DomainError::invalid(
+                "merge_into_descendant",
+                format!("agency {successor} stands below {code}; give it another parent before the merger"),
+            )
+            .at("successor")
+            .into());
+        }
+        agency.merge_into(successor.clone(), merged_at)?;
         let row = row_of(&agency, to_db(now), to_db(now));
         diesel::update(agencies::table.find(code.as_str()))
             .set((
                 agencies::active.eq(row.active),
                 agencies::successor_code.eq(row.successor_code),
+                agencies::merged_at.eq(row.merged_at),
                 agencies::updated_at.eq(row.updated_at),
             ))
             .execute(conn)?;
-        Ok(agency)
+        get(conn, code)
     })
+}
+
+/// The agency that now does `code`'s work: `code` itself, or the last of
+/// its successors.
+pub fn current(conn: &mut DbConnection, code: &AgencyCode) -> Result<AgencyCode, StoreError> {
+    let mut at = code.clone();
+    for _ in 0..64 {
+        match agencies::table
+            .find(at.as_str())
+            .select(agencies::successor_code)
+            .first::<Option<String>>(conn)
+            .optional()?
+        {
+            Some(Some(next)) => at = AgencyCode::parse(&next).map_err(StoreError::Domain)?,
+            _ => return Ok(at),
+        }
+    }
+    Err(StoreError::Corrupt(format!("the successors of agency {code} go round in a circle")))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -186,7 +218,8 @@ pub fn list(conn: &mut DbConnection, filter: &AgencyFilter) -> Result<Vec<Agency
     rows.into_iter().map(Agency::try_from).collect()
 }
 
-/// The agency and every agency below it, at any depth.
+/// The agency and every agency below it, at any depth; a merged agency
+/// stands below its successor.
 pub fn with_descendants(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
     Ok(subtree(&all(conn)?, code.as_str()))
 }
@@ -197,13 +230,19 @@ pub fn subtree(all: &[(String, String, Option<String>)], root: &str) -> Vec<Stri
     let mut i = 0;
     while i < out.len() {
         let parent = out[i].clone();
-        out.extend(all.iter().filter(|(_, _, p)| p.as_deref() == Some(parent.as_str())).map(|(c, _, _)| c.clone()));
+        let below: Vec<String> = all
+            .iter()
+            .filter(|(c, _, p)| p.as_deref() == Some(parent.as_str()) && !out.contains(c))
+            .map(|(c, _, _)| c.clone())
+            .collect();
+        out.extend(below);
         i += 1;
     }
     out
 }
 
-/// The agency and every agency above it.
+/// The agency and every agency above it (above a merged agency: its
+/// successor and the agencies above that).
 pub fn with_ancestors(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     let mut next = Some(code.to_string());
@@ -211,17 +250,23 @@ pub fn with_ancestors(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<
         if out.contains(&c) || out.len() > 64 {
             break;
         }
-        next =
-            agencies::table.find(&c).select(agencies::parent_code).first::<Option<String>>(conn).optional()?.flatten();
+        next = agencies::table
+            .find(&c)
+            .select((agencies::successor_code, agencies::parent_code))
+            .first::<(Option<String>, Option<String>)>(conn)
+            .optional()?
+            .and_then(|(successor, parent)| successor.or(parent));
         out.push(c);
     }
     Ok(out)
 }
 
-/// Every agency: (code, name, parent).
+/// Every agency: (code, name, the agency it stands under — its successor
+/// once merged, else its parent).
 pub fn all(conn: &mut DbConnection) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
-    Ok(agencies::table
-        .select((agencies::code, agencies::name, agencies::parent_code))
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = agencies::table
+        .select((agencies::code, agencies::name, agencies::parent_code, agencies::successor_code))
         .order(agencies::code.asc())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(code, name, parent, successor)| (code, name, successor.or(parent))).collect())
 }

@@ -38,6 +38,10 @@ struct DossierData {
     pauses: Vec<PauseRecord>,
     supplement_requested_in_processing: bool,
     apologized: bool,
+    /// The display name of whoever filed it (see `StoredDossier::owner_sub`);
+    /// in `data`, since the dossier row has as many columns as diesel takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    submitter_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +53,11 @@ pub struct StoredDossier {
     pub procedure_version: i32,
     pub sector_code: String,
     pub applicant: ApplicantRecord,
+    /// Who filed it (a citizen's token subject, or the submitter the national
+    /// portal named); None for desk registrations and imports.
     pub owner_sub: Option<String>,
+    /// Their display name.
+    pub submitter_name: Option<String>,
     pub summary: String,
     pub calendar_id: String,
     pub state: DossierState,
@@ -136,6 +144,7 @@ impl TryFrom<DossierRow> for StoredDossier {
             sector_code: r.sector_code,
             applicant: data.applicant,
             owner_sub: r.owner_sub,
+            submitter_name: data.submitter_name,
             summary: r.summary,
             calendar_id: r.calendar_id,
             state,
@@ -153,6 +162,7 @@ impl TryFrom<DossierRow> for StoredDossier {
 fn state_columns(
     state: &DossierState,
     applicant: &ApplicantRecord,
+    submitter_name: Option<&str>,
 ) -> Result<(String, Option<NaiveDateTime>, Option<String>, String), StoreError> {
     let data = DossierData {
         applicant: applicant.clone(),
@@ -160,6 +170,7 @@ fn state_columns(
         pauses: state.pauses.clone(),
         supplement_requested_in_processing: state.supplement_requested_in_processing,
         apologized: state.apologized,
+        submitter_name: submitter_name.map(str::to_owned),
     };
     let paused_since = state.open_pause().map(|p| to_db(p.from));
     let timeliness = match (state.resolved_at, state.due_at) {
@@ -223,9 +234,11 @@ fn insert_history(conn: &mut DbConnection, code: &str, seq: i32, h: &NewHistory)
     Ok(())
 }
 
-/// Document kinds: a component the applicant files, or a result.
+/// Document kinds: a component the applicant files, a result, or the
+/// authorisation (giấy ủy quyền) a representative files with the dossier.
 pub const DOC_COMPONENT: &str = "component";
 pub const DOC_RESULT: &str = "result";
+pub const DOC_AUTHORISATION: &str = "authorisation";
 
 #[derive(Debug, Clone)]
 pub struct NewDocument {
@@ -364,6 +377,7 @@ pub struct NewDossier {
     pub sector_code: String,
     pub applicant: ApplicantRecord,
     pub owner_sub: Option<String>,
+    pub submitter_name: Option<String>,
     pub summary: String,
     pub calendar_id: String,
     pub state: DossierState,
@@ -609,7 +623,8 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
 
 /// The row of a new dossier with its code.
 fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
-    let (data, paused_since, timeliness, status) = state_columns(&new.state, &new.applicant)?;
+    let (data, paused_since, timeliness, status) =
+        state_columns(&new.state, &new.applicant, new.submitter_name.as_deref())?;
     let now = to_db(new.now);
     let s = &new.state;
     let row = DossierRow {
@@ -713,7 +728,8 @@ fn write_change(
     now: DateTime<Utc>,
 ) -> Result<StoredDossier, StoreError> {
     {
-        let (data, paused_since, timeliness, status) = state_columns(&change.state, &current.applicant)?;
+        let (data, paused_since, timeliness, status) =
+            state_columns(&change.state, &current.applicant, current.submitter_name.as_deref())?;
         let s = &change.state;
         diesel::update(dossiers::table.find(code))
             .set((

@@ -13,6 +13,7 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        merged_at -> Nullable<Timestamp>,
     }
 }
 

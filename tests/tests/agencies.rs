@@ -26,7 +26,7 @@ both_backends! {
     fn an_agency_is_created_and_read_back(app: &TestApp) {
         seed(app);
         let a = app.get("/api/v1/agencies/000.01.21.H56", None).expect(200).body;
-        assert_eq!(a, json!({"code": "000.01.21.H56", "name": "Ủy ban nhân dân phường Phú Cường", "level": "commune", "parent": "000.00.21.H56", "active": true, "successor": null}));
+        assert_eq!(a, json!({"code": "000.01.21.H56", "name": "Ủy ban nhân dân phường Phú Cường", "level": "commune", "parent": "000.00.21.H56", "active": true, "successor": null, "merged_at": null}));
     }
 
     fn duplicate_codes_unknown_parents_and_bad_codes_are_refused(app: &TestApp) {
@@ -51,7 +51,12 @@ both_backends! {
 
     fn a_merged_agency_points_to_its_successor_and_stays_readable(app: &TestApp) {
         let admin = seed(app);
-        let merged = app.post("/api/v1/agencies/000.00.22.H56/merge", Some(&admin), &json!({"successor": "000.00.21.H56"})).expect(200).body;
+        let future = app.post("/api/v1/agencies/000.00.22.H56/merge", Some(&admin), &json!({"successor": "000.00.21.H56", "merged_at": "2999-01-01T00:00:00+07:00"})).expect_problem(422, "validation_failed");
+        assert_eq!(future.body["errors"][0]["code"], "merge_in_future");
+        let below = app.post("/api/v1/agencies/000.00.21.H56/merge", Some(&admin), &json!({"successor": "000.01.21.H56"})).expect_problem(422, "validation_failed");
+        assert_eq!(below.body["errors"][0]["code"], "merge_into_descendant");
+        let merged = app.post("/api/v1/agencies/000.00.22.H56/merge", Some(&admin), &json!({"successor": "000.00.21.H56", "merged_at": "2025-07-01T00:00:00+07:00"})).expect(200).body;
+        assert_eq!(merged["merged_at"], "2025-07-01T00:00:00+07:00");
         assert_eq!(merged["active"], false);
         assert_eq!(merged["successor"], "000.00.21.H56");
         assert_eq!(app.get("/api/v1/agencies/000.00.22.H56", None).expect(200).body["successor"], "000.00.21.H56");

@@ -667,8 +667,12 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
             Call { secret: Some((d.clone(), DOSSIER_READERS)), ..get("/api/v1/dossiers?limit=500".into()) }
         }
         "POST /api/v1/dossiers" => {
+            // Filed for a business under its authorisation, so that each
+            // citizen (and the desk) may file the same body.
             let mut s = submission("Hồ sơ mới");
             s["agency"] = json!(DEPT);
+            s["applicant"] = json!({"kind": "business", "id_number": "0100109106", "name": "Công ty Viettel"});
+            s["representative"] = json!({"authorisation": {"name": "giay-uy-quyen.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}});
             post("/api/v1/dossiers".into(), s)
         }
         "POST /api/v1/integrations/national-portal/dossiers" => post(

@@ -97,6 +97,7 @@ pub async fn create(
         parent: parse_optional("parent", body.parent.as_deref())?,
         active: true,
         successor: None,
+        merged_at: None,
     };
     let now = state.now();
     crate::idempotency::created(
@@ -154,7 +155,23 @@ pub async fn update(
 /// Mark an agency merged into its successor (admin).
 ///
 /// The agency is never deleted: it becomes inactive, points to its
-/// successor, and its dossiers stay readable.
+/// successor, and its dossiers stay readable. From its merge date
+/// (`merged_at`, default now; not in the future):
+/// - it receives no new dossier: a submission, a national-portal push or a
+///   hand-off naming it is refused with 422 (`errors[].code`
+///   `agency_merged`, and `successor` naming the agency to use instead); a
+///   procedure that names it among its implementing agencies is carried out
+///   by its successor;
+/// - it stands under its successor in the hierarchy: the successor's staff
+///   (and those above) read and handle its open dossiers, and its figures
+///   roll up under the successor, while a report of the merged agency itself
+///   still shows its own history;
+/// - a webhook subscription filtering on it follows the merger: it receives
+///   the changes of the successor's dossiers (with the merged agency's own).
+///
+/// Refused with 422: `unknown_agency`, `inactive_successor` (name the last
+/// successor), `merge_into_self`, `merge_into_descendant` (re-parent the
+/// successor first), `merge_in_future`; 409 `agency_already_merged`.
 #[utoipa::path(
     tag = "agencies",
     security(("bearer" = [])),
@@ -173,6 +190,14 @@ pub async fn merge(
     let code = path_code(&code)?;
     let successor = parse_code("successor", &body.successor)?;
     let now = state.now();
-    let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, now)).await?;
+    let merged_at = body.merged_at.map_or(now, |t| t.to_utc());
+    if merged_at > now {
+        return Err(ApiError::invalid_field(
+            "merged_at",
+            "merge_in_future",
+            "record a merger on or after its date: from then on the agency takes no dossier",
+        ));
+    }
+    let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, merged_at, now)).await?;
     Ok(web::Json(merged.into()))
 }

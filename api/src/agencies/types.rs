@@ -1,5 +1,6 @@
 //! HTTP shapes of agencies.
 
+use chrono::{DateTime, FixedOffset};
 use dvc_domain::agency::{Agency, AgencyCode, AgencyLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +14,7 @@ crate::mirror_enum! {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"code": "000.17.22.H56", "name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": "000.00.00.H56", "active": true, "successor": null}))]
+#[schema(example = json!({"code": "000.17.22.H56", "name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": "000.00.00.H56", "active": true, "successor": null, "merged_at": null}))]
 pub struct AgencyOut {
     pub code: String,
     pub name: String,
@@ -23,6 +24,8 @@ pub struct AgencyOut {
     pub active: bool,
     /// After an administrative merger, the agency that took over.
     pub successor: Option<String>,
+    /// The merge date: from then on the agency takes no new dossier.
+    pub merged_at: Option<DateTime<FixedOffset>>,
 }
 
 impl From<Agency> for AgencyOut {
@@ -34,6 +37,7 @@ impl From<Agency> for AgencyOut {
             parent: a.parent.map(|p| p.to_string()),
             active: a.active,
             successor: a.successor.map(|s| s.to_string()),
+            merged_at: a.merged_at.map(crate::time::vn),
         }
     }
 }
@@ -72,11 +76,15 @@ pub struct AgencyUpdate {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"successor": "000.00.00.H56"}))]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"successor": "000.00.00.H56", "merged_at": "2025-07-01T00:00:00+07:00"}))]
 pub struct MergeRequest {
     /// The agency that takes over.
     #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub successor: String,
+    /// The merge date (default: now); not in the future.
+    #[serde(default)]
+    pub merged_at: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -95,6 +95,7 @@ pub fn load_if_empty(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Opti
             parent: a.parent.as_deref().map(AgencyCode::parse).transpose().map_err(|e| e.to_string())?,
             active: true,
             successor: None,
+            merged_at: None,
         };
         agencies::insert(conn, &agency, now).map_err(|e| format!("demo agency {}: {e}", a.code))?;
     }

@@ -25,7 +25,8 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
-use submit::{applicant, Submission};
+use dvc_domain::dossier::Filing;
+use submit::{applicant, Submission, Submitter};
 use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
@@ -152,6 +153,17 @@ async fn create(
 /// (the clock starts). The procedure version in force today is pinned.
 /// Honours `Idempotency-Key`: the same key and body replay the first answer;
 /// the same key with another body is 422.
+///
+/// A citizen files for themself (the applicant's `id_number` is their
+/// token's subject) or, for anyone else, as a representative with the
+/// applicant's authorisation (`representative.authorisation`, stored as a
+/// document of kind `authorisation`). The filer is recorded as
+/// `submitted_by`; the applicant and the representative both read the
+/// dossier and act on it as the applicant. Otherwise 422 with
+/// `errors[].code` `applicant_not_submitter` (filing for another without an
+/// authorisation) or `representative_of_self`. A merged receiving agency is
+/// refused with 422 `agency_merged`, naming the agency that took over in
+/// `successor`. Staff at the desk register for any applicant.
 #[utoipa::path(
     tag = "dossiers",
     security(("bearer" = [])),
@@ -197,6 +209,14 @@ pub async fn submit_dossier(
     let max = state.config.max_document_bytes;
     let staff = actor.role.is_staff();
     let now = state.now();
+    let submitter = if staff {
+        None
+    } else {
+        Filing::of_citizen(&actor.id, &applicant.id_number, body.representative.is_some())?;
+        Some(Submitter { id: actor.id.clone(), name: actor.name.clone() })
+    };
+    let authorisation =
+        body.representative.as_ref().map(|r| submit::authorisation(&r.authorisation, max, &actor, now)).transpose()?;
     create(&state, claim, move |conn| {
         if staff {
             let own = actor
@@ -219,6 +239,8 @@ pub async fn submit_dossier(
             applicant,
             summary: &body.summary,
             documents: &body.documents,
+            authorisation,
+            submitter,
             external_code: None,
             submitted_at: now,
             received_at: staff.then_some(now),
@@ -231,7 +253,9 @@ pub async fn submit_dossier(
 /// Push a dossier from the national portal (integrator).
 ///
 /// Idempotent on `external_code`: a repeat returns the existing dossier
-/// (200) instead of creating another (201).
+/// (200) instead of creating another (201). The `submitter` the portal
+/// names is recorded as `submitted_by`. A merged receiving agency is
+/// refused with 422 `agency_merged`, naming its `successor`.
 #[utoipa::path(
     tag = "national portal",
     security(("bearer" = [])),
@@ -275,6 +299,7 @@ pub async fn push_from_portal(
     }
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
     let applicant = applicant(&body.applicant)?;
+    let submitter = body.submitter.as_ref().map(submit::portal_submitter).transpose()?;
     let max = state.config.max_document_bytes;
     create(&state, claim, move |conn| {
         let s = Submission {
@@ -284,6 +309,8 @@ pub async fn push_from_portal(
             applicant,
             summary: &body.summary,
             documents: &body.documents,
+            authorisation: None,
+            submitter,
             external_code: Some(external),
             submitted_at: submitted,
             received_at: received,
@@ -488,6 +515,7 @@ async fn act(
                             format!("no agency {to_agency}"),
                         ));
                     }
+                    submit::check_takes_dossiers(conn, to_agency, "to_agency")?;
                 }
                 let calendar = access::calendar_of(conn, current)?;
                 let ctx = Context {

@@ -6,14 +6,16 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Actor;
-use dvc_domain::dossier::{Applicant, Channel, DossierState, Status, TimeLimit};
+use dvc_domain::dossier::{Applicant, ApplicantKind, Channel, DossierState, Status, TimeLimit};
 use dvc_domain::procedure::{ProcedureCode, ServiceLevel, SubmissionChannel};
-use dvc_persistence::dossiers::{ApplicantRecord, NewDocument, NewDossier, NewHistory, DOC_COMPONENT};
+use dvc_persistence::dossiers::{
+    ApplicantRecord, NewDocument, NewDossier, NewHistory, DOC_AUTHORISATION, DOC_COMPONENT,
+};
 use dvc_persistence::procedures::{self, StoredVersion};
-use dvc_persistence::{calendars, DbConnection, StoreError};
+use dvc_persistence::{agencies, calendars, DbConnection, StoreError};
 use sha2::{Digest, Sha256};
 
-use super::types::{ApplicantDto, DocumentIn};
+use super::types::{ApplicantDto, AuthorisationIn, DocumentIn, SubmitterIn};
 use crate::error::{ApiError, FieldError};
 use crate::time::today;
 
@@ -132,6 +134,57 @@ pub fn valid_media_type(m: &str) -> bool {
         && m.split_once('/').is_some_and(|(t, s)| token(t) && token(s.split(';').next().unwrap_or_default().trim()))
 }
 
+/// The authorisation a representative files, as a stored document.
+pub fn authorisation(
+    a: &AuthorisationIn,
+    max_bytes: usize,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<NewDocument, ApiError> {
+    let field = "representative.authorisation";
+    let mut docs =
+        documents(&[a.document()], field, DOC_AUTHORISATION, None, max_bytes, actor, now).map_err(|mut e| {
+            for f in &mut e.errors {
+                f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
+            }
+            e
+        })?;
+    docs.pop().ok_or_else(|| ApiError::internal("no authorisation document"))
+}
+
+/// Refuses a merged agency as the receiver of a new dossier or a hand-off,
+/// naming (in `successor`) the agency that does its work now.
+pub fn check_takes_dossiers(conn: &mut DbConnection, code: &AgencyCode, field: &str) -> Result<(), ApiError> {
+    let agency = match agencies::get(conn, code) {
+        Ok(a) => a,
+        Err(StoreError::NotFound { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(refused) = agency.check_takes_dossiers() {
+        let now = agencies::current(conn, code)?;
+        let mut e = ApiError::from(refused.at(field));
+        for f in &mut e.errors {
+            f.message = format!("{}; it takes no new dossier: send it to {now}", f.message);
+        }
+        e.extra.get_or_insert_with(Default::default).insert("successor".into(), now.as_str().into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Who filed a dossier, apart from its applicant.
+pub struct Submitter {
+    pub id: String,
+    pub name: String,
+}
+
+/// The submitter a national-portal push names: a person, checked as one.
+pub fn portal_submitter(s: &SubmitterIn) -> Result<Submitter, ApiError> {
+    let person = Applicant::new(ApplicantKind::Citizen, &s.id_number, &s.name, None, None, None)
+        .map_err(|errors| ApiError::from_domain_errors(errors, "submitter"))?;
+    Ok(Submitter { id: person.id_number().to_owned(), name: person.name })
+}
+
 /// What a submission says, whoever sends it.
 pub struct Submission<'a> {
     pub procedure: &'a str,
@@ -140,6 +193,10 @@ pub struct Submission<'a> {
     pub applicant: ApplicantRecord,
     pub summary: &'a str,
     pub documents: &'a [DocumentIn],
+    /// A representative's authorisation, already checked.
+    pub authorisation: Option<NewDocument>,
+    /// The citizen who filed it (none for a desk registration).
+    pub submitter: Option<Submitter>,
     pub external_code: Option<String>,
     pub submitted_at: DateTime<Utc>,
     /// Received at once (desk registration, or a portal dossier already received).
@@ -188,14 +245,26 @@ pub fn prepare(
         Some(a) => AgencyCode::parse(a).map_err(|e| ApiError::invalid_field("agency", e.code, e.message))?,
         None => match (&actor.agency, actor.role.is_staff()) {
             (Some(own), true) => own.clone(),
-            _ => content
-                .implementing_agencies
-                .first()
-                .cloned()
-                .ok_or_else(|| ApiError::invalid_field("agency", "required", "name the receiving agency"))?,
+            // The first implementing agency, or the agency that took it over.
+            _ => agencies::current(
+                conn,
+                content
+                    .implementing_agencies
+                    .first()
+                    .ok_or_else(|| ApiError::invalid_field("agency", "required", "name the receiving agency"))?,
+            )?,
         },
     };
-    if !content.implementing_agencies.contains(&agency) {
+    check_takes_dossiers(conn, &agency, "agency")?;
+    // An implementing agency that was merged is carried on by its successor.
+    let mut implementing = content.implementing_agencies.contains(&agency);
+    for a in &content.implementing_agencies {
+        if implementing {
+            break;
+        }
+        implementing = agencies::current(conn, a)? == agency;
+    }
+    if !implementing {
         return Err(ApiError::invalid_field(
             "agency",
             "not_implementing_agency",
@@ -205,7 +274,8 @@ pub fn prepare(
     if s.summary.trim().is_empty() || s.summary.chars().count() > 2000 {
         return Err(ApiError::invalid_field("summary", "length", "a summary is 1–2000 characters"));
     }
-    let docs = documents(s.documents, "documents", DOC_COMPONENT, Some(&version), max_document_bytes, actor, now)?;
+    let mut docs = documents(s.documents, "documents", DOC_COMPONENT, Some(&version), max_document_bytes, actor, now)?;
+    docs.extend(s.authorisation);
     let time = &content.processing_time;
     let amount = match (s.channel.is_online(), time.online_amount) {
         (true, Some(online)) => online,
@@ -243,7 +313,8 @@ pub fn prepare(
         procedure_code: code.to_string(),
         procedure_version: version.version.version,
         sector_code: content.sector.code.clone(),
-        owner_sub: (actor.role == dvc_domain::auth::Role::Citizen).then(|| actor.id.clone()),
+        owner_sub: s.submitter.as_ref().map(|p| p.id.clone()),
+        submitter_name: s.submitter.map(|p| p.name),
         applicant: s.applicant,
         summary: s.summary.trim().to_owned(),
         calendar_id: DEFAULT_CALENDAR.to_owned(),

@@ -83,6 +83,74 @@ pub struct DocumentIn {
     pub reused: bool,
 }
 
+/// A representative's authorisation (giấy ủy quyền) signed by the applicant,
+/// its content inline. Stored as a document of kind `authorisation`,
+/// component `giay_uy_quyen`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "giay-uy-quyen.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}))]
+pub struct AuthorisationIn {
+    /// Not blank, at most 255 characters.
+    #[schema(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
+    pub name: String,
+    #[schema(
+        example = "application/pdf",
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"
+    )]
+    pub media_type: String,
+    /// The content, base64 (standard alphabet, padded, canonical), not empty.
+    #[schema(
+        pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/]{4})$"
+    )]
+    pub content_base64: String,
+}
+
+impl AuthorisationIn {
+    /// As a document of the authorisation component.
+    pub fn document(&self) -> DocumentIn {
+        DocumentIn {
+            component_code: dvc_domain::dossier::AUTHORISATION_COMPONENT.to_owned(),
+            name: self.name.clone(),
+            media_type: self.media_type.clone(),
+            content_base64: self.content_base64.clone(),
+            digitised: false,
+            reused: false,
+        }
+    }
+}
+
+/// A citizen filing for someone else: their authorisation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepresentativeIn {
+    /// The authorisation (giấy ủy quyền) the applicant signed.
+    pub authorisation: AuthorisationIn,
+}
+
+/// The person who filed a dossier on the national portal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"id_number": "079088001234", "name": "Trần Thị Bình"}))]
+pub struct SubmitterIn {
+    /// Their personal identification number: CCCD (12 digits) or CMND (9).
+    #[schema(pattern = r"^([0-9]{9}|[0-9]{12})$")]
+    pub id_number: String,
+    #[schema(min_length = 1, max_length = 300)]
+    pub name: String,
+}
+
+/// Who filed a dossier, apart from its applicant.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id_number": "079088001234", "name": "Trần Thị Bình", "representative": true}))]
+pub struct SubmitterOut {
+    /// The citizen's identification number (their token's subject).
+    pub id_number: String,
+    pub name: String,
+    /// True when they filed for someone else (with an authorisation).
+    pub representative: bool,
+}
+
 /// A submission: online by a citizen, or registered at the desk by an officer.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -104,10 +172,18 @@ pub struct SubmitIn {
     /// `online` for a citizen (the default); `in_person` or `postal` for staff (default `in_person`).
     #[serde(default)]
     pub channel: Option<ChannelDto>,
+    /// For a citizen: the applicant's number must be their own (the token's
+    /// subject), unless they file as the applicant's representative.
     pub applicant: ApplicantDto,
     pub summary: String,
     #[serde(default)]
     pub documents: Vec<DocumentIn>,
+    /// A citizen filing for another applicant (a person or a business):
+    /// the authorisation they act under. Both the applicant and the
+    /// representative then read the dossier and act on it as the applicant.
+    /// At the desk, staff may attach an authorisation too.
+    #[serde(default)]
+    pub representative: Option<RepresentativeIn>,
 }
 
 /// A dossier submitted on the national portal, pushed in by an integrator.
@@ -139,6 +215,11 @@ pub struct PortalDossierIn {
     pub received_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub documents: Vec<DocumentIn>,
+    /// The person who filed it on the portal, when not the applicant
+    /// themself: recorded as its submitter, who may then read it and act as
+    /// the applicant.
+    #[serde(default)]
+    pub submitter: Option<SubmitterIn>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -163,7 +244,7 @@ pub struct PauseOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentOut {
     pub id: String,
-    /// `component` or `result`.
+    /// `component`, `result` or `authorisation` (a representative's giấy ủy quyền).
     pub kind: String,
     pub component_code: Option<String>,
     pub name: String,
@@ -207,6 +288,9 @@ pub struct DossierOut {
     pub procedure: ProcedureRef,
     pub sector: String,
     pub applicant: ApplicantDto,
+    /// Who filed it, when a citizen did (online or through the national
+    /// portal); absent for a desk registration.
+    pub submitted_by: Option<SubmitterOut>,
     pub receiving_agency: String,
     pub handling_agency: String,
     pub summary: String,
@@ -291,6 +375,11 @@ impl DossierOut {
                 email: d.applicant.email.clone(),
                 address: d.applicant.address.clone(),
             },
+            submitted_by: d.owner_sub.as_ref().map(|id| SubmitterOut {
+                representative: *id != d.applicant.id_number,
+                id_number: id.clone(),
+                name: d.submitter_name.clone().unwrap_or_default(),
+            }),
             receiving_agency: s.receiving_agency.to_string(),
             handling_agency: s.handling_agency.to_string(),
             summary: d.summary.clone(),

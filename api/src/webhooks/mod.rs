@@ -32,6 +32,8 @@ pub struct WebhookIn {
     #[serde(default)]
     pub statuses: Vec<StatusDto>,
     /// Only dossiers handled by these agencies or their sub-units (empty: all).
+    /// A filter naming an agency that is (later) merged follows the merger:
+    /// it covers the successor and everything under it, the merged agency included.
     #[serde(default)]
     pub agencies: Vec<String>,
 }

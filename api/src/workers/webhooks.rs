@@ -69,7 +69,10 @@ impl WebhookWorker {
             };
             let mut set = Vec::new();
             for code in &filter.agencies {
-                set.extend(agencies::with_descendants(&mut conn, code).map_err(|e| e.to_string())?);
+                // A filter naming a merged agency follows the merger: it
+                // covers the agency that took over (which covers the merged one).
+                let code = agencies::current(&mut conn, code).map_err(|e| e.to_string())?;
+                set.extend(agencies::with_descendants(&mut conn, &code).map_err(|e| e.to_string())?);
             }
             webhooks::fan_out(&mut conn, &hook, &filter.statuses, &set, now, 500).map_err(|e| e.to_string())?;
         }

@@ -3,6 +3,7 @@
 mod action;
 mod applicant;
 mod code;
+mod filing;
 mod state;
 mod status;
 mod transition;
@@ -14,6 +15,7 @@ mod transition_tests;
 pub use action::{Action, ActionKind, ReturnChannel, StopCause, SupplementItem};
 pub use applicant::*;
 pub use code::DossierCode;
+pub use filing::{Filing, AUTHORISATION_COMPONENT};
 pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
 pub use status::{Channel, Status};
 pub use transition::{

@@ -16,7 +16,8 @@ pub struct Context<'a> {
     pub actor: &'a Actor,
     pub now: DateTime<Utc>,
     pub calendar: &'a WorkingCalendar,
-    /// The actor is the dossier's applicant.
+    /// The actor is the dossier's applicant, or the citizen who filed it for
+    /// them (their representative): both read it and act as the applicant.
     pub is_applicant: bool,
     /// The actor's agency is the receiving or the handling agency, or above one of them.
     pub in_agency_scope: bool,
