@@ -118,6 +118,24 @@ both_backends! {
         app.get("/api/v1/procedures/1.000001", None).expect_problem(404, "not_found");
     }
 
+    fn every_invalid_field_of_a_submission_comes_back_at_once(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let mut body = submission("");
+        body["channel"] = json!("online");
+        body["applicant"]["id_number"] = json!("12345");
+        body["procedure"] = json!("9.999999");
+        body["documents"][0]["content_base64"] = json!("***");
+        let a = app.post("/api/v1/dossiers", Some(&t.officer), &body).expect_problem(422, "validation_failed");
+        let f: Vec<String> = fields(&a).into_iter().map(|(field, _)| field).collect();
+        // The edge (channel, applicant), the references (procedure) and the
+        // content (summary, documents), in one answer.
+        for want in ["channel", "applicant.id_number", "procedure", "summary", "documents[0].content_base64"] {
+            assert!(f.iter().any(|g| g == want), "{want} missing from {f:?}");
+        }
+        assert_eq!(count(app, &t.viewer), 0);
+    }
+
     fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
         province(app);
         // A field the platform adds is not refused: the checksum decides

@@ -22,6 +22,7 @@ use crate::agencies::types::parse_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::invalid::Invalid;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
@@ -180,19 +181,18 @@ pub async fn submit_dossier(
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0;
     let body = body.into_inner();
+    let mut invalid = Invalid::default();
     let channel = match (actor.role, body.channel) {
         (Role::Citizen, None | Some(ChannelDto::Online)) => dvc_domain::dossier::Channel::Online,
         (Role::Citizen, Some(_)) => {
-            return Err(ApiError::invalid_field("channel", "channel_not_allowed", "a citizen submits online"))
+            invalid.push("channel", "channel_not_allowed", "a citizen submits online");
+            dvc_domain::dossier::Channel::Online
         }
         (Role::Officer | Role::Approver, None | Some(ChannelDto::InPerson)) => dvc_domain::dossier::Channel::InPerson,
         (Role::Officer | Role::Approver, Some(ChannelDto::Postal)) => dvc_domain::dossier::Channel::Postal,
         (Role::Officer | Role::Approver, Some(_)) => {
-            return Err(ApiError::invalid_field(
-                "channel",
-                "channel_not_allowed",
-                "the desk registers in_person or postal dossiers",
-            ))
+            invalid.push("channel", "channel_not_allowed", "the desk registers in_person or postal dossiers");
+            dvc_domain::dossier::Channel::InPerson
         }
         _ => {
             return Err(ApiError::forbidden(
@@ -205,18 +205,22 @@ pub async fn submit_dossier(
         }
     };
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/dossiers")?;
-    let applicant = applicant(&body.applicant)?;
+    let applicant = invalid.take(applicant(&body.applicant))?;
     let max = state.config.max_document_bytes;
     let staff = actor.role.is_staff();
     let now = state.now();
     let submitter = if staff {
         None
     } else {
-        Filing::of_citizen(&actor.id, &applicant.id_number, body.representative.is_some())?;
+        if let Some(a) = &applicant {
+            let filing = Filing::of_citizen(&actor.id, &a.id_number, body.representative.is_some());
+            invalid.take(filing.map_err(ApiError::from))?;
+        }
         Some(Submitter { id: actor.id.clone(), name: actor.name.clone() })
     };
-    let authorisation =
-        body.representative.as_ref().map(|r| submit::authorisation(&r.authorisation, max, &actor, now)).transpose()?;
+    let authorisation = invalid.take(
+        body.representative.as_ref().map(|r| submit::authorisation(&r.authorisation, max, &actor, now)).transpose(),
+    )?;
     create(&state, claim, move |conn| {
         if staff {
             let own = actor
@@ -239,11 +243,12 @@ pub async fn submit_dossier(
             applicant,
             summary: &body.summary,
             documents: &body.documents,
-            authorisation,
+            authorisation: authorisation.flatten(),
             submitter,
             external_code: None,
             submitted_at: now,
             received_at: staff.then_some(now),
+            invalid,
         };
         submit::prepare(conn, &actor, s, max, now)
     })
@@ -298,8 +303,9 @@ pub async fn push_from_portal(
         }
     }
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
-    let applicant = applicant(&body.applicant)?;
-    let submitter = body.submitter.as_ref().map(submit::portal_submitter).transpose()?;
+    let mut invalid = Invalid::default();
+    let applicant = invalid.take(applicant(&body.applicant))?;
+    let submitter = invalid.take(body.submitter.as_ref().map(submit::portal_submitter).transpose())?.flatten();
     let max = state.config.max_document_bytes;
     create(&state, claim, move |conn| {
         let s = Submission {
@@ -314,6 +320,7 @@ pub async fn push_from_portal(
             external_code: Some(external),
             submitted_at: submitted,
             received_at: received,
+            invalid,
         };
         submit::prepare(conn, &actor, s, max, now)
     })

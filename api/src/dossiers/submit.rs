@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::types::{ApplicantDto, AuthorisationIn, DocumentIn, SubmitterIn};
 use crate::error::{ApiError, FieldError};
+use crate::invalid::Invalid;
 use crate::time::today;
 
 pub const DEFAULT_CALENDAR: &str = "default";
@@ -190,7 +191,8 @@ pub struct Submission<'a> {
     pub procedure: &'a str,
     pub agency: Option<&'a str>,
     pub channel: Channel,
-    pub applicant: ApplicantRecord,
+    /// None when the applicant was invalid (its errors are in `invalid`).
+    pub applicant: Option<ApplicantRecord>,
     pub summary: &'a str,
     pub documents: &'a [DocumentIn],
     /// A representative's authorisation, already checked.
@@ -201,11 +203,15 @@ pub struct Submission<'a> {
     pub submitted_at: DateTime<Utc>,
     /// Received at once (desk registration, or a portal dossier already received).
     pub received_at: Option<DateTime<Utc>>,
+    /// What the checks before this one found wrong: answered together with
+    /// what this one finds.
+    pub invalid: Invalid,
 }
 
 /// Builds the new dossier inside the database closure: pins the procedure
 /// version in force on the submission date, checks the agency, computes the
-/// due instant when already received.
+/// due instant when already received. Every invalid field, of this stage
+/// and of those before it, is answered in one 422.
 pub fn prepare(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -213,68 +219,99 @@ pub fn prepare(
     max_document_bytes: usize,
     now: DateTime<Utc>,
 ) -> Result<NewDossier, ApiError> {
-    let code =
-        ProcedureCode::parse_any(s.procedure).map_err(|e| ApiError::invalid_field("procedure", e.code, e.message))?;
+    let mut invalid = s.invalid;
+    let code = invalid.take(
+        ProcedureCode::parse_any(s.procedure).map_err(|e| ApiError::invalid_field("procedure", e.code, e.message)),
+    )?;
     let on = today(s.submitted_at);
-    let version = match procedures::in_force(conn, &code, on) {
-        Ok(Some(v)) => v,
-        Ok(None) => {
-            return Err(ApiError::invalid_field(
-                "procedure",
-                "procedure_not_in_force",
-                format!("procedure {code} has no version in force on {on} (retired or not yet published)"),
-            ))
-        }
-        Err(StoreError::NotFound { .. }) => {
-            return Err(ApiError::invalid_field("procedure", "unknown_procedure", format!("no procedure {code}")))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let content = &version.version.content;
-    if s.channel.is_online()
-        && (content.service_level == ServiceLevel::Information
-            || !content.channels.contains(&SubmissionChannel::Online))
-    {
-        return Err(ApiError::invalid_field(
-            "procedure",
-            "procedure_not_online",
-            format!("procedure {code} is not offered online; submit it at the desk"),
-        ));
-    }
-    let agency = match s.agency {
-        Some(a) => AgencyCode::parse(a).map_err(|e| ApiError::invalid_field("agency", e.code, e.message))?,
-        None => match (&actor.agency, actor.role.is_staff()) {
-            (Some(own), true) => own.clone(),
-            // The first implementing agency, or the agency that took it over.
-            _ => agencies::current(
-                conn,
-                content
-                    .implementing_agencies
-                    .first()
-                    .ok_or_else(|| ApiError::invalid_field("agency", "required", "name the receiving agency"))?,
-            )?,
+    let version = match &code {
+        None => None,
+        Some(code) => match procedures::in_force(conn, code, on) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                invalid.push(
+                    "procedure",
+                    "procedure_not_in_force",
+                    format!("procedure {code} has no version in force on {on} (retired or not yet published)"),
+                );
+                None
+            }
+            Err(StoreError::NotFound { .. }) => {
+                invalid.push("procedure", "unknown_procedure", format!("no procedure {code}"));
+                None
+            }
+            Err(e) => return Err(e.into()),
         },
     };
-    check_takes_dossiers(conn, &agency, "agency")?;
-    // An implementing agency that was merged is carried on by its successor.
-    let mut implementing = content.implementing_agencies.contains(&agency);
-    for a in &content.implementing_agencies {
-        if implementing {
-            break;
+    let content = version.as_ref().map(|v| &v.version.content);
+    if let (Some(content), Some(code)) = (content, &code) {
+        if s.channel.is_online()
+            && (content.service_level == ServiceLevel::Information
+                || !content.channels.contains(&SubmissionChannel::Online))
+        {
+            invalid.push(
+                "procedure",
+                "procedure_not_online",
+                format!("procedure {code} is not offered online; submit it at the desk"),
+            );
         }
-        implementing = agencies::current(conn, a)? == agency;
     }
-    if !implementing {
-        return Err(ApiError::invalid_field(
-            "agency",
-            "not_implementing_agency",
-            format!("agency {agency} does not carry out procedure {code}"),
-        ));
+    let agency = match s.agency {
+        Some(a) => {
+            invalid.take(AgencyCode::parse(a).map_err(|e| ApiError::invalid_field("agency", e.code, e.message)))?
+        }
+        None => match (&actor.agency, actor.role.is_staff()) {
+            (Some(own), true) => Some(own.clone()),
+            // The first implementing agency, or the agency that took it over.
+            _ => match content.map(|c| c.implementing_agencies.first()) {
+                Some(Some(first)) => Some(agencies::current(conn, first)?),
+                Some(None) => {
+                    invalid.push("agency", "required", "name the receiving agency");
+                    None
+                }
+                None => None,
+            },
+        },
+    };
+    if let Some(agency) = &agency {
+        let open = invalid.take(check_takes_dossiers(conn, agency, "agency"))?.is_some();
+        if let (true, Some(content), Some(code)) = (open, content, &code) {
+            // An implementing agency that was merged is carried on by its successor.
+            let mut implementing = content.implementing_agencies.contains(agency);
+            for a in &content.implementing_agencies {
+                if implementing {
+                    break;
+                }
+                implementing = agencies::current(conn, a)? == *agency;
+            }
+            if !implementing {
+                invalid.push(
+                    "agency",
+                    "not_implementing_agency",
+                    format!("agency {agency} does not carry out procedure {code}"),
+                );
+            }
+        }
     }
     if s.summary.trim().is_empty() || s.summary.chars().count() > 2000 {
-        return Err(ApiError::invalid_field("summary", "length", "a summary is 1–2000 characters"));
+        invalid.push("summary", "length", "a summary is 1–2000 characters");
     }
-    let mut docs = documents(s.documents, "documents", DOC_COMPONENT, Some(&version), max_document_bytes, actor, now)?;
+    let docs = invalid.take(documents(
+        s.documents,
+        "documents",
+        DOC_COMPONENT,
+        version.as_ref(),
+        max_document_bytes,
+        actor,
+        now,
+    ))?;
+    invalid.finish()?;
+    let (Some(code), Some(version), Some(agency), Some(applicant), Some(mut docs)) =
+        (code, version, agency, s.applicant, docs)
+    else {
+        return Err(ApiError::internal("a submission without errors lacks a part"));
+    };
+    let content = &version.version.content;
     docs.extend(s.authorisation);
     let time = &content.processing_time;
     let amount = match (s.channel.is_online(), time.online_amount) {
@@ -315,7 +352,7 @@ pub fn prepare(
         sector_code: content.sector.code.clone(),
         owner_sub: s.submitter.as_ref().map(|p| p.id.clone()),
         submitter_name: s.submitter.map(|p| p.name),
-        applicant: s.applicant,
+        applicant,
         summary: s.summary.trim().to_owned(),
         calendar_id: DEFAULT_CALENDAR.to_owned(),
         state,

@@ -1,0 +1,67 @@
+//! [`Invalid`]: the field errors of one request, gathered across every stage
+//! that checks it (the shape, the edge, the domain rules, the references in
+//! the database), so that one 422 names every invalid field at once.
+
+use actix_web::http::StatusCode;
+
+use crate::error::{ApiError, FieldError};
+
+#[derive(Debug, Default)]
+pub struct Invalid {
+    errors: Vec<FieldError>,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Invalid {
+    /// Keeps the value of `result`, or its field errors when it is a 422
+    /// (None then); any other error (a 403, the database) ends the request.
+    pub fn take<T>(&mut self, result: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+                self.absorb(e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn absorb(&mut self, e: ApiError) {
+        self.errors.extend(e.errors.iter().cloned());
+        if let Some(extra) = &e.extra {
+            self.extra.get_or_insert_with(Default::default).extend(extra.clone());
+        }
+    }
+
+    pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
+    }
+
+    /// 422 with every error gathered, or Ok when there is none.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        let mut e = ApiError::validation(self.errors);
+        e.extra = self.extra;
+        Err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_of_every_stage_come_back_together_and_others_end_the_request() {
+        let mut invalid = Invalid::default();
+        assert_eq!(invalid.take(Ok::<_, ApiError>(1)).ok().flatten(), Some(1));
+        let first: Result<(), ApiError> = Err(ApiError::invalid_field("a", "x", "a is bad"));
+        assert!(invalid.take(first).is_ok_and(|v| v.is_none()));
+        invalid.push("b", "y", "b is bad");
+        let forbidden: Result<(), ApiError> = Err(ApiError::forbidden("r", "no"));
+        assert!(invalid.take(forbidden).is_err());
+        let e = invalid.finish().err().map(|e| e.errors.iter().map(|f| f.field.clone()).collect::<Vec<_>>());
+        assert_eq!(e, Some(vec!["a".to_owned(), "b".to_owned()]));
+    }
+}
