@@ -308,6 +308,7 @@ diesel::table! {
         closed_after_reception -> Integer,
         rated -> Integer,
         satisfied -> Integer,
+        paid_online -> Integer,
     }
 }
 
