@@ -121,6 +121,9 @@ struct Name {
     datname: String,
 }
 
+/// How many migrated templates (one per set of migrations) the server keeps.
+const KEPT_TEMPLATES: usize = 8;
+
 /// The migrated template for this set of migrations, made once (under an
 /// advisory lock, since several test processes may race for it).
 fn ensure_template() -> String {
@@ -135,11 +138,15 @@ fn ensure_template() -> String {
     let template = format!("dvc_template_{:016x}", hasher.finish());
     let mut admin = PgConnection::establish(&admin_url()).expect("connect to the PostgreSQL admin database");
     diesel::sql_query("SELECT pg_advisory_lock(727274)").execute(&mut admin).expect("advisory lock");
-    let existing: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'dvc_template_%'")
-        .load(&mut admin)
-        .expect("list templates");
+    // Newest first: other checkouts of the project (another branch's
+    // migrations) may be testing on this server at the same time, so only
+    // templates beyond the newest few are dropped, never one just made.
+    let existing: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'dvc_template_%' ORDER BY oid DESC")
+            .load(&mut admin)
+            .expect("list templates");
     if !existing.iter().any(|n| n.datname == template) {
-        for old in &existing {
+        for old in existing.iter().skip(KEPT_TEMPLATES - 1) {
             let _ =
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", old.datname)).execute(&mut admin);
         }
