@@ -240,6 +240,72 @@ mod tests {
         assert_eq!(s.due_as_of(at("2026-03-10T10:00:00+07:00"), &calendar()), Some(at("2026-03-09T09:00:00+07:00")));
     }
 
+    /// Received Mon 2 Mar 2026 09:00 with the given pauses (start, length
+    /// in minutes, from reception on), each ended as the state machine ends
+    /// it; the last one left open when `open_last`.
+    fn with_pauses(gaps: &[(i64, i64)], open_last: bool) -> DossierState {
+        let mut s = paused_after_its_due(None);
+        s.pauses.clear();
+        s.status = Status::Processing;
+        let mut at = s.received_at.unwrap();
+        for (i, (gap, length)) in gaps.iter().enumerate() {
+            let from = at + chrono::Duration::minutes(*gap);
+            let to = from + chrono::Duration::minutes(*length);
+            let due = s.due_at.unwrap();
+            if open_last && i + 1 == gaps.len() {
+                s.pauses.push(PauseRecord {
+                    from,
+                    to: None,
+                    reason: PauseReason::Payment,
+                    due_before: None,
+                    due_after: None,
+                });
+                break;
+            }
+            let moved = calendar().apply_pauses(due, &[Pause { from, to }]);
+            s.pauses.push(PauseRecord {
+                from,
+                to: Some(to),
+                reason: PauseReason::Supplement,
+                due_before: Some(due),
+                due_after: Some(moved),
+            });
+            s.due_at = Some(moved);
+            at = to;
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn judging_later_never_moves_a_due_instant_backwards(
+            gaps in proptest::collection::vec((0i64..6000, 0i64..6000), 0..5),
+            open_last in proptest::bool::ANY,
+            steps in proptest::collection::vec(0i64..3000, 1..30),
+        ) {
+            let s = with_pauses(&gaps, open_last);
+            let at_reception = Some(at("2026-03-09T09:00:00+07:00"));
+            let first_pause = s.pauses.first().map(|p| p.from);
+            let mut t = s.received_at.unwrap();
+            let mut last = s.due_as_of(t, &calendar());
+            for step in steps {
+                t += chrono::Duration::minutes(step);
+                let due = s.due_as_of(t, &calendar());
+                proptest::prop_assert!(due >= last, "{due:?} before {last:?} at {t}");
+                // Before any pause began, no waiting has moved it yet.
+                if first_pause.is_none_or(|from| t <= from) {
+                    proptest::prop_assert_eq!(due, at_reception);
+                }
+                last = due;
+            }
+            // Past every ended pause, it is the due instant the state keeps.
+            if !open_last {
+                let after_all = s.pauses.last().and_then(|p| p.to).unwrap_or(t).max(t);
+                proptest::prop_assert_eq!(s.due_as_of(after_all, &calendar()), s.due_at);
+            }
+        }
+    }
+
     #[test]
     fn before_reception_there_is_no_due_instant() {
         let limit = TimeLimit { amount: 5, unit: TimeUnit::WorkingDays, same_day: false };
