@@ -8,19 +8,28 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::calendar::Timeliness;
+use crate::calendar::{classify_open, Timeliness};
 use crate::dossier::{Channel, Status};
 
 pub mod daily;
 
-/// A half-open period `[from, to)`.
+/// A half-open period `[from, to)`, and the instant the dossiers still open
+/// at its end are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// Its end; the present instead when it ends later (SPEC §4.3).
+    pub judged_at: DateTime<Utc>,
 }
 
 impl Period {
+    /// The period `[from, to)` as it stands at `now`: its open dossiers are
+    /// judged at its end, or at `now` while it has not ended.
+    pub fn as_of(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        Self { from, to, judged_at: to.min(now) }
+    }
+
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
         self.from <= t && t < self.to
     }
@@ -35,13 +44,17 @@ pub struct DossierFacts {
     pub resolved_at: Option<DateTime<Utc>>,
     /// When it was resolved, refused, withdrawn or stopped.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The due instant as it stood when the facts were taken: for the
+    /// dossiers open at a period's end, at its `judged_at`
+    /// ([`crate::dossier::DossierState::due_as_of`]), so that waiting that
+    /// came later never moves it.
     pub due_at: Option<DateTime<Utc>>,
-    /// The start of the pause it is in now, if any.
-    pub paused_since: Option<DateTime<Utc>>,
     /// early / on_time / late, once resolved.
     pub resolved_timeliness: Option<Timeliness>,
     pub paid: bool,
     pub paid_cashless: bool,
+    /// Paid through the payment platform (method `online`).
+    pub paid_online: bool,
     pub digitised: bool,
     /// Every change acknowledged by the national portal.
     pub in_sync: bool,
@@ -69,6 +82,8 @@ pub enum Metric {
     Paid,
     /// … and paid cashless.
     PaidCashless,
+    /// … and paid through the payment platform (`online`).
+    PaidOnline,
     /// Received in the period with a digitised document.
     Digitised,
     /// Received in the period and fully synchronised with the national portal.
@@ -80,7 +95,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 18] = [
         Self::CarriedOver,
         Self::Received,
         Self::ResolvedEarly,
@@ -94,6 +109,7 @@ impl Metric {
         Self::ReceivedOnline,
         Self::Paid,
         Self::PaidCashless,
+        Self::PaidOnline,
         Self::Digitised,
         Self::Synced,
         Self::Rated,
@@ -115,6 +131,7 @@ impl Metric {
             Self::ReceivedOnline => "received_online",
             Self::Paid => "paid",
             Self::PaidCashless => "paid_cashless",
+            Self::PaidOnline => "paid_online",
             Self::Digitised => "digitised",
             Self::Synced => "synced",
             Self::Rated => "rated",
@@ -142,11 +159,12 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
         Metric::Withdrawn => f.status == Status::Withdrawn && closed_in,
         Metric::Stopped => f.status == Status::Stopped && closed_in,
         Metric::Refused => f.status == Status::Refused && closed_in,
-        Metric::OpenWithinDeadline => open_at(p.to) && !overdue_at(f, p.to),
-        Metric::OpenOverdue => open_at(p.to) && overdue_at(f, p.to),
+        Metric::OpenWithinDeadline => open_at(p.judged_at) && !overdue_at(f, p.judged_at),
+        Metric::OpenOverdue => open_at(p.judged_at) && overdue_at(f, p.judged_at),
         Metric::ReceivedOnline => received_in && f.channel.is_online(),
         Metric::Paid => received_in && f.paid,
         Metric::PaidCashless => received_in && f.paid_cashless,
+        Metric::PaidOnline => received_in && f.paid_online,
         Metric::Digitised => received_in && f.digitised,
         Metric::Synced => received_in && f.in_sync,
         Metric::Rated => f.rating.is_some_and(|(t, _)| p.contains(t)),
@@ -154,14 +172,9 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
     }
 }
 
-/// Past its due instant at `t`; a paused dossier is overdue only if it was
-/// already overdue when the clock stopped.
+/// Past its due instant (as it stood at `t`) at `t`.
 fn overdue_at(f: &DossierFacts, t: DateTime<Utc>) -> bool {
-    match (f.due_at, f.paused_since) {
-        (Some(due), Some(paused)) if paused <= t => paused > due,
-        (Some(due), _) => due < t,
-        (None, _) => false,
-    }
+    f.due_at.is_some_and(|due| classify_open(t, due) == Timeliness::Overdue)
 }
 
 pub fn metrics_of(f: &DossierFacts, p: &Period) -> Vec<Metric> {
@@ -219,9 +232,16 @@ impl Tally {
         Rate::of(self.get(Metric::ReceivedOnline), self.get(Metric::Received))
     }
 
-    /// Paid cashless / paid.
+    /// Paid cashless (online or transfer) / paid: the province's own target.
     pub fn cashless_rate(&self) -> Rate {
         Rate::of(self.get(Metric::PaidCashless), self.get(Metric::Paid))
+    }
+
+    /// The 766 online payment ratio (SPEC §7): dossiers paid through the
+    /// payment platform (`online`) / dossiers paid. This is the one place it
+    /// is made; a dossier exempt from fees is to count in neither part.
+    pub fn online_payment_rate(&self) -> Rate {
+        Rate::of(self.get(Metric::PaidOnline), self.get(Metric::Paid))
     }
 
     /// With a digitised document / received.
@@ -240,11 +260,48 @@ impl Tally {
     }
 }
 
-/// Thresholds of Decision 766 (SPEC §7).
-pub const COVERAGE_THRESHOLD: f64 = 0.8;
-pub const ONLINE_SHARE_THRESHOLD: f64 = 0.5;
-pub const SATISFACTION_THRESHOLD: f64 = 0.9;
-pub const NO_THRESHOLD: f64 = 1.0;
+/// Thresholds of Decision 766 (SPEC §7), in percent.
+pub const COVERAGE_THRESHOLD: u32 = 80;
+pub const ONLINE_SHARE_THRESHOLD: u32 = 50;
+pub const SATISFACTION_THRESHOLD: u32 = 90;
+pub const NO_THRESHOLD: u32 = 100;
+
+/// A score in hundredths of a point. Scores are rounded once, to two
+/// decimals half away from zero, from the exact ratio; sums of them are
+/// exact, and none is ever negative zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cents(pub u64);
+
+impl Cents {
+    /// P when n/d ≥ T, else n/d × P / T, rounded half away from zero to
+    /// hundredths — in integers, so a half is a half (4.125 → 4.13, where
+    /// floating point gives 4.12).
+    pub fn score(numerator: u64, denominator: u64, max_points: u32, threshold_percent: u32) -> Option<Self> {
+        if denominator == 0 {
+            return None;
+        }
+        let (n, d, p, t) =
+            (u128::from(numerator), u128::from(denominator), u128::from(max_points), u128::from(threshold_percent));
+        if n * 100 >= t * d {
+            return Some(Self(u64::from(max_points) * 100));
+        }
+        // n/d × P / (t/100) in hundredths = n·P·10 000 / (d·t).
+        let (num, den) = (n * p * 10_000, d * t);
+        Some(Self(u64::try_from((2 * num + den) / (2 * den)).unwrap_or(u64::MAX)))
+    }
+
+    /// As points with two decimals (never `-0.0`).
+    #[allow(clippy::cast_precision_loss)]
+    pub fn points(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        Self(iter.map(|c| c.0).sum())
+    }
+}
 
 /// A sub-indicator: its maximum P, threshold T, ratio r and score (P when
 /// r ≥ T, else r × P / T). Unknown when the system holds no data for it.
@@ -252,6 +309,7 @@ pub const NO_THRESHOLD: f64 = 1.0;
 pub struct SubIndicator {
     pub name: &'static str,
     pub max: f64,
+    /// T as a fraction (0.8 for 80%).
     pub threshold: f64,
     pub ratio: Option<f64>,
     pub numerator: Option<u64>,
@@ -259,106 +317,117 @@ pub struct SubIndicator {
     /// None when the ratio is unknown (no data, or nothing the system holds).
     pub score: Option<f64>,
     pub known: bool,
+    #[serde(skip)]
+    cents: Option<Cents>,
 }
 
 impl SubIndicator {
-    pub fn scored(name: &'static str, max: f64, threshold: f64, rate: Rate) -> Self {
-        let score = rate.value.map(|r| if r >= threshold { max } else { round2(r * max / threshold) });
+    pub fn scored(name: &'static str, max_points: u32, threshold_percent: u32, rate: Rate) -> Self {
+        let cents = Cents::score(rate.numerator, rate.denominator, max_points, threshold_percent);
         Self {
             name,
-            max,
-            threshold,
+            max: f64::from(max_points),
+            threshold: f64::from(threshold_percent) / 100.0,
             ratio: rate.value,
             numerator: Some(rate.numerator),
             denominator: Some(rate.denominator),
-            score,
+            score: cents.map(Cents::points),
             known: true,
+            cents,
         }
     }
 
-    pub fn unknown(name: &'static str, max: f64) -> Self {
+    pub fn unknown(name: &'static str, max_points: u32) -> Self {
         Self {
             name,
-            max,
-            threshold: NO_THRESHOLD,
+            max: f64::from(max_points),
+            threshold: f64::from(NO_THRESHOLD) / 100.0,
             ratio: None,
             numerator: None,
             denominator: None,
             score: None,
             known: false,
+            cents: None,
         }
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
     pub name: &'static str,
     pub max: f64,
+    /// The sum of its sub-indicators' rounded scores.
     pub score: f64,
     pub sub_indicators: Vec<SubIndicator>,
+    #[serde(skip)]
+    cents: Cents,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Index766 {
     pub groups: Vec<Group>,
-    /// Sum of the scores the system can compute.
+    /// Sum of the groups' scores: what the system can compute.
     pub score: f64,
     /// Sum of the maxima of what it can compute.
     pub known_max: f64,
     pub max: f64,
+    /// Paid cashless (online or transfer) / paid: the province's own target,
+    /// reported beside the online payment group, which counts the payment
+    /// platform only.
+    pub cashless_rate: Rate,
 }
 
 /// The parts of the Decision 766 index the system holds data for, from a
 /// unit's tally; the rest marked unknown.
 pub fn index_766(t: &Tally) -> Index766 {
-    let group = |name: &'static str, max: f64, subs: Vec<SubIndicator>| Group {
-        name,
-        max,
-        score: round2(subs.iter().filter_map(|s| s.score).sum()),
-        sub_indicators: subs,
+    let group = |name: &'static str, max: u32, sub_indicators: Vec<SubIndicator>| {
+        let cents = sub_indicators.iter().filter_map(|s| s.cents).sum();
+        Group { name, max: f64::from(max), score: Cents::points(cents), sub_indicators, cents }
     };
     let groups = vec![
         group(
             "publicity_and_transparency",
-            18.0,
+            18,
             vec![
-                SubIndicator::scored("dossiers_synced_to_national_portal", 6.0, COVERAGE_THRESHOLD, t.synced_rate()),
-                SubIndicator::unknown("publication_of_procedures_and_results", 12.0),
+                SubIndicator::scored("dossiers_synced_to_national_portal", 6, COVERAGE_THRESHOLD, t.synced_rate()),
+                SubIndicator::unknown("publication_of_procedures_and_results", 12),
             ],
         ),
         group(
             "processing_progress",
-            20.0,
-            vec![SubIndicator::scored("on_time_rate", 20.0, NO_THRESHOLD, t.on_time_rate())],
+            20,
+            vec![SubIndicator::scored("on_time_rate", 20, NO_THRESHOLD, t.on_time_rate())],
         ),
         group(
             "online_services",
-            12.0,
-            vec![SubIndicator::scored("share_of_dossiers_online", 12.0, ONLINE_SHARE_THRESHOLD, t.online_rate())],
+            12,
+            vec![SubIndicator::scored("share_of_dossiers_online", 12, ONLINE_SHARE_THRESHOLD, t.online_rate())],
         ),
         group(
             "online_payment",
-            10.0,
-            vec![SubIndicator::scored("cashless_payments", 10.0, COVERAGE_THRESHOLD, t.cashless_rate())],
+            10,
+            vec![SubIndicator::scored(
+                "payments_through_payment_platform",
+                10,
+                COVERAGE_THRESHOLD,
+                t.online_payment_rate(),
+            )],
         ),
         group(
             "digitisation",
-            22.0,
-            vec![SubIndicator::scored("digitised_dossiers", 22.0, COVERAGE_THRESHOLD, t.digitised_rate())],
+            22,
+            vec![SubIndicator::scored("digitised_dossiers", 22, COVERAGE_THRESHOLD, t.digitised_rate())],
         ),
         group(
             "satisfaction",
-            18.0,
-            vec![SubIndicator::scored("satisfied_ratings", 18.0, SATISFACTION_THRESHOLD, t.satisfaction_rate())],
+            18,
+            vec![SubIndicator::scored("satisfied_ratings", 18, SATISFACTION_THRESHOLD, t.satisfaction_rate())],
         ),
     ];
-    let score = round2(groups.iter().map(|g| g.score).sum());
-    let known_max = groups.iter().flat_map(|g| &g.sub_indicators).filter(|s| s.known).map(|s| s.max).sum();
-    Index766 { groups, score, known_max, max: 100.0 }
+    let score = Cents::points(groups.iter().map(|g| g.cents).sum());
+    // Whole points, summed from +0.0 (an f64 `sum` starts from -0.0).
+    let known_max = groups.iter().flat_map(|g| &g.sub_indicators).filter(|s| s.known).fold(0.0, |a, s| a + s.max);
+    Index766 { groups, score, known_max, max: 100.0, cashless_rate: t.cashless_rate() }
 }
 
 #[cfg(test)]
@@ -371,7 +440,8 @@ mod tests {
     }
 
     fn period() -> Period {
-        Period { from: t("2026-03-01T00:00:00+07:00"), to: t("2026-04-01T00:00:00+07:00") }
+        let end = t("2026-04-01T00:00:00+07:00");
+        Period::as_of(t("2026-03-01T00:00:00+07:00"), end, end + chrono::Duration::days(60))
     }
 
     fn facts() -> DossierFacts {
@@ -382,10 +452,10 @@ mod tests {
             resolved_at: None,
             closed_at: None,
             due_at: Some(t("2026-03-09T09:00:00+07:00")),
-            paused_since: None,
             resolved_timeliness: None,
             paid: false,
             paid_cashless: false,
+            paid_online: false,
             digitised: false,
             in_sync: false,
             rating: None,
@@ -409,19 +479,73 @@ mod tests {
     }
 
     #[test]
-    fn a_paused_dossier_is_overdue_only_if_it_was_when_paused() {
+    fn a_period_that_has_not_ended_judges_its_open_dossiers_now() {
+        let (from, to) = (t("2026-03-01T00:00:00+07:00"), t("2026-04-01T00:00:00+07:00"));
+        let now = t("2026-03-04T09:00:00+07:00");
+        let p = Period::as_of(from, to, now);
+        assert_eq!(p.judged_at, now);
+        assert!(counts(&facts(), Metric::OpenWithinDeadline, &p), "due 9 Mar, judged on 4 Mar");
+        assert_eq!(Period::as_of(from, to, to + chrono::Duration::days(1)).judged_at, to);
+    }
+
+    #[test]
+    fn an_open_dossier_due_exactly_at_the_judging_instant_is_within_its_deadline() {
         let mut f = facts();
-        f.paused_since = Some(t("2026-03-05T09:00:00+07:00"));
-        assert!(counts(&f, Metric::OpenWithinDeadline, &period()));
-        f.paused_since = Some(t("2026-03-10T09:00:00+07:00"));
+        f.due_at = Some(t("2026-03-31T23:59:59+07:00"));
         assert!(counts(&f, Metric::OpenOverdue, &period()));
+        f.due_at = Some(t("2026-04-01T00:00:00+07:00"));
+        assert!(counts(&f, Metric::OpenWithinDeadline, &period()), "due exactly at the end");
     }
 
     #[test]
     fn a_sub_indicator_scores_full_at_its_threshold_and_pro_rata_below() {
-        assert_eq!(SubIndicator::scored("x", 10.0, 0.8, Rate::of(8, 10)).score, Some(10.0));
-        assert_eq!(SubIndicator::scored("x", 10.0, 0.8, Rate::of(4, 10)).score, Some(5.0));
-        assert_eq!(SubIndicator::scored("x", 10.0, 0.8, Rate::of(0, 0)).score, None);
+        assert_eq!(SubIndicator::scored("x", 10, 80, Rate::of(8, 10)).score, Some(10.0));
+        assert_eq!(SubIndicator::scored("x", 10, 80, Rate::of(4, 10)).score, Some(5.0));
+        assert_eq!(SubIndicator::scored("x", 10, 80, Rate::of(0, 0)).score, None);
+    }
+
+    #[test]
+    fn scores_round_half_away_from_zero_on_the_exact_ratio() {
+        // 3/20 × 22 / 0.8 = 4.125 exactly; in floating point 4.1249999…
+        assert_eq!(SubIndicator::scored("x", 22, 80, Rate::of(3, 20)).score, Some(4.13));
+        // 3/20 × 6 / 0.8 = 1.125.
+        assert_eq!(Cents::score(3, 20, 6, 80), Some(Cents(113)));
+        assert_eq!(Cents::score(1, 6, 22, 80), Some(Cents(458)), "4.5833… rounds down");
+        assert_eq!(Cents::score(2, 6, 12, 50), Some(Cents(800)));
+    }
+
+    #[test]
+    fn groups_and_the_total_sum_the_rounded_scores() {
+        let mut tally = Tally::default();
+        tally.0.insert(Metric::Received, 20);
+        tally.0.insert(Metric::Digitised, 3);
+        tally.0.insert(Metric::Synced, 3);
+        let idx = index_766(&tally);
+        assert_eq!(idx.groups[0].score, 1.13, "1.125 → 1.13");
+        assert_eq!(idx.groups[4].score, 4.13, "4.125 → 4.13");
+        assert_eq!(idx.groups[2].score, 0.0, "online 0/20");
+        assert_eq!(idx.score, 5.26, "1.13 + 0 + 4.13");
+    }
+
+    #[test]
+    fn no_score_is_negative_zero() {
+        let idx = index_766(&Tally::default());
+        let json = serde_json::to_string(&idx).unwrap();
+        assert!(!json.contains("-0.0"), "{json}");
+        assert!(idx.groups.iter().all(|g| g.score.is_sign_positive()));
+        assert!(idx.score.is_sign_positive());
+    }
+
+    #[test]
+    fn online_payment_counts_the_platform_only_and_cashless_stands_beside_it() {
+        let mut tally = Tally::default();
+        tally.0.insert(Metric::Paid, 2);
+        tally.0.insert(Metric::PaidCashless, 2);
+        tally.0.insert(Metric::PaidOnline, 1);
+        let idx = index_766(&tally);
+        let sub = &idx.groups[3].sub_indicators[0];
+        assert_eq!((sub.numerator, sub.denominator, sub.score), (Some(1), Some(2), Some(6.25)));
+        assert_eq!(idx.cashless_rate, Rate::of(2, 2));
     }
 
     #[test]

@@ -60,6 +60,20 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<StoredCalendar, StoreErr
         .try_into()
 }
 
+/// Calendars read once each, for judging many dossiers.
+#[derive(Default)]
+pub struct CalendarCache(std::collections::HashMap<String, WorkingCalendar>);
+
+impl CalendarCache {
+    pub fn get(&mut self, conn: &mut DbConnection, id: &str) -> Result<&WorkingCalendar, StoreError> {
+        if !self.0.contains_key(id) {
+            let calendar = get(conn, id)?.calendar;
+            self.0.insert(id.to_owned(), calendar);
+        }
+        self.0.get(id).ok_or_else(|| StoreError::not_found(format!("calendar {id}")))
+    }
+}
+
 /// Creates or replaces a calendar; due instants already computed do not move.
 pub fn put(
     conn: &mut DbConnection,

@@ -14,6 +14,7 @@ use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, T
 use dvc_domain::DomainError;
 use serde::{Deserialize, Serialize};
 
+use crate::calendars::CalendarCache;
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers, idempotency_keys};
@@ -830,81 +831,133 @@ pub struct DossierFilter {
 
 const OPEN_AFTER_RECEPTION: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
 
-pub fn list(conn: &mut DbConnection, f: &DossierFilter) -> Result<Vec<StoredDossier>, StoreError> {
-    let mut q = dossiers::table.select(DossierRow::as_select()).into_boxed();
-    if let Some(s) = f.status {
-        q = q.filter(dossiers::status.eq(s.as_str()));
-    }
-    if let Some(set) = &f.agencies {
-        q = q.filter(dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())));
-    }
-    if let Some(set) = &f.scope {
-        q = q.filter(dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())));
-    }
-    if let Some(sub) = &f.citizen {
-        q = q.filter(dossiers::owner_sub.eq(sub.clone()).or(dossiers::applicant_id.eq(sub.clone())));
-    }
-    if let Some(p) = &f.procedure {
-        q = q.filter(dossiers::procedure_code.eq(p.clone()));
-    }
-    if let Some(s) = &f.sector {
-        q = q.filter(dossiers::sector_code.eq(s.clone()));
-    }
-    if let Some(c) = f.channel {
-        q = q.filter(dossiers::channel.eq(c.as_str()));
-    }
-    if let Some(a) = &f.applicant_id {
-        q = q.filter(dossiers::applicant_id.eq(a.clone()));
-    }
-    if let Some(t) = f.received_from {
-        q = q.filter(dossiers::received_at.ge(to_db(t)));
-    }
-    if let Some(t) = f.received_to {
-        q = q.filter(dossiers::received_at.lt(to_db(t)));
-    }
-    if let Some(t) = f.resolved_from {
-        q = q.filter(dossiers::resolved_at.ge(to_db(t)));
-    }
-    if let Some(t) = f.resolved_to {
-        q = q.filter(dossiers::resolved_at.lt(to_db(t)));
-    }
-    if let Some(t) = f.timeliness {
-        let now = to_db(f.now.unwrap_or_else(Utc::now));
-        q = match t {
-            Timeliness::Early | Timeliness::OnTime | Timeliness::Late => {
-                q.filter(dossiers::resolved_timeliness.eq(t.as_str()))
+/// Each given dossier's due instant as it stood at `t` (SPEC §4.3: moved
+/// by the pause time that had passed by `t`, never by later waiting), by
+/// its own calendar; dossiers not received are left out.
+pub fn dues_as_of(
+    conn: &mut DbConnection,
+    codes: &[String],
+    t: DateTime<Utc>,
+) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+    let mut calendars = CalendarCache::default();
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(500) {
+        let rows: Vec<DossierRow> =
+            dossiers::table.filter(dossiers::code.eq_any(chunk)).select(DossierRow::as_select()).load(conn)?;
+        for row in rows {
+            let d = StoredDossier::try_from(row)?;
+            if let Some(due) = d.state.due_as_of(t, calendars.get(conn, &d.calendar_id)?) {
+                out.insert(d.code, due);
             }
-            // Open after reception and past its due instant; a paused dossier
-            // is overdue when it was already overdue when the clock stopped.
-            Timeliness::Overdue => q.filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION)).filter(
-                dossiers::paused_since
-                    .is_null()
-                    .and(dossiers::due_at.lt(now))
-                    .or(dossiers::paused_since.is_not_null().and(dossiers::paused_since.gt(dossiers::due_at))),
-            ),
-            Timeliness::WithinDeadline => q.filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION)).filter(
-                dossiers::paused_since
-                    .is_null()
-                    .and(dossiers::due_at.ge(now))
-                    .or(dossiers::paused_since.is_not_null().and(dossiers::paused_since.le(dossiers::due_at))),
-            ),
-        };
+        }
     }
-    if let Some(overdue) = f.supplement_overdue {
-        let now = to_db(f.now.unwrap_or_else(Utc::now));
-        let awaiting = dossiers::status.eq(Status::AwaitingSupplement.as_str());
-        q = if overdue {
-            q.filter(awaiting.and(dossiers::reply_by.lt(now)))
-        } else {
-            q.filter(awaiting.and(dossiers::reply_by.is_null().or(dossiers::reply_by.ge(now))))
-        };
+    Ok(out)
+}
+
+/// A page of dossiers, newest first. Filtered by `within_deadline` or
+/// `overdue`, a dossier is judged at `now` exactly as its own `timeliness`
+/// says (a paused one by the office time its pause has held so far), so
+/// the database narrows the candidates and each is judged here.
+pub fn list(conn: &mut DbConnection, f: &DossierFilter) -> Result<Vec<StoredDossier>, StoreError> {
+    let now = f.now.unwrap_or_else(Utc::now);
+    let judged = f.timeliness.filter(|t| matches!(t, Timeliness::WithinDeadline | Timeliness::Overdue));
+    // One page of candidates after a cursor.
+    let page = |after: Option<&(DateTime<Utc>, String)>| {
+        let mut q = dossiers::table.select(DossierRow::as_select()).into_boxed();
+        if let Some(s) = f.status {
+            q = q.filter(dossiers::status.eq(s.as_str()));
+        }
+        if let Some(set) = &f.agencies {
+            q = q.filter(
+                dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())),
+            );
+        }
+        if let Some(set) = &f.scope {
+            q = q.filter(
+                dossiers::receiving_agency.eq_any(set.clone()).or(dossiers::handling_agency.eq_any(set.clone())),
+            );
+        }
+        if let Some(sub) = &f.citizen {
+            q = q.filter(dossiers::owner_sub.eq(sub.clone()).or(dossiers::applicant_id.eq(sub.clone())));
+        }
+        if let Some(p) = &f.procedure {
+            q = q.filter(dossiers::procedure_code.eq(p.clone()));
+        }
+        if let Some(s) = &f.sector {
+            q = q.filter(dossiers::sector_code.eq(s.clone()));
+        }
+        if let Some(c) = f.channel {
+            q = q.filter(dossiers::channel.eq(c.as_str()));
+        }
+        if let Some(a) = &f.applicant_id {
+            q = q.filter(dossiers::applicant_id.eq(a.clone()));
+        }
+        if let Some(t) = f.received_from {
+            q = q.filter(dossiers::received_at.ge(to_db(t)));
+        }
+        if let Some(t) = f.received_to {
+            q = q.filter(dossiers::received_at.lt(to_db(t)));
+        }
+        if let Some(t) = f.resolved_from {
+            q = q.filter(dossiers::resolved_at.ge(to_db(t)));
+        }
+        if let Some(t) = f.resolved_to {
+            q = q.filter(dossiers::resolved_at.lt(to_db(t)));
+        }
+        if let Some(t) = f.timeliness {
+            let now = to_db(now);
+            q = match t {
+                Timeliness::Early | Timeliness::OnTime | Timeliness::Late => {
+                    q.filter(dossiers::resolved_timeliness.eq(t.as_str()))
+                }
+                // Open after reception and past its due instant; a paused
+                // dossier's due instant moves while it waits: judged in `list`.
+                Timeliness::Overdue => q
+                    .filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION))
+                    .filter(dossiers::paused_since.is_not_null().or(dossiers::due_at.lt(now))),
+                Timeliness::WithinDeadline => q
+                    .filter(dossiers::status.eq_any(OPEN_AFTER_RECEPTION))
+                    .filter(dossiers::paused_since.is_not_null().or(dossiers::due_at.ge(now))),
+            };
+        }
+        if let Some(overdue) = f.supplement_overdue {
+            let now = to_db(now);
+            let awaiting = dossiers::status.eq(Status::AwaitingSupplement.as_str());
+            q = if overdue {
+                q.filter(awaiting.and(dossiers::reply_by.lt(now)))
+            } else {
+                q.filter(awaiting.and(dossiers::reply_by.is_null().or(dossiers::reply_by.ge(now))))
+            };
+        }
+        if let Some((at, code)) = after {
+            let at = to_db(*at);
+            q = q.filter(
+                dossiers::submitted_at.lt(at).or(dossiers::submitted_at.eq(at).and(dossiers::code.lt(code.clone()))),
+            );
+        }
+        q.order((dossiers::submitted_at.desc(), dossiers::code.desc())).limit(f.limit)
+    };
+    let mut calendars = CalendarCache::default();
+    let mut out = Vec::new();
+    let mut after = f.after.clone();
+    loop {
+        let rows = page(after.as_ref()).load::<DossierRow>(conn)?;
+        let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) == f.limit;
+        for row in rows {
+            after = Some((from_db(row.submitted_at), row.code.clone()));
+            let d = StoredDossier::try_from(row)?;
+            if let Some(t) = judged {
+                if d.state.timeliness(now, calendars.get(conn, &d.calendar_id)?) != Some(t) {
+                    continue;
+                }
+            }
+            out.push(d);
+            if i64::try_from(out.len()).unwrap_or(i64::MAX) == f.limit {
+                return Ok(out);
+            }
+        }
+        if judged.is_none() || !more {
+            return Ok(out);
+        }
     }
-    if let Some((at, code)) = &f.after {
-        let at = to_db(*at);
-        q = q.filter(
-            dossiers::submitted_at.lt(at).or(dossiers::submitted_at.eq(at).and(dossiers::code.lt(code.clone()))),
-        );
-    }
-    let rows = q.order((dossiers::submitted_at.desc(), dossiers::code.desc())).limit(f.limit).load(conn)?;
-    rows.into_iter().map(StoredDossier::try_from).collect()
 }

@@ -55,7 +55,7 @@ pub enum Selection<'a> {
 type Raw = (
     (String, String, String, String, String, String),
     (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
-    (Option<NaiveDateTime>, Option<String>),
+    Option<String>,
     String,
 );
 
@@ -91,7 +91,7 @@ fn load_counted(
                     dossiers::level,
                 ),
                 (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
-                (dossiers::paused_since, dossiers::resolved_timeliness),
+                dossiers::resolved_timeliness,
                 dossiers::counted,
             ))
             .order(dossiers::code.asc())
@@ -108,12 +108,13 @@ fn load_counted(
             match metric {
                 Metric::CarriedOver => return load_counted(conn, Selection::OpenAt(p.from), agencies),
                 Metric::OpenWithinDeadline | Metric::OpenOverdue => {
-                    return load_counted(conn, Selection::OpenAt(p.to), agencies)
+                    return load_counted(conn, Selection::OpenAt(p.judged_at), agencies)
                 }
                 Metric::Received
                 | Metric::ReceivedOnline
                 | Metric::Paid
                 | Metric::PaidCashless
+                | Metric::PaidOnline
                 | Metric::Digitised
                 | Metric::Synced => {
                     query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
@@ -154,6 +155,7 @@ fn load_counted(
             m,
             Metric::Paid
                 | Metric::PaidCashless
+                | Metric::PaidOnline
                 | Metric::Digitised
                 | Metric::Synced
                 | Metric::Rated
@@ -166,13 +168,25 @@ fn load_counted(
     } else {
         Flags::default()
     };
-    rows.into_iter().map(|r| facts_of(r, &flags)).collect()
+    let mut loaded: Vec<(FactsRow, String)> =
+        rows.into_iter().map(|r| facts_of(r, &flags)).collect::<Result<_, _>>()?;
+    if let Selection::OpenAt(t) = selection {
+        // Judged by the due instant as it stood at `t`, not as it stands now.
+        let codes: Vec<String> = loaded.iter().map(|(r, _)| r.code.clone()).collect();
+        let dues = crate::dossiers::dues_as_of(conn, &codes, t)?;
+        for (row, _) in &mut loaded {
+            row.facts.due_at = dues.get(&row.code).copied();
+        }
+    }
+    Ok(loaded)
 }
 
 #[derive(Default)]
 struct Flags {
     paid: HashSet<String>,
     cashless: HashSet<String>,
+    /// Paid through the payment platform.
+    online: HashSet<String>,
     digitised: HashSet<String>,
     unsynced: HashSet<String>,
     /// When rated, and whether satisfied.
@@ -188,6 +202,9 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             .select((payments::dossier_code, payments::method))
             .load(conn)?;
         for (code, method) in paid {
+            if method == "online" {
+                f.online.insert(code.clone());
+            }
             if method == "online" || method == "transfer" {
                 f.cashless.insert(code.clone());
             }
@@ -219,7 +236,7 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
 fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
     let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, counted) = r;
     let (status, received_at, resolved_at, closed_at, due_at) = a;
-    let (paused_since, resolved_timeliness) = b;
+    let resolved_timeliness = b;
     let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
     let facts = DossierFacts {
         status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
@@ -228,10 +245,10 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         resolved_at: resolved_at.map(from_db),
         closed_at: closed_at.map(from_db),
         due_at: due_at.map(from_db),
-        paused_since: paused_since.map(from_db),
         resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
         paid: flags.paid.contains(&code),
         paid_cashless: flags.cashless.contains(&code),
+        paid_online: flags.online.contains(&code),
         digitised: flags.digitised.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
@@ -396,7 +413,7 @@ pub enum Days {
 type SumRow = (
     (String, String, String, String, String),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
-    (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
 );
 
 /// The sums of the chosen days per keys, for dossiers received by one of
@@ -428,6 +445,7 @@ pub fn day_sums(
                 sum(f::closed_after_reception),
                 sum(f::rated),
                 sum(f::satisfied),
+                sum(f::paid_online),
             ),
         ))
         .into_boxed();
@@ -458,6 +476,7 @@ pub fn day_sums(
                 n(b.4),
                 n(b.5),
                 n(b.6),
+                n(b.7),
             ]);
             (Dims { receiving_agency, procedure_code, sector_code, channel, level }, sums)
         })

@@ -311,6 +311,7 @@ diesel::table! {
         closed_after_reception -> Integer,
         rated -> Integer,
         satisfied -> Integer,
+        paid_online -> Integer,
     }
 }
 

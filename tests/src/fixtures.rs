@@ -110,6 +110,16 @@ pub fn submit(app: &TestApp, t: &Tokens) -> String {
     d["code"].as_str().expect("code").to_owned()
 }
 
+/// Submits online at `at`, receives and hands it to the department at once;
+/// returns the dossier code.
+pub fn submitted_and_handed_off(app: &TestApp, t: &Tokens, at: &str) -> String {
+    app.set_now(at);
+    let code = submit(app, t);
+    act(app, &t.officer, &code, "receive", json!({})).expect(200);
+    act(app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
+    code
+}
+
 /// Posts an action; returns the answer.
 pub fn act(app: &TestApp, token: &str, code: &str, action: &str, body: Value) -> crate::Answer {
     app.post(&format!("/api/v1/dossiers/{code}/{action}"), Some(token), &body)

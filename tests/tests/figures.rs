@@ -187,7 +187,7 @@ fn drill(app: &TestApp, q: &str) -> Value {
 /// Every count of the summary's total equals the length of its drill-down.
 fn assert_drills_agree(app: &TestApp, summary: &Value) {
     let counts = summary["total"]["counts"].as_object().expect("counts");
-    assert_eq!(counts.len(), 17, "every metric is reported");
+    assert_eq!(counts.len(), 18, "every metric is reported");
     for (metric, n) in counts {
         let d = drill(app, &format!("&metric={metric}"));
         assert_eq!(&d["count"], n, "{metric}");
@@ -224,7 +224,7 @@ both_backends! {
         let expected = json!({
             "carried_over": 1, "received": 6, "resolved_early": 2, "resolved_on_time": 1, "resolved_late": 1,
             "withdrawn": 1, "stopped": 1, "refused": 1, "open_within_deadline": 0, "open_overdue": 1,
-            "received_online": 2, "paid": 2, "paid_cashless": 1, "digitised": 1, "synced": 6,
+            "received_online": 2, "paid": 2, "paid_cashless": 1, "paid_online": 1, "digitised": 1, "synced": 6,
             "rated": 2, "satisfied": 1
         });
         assert_eq!(c, &expected);
@@ -233,6 +233,7 @@ both_backends! {
         assert_eq!(r["on_time"]["value"], 0.75);
         assert_eq!(rate(&r["online"]), (2, 6));
         assert_eq!(rate(&r["cashless"]), (1, 2));
+        assert_eq!(rate(&r["online_payment"]), (1, 2), "D3 through the platform; D8 in cash");
         assert_eq!(rate(&r["digitised"]), (1, 6));
         assert_eq!(rate(&r["satisfaction"]), (1, 2));
         assert_eq!(rate(&r["feedback_on_time"]), (0, 0), "no feedback in this data set");
@@ -294,7 +295,7 @@ both_backends! {
         assert_eq!(score(0), 6.0, "6 of 6 dossiers synced ≥ 80%: the full 6 points");
         assert_eq!(score(1), 15.0, "on time 3/4 × 20");
         assert_eq!(score(2), 8.0, "online 2/6 against 50%: 0.3333 × 12 / 0.5");
-        assert_eq!(score(3), 6.25, "cashless 1/2 against 80%: 0.5 × 10 / 0.8");
+        assert_eq!(score(3), 6.25, "through the payment platform 1/2 against 80%: 0.5 × 10 / 0.8");
         assert_eq!(score(4), 4.58, "digitised 1/6 against 80%: 0.1667 × 22 / 0.8");
         assert_eq!(score(5), 10.0, "satisfied 1/2 against 90%: 0.5 × 18 / 0.9");
         assert_eq!(idx["score"], 49.83);
@@ -388,5 +389,161 @@ both_backends! {
         diesel::RunQueryDsl::execute(diesel::sql_query("UPDATE figure_days SET received = received + 7"), &mut conn).expect("spoil");
         let restarted = app.second_instance();
         assert_eq!(summary(&restarted, ""), before);
+    }
+}
+
+fn march(app: &TestApp) -> Value {
+    app.get("/api/v1/reports/summary?from=2026-03-01&to=2026-03-31", Some(&app.token(Role::Viewer, None)))
+        .expect(200)
+        .body
+}
+
+fn march_drill(app: &TestApp, metric: &str) -> Value {
+    let q = format!("/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&metric={metric}");
+    app.get(&q, Some(&app.token(Role::Viewer, None))).expect(200).body["codes"].clone()
+}
+
+fn supplement_request(reply_by: &str) -> Value {
+    json!({"items": [{"component_code": "TP01", "problem": "Thiếu chữ ký"}], "reply_by": reply_by})
+}
+
+both_backends! {
+    fn an_ended_period_keeps_judging_its_open_dossiers_as_they_stood_at_its_end(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // Received Mon 2 Mar 09:00, due Mon 9 Mar 09:00; overdue when it paused on Wed 11 Mar.
+        let code = submitted_and_handed_off(app, &t, "2026-03-02T09:00:00+07:00");
+        app.set_now("2026-03-11T09:00:00+07:00");
+        act(app, &t.officer, &code, "request-supplement", supplement_request("2026-04-30T17:00:00+07:00")).expect(200);
+        app.set_now("2026-04-01T09:00:00+07:00");
+        let before = march(app);
+        assert_eq!(before["total"]["counts"]["open_overdue"], 1);
+        assert_eq!(before["total"]["counts"]["open_within_deadline"], 0);
+
+        // The supplement comes in April: the pause moves the due instant into
+        // April, but March ended with the dossier overdue.
+        app.set_now("2026-04-15T09:00:00+07:00");
+        let resumed = act(app, &t.citizen, &code, "supplement", json!({})).expect(200).body;
+        assert!(resumed["due_at"].as_str().is_some_and(|d| d > "2026-04-01"), "{}", resumed["due_at"]);
+        app.set_now("2026-04-16T09:00:00+07:00");
+        let after = march(app);
+        assert_eq!(after["total"], before["total"], "March's figures do not change in April");
+        assert_eq!(march_drill(app, "open_overdue"), json!([code]));
+        assert_eq!(march_drill(app, "open_within_deadline"), json!([]));
+    }
+
+    fn a_period_not_yet_ended_judges_its_open_dossiers_now(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let code = submit(app, &t);
+        act(app, &t.officer, &code, "receive", json!({})).expect(200);
+        // Read on Wed 4 Mar: due Mon 9 Mar, within its deadline now.
+        app.set_now("2026-03-04T10:00:00+07:00");
+        let own = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.viewer)).expect(200).body;
+        assert_eq!(own["timeliness"], "within_deadline");
+        let s = march(app);
+        assert_eq!(s["total"]["counts"]["open_within_deadline"], 1, "{}", s["total"]["counts"]);
+        assert_eq!(s["total"]["counts"]["open_overdue"], 0);
+        assert_eq!(march_drill(app, "open_within_deadline"), json!([code]));
+        assert_eq!(march_drill(app, "open_overdue"), json!([]));
+    }
+
+    fn the_list_and_the_figures_judge_a_paused_dossier_as_the_dossier_does(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // Received after closing on Mon 2 Mar: counted from Tue 07:00, due Mon 9 Mar 17:00.
+        let code = submitted_and_handed_off(app, &t, "2026-03-02T17:30:00+07:00");
+        let received = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.viewer)).expect(200).body;
+        assert_eq!(received["due_at"], "2026-03-09T17:00:00+07:00");
+        // Paused at 18:00 on the due day: past the due instant, but by no office time.
+        app.set_now("2026-03-09T18:00:00+07:00");
+        act(app, &t.officer, &code, "request-supplement", supplement_request("2026-03-20T17:00:00+07:00")).expect(200);
+        // Tue 10 Mar 09:00: two office hours paused move the due instant to 09:00.
+        app.set_now("2026-03-10T09:00:00+07:00");
+        let own = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.viewer)).expect(200).body;
+        assert_eq!(own["timeliness"], "within_deadline");
+        let listed = |q: &str| -> Vec<Value> {
+            let page = app.get(&format!("/api/v1/dossiers?{q}"), Some(&t.viewer)).expect(200).body;
+            page["items"].as_array().expect("items").iter().map(|d| d["code"].clone()).collect()
+        };
+        assert_eq!(listed("overdue=true"), Vec::<Value>::new());
+        assert_eq!(listed("timeliness=within_deadline"), vec![json!(code)]);
+        assert_eq!(march_drill(app, "open_within_deadline"), json!([code]));
+    }
+}
+
+/// A dossier received on `day` of April 2026 through the import, with `extra` events and fields.
+fn imported(day: u32, events: Vec<Value>, extra: Value) -> Value {
+    let at = |h: u32| format!("2026-04-{day:02}T{h:02}:00:00+07:00");
+    let mut all = vec![ev("receive", &at(9)), with(ev("hand-off", &at(10)), "to_agency", json!(DEPT))];
+    all.extend(events);
+    let mut d = json!({"procedure": PROCEDURE, "agency": DEPT, "channel": "in_person", "applicant": applicant(), "summary": "Hồ sơ nhập", "submitted_at": at(8), "events": all});
+    if let Some(fields) = extra.as_object() {
+        for (k, v) in fields {
+            d[k] = v.clone();
+        }
+    }
+    d
+}
+
+fn import_all(app: &TestApp, dossiers: Vec<Value>) {
+    app.set_now("2026-06-01T09:00:00+07:00");
+    let out = app
+        .post("/api/v1/imports/dossiers", Some(&app.token(Role::Admin, None)), &json!({"dossiers": dossiers}))
+        .expect(200)
+        .body;
+    assert_eq!(out["rejected"], json!([]), "{out}");
+}
+
+fn index_of(app: &TestApp, from: &str, to: &str) -> dvc_tests::Answer {
+    app.get(&format!("/api/v1/reports/index-766?from={from}&to={to}"), Some(&app.token(Role::Viewer, None))).expect(200)
+}
+
+both_backends! {
+    fn the_766_online_payment_counts_the_payment_platform_only(app: &TestApp) {
+        province(app);
+        let paid = |day: u32, method: &str| {
+            let at = |h: u32| format!("2026-04-{day:02}T{h:02}:00:00+07:00");
+            let pay = with(with(with(ev("payments", &at(14)), "amount_vnd", json!(50000)), "method", json!(method)), "reference", json!(format!("REF-{day}")));
+            imported(day, vec![with(ev("request-payment", &at(11)), "amount_vnd", json!(50000)), pay], json!({}))
+        };
+        import_all(app, vec![paid(6, "online"), paid(7, "transfer")]);
+        let s = summary(app, "");
+        let r = &s["total"]["rates"];
+        assert_eq!(rate(&r["cashless"]), (2, 2), "online and transfer are both cashless");
+        assert_eq!(rate(&r["online_payment"]), (1, 2), "only one through the payment platform");
+        assert_eq!(s["total"]["counts"]["paid_online"], 1);
+        assert_eq!(drill(app, "&metric=paid_online")["count"], 1);
+        let idx = index_of(app, "2026-04-01", "2026-05-31").body["index"].clone();
+        let sub = &idx["groups"][3]["sub_indicators"][0];
+        assert_eq!(sub["name"], "payments_through_payment_platform");
+        assert_eq!((sub["numerator"].clone(), sub["denominator"].clone()), (json!(1), json!(2)));
+        assert_eq!(idx["groups"][3]["score"], 6.25, "1/2 against 80%: 0.5 × 10 / 0.8");
+        assert_eq!(rate(&idx["cashless_rate"]), (2, 2), "reported beside it");
+    }
+
+    fn scores_round_half_away_from_zero_on_the_exact_ratio(app: &TestApp) {
+        province(app);
+        // Twenty received, three with a digitised document: 3/20 × 22 / 0.8 = 4.125 exactly.
+        let doc = json!([{"component_code": "TP01", "name": "scan.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK", "digitised": true}]);
+        let all = (1..=20u32)
+            .map(|i| imported(i + 1, vec![], if i <= 3 { json!({"documents": doc}) } else { json!({}) }))
+            .collect();
+        import_all(app, all);
+        let idx = index_of(app, "2026-04-01", "2026-05-31").body["index"].clone();
+        assert_eq!(rate(&idx["groups"][4]["sub_indicators"][0]), (3, 20));
+        assert_eq!(idx["groups"][4]["score"], 4.13, "4.125 rounds half away from zero");
+        // 6 (synced) + 0 (on time: nothing resolved) + 0 (online 0/20) + 4.13.
+        assert_eq!(idx["score"], 10.13);
+    }
+
+    fn no_score_shows_minus_zero(app: &TestApp) {
+        province(app);
+        // A period without dossiers: every score 0, none -0.0.
+        let empty = index_of(app, "2025-01-01", "2025-01-31");
+        assert!(!empty.text.contains("-0.0"), "{}", empty.text);
+        assert_eq!(empty.body["index"]["score"], 0.0);
+        assert_eq!(empty.body["index"]["groups"][1]["score"], 0.0);
     }
 }

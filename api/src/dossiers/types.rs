@@ -494,8 +494,11 @@ pub struct DossierQuery {
     pub received_to: Option<DateTime<FixedOffset>>,
     pub resolved_from: Option<DateTime<FixedOffset>>,
     pub resolved_to: Option<DateTime<FixedOffset>>,
+    /// Only dossiers with this `timeliness`; `within_deadline` and `overdue` are
+    /// judged now exactly as each dossier's own `timeliness` (a paused dossier's
+    /// due instant moved by the office time its pause has held so far).
     pub timeliness: Option<TimelinessDto>,
-    /// Only dossiers overdue now.
+    /// Only dossiers overdue now (as `timeliness=overdue`).
     pub overdue: Option<bool>,
     /// `true`: dossiers awaiting a supplement whose reply deadline has
     /// passed; `false`: awaiting a supplement, still within its reply deadline.

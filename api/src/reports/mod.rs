@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{get, web};
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::figures::daily::{self, DaySums};
 use dvc_domain::figures::{counts, index_766, DossierFacts, Index766, Metric, Period, Rate, Tally};
@@ -85,8 +85,11 @@ pub struct Rates {
     pub on_time: RateOut,
     /// Received online or through the national portal / received (target ≥ 80%).
     pub online: RateOut,
-    /// Paid cashless / paid (target ≥ 30%).
+    /// Paid cashless (`online` or `transfer`) / paid (the province's target ≥ 30%).
     pub cashless: RateOut,
+    /// Paid through the payment platform (`online`) / paid: the Decision 766
+    /// online payment ratio.
+    pub online_payment: RateOut,
     /// With a digitised document / received.
     pub digitised: RateOut,
     /// Synchronised with the national portal / received.
@@ -104,7 +107,10 @@ pub struct GroupOut {
     pub key: String,
     /// The agency's name, for agency groups.
     pub name: Option<String>,
-    /// Every count, by metric name (each has a drill-down).
+    /// Every count, by metric name (each has a drill-down): `carried_over`, `received`, `resolved_early`,
+    /// `resolved_on_time`, `resolved_late`, `withdrawn`, `stopped`, `refused`, `open_within_deadline`,
+    /// `open_overdue`, `received_online`, `paid`, `paid_cashless`, `paid_online` (through the payment
+    /// platform), `digitised`, `synced`, `rated`, `satisfied`.
     #[schema(value_type = Object)]
     pub counts: BTreeMap<&'static str, u64>,
     pub resolved: u64,
@@ -141,7 +147,8 @@ fn scope(actor: &Actor, agency: Option<&str>) -> Result<Scope, ApiError> {
     }
 }
 
-fn period(from: NaiveDate, to: NaiveDate) -> Result<Period, ApiError> {
+/// The period of whole Vietnam days `from`..=`to` as it stands at `now`.
+fn period(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Result<Period, ApiError> {
     if to < from {
         return Err(ApiError::invalid_field("to", "before_from", "the period ends on or after it starts"));
     }
@@ -156,7 +163,7 @@ fn period(from: NaiveDate, to: NaiveDate) -> Result<Period, ApiError> {
             .ok_or_else(|| ApiError::invalid_field("from", "invalid_date", "not a date"))
     };
     let next = to.succ_opt().ok_or_else(|| ApiError::invalid_field("to", "invalid_date", "out of range"))?;
-    Ok(Period { from: start(from)?, to: start(next)? })
+    Ok(Period::as_of(start(from)?, start(next)?, now))
 }
 
 /// Everything a report of one scope needs: per keys (agency, procedure,
@@ -231,7 +238,7 @@ fn load(
     for (dims, sums) in figures::day_sums(conn, Days::Between(days.0, days.1), set)? {
         cells.entry(dims).or_default().within = sums;
     }
-    for row in figures::facts(conn, Selection::OpenAt(p.to), set)? {
+    for row in figures::facts(conn, Selection::OpenAt(p.judged_at), set)? {
         cells.entry(row.dims).or_default().open.push(row.facts);
     }
     for dims in figures::unsynced_received(conn, p, set)? {
@@ -290,6 +297,7 @@ fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate
             on_time: t.on_time_rate().into(),
             online: t.online_rate().into(),
             cashless: t.cashless_rate().into(),
+            online_payment: t.online_payment_rate().into(),
             digitised: t.digitised_rate().into(),
             synced: t.synced_rate().into(),
             satisfaction: t.satisfaction_rate().into(),
@@ -302,10 +310,15 @@ fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate
 ///
 /// Per group: carried over, received, resolved early / on time / late,
 /// withdrawn, stopped, refused, still open within the deadline / overdue at
-/// the end; and the on-time, online, cashless, digitised, synced and
-/// satisfaction rates with numerator and denominator. Agency groups include
-/// their sub-units. Every count can be drilled into
+/// the end; and the on-time, online, cashless, online payment, digitised,
+/// synced and satisfaction rates with numerator and denominator. Agency
+/// groups include their sub-units. Every count can be drilled into
 /// (`GET /api/v1/reports/dossiers`).
+///
+/// A dossier still open at the end is judged against its due instant as it
+/// stood then: moved by the pause time that had passed by the end, never by
+/// later waiting, so a period's figures do not change once it has ended. A
+/// period that has not ended yet judges its open dossiers now.
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(ReportParams), responses((status = 200, body = SummaryOut)))]
 #[get("/api/v1/reports/summary")]
 pub async fn summary(
@@ -316,7 +329,7 @@ pub async fn summary(
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
     let agency = scope.asked.clone();
-    let p = period(q.from, q.to)?;
+    let p = period(q.from, q.to, state.now())?;
     let group_by = q.group_by;
     let days = (q.from, q.to);
     let out = state
@@ -381,7 +394,7 @@ pub async fn drilldown(
 ) -> Result<web::Json<DrillOut>, ApiError> {
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
-    let p = period(q.from, q.to)?;
+    let p = period(q.from, q.to, state.now())?;
     let metric = Metric::parse(&q.metric).ok_or_else(|| {
         ApiError::invalid_field(
             "metric",
@@ -432,7 +445,11 @@ pub struct IndexOut {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub agency: Option<String>,
-    /// The six groups with their sub-indicators: score, maximum, ratio, threshold, and whether the system can know it.
+    /// The six groups with their sub-indicators: score, maximum, ratio, threshold, and whether the system can know it;
+    /// `score` (the groups' scores summed), `known_max`, `max`, and `cashless_rate` (paid `online` or by `transfer` /
+    /// paid: the province's own target, reported beside the online payment group, whose sub-indicator
+    /// `payments_through_payment_platform` counts `online` payments only). Scores are rounded to two decimals half
+    /// away from zero; a group's score and the total are sums of the rounded scores.
     #[schema(value_type = Object)]
     pub index: Index766,
 }
@@ -454,7 +471,7 @@ pub async fn index(
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
     let agency = scope.asked.clone();
-    let p = period(q.from, q.to)?;
+    let p = period(q.from, q.to, state.now())?;
     let out = state
         .db(move |conn| {
             let loaded = load(conn, &p, (q.from, q.to), &scope, None)?;

@@ -115,11 +115,38 @@ impl DossierState {
     /// The due instant as it stands at `now`: an open pause extends it by the
     /// office time it has held so far.
     pub fn effective_due(&self, now: DateTime<Utc>, calendar: &WorkingCalendar) -> Option<DateTime<Utc>> {
-        let due = self.due_at?;
-        Some(match self.open_pause() {
-            Some(p) if now > p.from => calendar.apply_pauses(due, &[Pause { from: p.from, to: now }]),
-            _ => due,
-        })
+        self.due_as_of(now, calendar)
+    }
+
+    /// The due instant as it stood at instant `t` (SPEC §4.3): the due instant
+    /// set at reception, moved in full by each pause that had ended by `t`,
+    /// by a pause still running at `t` only for the office time it had held
+    /// by then, and not at all by a pause that began later. Pauses that ended
+    /// before reception moved nothing and are passed over.
+    ///
+    /// Read from the pause records: each ended pause keeps the due instant
+    /// it found (`due_before`), so a past instant is judged by the calendar
+    /// the deadline was computed with, whatever the calendar says today.
+    pub fn due_as_of(&self, t: DateTime<Utc>, calendar: &WorkingCalendar) -> Option<DateTime<Utc>> {
+        let current = self.due_at?;
+        let pending = self
+            .pauses
+            .iter()
+            .filter(|p| p.to.is_none() || p.due_before.is_some())
+            .find(|p| p.to.is_none_or(|to| to > t));
+        let Some(pause) = pending else {
+            return Some(current);
+        };
+        // A pause still open has not moved the due instant yet.
+        let before = pause.due_before.unwrap_or(current);
+        Some(if pause.from < t { calendar.apply_pauses(before, &[Pause { from: pause.from, to: t }]) } else { before })
+    }
+
+    /// within_deadline / overdue as the dossier stood at `t`, if it was open
+    /// after reception then; its status, resolution and closing are the
+    /// caller's to check (the figures know when it closed).
+    pub fn judged_open_at(&self, t: DateTime<Utc>, calendar: &WorkingCalendar) -> Option<Timeliness> {
+        self.due_as_of(t, calendar).map(|d| classify_open(t, d))
     }
 
     /// early / on_time / late once resolved; within_deadline / overdue while
@@ -133,6 +160,167 @@ impl DossierState {
         if matches!(self.status, Status::Withdrawn | Status::Stopped | Status::Refused) {
             return None;
         }
-        self.effective_due(now, calendar).map(|d| classify_open(now, d))
+        self.judged_open_at(now, calendar)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+    }
+
+    fn calendar() -> WorkingCalendar {
+        WorkingCalendar::default_vietnam()
+    }
+
+    /// Received Mon 2 Mar 2026 09:00, due Mon 9 Mar 09:00; waited for a
+    /// supplement from Wed 11 Mar 09:00 (already overdue) until `until`.
+    fn paused_after_its_due(until: Option<&str>) -> DossierState {
+        let limit = TimeLimit { amount: 5, unit: TimeUnit::WorkingDays, same_day: false };
+        let mut s = DossierState::submitted(AgencyCode::parse("000.00.05.H56").unwrap(), limit);
+        s.status = Status::AwaitingSupplement;
+        s.received_at = Some(at("2026-03-02T09:00:00+07:00"));
+        let due = at("2026-03-09T09:00:00+07:00");
+        s.due_at = Some(due);
+        let from = at("2026-03-11T09:00:00+07:00");
+        s.pauses.push(PauseRecord {
+            from,
+            to: None,
+            reason: PauseReason::Supplement,
+            due_before: None,
+            due_after: None,
+        });
+        if let Some(until) = until.map(at) {
+            let moved = calendar().apply_pauses(due, &[Pause { from, to: until }]);
+            let p = &mut s.pauses[0];
+            (p.to, p.due_before, p.due_after) = (Some(until), Some(due), Some(moved));
+            s.status = Status::Processing;
+            s.due_at = Some(moved);
+        }
+        s
+    }
+
+    #[test]
+    fn a_pause_that_began_later_moves_nothing_at_an_earlier_instant() {
+        let s = paused_after_its_due(Some("2026-04-15T09:00:00+07:00"));
+        let t = at("2026-03-10T10:00:00+07:00");
+        assert_eq!(s.due_as_of(t, &calendar()), Some(at("2026-03-09T09:00:00+07:00")));
+        assert_eq!(s.judged_open_at(t, &calendar()), Some(Timeliness::Overdue));
+        assert_eq!(s.judged_open_at(at("2026-03-09T09:00:00+07:00"), &calendar()), Some(Timeliness::WithinDeadline));
+    }
+
+    #[test]
+    fn a_pause_running_at_the_instant_adds_only_the_office_time_it_had_held() {
+        // 1 Apr 00:00: paused since Wed 11 Mar 09:00 = 6 + 16 + 40 + 40 + 16 = 118 office hours;
+        // Mon 9 Mar 09:00 + 118 h = Mon 6 + Tue–Fri 32 + 40 + 40 = Fri 27 Mar 17:00.
+        let end_of_march = at("2026-04-01T00:00:00+07:00");
+        let expected = Some(at("2026-03-27T17:00:00+07:00"));
+        let ended_later = paused_after_its_due(Some("2026-04-15T09:00:00+07:00"));
+        assert_eq!(ended_later.due_as_of(end_of_march, &calendar()), expected);
+        assert_eq!(ended_later.judged_open_at(end_of_march, &calendar()), Some(Timeliness::Overdue));
+        let still_waiting = paused_after_its_due(None);
+        assert_eq!(still_waiting.due_as_of(end_of_march, &calendar()), expected);
+        assert_eq!(still_waiting.effective_due(end_of_march, &calendar()), expected);
+    }
+
+    #[test]
+    fn a_pause_ended_by_the_instant_adds_in_full() {
+        let s = paused_after_its_due(Some("2026-04-15T09:00:00+07:00"));
+        let t = at("2026-04-20T09:00:00+07:00");
+        assert_eq!(s.due_as_of(t, &calendar()), s.due_at);
+        assert_eq!(s.due_as_of(at("2026-04-15T09:00:00+07:00"), &calendar()), s.due_at, "ended exactly then");
+        // Overdue by two working days when it paused, it still is after the pause.
+        assert_eq!(s.judged_open_at(t, &calendar()), Some(Timeliness::Overdue));
+    }
+
+    #[test]
+    fn a_pause_before_reception_is_passed_over() {
+        let mut s = paused_after_its_due(Some("2026-04-15T09:00:00+07:00"));
+        let early = PauseRecord {
+            from: at("2026-02-25T09:00:00+07:00"),
+            to: Some(at("2026-02-26T09:00:00+07:00")),
+            reason: PauseReason::Payment,
+            due_before: None,
+            due_after: None,
+        };
+        s.pauses.insert(0, early);
+        assert_eq!(s.due_as_of(at("2026-03-10T10:00:00+07:00"), &calendar()), Some(at("2026-03-09T09:00:00+07:00")));
+    }
+
+    /// Received Mon 2 Mar 2026 09:00 with the given pauses (start, length
+    /// in minutes, from reception on), each ended as the state machine ends
+    /// it; the last one left open when `open_last`.
+    fn with_pauses(gaps: &[(i64, i64)], open_last: bool) -> DossierState {
+        let mut s = paused_after_its_due(None);
+        s.pauses.clear();
+        s.status = Status::Processing;
+        let mut at = s.received_at.unwrap();
+        for (i, (gap, length)) in gaps.iter().enumerate() {
+            let from = at + chrono::Duration::minutes(*gap);
+            let to = from + chrono::Duration::minutes(*length);
+            let due = s.due_at.unwrap();
+            if open_last && i + 1 == gaps.len() {
+                s.pauses.push(PauseRecord {
+                    from,
+                    to: None,
+                    reason: PauseReason::Payment,
+                    due_before: None,
+                    due_after: None,
+                });
+                break;
+            }
+            let moved = calendar().apply_pauses(due, &[Pause { from, to }]);
+            s.pauses.push(PauseRecord {
+                from,
+                to: Some(to),
+                reason: PauseReason::Supplement,
+                due_before: Some(due),
+                due_after: Some(moved),
+            });
+            s.due_at = Some(moved);
+            at = to;
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn judging_later_never_moves_a_due_instant_backwards(
+            gaps in proptest::collection::vec((0i64..6000, 0i64..6000), 0..5),
+            open_last in proptest::bool::ANY,
+            steps in proptest::collection::vec(0i64..3000, 1..30),
+        ) {
+            let s = with_pauses(&gaps, open_last);
+            let at_reception = Some(at("2026-03-09T09:00:00+07:00"));
+            let first_pause = s.pauses.first().map(|p| p.from);
+            let mut t = s.received_at.unwrap();
+            let mut last = s.due_as_of(t, &calendar());
+            for step in steps {
+                t += chrono::Duration::minutes(step);
+                let due = s.due_as_of(t, &calendar());
+                proptest::prop_assert!(due >= last, "{due:?} before {last:?} at {t}");
+                // Before any pause began, no waiting has moved it yet.
+                if first_pause.is_none_or(|from| t <= from) {
+                    proptest::prop_assert_eq!(due, at_reception);
+                }
+                last = due;
+            }
+            // Past every ended pause, it is the due instant the state keeps.
+            if !open_last {
+                let after_all = s.pauses.last().and_then(|p| p.to).unwrap_or(t).max(t);
+                proptest::prop_assert_eq!(s.due_as_of(after_all, &calendar()), s.due_at);
+            }
+        }
+    }
+
+    #[test]
+    fn before_reception_there_is_no_due_instant() {
+        let limit = TimeLimit { amount: 5, unit: TimeUnit::WorkingDays, same_day: false };
+        let s = DossierState::submitted(AgencyCode::parse("000.00.05.H56").unwrap(), limit);
+        assert_eq!(s.due_as_of(at("2026-03-10T10:00:00+07:00"), &calendar()), None);
     }
 }

@@ -30,10 +30,12 @@ pub enum Mark {
     ClosedAfterReception,
     Rated,
     Satisfied,
+    /// Received that day, and paid through the payment platform (whenever).
+    PaidOnline,
 }
 
 impl Mark {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
     pub const ALL: [Mark; Self::COUNT] = [
         Self::Received,
         Self::ReceivedOnline,
@@ -49,6 +51,7 @@ impl Mark {
         Self::ClosedAfterReception,
         Self::Rated,
         Self::Satisfied,
+        Self::PaidOnline,
     ];
 
     pub fn index(self) -> usize {
@@ -72,6 +75,7 @@ impl Mark {
             Self::ClosedAfterReception => "closed_after_reception",
             Self::Rated => "rated",
             Self::Satisfied => "satisfied",
+            Self::PaidOnline => "paid_online",
         }
     }
 
@@ -96,6 +100,7 @@ pub fn marks(f: &DossierFacts) -> Vec<(NaiveDate, Mark)> {
             (f.channel.is_online(), Mark::ReceivedOnline),
             (f.paid, Mark::Paid),
             (f.paid_cashless, Mark::PaidCashless),
+            (f.paid_online, Mark::PaidOnline),
             (f.digitised, Mark::Digitised),
         ];
         out.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, m)| (day, m)));
@@ -162,7 +167,7 @@ pub fn is_open_at(f: &DossierFacts, t: DateTime<Utc>) -> bool {
 
 /// The tally of a period of whole Vietnam days from the sums of the days
 /// before it (`before`) and of its own days (`within`), the dossiers open
-/// at its end, and how many dossiers received in it still wait for the
+/// at the instant it is judged at (`Period::judged_at`), and how many dossiers received in it still wait for the
 /// national portal.
 pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], unsynced: u64, p: &Period) -> Tally {
     let mut t = Tally::default();
@@ -183,6 +188,7 @@ pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], 
         (Metric::ReceivedOnline, Mark::ReceivedOnline),
         (Metric::Paid, Mark::Paid),
         (Metric::PaidCashless, Mark::PaidCashless),
+        (Metric::PaidOnline, Mark::PaidOnline),
         (Metric::Digitised, Mark::Digitised),
         (Metric::Rated, Mark::Rated),
         (Metric::Satisfied, Mark::Satisfied),
@@ -220,60 +226,54 @@ mod tests {
         (
             (0..6usize, 0..4usize, proptest::option::weighted(0.9, 0i64..60 * 86_400)),
             (proptest::option::of(0i64..20 * 86_400), proptest::option::of(0i64..5 * 86_400), 0..3usize),
-            (0i64..30 * 86_400, proptest::option::of(0i64..10 * 86_400)),
-            (any::<[bool; 4]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
+            0i64..30 * 86_400,
+            (any::<[bool; 5]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
         )
-            .prop_map(
-                |((status, channel, received), (resolved, closed, timeliness), (due, paused), (flags, rating))| {
-                    let statuses = [
-                        Status::Processing,
-                        Status::Returned,
-                        Status::Withdrawn,
-                        Status::Stopped,
-                        Status::Refused,
-                        Status::AwaitingSupplement,
-                    ];
-                    let channels = [Channel::Online, Channel::NationalPortal, Channel::InPerson, Channel::Postal];
-                    let status = statuses[status];
-                    let received_at = received.map(|s| base() + Duration::seconds(s));
-                    let closes = !matches!(status, Status::Processing | Status::AwaitingSupplement);
-                    let resolved_at = match (status, received_at, resolved) {
-                        (Status::Returned, Some(r), Some(after)) => Some(r + Duration::seconds(after)),
+            .prop_map(|((status, channel, received), (resolved, closed, timeliness), due, (flags, rating))| {
+                let statuses = [
+                    Status::Processing,
+                    Status::Returned,
+                    Status::Withdrawn,
+                    Status::Stopped,
+                    Status::Refused,
+                    Status::AwaitingSupplement,
+                ];
+                let channels = [Channel::Online, Channel::NationalPortal, Channel::InPerson, Channel::Postal];
+                let status = statuses[status];
+                let received_at = received.map(|s| base() + Duration::seconds(s));
+                let closes = !matches!(status, Status::Processing | Status::AwaitingSupplement);
+                let resolved_at = match (status, received_at, resolved) {
+                    (Status::Returned, Some(r), Some(after)) => Some(r + Duration::seconds(after)),
+                    _ => None,
+                };
+                let closed_at = match (closes, resolved_at, received_at) {
+                    (false, _, _) => None,
+                    (true, Some(r), _) => Some(r),
+                    (true, None, Some(r)) => Some(r + Duration::seconds(closed.unwrap_or(0))),
+                    (true, None, None) => Some(base() + Duration::seconds(closed.unwrap_or(0))),
+                };
+                DossierFacts {
+                    status,
+                    channel: channels[channel],
+                    received_at,
+                    resolved_at,
+                    closed_at,
+                    due_at: received_at.map(|r| r + Duration::seconds(due)),
+                    resolved_timeliness: resolved_at
+                        .map(|_| [Timeliness::Early, Timeliness::OnTime, Timeliness::Late][timeliness]),
+                    paid: flags[0] || flags[1] || flags[4],
+                    paid_cashless: flags[1] || flags[4],
+                    paid_online: flags[4],
+                    digitised: flags[2],
+                    in_sync: flags[3],
+                    rating: match (status, closed_at, rating) {
+                        (Status::Returned, Some(c), Some((after, satisfied))) => {
+                            Some((c + Duration::seconds(after), satisfied))
+                        }
                         _ => None,
-                    };
-                    let closed_at = match (closes, resolved_at, received_at) {
-                        (false, _, _) => None,
-                        (true, Some(r), _) => Some(r),
-                        (true, None, Some(r)) => Some(r + Duration::seconds(closed.unwrap_or(0))),
-                        (true, None, None) => Some(base() + Duration::seconds(closed.unwrap_or(0))),
-                    };
-                    let paused_since = match (status, received_at, paused) {
-                        (Status::AwaitingSupplement, Some(r), Some(after)) => Some(r + Duration::seconds(after)),
-                        _ => None,
-                    };
-                    DossierFacts {
-                        status,
-                        channel: channels[channel],
-                        received_at,
-                        resolved_at,
-                        closed_at,
-                        due_at: received_at.map(|r| r + Duration::seconds(due)),
-                        paused_since,
-                        resolved_timeliness: resolved_at
-                            .map(|_| [Timeliness::Early, Timeliness::OnTime, Timeliness::Late][timeliness]),
-                        paid: flags[0] || flags[1],
-                        paid_cashless: flags[1],
-                        digitised: flags[2],
-                        in_sync: flags[3],
-                        rating: match (status, closed_at, rating) {
-                            (Status::Returned, Some(c), Some((after, satisfied))) => {
-                                Some((c + Duration::seconds(after), satisfied))
-                            }
-                            _ => None,
-                        },
-                    }
-                },
-            )
+                    },
+                }
+            })
     }
 
     fn by_marks(all: &[DossierFacts], p: &Period) -> Tally {
@@ -286,7 +286,7 @@ mod tests {
                 within.bump(mark, 1);
             }
         }
-        let open: Vec<&DossierFacts> = all.iter().filter(|f| is_open_at(f, p.to)).collect();
+        let open: Vec<&DossierFacts> = all.iter().filter(|f| is_open_at(f, p.judged_at)).collect();
         let unsynced = all.iter().filter(|f| counts(f, Metric::Received, p) && !f.in_sync).count() as u64;
         tally(&before, &within, &open, unsynced, p)
     }
@@ -298,9 +298,10 @@ mod tests {
             all in proptest::collection::vec(any_facts(), 0..40),
             start in 0i64..70,
             days in 1i64..40,
+            now in 0i64..110 * 86_400,
         ) {
             let first = day_of(base()) + Duration::days(start);
-            let p = Period { from: midnight(first), to: midnight(first + Duration::days(days)) };
+            let p = Period::as_of(midnight(first), midnight(first + Duration::days(days)), base() + Duration::seconds(now));
             let mut direct = Tally::default();
             all.iter().for_each(|f| direct.add(f, &p));
             prop_assert_eq!(by_marks(&all, &p), direct);
@@ -316,10 +317,10 @@ mod tests {
             resolved_at: None,
             closed_at: None,
             due_at: None,
-            paused_since: None,
             resolved_timeliness: None,
             paid: false,
             paid_cashless: false,
+            paid_online: false,
             digitised: false,
             in_sync: true,
             rating: None,
