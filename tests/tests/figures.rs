@@ -505,7 +505,7 @@ both_backends! {
         province(app);
         let paid = |day: u32, method: &str| {
             let at = |h: u32| format!("2026-04-{day:02}T{h:02}:00:00+07:00");
-            let pay = with(with(with(ev("payments", &at(14)), "amount_vnd", json!(50000)), "method", json!(method)), "reference", json!(format!("REF-{day}")));
+            let pay = with(with(ev("payments", &at(14)), "amount_vnd", json!(50000)), "method", json!(method));
             imported(day, vec![with(ev("request-payment", &at(11)), "amount_vnd", json!(50000)), pay], json!({}))
         };
         import_all(app, vec![paid(6, "online"), paid(7, "transfer")]);
