@@ -146,6 +146,22 @@ both_backends! {
         assert_eq!(due(app, "2026-03-03T10:00:00+07:00", 7, "calendar_days").1, "2026-03-10T10:00:00+07:00");
     }
 
+    fn calendar_days_count_from_the_next_office_instant(app: &TestApp) {
+        install(app);
+        // Saturday 13:30 with 3 calendar days: counted from Monday's opening, due Thursday 07:00
+        // (not Tuesday 13:30, the raw Saturday instant plus three days).
+        let (from, due_at, steps) = preview(app, "2026-03-07T13:30:00+07:00", 3, "calendar_days", false, json!([]));
+        assert_eq!((from, due_at), pair("2026-03-09T07:00:00+07:00", "2026-03-12T07:00:00+07:00"));
+        assert_eq!(
+            steps[0],
+            json!({"step": "received", "received_at": "2026-03-07T13:30:00+07:00",
+                   "counted_from": "2026-03-09T07:00:00+07:00", "timing": {"kind": "day_off", "reason": {"kind": "weekend"}}})
+        );
+        // After Friday's closing; on a holiday (30 April, then 1 May and the weekend).
+        assert_eq!(due(app, "2026-03-06T18:00:00+07:00", 1, "calendar_days"), pair("2026-03-09T07:00:00+07:00", "2026-03-10T07:00:00+07:00"));
+        assert_eq!(due(app, "2026-04-30T10:00:00+07:00", 2, "calendar_days"), pair("2026-05-04T07:00:00+07:00", "2026-05-06T07:00:00+07:00"));
+    }
+
     fn same_day_procedures_follow_the_cutoff(app: &TestApp) {
         install(app);
         let same = |start: &str| preview(app, start, 0, "working_days", true, json!([])).1;

@@ -14,8 +14,8 @@ use crate::time_limit::TimeUnit;
 pub struct Deadline {
     /// The reception instant, as given.
     pub received_at: DateTime<Utc>,
-    /// Where counting started: the normalised reception instant (for
-    /// calendar days, the reception instant itself).
+    /// Where counting started: the normalised reception instant (the first
+    /// office instant at or after it), for every unit.
     pub counted_from: DateTime<Utc>,
     /// The due instant, pauses included.
     pub due_at: DateTime<Utc>,
@@ -28,8 +28,10 @@ impl WorkingCalendar {
     /// processing time is `amount` `unit`s (SPEC §4.3):
     /// - `WorkingHours`: `amount` × 3 600 office seconds from the normalised reception;
     /// - `WorkingDays`: `amount` × [`Self::office_seconds_per_day`] office seconds from it;
-    /// - `CalendarDays`: the same local wall-clock time `amount` days later,
-    ///   moved forward to the next office instant if outside office time;
+    /// - `CalendarDays`: the same local wall-clock time `amount` days after the
+    ///   normalised reception, moved forward to the next office instant if that
+    ///   day is not a working day (a reception outside office time counts from
+    ///   the next office instant, as for the other units);
     /// - `same_day` (overrides `amount` and `unit`): received strictly before
     ///   the cut-off on a working day → that day's closing; otherwise the next
     ///   working day's closing.
@@ -109,12 +111,13 @@ impl WorkingCalendar {
             TimeUnit::WorkingHours => u64::from(amount) * 3_600,
             TimeUnit::WorkingDays => u64::from(amount) * self.office_seconds_per_day(),
             TimeUnit::CalendarDays => {
-                if R::ENABLED {
-                    if let Some((_, timing)) = self.normalise_local(at, &mut NoRecord) {
-                        recorder.record(|| received(at, timing));
-                    }
-                }
-                let lands = LocalInstant::new(at.date.checked_add_days(Days::new(u64::from(amount)))?, at.secs);
+                let mark = recorder.mark();
+                let (counted_from, timing) = self.normalise_local(at, recorder)?;
+                recorder.record_at(mark, || received(counted_from, timing));
+                let lands = LocalInstant::new(
+                    counted_from.date.checked_add_days(Days::new(u64::from(amount)))?,
+                    counted_from.secs,
+                );
                 let mark = recorder.mark();
                 let (due, timing) = self.normalise_local(lands, recorder)?;
                 recorder
@@ -126,7 +129,7 @@ impl WorkingCalendar {
                         timing: timing.to_owned(),
                     });
                 }
-                return Some((at, due));
+                return Some((counted_from, due));
             }
         };
         let mark = recorder.mark();
@@ -282,13 +285,32 @@ mod tests {
         assert_eq!(due(vn(2026, 4, 23, 10, 0), 7, CalendarDays), vn(2026, 5, 4, 7, 0));
     }
 
+    // Calendar days count from the next office instant, as every unit does.
+
     #[test]
-    fn calendar_days_landing_after_closing_move_to_the_next_opening() {
-        assert_eq!(due(vn(2026, 3, 7, 18, 0), 2, CalendarDays), vn(2026, 3, 10, 7, 0));
+    fn calendar_days_from_a_saturday_count_from_monday_opening() {
+        // Not Tuesday 13:30 (the raw Saturday instant plus three days).
+        assert_eq!(due(vn(2026, 3, 7, 13, 30), 3, CalendarDays), vn(2026, 3, 12, 7, 0));
     }
 
     #[test]
-    fn calendar_days_landing_in_the_midday_break_move_to_the_afternoon() {
+    fn calendar_days_from_after_friday_closing_count_from_monday_opening() {
+        assert_eq!(due(vn(2026, 3, 6, 18, 0), 1, CalendarDays), vn(2026, 3, 10, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_a_holiday_count_from_the_next_working_day() {
+        // Thu 30 Apr and Fri 1 May are holidays, then the weekend: counted from Mon 4 May.
+        assert_eq!(due(vn(2026, 4, 30, 10, 0), 2, CalendarDays), vn(2026, 5, 6, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_before_opening_count_from_the_opening() {
+        assert_eq!(due(vn(2026, 3, 4, 6, 0), 1, CalendarDays), vn(2026, 3, 5, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_the_midday_break_count_from_the_afternoon_opening() {
         assert_eq!(due(vn(2026, 3, 4, 12, 15), 1, CalendarDays), vn(2026, 3, 5, 13, 30));
     }
 
@@ -433,6 +455,24 @@ mod tests {
                     timing: OfficeTiming::DayOff { reason: DayOffReason::Weekend },
                 },
                 ExplanationStep::Due { due_at: at("2026-03-09T07:00:00+07:00") },
+            ]
+        );
+    }
+
+    #[test]
+    fn explanation_of_calendar_days_from_a_saturday_shows_the_start_moved() {
+        let deadline = calendar_2026().explain_deadline(vn(2026, 3, 7, 13, 30), 3, CalendarDays, false, &[]);
+        assert_eq!(
+            deadline.steps,
+            vec![
+                ExplanationStep::Received {
+                    received_at: at("2026-03-07T13:30:00+07:00"),
+                    counted_from: at("2026-03-09T07:00:00+07:00"),
+                    timing: OfficeTiming::DayOff { reason: DayOffReason::Weekend },
+                },
+                ExplanationStep::DaySkipped { date: date(2026, 3, 8), reason: DayOffReason::Weekend },
+                ExplanationStep::CalendarDaysCounted { amount: 3, lands_at: at("2026-03-12T07:00:00+07:00") },
+                ExplanationStep::Due { due_at: at("2026-03-12T07:00:00+07:00") },
             ]
         );
     }

@@ -262,6 +262,18 @@ proptest! {
     }
 
     #[test]
+    fn calendar_days_count_from_the_normalised_reception(
+        calendar in calendar(), received in instant(), amount in 0u32..40,
+    ) {
+        // The same wall-clock time `amount` days after the first office instant
+        // at or after the reception, then the first office instant at or after that.
+        let (date, secs) = local(calendar.normalise(received));
+        let lands = (date + Days::new(u64::from(amount))).and_hms_opt(0, 0, 0).unwrap() + TimeDelta::seconds(i64::from(secs));
+        let lands = lands.and_local_timezone(VIETNAM).unwrap().with_timezone(&Utc);
+        prop_assert_eq!(calendar.due_instant(received, amount, TimeUnit::CalendarDays, false), calendar.normalise(lands));
+    }
+
+    #[test]
     fn the_explained_deadline_is_the_plain_one(
         calendar in calendar(), received in instant(), unit in unit(), amount in 0u32..40,
         same_day in any::<bool>(), pauses in pauses(),
