@@ -19,7 +19,11 @@ pub struct Deadline {
     pub counted_from: DateTime<Utc>,
     /// The due instant, pauses included.
     pub due_at: DateTime<Utc>,
-    /// The steps, in order; the last one is [`ExplanationStep::Due`].
+    /// The due instant runs past the calendar's `valid_through`: a holiday
+    /// not yet announced may still move it (see [`WorkingCalendar::is_provisional`]).
+    pub provisional: bool,
+    /// The steps, in order; the last one is [`ExplanationStep::Due`], after
+    /// [`ExplanationStep::Provisional`] when the due instant is provisional.
     pub steps: Vec<ExplanationStep>,
 }
 
@@ -67,8 +71,12 @@ impl WorkingCalendar {
             None => (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MAX_UTC),
         };
         let due_at = self.apply_pauses_with(due, pauses, &mut steps);
+        let provisional = self.is_provisional(due_at);
+        if let (true, Some(valid_through)) = (provisional, self.valid_through) {
+            steps.push(ExplanationStep::Provisional { valid_through });
+        }
         steps.push(ExplanationStep::Due { due_at: due_at.with_timezone(&VIETNAM) });
-        Deadline { received_at, counted_from, due_at, steps }
+        Deadline { received_at, counted_from, due_at, provisional, steps }
     }
 
     /// Returns (where counting started, due instant) in local time.
@@ -151,6 +159,7 @@ impl WorkingCalendar {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::super::explanation::OfficeTiming;
+    use super::super::spec::{CalendarSpec, NamedDateSpec};
     use super::super::test_calendar::{calendar_2026, date, vn};
     use super::super::working_calendar::DayOffReason;
     use super::*;
@@ -475,6 +484,50 @@ mod tests {
                 ExplanationStep::Due { due_at: at("2026-03-12T07:00:00+07:00") },
             ]
         );
+    }
+
+    #[test]
+    fn one_working_day_from_new_years_eve_2026_skips_new_years_day_2027() {
+        let calendar = WorkingCalendar::new(CalendarSpec {
+            holidays: vec![NamedDateSpec::new("2027-01-01", "Tết Dương lịch")],
+            ..CalendarSpec::default()
+        })
+        .unwrap();
+        // Thu 31 Dec 2026, then Fri 1 Jan 2027 (holiday) and the weekend.
+        assert_eq!(calendar.due_instant(vn(2026, 12, 31, 9, 0), 1, WorkingDays, false), vn(2027, 1, 4, 9, 0));
+    }
+
+    fn through_january_2027() -> WorkingCalendar {
+        WorkingCalendar::new(CalendarSpec { valid_through: Some("2027-01-31".to_owned()), ..CalendarSpec::default() })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_due_instant_past_the_horizon_is_explained_as_provisional() {
+        // Fri 29 Jan 2027 + 1 working day = Mon 1 Feb, past 31 Jan.
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 29, 9, 0), 1, WorkingDays, false, &[]);
+        assert!(deadline.provisional);
+        assert_eq!(
+            deadline.steps[deadline.steps.len() - 2..],
+            [
+                ExplanationStep::Provisional { valid_through: date(2027, 1, 31) },
+                ExplanationStep::Due { due_at: at("2027-02-01T09:00:00+07:00") },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_due_instant_within_the_horizon_is_not_provisional() {
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 28, 9, 0), 1, WorkingDays, false, &[]);
+        assert!(!deadline.provisional);
+        assert!(!deadline.steps.iter().any(|step| matches!(step, ExplanationStep::Provisional { .. })));
+    }
+
+    #[test]
+    fn a_pause_can_carry_a_due_instant_past_the_horizon() {
+        let pause = Pause { from: vn(2027, 1, 25, 9, 0), to: vn(2027, 1, 27, 9, 0) };
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 25, 9, 0), 3, WorkingDays, false, &[pause]);
+        assert_eq!((deadline.due_at, deadline.provisional), (vn(2027, 2, 1, 9, 0), true));
     }
 
     #[test]

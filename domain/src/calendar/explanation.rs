@@ -52,6 +52,10 @@ pub enum ExplanationStep {
         office_seconds: u64,
         due_at: DateTime<FixedOffset>,
     },
+    /// The due instant runs past `valid_through`, the last date the
+    /// calendar's holidays are known for: it is provisional, and is
+    /// recomputed when an admin extends the calendar.
+    Provisional { valid_through: NaiveDate },
     /// The due instant.
     Due { due_at: DateTime<FixedOffset> },
 }
