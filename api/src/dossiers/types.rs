@@ -435,7 +435,8 @@ pub struct DossierList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryOut {
     pub seq: i32,
-    /// The action (`receive`, `hand-off`, …; `submit` for the first row).
+    /// The action (`receive`, `hand-off`, …; `submit` for the first row;
+    /// `recompute-deadline` when an extended calendar recomputed a provisional due instant).
     pub action: String,
     pub from_status: Option<StatusDto>,
     pub to_status: StatusDto,
