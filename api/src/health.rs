@@ -4,6 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::calendars::horizon::{self, HorizonWarning};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -15,16 +16,23 @@ pub struct Health {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "sqlite")]
     pub database: Option<&'static str>,
+    /// Readiness only: what an operator should act on while the service
+    /// still answers — a calendar maintained for fewer than 60 more days, or
+    /// one that states no horizon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<HorizonWarning>>,
 }
 
 /// Liveness: the process answers.
 #[utoipa::path(tag = "health", operation_id = "health_live", security(()), responses((status = 200, body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok", database: None })
+    HttpResponse::Ok().json(Health { status: "ok", database: None, warnings: None })
 }
 
 /// Readiness: the database answers a query.
+///
+/// Still 200 while a calendar's `valid_through` is near: `warnings` says so.
 #[utoipa::path(
     tag = "health",
     operation_id = "health_ready",
@@ -33,6 +41,12 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let database = state.db(dvc_persistence::connection::ping).await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database: Some(database) }))
+    let (database, calendars) = state
+        .db(|conn| {
+            let database = dvc_persistence::connection::ping(conn)?;
+            Ok::<_, ApiError>((database, dvc_persistence::calendars::all(conn)?))
+        })
+        .await?;
+    let warnings = horizon::warnings(&calendars, state.now());
+    Ok(HttpResponse::Ok().json(Health { status: "ok", database: Some(database), warnings: Some(warnings) }))
 }

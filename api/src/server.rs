@@ -48,6 +48,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
             }
         }
     }
+    log_calendar_horizons(&pool);
     Ok(AppState {
         pool,
         keys,
@@ -55,6 +56,27 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         clock: crate::state::Clock::system(),
         shutdown: crate::workers::Shutdown::default(),
     })
+}
+
+/// Says at start-up how far each calendar is maintained and what it does not
+/// know yet; the same warnings as `/health/ready`.
+fn log_calendar_horizons(pool: &dvc_persistence::connection::Pool) {
+    let calendars = pool
+        .get()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| dvc_persistence::calendars::all(&mut conn).map_err(|e| e.to_string()));
+    let calendars = match calendars {
+        Ok(calendars) => calendars,
+        Err(e) => return log::warn!("calendars: not read at start-up: {e}"),
+    };
+    for c in &calendars {
+        for name in c.calendar.unannounced() {
+            log::info!("calendar {}: not announced yet, not in the calendar: {name}", c.id);
+        }
+    }
+    for warning in crate::calendars::horizon::warnings(&calendars, Utc::now()) {
+        log::warn!("{}", warning.message);
+    }
 }
 
 /// The server on already-bound listeners; it runs when awaited (call from

@@ -74,6 +74,17 @@ impl CalendarCache {
     }
 }
 
+/// Every calendar, by id.
+pub fn all(conn: &mut DbConnection) -> Result<Vec<StoredCalendar>, StoreError> {
+    calendars::table
+        .order(calendars::id.asc())
+        .select(CalendarRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StoredCalendar::try_from)
+        .collect()
+}
+
 /// Creates or replaces a calendar; due instants already computed do not move.
 pub fn put(
     conn: &mut DbConnection,

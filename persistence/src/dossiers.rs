@@ -678,6 +678,23 @@ pub fn get(conn: &mut DbConnection, code: &str) -> Result<StoredDossier, StoreEr
     find(conn, code)?.ok_or_else(|| StoreError::not_found(format!("dossier {code}")))
 }
 
+/// Codes of the dossiers counted on calendar `calendar_id` that are still
+/// open (received, not yet resolved or otherwise closed) and due at or after
+/// `from`, oldest code first.
+pub fn open_due_from(
+    conn: &mut DbConnection,
+    calendar_id: &str,
+    from: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    Ok(dossiers::table
+        .filter(dossiers::calendar_id.eq(calendar_id))
+        .filter(dossiers::closed_at.is_null())
+        .filter(dossiers::due_at.ge(to_db(from)))
+        .order(dossiers::code.asc())
+        .select(dossiers::code)
+        .load(conn)?)
+}
+
 pub fn history(conn: &mut DbConnection, code: &str) -> Result<Vec<HistoryRow>, StoreError> {
     Ok(dossier_history::table
         .filter(dossier_history::dossier_code.eq(code))

@@ -2,6 +2,7 @@
 //! SPEC §4.3, answered by the server on each backend.
 
 use dvc_domain::auth::Role;
+use dvc_tests::fixtures as fx;
 use dvc_tests::{both_backends, TestApp};
 use serde_json::{json, Value};
 
@@ -146,6 +147,22 @@ both_backends! {
         assert_eq!(due(app, "2026-03-03T10:00:00+07:00", 7, "calendar_days").1, "2026-03-10T10:00:00+07:00");
     }
 
+    fn calendar_days_count_from_the_next_office_instant(app: &TestApp) {
+        install(app);
+        // Saturday 13:30 with 3 calendar days: counted from Monday's opening, due Thursday 07:00
+        // (not Tuesday 13:30, the raw Saturday instant plus three days).
+        let (from, due_at, steps) = preview(app, "2026-03-07T13:30:00+07:00", 3, "calendar_days", false, json!([]));
+        assert_eq!((from, due_at), pair("2026-03-09T07:00:00+07:00", "2026-03-12T07:00:00+07:00"));
+        assert_eq!(
+            steps[0],
+            json!({"step": "received", "received_at": "2026-03-07T13:30:00+07:00",
+                   "counted_from": "2026-03-09T07:00:00+07:00", "timing": {"kind": "day_off", "reason": {"kind": "weekend"}}})
+        );
+        // After Friday's closing; on a holiday (30 April, then 1 May and the weekend).
+        assert_eq!(due(app, "2026-03-06T18:00:00+07:00", 1, "calendar_days"), pair("2026-03-09T07:00:00+07:00", "2026-03-10T07:00:00+07:00"));
+        assert_eq!(due(app, "2026-04-30T10:00:00+07:00", 2, "calendar_days"), pair("2026-05-04T07:00:00+07:00", "2026-05-06T07:00:00+07:00"));
+    }
+
     fn same_day_procedures_follow_the_cutoff(app: &TestApp) {
         install(app);
         let same = |start: &str| preview(app, start, 0, "working_days", true, json!([])).1;
@@ -187,5 +204,151 @@ both_backends! {
         let b = app.post("/api/v1/deadlines/preview", Some(&citizen), &with("calendar", json!("atlantis"))).expect_problem(422, "validation_failed");
         assert_eq!(b.body["errors"][0]["code"], "unknown_calendar");
         app.post("/api/v1/deadlines/preview", None, &base).expect_problem(401, "missing_token");
+    }
+}
+
+/// The test calendar maintained through `valid_through`, with extra holidays.
+fn maintained_through(valid_through: &str, extra_holidays: &[(&str, &str)]) -> Value {
+    let mut c = fx::calendar();
+    c["valid_through"] = json!(valid_through);
+    if let Some(list) = c["holidays"].as_array_mut() {
+        list.extend(extra_holidays.iter().map(|(date, name)| json!({"date": date, "name": name})));
+    }
+    c
+}
+
+both_backends! {
+    fn a_preview_past_the_calendar_horizon_is_provisional_and_says_why(app: &TestApp) {
+        let admin = app.token(Role::Admin, None);
+        let stored = app.put("/api/v1/calendars/default", Some(&admin), &json!({
+            "working_weekdays": [1, 2, 3, 4, 5],
+            "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
+            "same_day_cutoff": "15:00",
+            "holidays": [{"date": "2027-01-01", "name": "Tết Dương lịch"}],
+            "valid_through": "2027-01-31",
+            "unannounced": ["Tết Nguyên đán 2027"]
+        })).expect(200).body;
+        assert_eq!((stored["valid_through"].clone(), stored["unannounced"].clone()), (json!("2027-01-31"), json!(["Tết Nguyên đán 2027"])));
+        let ask = |start: &str| {
+            let body = json!({"start": start, "amount": 1, "unit": "working_days"});
+            app.post("/api/v1/deadlines/preview", Some(&app.token(Role::Citizen, None)), &body).expect(200).body
+        };
+        let within = ask("2027-01-28T09:00:00+07:00");
+        assert_eq!((within["due_at"].clone(), within["provisional"].clone()), (json!("2027-01-29T09:00:00+07:00"), json!(false)));
+        let past = ask("2027-01-29T09:00:00+07:00");
+        assert_eq!((past["due_at"].clone(), past["provisional"].clone(), past["valid_through"].clone()), (json!("2027-02-01T09:00:00+07:00"), json!(true), json!("2027-01-31")));
+        let steps = past["explanation"].as_array().expect("steps");
+        assert_eq!(steps[steps.len() - 2], json!({"step": "provisional", "valid_through": "2027-01-31"}));
+    }
+
+    fn bad_horizons_get_422_naming_the_field(app: &TestApp) {
+        let admin = app.token(Role::Admin, None);
+        let mut body = calendar_2026();
+        body["valid_through"] = json!("2027-02-30");
+        let a = app.put("/api/v1/calendars/default", Some(&admin), &body).expect_problem(422, "validation_failed");
+        assert_eq!((a.body["errors"][0]["field"].clone(), a.body["errors"][0]["code"].clone()), (json!("valid_through"), json!("invalid_date")));
+        let mut blank = calendar_2026();
+        blank["unannounced"] = json!(["Tết Nguyên đán 2027", "  "]);
+        let b = app.put("/api/v1/calendars/default", Some(&admin), &blank).expect_problem(422, "validation_failed");
+        assert_eq!(b.body["errors"][0]["field"], "unannounced[1]");
+        assert_eq!(app.get("/api/v1/calendars/default", None).expect(200).body["version"], 1, "nothing changed");
+    }
+
+    fn extending_the_calendar_recomputes_the_provisional_due_instants_of_open_dossiers(app: &TestApp) {
+        fx::province(app);
+        let t = fx::tokens(app);
+        let admin = app.token(Role::Admin, None);
+        app.put("/api/v1/calendars/default", Some(&admin), &maintained_through("2026-03-09", &[])).expect(200);
+        let dossier = |code: &str| app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.viewer)).expect(200).body;
+
+        // A: received Mon 2 Mar 09:00, due Mon 9 Mar 09:00, within the horizon.
+        app.set_now("2026-03-02T08:00:00+07:00");
+        let a = fx::submit(app, &t);
+        let b = fx::submit(app, &t);
+        let c = fx::submit(app, &t);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let a_before = fx::act(app, &t.officer, &a, "receive", json!({})).expect(200).body;
+        assert_eq!((a_before["due_at"].clone(), a_before["due_provisional"].clone()), (json!("2026-03-09T09:00:00+07:00"), json!(false)));
+        // B: received Tue 3 Mar 09:00 (due Tue 10 Mar 09:00), paused Wed 4 → Thu 5 Mar 09:00 (8 office hours): due Wed 11 Mar, past the horizon.
+        // C: the same reception, then withdrawn: closed, never recomputed.
+        app.set_now("2026-03-03T09:00:00+07:00");
+        fx::act(app, &t.officer, &b, "receive", json!({})).expect(200);
+        fx::act(app, &t.officer, &c, "receive", json!({})).expect(200);
+        fx::act(app, &t.officer, &b, "hand-off", json!({"to_agency": fx::DEPT})).expect(200);
+        app.set_now("2026-03-04T09:00:00+07:00");
+        fx::act(app, &t.officer, &b, "request-supplement", json!({"items": [{"component_code": "TP01", "problem": "Thiếu chữ ký"}], "reply_by": "2026-03-11T17:00:00+07:00"})).expect(200);
+        fx::act(app, &t.citizen, &c, "withdraw", json!({})).expect(200);
+        app.set_now("2026-03-05T09:00:00+07:00");
+        let b_before = fx::act(app, &t.citizen, &b, "supplement", json!({})).expect(200).body;
+        assert_eq!(
+            (b_before["due_at"].clone(), b_before["due_provisional"].clone(), b_before["calendar_valid_through"].clone()),
+            (json!("2026-03-11T09:00:00+07:00"), json!(true), json!("2026-03-09"))
+        );
+        let c_before = dossier(&c);
+        assert_eq!(c_before["due_provisional"], false, "a closed dossier is judged as it stands");
+
+        // The government announces Tue 10 Mar as a day off; the admin enters it and extends the horizon.
+        app.set_now("2026-03-05T10:00:00+07:00");
+        app.put("/api/v1/calendars/default", Some(&admin), &maintained_through("2026-12-31", &[("2026-03-10", "Nghỉ (thông báo)")])).expect(200);
+
+        // B: 5 working days from Tue 3 Mar skip Tue 10: Wed 11 Mar 09:00; the pause's 8 hours: Thu 12 Mar 09:00.
+        let b_after = dossier(&b);
+        assert_eq!(
+            (b_after["due_at"].clone(), b_after["due_provisional"].clone(), b_after["calendar_valid_through"].clone()),
+            (json!("2026-03-12T09:00:00+07:00"), json!(false), json!("2026-12-31"))
+        );
+        assert_eq!((b_after["pauses"][0]["due_before"].clone(), b_after["pauses"][0]["due_after"].clone()), (json!("2026-03-11T09:00:00+07:00"), json!("2026-03-12T09:00:00+07:00")));
+        assert_eq!(b_after["version"], b_before["version"].as_i64().map(|v| v + 1).expect("version"));
+        let slip = app.get(&format!("/api/v1/dossiers/{b}/history"), Some(&t.viewer)).expect(200).body;
+        let last = slip["items"].as_array().and_then(|items| items.last().cloned()).expect("a history row");
+        assert_eq!((last["action"].clone(), last["from_status"].clone(), last["to_status"].clone()), (json!("recompute-deadline"), json!("processing"), json!("processing")));
+        assert_eq!(
+            last["note"],
+            "calendar default now maintained through 2026-12-31 (was 2026-03-09): due 2026-03-11T09:00:00+07:00 → 2026-03-12T09:00:00+07:00"
+        );
+        let feed = app.get("/api/v1/changes?after=0&limit=1000", Some(&t.integrator)).expect(200).body;
+        let change = feed["items"].as_array().expect("items").iter()
+            .find(|ch| ch["dossier_code"] == json!(b) && ch["action"] == "recompute-deadline").cloned().expect("the change is in the feed");
+        assert_eq!(change["event"]["due_at"], "2026-03-12T09:00:00+07:00");
+
+        // A (never provisional) and C (closed) keep their due instants and versions.
+        let a_after = dossier(&a);
+        assert_eq!((a_after["due_at"].clone(), a_after["version"].clone()), (a_before["due_at"].clone(), a_before["version"].clone()));
+        let c_after = dossier(&c);
+        assert_eq!((c_after["due_at"].clone(), c_after["version"].clone()), (c_before["due_at"].clone(), c_before["version"].clone()));
+    }
+
+    fn readiness_warns_when_the_calendar_horizon_is_near(app: &TestApp) {
+        let admin = app.token(Role::Admin, None);
+        let unstated = app.get("/health/ready", None).expect(200).body;
+        assert_eq!(unstated["warnings"][0]["code"], "calendar_horizon_unstated");
+        let mut body = calendar_2026();
+        body["valid_through"] = json!("2027-01-31");
+        app.put("/api/v1/calendars/default", Some(&admin), &body).expect(200);
+        app.set_now("2026-12-02T09:00:00+07:00");
+        assert_eq!(app.get("/health/ready", None).expect(200).body["warnings"], json!([]), "60 days ahead: no warning");
+        app.set_now("2026-12-03T09:00:00+07:00");
+        let near = app.get("/health/ready", None).expect(200).body;
+        assert_eq!(
+            (near["status"].clone(), near["warnings"][0]["code"].clone(), near["warnings"][0]["calendar"].clone(), near["warnings"][0]["days_left"].clone()),
+            (json!("ok"), json!("calendar_horizon_near"), json!("default"), json!(59))
+        );
+        app.set_now("2027-02-02T09:00:00+07:00");
+        assert_eq!(app.get("/health/ready", None).expect(200).body["warnings"][0]["days_left"], -2);
+    }
+}
+
+both_backends! {
+    spawn = spawn_demo;
+
+    fn the_demo_calendar_knows_2027_new_year_and_says_what_it_does_not_know(app: &TestApp) {
+        let c = app.get("/api/v1/calendars/default", None).expect(200).body;
+        assert_eq!(c["valid_through"], "2027-01-31");
+        let unannounced = c["unannounced"].as_array().expect("unannounced");
+        assert!(unannounced.iter().any(|n| n.as_str().is_some_and(|n| n.contains("Tết Nguyên đán 2027"))), "{unannounced:?}");
+        let body = json!({"start": "2026-12-31T09:00:00+07:00", "amount": 1, "unit": "working_days"});
+        let p = app.post("/api/v1/deadlines/preview", Some(&app.token(Role::Citizen, None)), &body).expect(200).body;
+        // Thu 31 Dec 2026 + 1 working day: Fri 1 Jan 2027 is a holiday, then the weekend.
+        assert_eq!((p["due_at"].clone(), p["provisional"].clone()), (json!("2027-01-04T09:00:00+07:00"), json!(false)));
     }
 }

@@ -1,12 +1,14 @@
 //! `/api/v1/calendars` (working calendars, SPEC §4.3) and
 //! `/api/v1/deadlines/preview` (the due instant before submission).
 
+pub mod horizon;
 pub mod types;
 
 use actix_web::{get, post, put, web};
 use dvc_domain::auth::Right;
 use dvc_domain::calendar::{Pause, WorkingCalendar};
-use dvc_persistence::calendars;
+use dvc_persistence::connection::write_transaction_as;
+use dvc_persistence::{calendars, StoreError};
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
@@ -54,7 +56,11 @@ pub async fn read(
 ///
 /// Holidays change every year by government notice: keep them here, as
 /// Gregorian dates. A change applies to due instants computed after it; due
-/// instants already given to dossiers do not move.
+/// instants already given to dossiers do not move — except where the change
+/// extends `valid_through`: every open dossier on this calendar whose due
+/// instant ran past the former `valid_through` (it was provisional) is then
+/// recomputed on the new calendar, from its reception and through its pauses,
+/// with a `recompute-deadline` history row and a change in the feed.
 #[utoipa::path(
     tag = "calendars",
     security(("bearer" = [])),
@@ -74,9 +80,24 @@ pub async fn replace(
         .ok_or_else(|| ApiError::not_found("a calendar id is 1–64 lower-case letters, digits and hyphens"))?
         .to_owned();
     let calendar = WorkingCalendar::new(body.into_inner().into_spec()).map_err(calendar_errors)?;
-    let by = caller.0.id.clone();
+    let actor = caller.0.clone();
     let now = state.now();
-    let stored = state.db(move |conn| calendars::put(conn, &id, &calendar, &by, now)).await?;
+    let stored = state
+        .db(move |conn| {
+            write_transaction_as(conn, |conn| {
+                let before = match calendars::get(conn, &id) {
+                    Ok(found) => Some(found),
+                    Err(StoreError::NotFound { .. }) => None,
+                    Err(e) => return Err(ApiError::from(e)),
+                };
+                let stored = calendars::put(conn, &id, &calendar, &actor.id, now)?;
+                if let Some(before) = before.filter(|before| horizon::extends(before, &calendar)) {
+                    horizon::recompute_provisional(conn, &before, &stored, &actor, now)?;
+                }
+                Ok(stored)
+            })
+        })
+        .await?;
     Ok(web::Json(stored.into()))
 }
 
@@ -119,7 +140,7 @@ pub async fn preview(
         .to_owned();
     let stored = state
         .db(move |conn| match calendars::get(conn, &id) {
-            Err(dvc_persistence::StoreError::NotFound { .. }) => {
+            Err(StoreError::NotFound { .. }) => {
                 Err(ApiError::invalid_field("calendar", "unknown_calendar", format!("no calendar {id}")))
             }
             other => Ok(other?),
@@ -141,5 +162,11 @@ pub async fn preview(
         .map(serde_json::to_value)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::internal(format!("explanation: {e}")))?;
-    Ok(web::Json(PreviewOut { received_at: vn(deadline.counted_from), due_at: vn(deadline.due_at), explanation }))
+    Ok(web::Json(PreviewOut {
+        received_at: vn(deadline.counted_from),
+        due_at: vn(deadline.due_at),
+        provisional: deadline.provisional,
+        valid_through: stored.calendar.valid_through(),
+        explanation,
+    }))
 }

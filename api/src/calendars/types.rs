@@ -1,6 +1,6 @@
 //! HTTP shapes of working calendars and the deadline preview.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use dvc_domain::calendar::{CalendarError, CalendarSpec, NamedDateSpec, OfficeSpanSpec};
 use dvc_persistence::calendars::StoredCalendar;
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,9 @@ pub struct NamedDateDto {
     "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
     "same_day_cutoff": "15:00",
     "holidays": [{"date": "2026-01-01", "name": "Tết Dương lịch"}, {"date": "2026-01-02", "name": "Nghỉ bù Tết Dương lịch"}],
-    "swapped_working_days": [{"date": "2026-01-10", "name": "Làm bù cho ngày nghỉ 02/01/2026"}]
+    "swapped_working_days": [{"date": "2026-01-10", "name": "Làm bù cho ngày nghỉ 02/01/2026"}],
+    "valid_through": "2027-01-31",
+    "unannounced": ["Tết Nguyên đán 2027", "Giỗ Tổ Hùng Vương 2027"]
 }))]
 pub struct CalendarIn {
     /// ISO weekday numbers that are working days (1 = Monday … 7 = Sunday).
@@ -50,6 +52,18 @@ pub struct CalendarIn {
     /// Weekend dates declared working days (ngày làm bù).
     #[serde(default)]
     pub swapped_working_days: Vec<NamedDateDto>,
+    /// The last date the holidays and swapped days are known for
+    /// (`YYYY-MM-DD`): a due instant past it is provisional, and open
+    /// dossiers due past it are recomputed when a later date is set. Absent:
+    /// not stated (nothing is marked provisional; `/health/ready` warns).
+    #[serde(default)]
+    #[schema(example = "2027-01-31", format = Date)]
+    pub valid_through: Option<String>,
+    /// Holidays not in the calendar because the government has not announced
+    /// their dates yet (Tết, the Hùng Kings' day, the day beside 2 September).
+    #[serde(default)]
+    #[schema(example = json!(["Tết Nguyên đán 2027"]))]
+    pub unannounced: Vec<String>,
 }
 
 impl CalendarIn {
@@ -61,6 +75,8 @@ impl CalendarIn {
             same_day_cutoff: self.same_day_cutoff,
             holidays: named(self.holidays),
             swapped_working_days: named(self.swapped_working_days),
+            valid_through: self.valid_through,
+            unannounced: self.unannounced,
         }
     }
 }
@@ -78,6 +94,11 @@ pub struct CalendarOut {
     pub same_day_cutoff: String,
     pub holidays: Vec<NamedDateDto>,
     pub swapped_working_days: Vec<NamedDateDto>,
+    /// The last date the holidays are known for; absent: not stated.
+    #[schema(example = "2027-01-31", format = Date)]
+    pub valid_through: Option<String>,
+    /// Holidays whose dates the government has not announced yet.
+    pub unannounced: Vec<String>,
 }
 
 impl From<StoredCalendar> for CalendarOut {
@@ -94,6 +115,8 @@ impl From<StoredCalendar> for CalendarOut {
             same_day_cutoff: spec.same_day_cutoff,
             holidays: named(spec.holidays),
             swapped_working_days: named(spec.swapped_working_days),
+            valid_through: spec.valid_through,
+            unannounced: spec.unannounced,
         }
     }
 }
@@ -155,13 +178,21 @@ fn default_calendar() -> String {
 #[schema(example = json!({
     "received_at": "2026-02-23T07:00:00+07:00",
     "due_at": "2026-02-27T17:00:00+07:00",
+    "provisional": false,
+    "valid_through": "2027-01-31",
     "explanation": [{"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}}]
 }))]
 pub struct PreviewOut {
     /// Where counting starts: the normalised reception instant.
     pub received_at: DateTime<FixedOffset>,
     pub due_at: DateTime<FixedOffset>,
-    /// Ordered steps: the normalised start, days skipped and why, pauses added, the result.
+    /// The due instant runs past the calendar's `valid_through`: a holiday
+    /// not yet announced may still move it.
+    pub provisional: bool,
+    /// The last date the calendar's holidays are known for; absent: not stated.
+    pub valid_through: Option<NaiveDate>,
+    /// Ordered steps: the normalised start, days skipped and why, pauses
+    /// added, `provisional` (with `valid_through`) when it applies, the result.
     #[schema(value_type = Vec<Object>)]
     pub explanation: Vec<serde_json::Value>,
 }

@@ -21,6 +21,10 @@ struct DemoData {
     procedures: Vec<DemoProcedure>,
     holidays: Vec<DemoDate>,
     swapped_working_days: Vec<DemoDate>,
+    /// The last date the holidays are known for (see `valid_through_note` in the file).
+    valid_through: String,
+    /// What the calendar does not hold yet because it is not announced.
+    unannounced: Vec<String>,
 }
 
 /// A holiday or swapped working day with whether it was checked against the
@@ -59,9 +63,14 @@ pub struct Loaded {
 }
 
 /// The province's `default` calendar with the 2025–2026 holidays and swapped
-/// working days as announced (only those verified).
+/// working days as announced (only those verified), the fixed-date holidays
+/// of 2027, its horizon and what is not announced yet.
 fn demo_calendar(data: &DemoData) -> Result<(WorkingCalendar, usize, Vec<String>), String> {
-    let mut spec = CalendarSpec::default();
+    let mut spec = CalendarSpec {
+        valid_through: Some(data.valid_through.clone()),
+        unannounced: data.unannounced.clone(),
+        ..CalendarSpec::default()
+    };
     let mut unverified = Vec::new();
     for (list, target) in
         [(&data.holidays, &mut spec.holidays), (&data.swapped_working_days, &mut spec.swapped_working_days)]

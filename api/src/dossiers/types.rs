@@ -1,6 +1,6 @@
 //! HTTP shapes of dossiers.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use dvc_domain::calendar::{Timeliness, WorkingCalendar};
 use dvc_domain::dossier::{
     allowed_actions, ActionKind, ApplicantKind, Channel, Outcome, PauseReason, ReturnChannel, Status,
@@ -298,6 +298,13 @@ pub struct DossierOut {
     pub received_at: Option<DateTime<FixedOffset>>,
     /// The legal due instant (moved by pauses).
     pub due_at: Option<DateTime<FixedOffset>>,
+    /// While the dossier is open: its due instant (with an open pause's time
+    /// so far) runs past `calendar_valid_through`, so a holiday not yet
+    /// announced may still move it. It is recomputed, with a
+    /// `recompute-deadline` history row, when an admin extends the calendar.
+    pub due_provisional: bool,
+    /// The last date the dossier's calendar knows its holidays for; absent: not stated.
+    pub calendar_valid_through: Option<NaiveDate>,
     /// The date promised in an apology; the dossier is still judged by `due_at`.
     pub promised_at: Option<DateTime<FixedOffset>>,
     pub resolved_at: Option<DateTime<FixedOffset>>,
@@ -386,6 +393,9 @@ impl DossierOut {
             submitted_at: vn(d.submitted_at),
             received_at: s.received_at.map(vn),
             due_at: s.due_at.map(vn),
+            due_provisional: d.closed_at.is_none()
+                && s.effective_due(now, calendar).is_some_and(|due| calendar.is_provisional(due)),
+            calendar_valid_through: calendar.valid_through(),
             promised_at: s.promised_at.map(vn),
             resolved_at: s.resolved_at.map(vn),
             returned_at: s.returned_at.map(vn),
@@ -425,7 +435,8 @@ pub struct DossierList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryOut {
     pub seq: i32,
-    /// The action (`receive`, `hand-off`, …; `submit` for the first row).
+    /// The action (`receive`, `hand-off`, …; `submit` for the first row;
+    /// `recompute-deadline` when an extended calendar recomputed a provisional due instant).
     pub action: String,
     pub from_status: Option<StatusDto>,
     pub to_status: StatusDto,

@@ -14,12 +14,16 @@ use crate::time_limit::TimeUnit;
 pub struct Deadline {
     /// The reception instant, as given.
     pub received_at: DateTime<Utc>,
-    /// Where counting started: the normalised reception instant (for
-    /// calendar days, the reception instant itself).
+    /// Where counting started: the normalised reception instant (the first
+    /// office instant at or after it), for every unit.
     pub counted_from: DateTime<Utc>,
     /// The due instant, pauses included.
     pub due_at: DateTime<Utc>,
-    /// The steps, in order; the last one is [`ExplanationStep::Due`].
+    /// The due instant runs past the calendar's `valid_through`: a holiday
+    /// not yet announced may still move it (see [`WorkingCalendar::is_provisional`]).
+    pub provisional: bool,
+    /// The steps, in order; the last one is [`ExplanationStep::Due`], after
+    /// [`ExplanationStep::Provisional`] when the due instant is provisional.
     pub steps: Vec<ExplanationStep>,
 }
 
@@ -28,8 +32,10 @@ impl WorkingCalendar {
     /// processing time is `amount` `unit`s (SPEC §4.3):
     /// - `WorkingHours`: `amount` × 3 600 office seconds from the normalised reception;
     /// - `WorkingDays`: `amount` × [`Self::office_seconds_per_day`] office seconds from it;
-    /// - `CalendarDays`: the same local wall-clock time `amount` days later,
-    ///   moved forward to the next office instant if outside office time;
+    /// - `CalendarDays`: the same local wall-clock time `amount` days after the
+    ///   normalised reception, moved forward to the next office instant if that
+    ///   day is not a working day (a reception outside office time counts from
+    ///   the next office instant, as for the other units);
     /// - `same_day` (overrides `amount` and `unit`): received strictly before
     ///   the cut-off on a working day → that day's closing; otherwise the next
     ///   working day's closing.
@@ -65,8 +71,12 @@ impl WorkingCalendar {
             None => (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MAX_UTC),
         };
         let due_at = self.apply_pauses_with(due, pauses, &mut steps);
+        let provisional = self.is_provisional(due_at);
+        if let (true, Some(valid_through)) = (provisional, self.valid_through) {
+            steps.push(ExplanationStep::Provisional { valid_through });
+        }
         steps.push(ExplanationStep::Due { due_at: due_at.with_timezone(&VIETNAM) });
-        Deadline { received_at, counted_from, due_at, steps }
+        Deadline { received_at, counted_from, due_at, provisional, steps }
     }
 
     /// Returns (where counting started, due instant) in local time.
@@ -109,12 +119,13 @@ impl WorkingCalendar {
             TimeUnit::WorkingHours => u64::from(amount) * 3_600,
             TimeUnit::WorkingDays => u64::from(amount) * self.office_seconds_per_day(),
             TimeUnit::CalendarDays => {
-                if R::ENABLED {
-                    if let Some((_, timing)) = self.normalise_local(at, &mut NoRecord) {
-                        recorder.record(|| received(at, timing));
-                    }
-                }
-                let lands = LocalInstant::new(at.date.checked_add_days(Days::new(u64::from(amount)))?, at.secs);
+                let mark = recorder.mark();
+                let (counted_from, timing) = self.normalise_local(at, recorder)?;
+                recorder.record_at(mark, || received(counted_from, timing));
+                let lands = LocalInstant::new(
+                    counted_from.date.checked_add_days(Days::new(u64::from(amount)))?,
+                    counted_from.secs,
+                );
                 let mark = recorder.mark();
                 let (due, timing) = self.normalise_local(lands, recorder)?;
                 recorder
@@ -126,7 +137,7 @@ impl WorkingCalendar {
                         timing: timing.to_owned(),
                     });
                 }
-                return Some((at, due));
+                return Some((counted_from, due));
             }
         };
         let mark = recorder.mark();
@@ -148,6 +159,7 @@ impl WorkingCalendar {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::super::explanation::OfficeTiming;
+    use super::super::spec::{CalendarSpec, NamedDateSpec};
     use super::super::test_calendar::{calendar_2026, date, vn};
     use super::super::working_calendar::DayOffReason;
     use super::*;
@@ -282,13 +294,32 @@ mod tests {
         assert_eq!(due(vn(2026, 4, 23, 10, 0), 7, CalendarDays), vn(2026, 5, 4, 7, 0));
     }
 
+    // Calendar days count from the next office instant, as every unit does.
+
     #[test]
-    fn calendar_days_landing_after_closing_move_to_the_next_opening() {
-        assert_eq!(due(vn(2026, 3, 7, 18, 0), 2, CalendarDays), vn(2026, 3, 10, 7, 0));
+    fn calendar_days_from_a_saturday_count_from_monday_opening() {
+        // Not Tuesday 13:30 (the raw Saturday instant plus three days).
+        assert_eq!(due(vn(2026, 3, 7, 13, 30), 3, CalendarDays), vn(2026, 3, 12, 7, 0));
     }
 
     #[test]
-    fn calendar_days_landing_in_the_midday_break_move_to_the_afternoon() {
+    fn calendar_days_from_after_friday_closing_count_from_monday_opening() {
+        assert_eq!(due(vn(2026, 3, 6, 18, 0), 1, CalendarDays), vn(2026, 3, 10, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_a_holiday_count_from_the_next_working_day() {
+        // Thu 30 Apr and Fri 1 May are holidays, then the weekend: counted from Mon 4 May.
+        assert_eq!(due(vn(2026, 4, 30, 10, 0), 2, CalendarDays), vn(2026, 5, 6, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_before_opening_count_from_the_opening() {
+        assert_eq!(due(vn(2026, 3, 4, 6, 0), 1, CalendarDays), vn(2026, 3, 5, 7, 0));
+    }
+
+    #[test]
+    fn calendar_days_from_the_midday_break_count_from_the_afternoon_opening() {
         assert_eq!(due(vn(2026, 3, 4, 12, 15), 1, CalendarDays), vn(2026, 3, 5, 13, 30));
     }
 
@@ -435,6 +466,68 @@ mod tests {
                 ExplanationStep::Due { due_at: at("2026-03-09T07:00:00+07:00") },
             ]
         );
+    }
+
+    #[test]
+    fn explanation_of_calendar_days_from_a_saturday_shows_the_start_moved() {
+        let deadline = calendar_2026().explain_deadline(vn(2026, 3, 7, 13, 30), 3, CalendarDays, false, &[]);
+        assert_eq!(
+            deadline.steps,
+            vec![
+                ExplanationStep::Received {
+                    received_at: at("2026-03-07T13:30:00+07:00"),
+                    counted_from: at("2026-03-09T07:00:00+07:00"),
+                    timing: OfficeTiming::DayOff { reason: DayOffReason::Weekend },
+                },
+                ExplanationStep::DaySkipped { date: date(2026, 3, 8), reason: DayOffReason::Weekend },
+                ExplanationStep::CalendarDaysCounted { amount: 3, lands_at: at("2026-03-12T07:00:00+07:00") },
+                ExplanationStep::Due { due_at: at("2026-03-12T07:00:00+07:00") },
+            ]
+        );
+    }
+
+    #[test]
+    fn one_working_day_from_new_years_eve_2026_skips_new_years_day_2027() {
+        let calendar = WorkingCalendar::new(CalendarSpec {
+            holidays: vec![NamedDateSpec::new("2027-01-01", "Tết Dương lịch")],
+            ..CalendarSpec::default()
+        })
+        .unwrap();
+        // Thu 31 Dec 2026, then Fri 1 Jan 2027 (holiday) and the weekend.
+        assert_eq!(calendar.due_instant(vn(2026, 12, 31, 9, 0), 1, WorkingDays, false), vn(2027, 1, 4, 9, 0));
+    }
+
+    fn through_january_2027() -> WorkingCalendar {
+        WorkingCalendar::new(CalendarSpec { valid_through: Some("2027-01-31".to_owned()), ..CalendarSpec::default() })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_due_instant_past_the_horizon_is_explained_as_provisional() {
+        // Fri 29 Jan 2027 + 1 working day = Mon 1 Feb, past 31 Jan.
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 29, 9, 0), 1, WorkingDays, false, &[]);
+        assert!(deadline.provisional);
+        assert_eq!(
+            deadline.steps[deadline.steps.len() - 2..],
+            [
+                ExplanationStep::Provisional { valid_through: date(2027, 1, 31) },
+                ExplanationStep::Due { due_at: at("2027-02-01T09:00:00+07:00") },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_due_instant_within_the_horizon_is_not_provisional() {
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 28, 9, 0), 1, WorkingDays, false, &[]);
+        assert!(!deadline.provisional);
+        assert!(!deadline.steps.iter().any(|step| matches!(step, ExplanationStep::Provisional { .. })));
+    }
+
+    #[test]
+    fn a_pause_can_carry_a_due_instant_past_the_horizon() {
+        let pause = Pause { from: vn(2027, 1, 25, 9, 0), to: vn(2027, 1, 27, 9, 0) };
+        let deadline = through_january_2027().explain_deadline(vn(2027, 1, 25, 9, 0), 3, WorkingDays, false, &[pause]);
+        assert_eq!((deadline.due_at, deadline.provisional), (vn(2027, 2, 1, 9, 0), true));
     }
 
     #[test]

@@ -37,9 +37,9 @@ pub enum ExplanationStep {
     SwappedWorkingDay { date: NaiveDate, name: String },
     /// A working-hours or working-days limit counted as office time.
     LimitCounted { amount: u32, unit: TimeUnit, office_seconds: u64, ends_at: DateTime<FixedOffset> },
-    /// A calendar-days limit: the same wall-clock time `amount` days later.
+    /// A calendar-days limit: the same wall-clock time `amount` days after the counting start.
     CalendarDaysCounted { amount: u32, lands_at: DateTime<FixedOffset> },
-    /// A calendar-days landing outside office time, moved to the next office instant.
+    /// A calendar-days landing on a day off, moved to the next office instant.
     MovedToOfficeHours { from: DateTime<FixedOffset>, to: DateTime<FixedOffset>, timing: OfficeTiming },
     /// A same-day procedure: due at the closing of the reception day if
     /// received before the cut-off on a working day, else of the next working day.
@@ -52,6 +52,10 @@ pub enum ExplanationStep {
         office_seconds: u64,
         due_at: DateTime<FixedOffset>,
     },
+    /// The due instant runs past `valid_through`, the last date the
+    /// calendar's holidays are known for: it is provisional, and is
+    /// recomputed when an admin extends the calendar.
+    Provisional { valid_through: NaiveDate },
     /// The due instant.
     Due { due_at: DateTime<FixedOffset> },
 }

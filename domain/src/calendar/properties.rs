@@ -38,6 +38,7 @@ prop_compose! {
         run_start in 0..DAYS,
         run_len in 0u32..12,
         swaps in prop::collection::vec(0..DAYS, 0..8),
+        horizon in prop::option::of(0..DAYS),
     ) -> WorkingCalendar {
         let weekdays: WeekdaySet = (0u8..7)
             .filter(|bit| mask & (1 << bit) != 0)
@@ -61,6 +62,8 @@ prop_compose! {
             same_day_cutoff: cutoff.to_owned(),
             holidays: named(holidays, "Nghỉ lễ"),
             swapped_working_days: named(swapped, "Làm bù"),
+            valid_through: horizon.map(|offset| day(offset).to_string()),
+            unannounced: Vec::new(),
         })
         .unwrap()
     }
@@ -262,6 +265,18 @@ proptest! {
     }
 
     #[test]
+    fn calendar_days_count_from_the_normalised_reception(
+        calendar in calendar(), received in instant(), amount in 0u32..40,
+    ) {
+        // The same wall-clock time `amount` days after the first office instant
+        // at or after the reception, then the first office instant at or after that.
+        let (date, secs) = local(calendar.normalise(received));
+        let lands = (date + Days::new(u64::from(amount))).and_hms_opt(0, 0, 0).unwrap() + TimeDelta::seconds(i64::from(secs));
+        let lands = lands.and_local_timezone(VIETNAM).unwrap().with_timezone(&Utc);
+        prop_assert_eq!(calendar.due_instant(received, amount, TimeUnit::CalendarDays, false), calendar.normalise(lands));
+    }
+
+    #[test]
     fn the_explained_deadline_is_the_plain_one(
         calendar in calendar(), received in instant(), unit in unit(), amount in 0u32..40,
         same_day in any::<bool>(), pauses in pauses(),
@@ -270,6 +285,11 @@ proptest! {
         let explained = calendar.explain_deadline(received, amount, unit, same_day, &pauses);
         prop_assert_eq!(explained.due_at, plain);
         prop_assert_eq!(explained.steps.last(), Some(&super::ExplanationStep::Due { due_at: plain.with_timezone(&VIETNAM) }));
+        let past_horizon = calendar.valid_through().is_some_and(|last| local(plain).0 > last);
+        prop_assert_eq!(explained.provisional, past_horizon);
+        let said = explained.steps.iter().rev().nth(1)
+            .is_some_and(|step| matches!(step, super::ExplanationStep::Provisional { .. }));
+        prop_assert_eq!(said, past_horizon);
     }
 
     #[test]

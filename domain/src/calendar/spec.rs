@@ -10,14 +10,20 @@ use serde::{Deserialize, Serialize};
 ///  "office_hours": [{"start": "07:00", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
 ///  "same_day_cutoff": "15:00",
 ///  "holidays": [{"date": "2026-01-01", "name": "Tết Dương lịch"}],
-///  "swapped_working_days": []}
+///  "swapped_working_days": [],
+///  "valid_through": "2027-01-31",
+///  "unannounced": ["Tết Nguyên đán 2027"]}
 /// ```
 ///
 /// Weekdays are ISO numbers (1 = Monday … 7 = Sunday), times `HH:MM` (or
 /// `HH:MM:SS`), dates `YYYY-MM-DD`. Values are kept as written so that
 /// validation can name the offending field; a missing field takes the Vietnam
 /// default (Monday–Friday, 07:00–11:30 and 13:30–17:00, cut-off 15:00, no
-/// holidays, no swapped days).
+/// holidays, no swapped days, no stated horizon).
+///
+/// `valid_through` is the last date the holidays and swapped days are known
+/// for: a due instant past it is provisional. `unannounced` names what the
+/// calendar does not hold yet because the government has not announced it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CalendarSpec {
@@ -26,6 +32,8 @@ pub struct CalendarSpec {
     pub same_day_cutoff: String,
     pub holidays: Vec<NamedDateSpec>,
     pub swapped_working_days: Vec<NamedDateSpec>,
+    pub valid_through: Option<String>,
+    pub unannounced: Vec<String>,
 }
 
 /// One span of office hours, `{"start": "07:00", "end": "11:30"}`.
@@ -63,6 +71,8 @@ impl Default for CalendarSpec {
             same_day_cutoff: "15:00".to_owned(),
             holidays: Vec::new(),
             swapped_working_days: Vec::new(),
+            valid_through: None,
+            unannounced: Vec::new(),
         }
     }
 }

@@ -23,15 +23,23 @@ impl WorkingCalendar {
         let holidays = check_dates("holidays", spec.holidays, &mut errors);
         let swapped = check_dates("swapped_working_days", spec.swapped_working_days, &mut errors);
         check_swapped_days(&swapped, &holidays, weekdays, &mut errors);
+        let valid_through =
+            spec.valid_through.as_deref().and_then(|text| parse_date(text, "valid_through", &mut errors));
+        let unannounced = check_unannounced(spec.unannounced, &mut errors);
 
         match (weekdays, spans, cutoff) {
-            (Some(weekdays), Some(spans), Some(cutoff)) if errors.is_empty() => Ok(Self::from_valid_parts(
-                weekdays,
-                spans,
-                cutoff,
-                holidays.into_iter().map(|entry| (entry.date, entry.name)).collect(),
-                swapped.into_iter().map(|entry| (entry.date, entry.name)).collect(),
-            )),
+            (Some(weekdays), Some(spans), Some(cutoff)) if errors.is_empty() => {
+                let mut calendar = Self::from_valid_parts(
+                    weekdays,
+                    spans,
+                    cutoff,
+                    holidays.into_iter().map(|entry| (entry.date, entry.name)).collect(),
+                    swapped.into_iter().map(|entry| (entry.date, entry.name)).collect(),
+                );
+                calendar.valid_through = valid_through;
+                calendar.unannounced = unannounced;
+                Ok(calendar)
+            }
             _ => Err(errors),
         }
     }
@@ -140,6 +148,28 @@ fn parse_time(text: &str, field: &str, errors: &mut Vec<CalendarError>) -> Optio
     }
 }
 
+fn parse_date(text: &str, field: &str, errors: &mut Vec<CalendarError>) -> Option<NaiveDate> {
+    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d");
+    if parsed.is_err() {
+        errors.push(CalendarError::new(field, Code::InvalidDate, format!("{text:?} is not a date (YYYY-MM-DD)")));
+    }
+    parsed.ok()
+}
+
+/// The names of holidays not yet announced, trimmed; a blank one is refused.
+fn check_unannounced(names: Vec<String>, errors: &mut Vec<CalendarError>) -> Vec<String> {
+    let mut valid = Vec::with_capacity(names.len());
+    for (index, name) in names.into_iter().enumerate() {
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            errors.push(CalendarError::new(format!("unannounced[{index}]"), Code::EmptyName, "the name is empty"));
+        } else {
+            valid.push(name);
+        }
+    }
+    valid
+}
+
 /// A dated entry that parsed, with where it was listed.
 struct DatedEntry {
     index: usize,
@@ -157,12 +187,7 @@ fn check_dates(list: &str, entries: Vec<NamedDateSpec>, errors: &mut Vec<Calenda
             errors.push(CalendarError::new(format!("{list}[{index}].name"), Code::EmptyName, "the name is empty"));
         }
         let field = format!("{list}[{index}].date");
-        let Ok(date) = NaiveDate::parse_from_str(&entry.date, "%Y-%m-%d") else {
-            errors.push(CalendarError::new(
-                field,
-                Code::InvalidDate,
-                format!("{:?} is not a date (YYYY-MM-DD)", entry.date),
-            ));
+        let Some(date) = parse_date(&entry.date, &field, errors) else {
             continue;
         };
         if let Some(first) = first_index.get(&date) {
@@ -394,6 +419,8 @@ mod tests {
             same_day_cutoff: "x".to_owned(),
             holidays: vec![NamedDateSpec::new("soon", "")],
             swapped_working_days: vec![],
+            valid_through: Some("2027-02-30".to_owned()),
+            unannounced: vec![" ".to_owned()],
         };
         assert_eq!(
             errors_of(spec),
@@ -403,8 +430,33 @@ mod tests {
                 ("same_day_cutoff".to_owned(), Code::InvalidTime),
                 ("holidays[0].name".to_owned(), Code::EmptyName),
                 ("holidays[0].date".to_owned(), Code::InvalidDate),
+                ("valid_through".to_owned(), Code::InvalidDate),
+                ("unannounced[0]".to_owned(), Code::EmptyName),
             ]
         );
+    }
+
+    #[test]
+    fn an_unparsable_horizon_is_refused() {
+        let spec = CalendarSpec { valid_through: Some("end of 2027".to_owned()), ..CalendarSpec::default() };
+        assert_eq!(errors_of(spec), vec![("valid_through".to_owned(), Code::InvalidDate)]);
+    }
+
+    #[test]
+    fn holidays_past_the_horizon_are_accepted() {
+        // Fixed-date holidays are known years ahead; the horizon is where the first unknown one may fall.
+        let spec = CalendarSpec {
+            valid_through: Some("2027-01-31".to_owned()),
+            ..with_holidays(&[("2027-09-02", "Quốc khánh")])
+        };
+        assert!(WorkingCalendar::new(spec).is_ok());
+    }
+
+    #[test]
+    fn a_blank_unannounced_name_is_refused() {
+        let spec =
+            CalendarSpec { unannounced: vec!["Tết 2027".to_owned(), "".to_owned()], ..CalendarSpec::default() };
+        assert_eq!(errors_of(spec), vec![("unannounced[1]".to_owned(), Code::EmptyName)]);
     }
 
     #[test]

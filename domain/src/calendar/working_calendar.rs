@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday, WeekdaySet};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc, Weekday, WeekdaySet};
 use serde::{Deserialize, Serialize};
 
-use super::local_time::seconds_of;
+use super::local_time::{seconds_of, VIETNAM};
 use super::office_span::OfficeSpan;
 use super::spec::{CalendarSpec, NamedDateSpec, OfficeSpanSpec};
 
@@ -23,6 +23,10 @@ pub struct WorkingCalendar {
     pub(crate) same_day_cutoff: NaiveTime,
     pub(crate) holidays: BTreeMap<NaiveDate, String>,
     pub(crate) swapped_working_days: BTreeMap<NaiveDate, String>,
+    /// The last date the holidays and swapped days are known for; `None`: not stated.
+    pub(crate) valid_through: Option<NaiveDate>,
+    /// Holidays not yet announced by the government, by name.
+    pub(crate) unannounced: Vec<String>,
     /// Derived: office seconds of one working day.
     pub(crate) day_seconds: u32,
     /// Derived: office seconds of a week without holidays or swapped days.
@@ -56,6 +60,8 @@ impl WorkingCalendar {
             same_day_cutoff,
             holidays,
             swapped_working_days,
+            valid_through: None,
+            unannounced: Vec::new(),
             day_seconds,
             week_seconds,
         }
@@ -97,6 +103,8 @@ impl WorkingCalendar {
             same_day_cutoff: format_time(self.same_day_cutoff),
             holidays: named(&self.holidays),
             swapped_working_days: named(&self.swapped_working_days),
+            valid_through: self.valid_through.map(|date| date.format("%Y-%m-%d").to_string()),
+            unannounced: self.unannounced.clone(),
         }
     }
 
@@ -118,6 +126,36 @@ impl WorkingCalendar {
 
     pub fn swapped_working_days(&self) -> &BTreeMap<NaiveDate, String> {
         &self.swapped_working_days
+    }
+
+    /// The last date the holidays and swapped days are known for (`None`: not stated).
+    pub fn valid_through(&self) -> Option<NaiveDate> {
+        self.valid_through
+    }
+
+    /// Holidays the government has not announced yet, by name.
+    pub fn unannounced(&self) -> &[String] {
+        &self.unannounced
+    }
+
+    /// Whether a due instant runs past the calendar's horizon: its Vietnam
+    /// date is after `valid_through`, so a holiday announced later may still
+    /// move it. Never provisional when the calendar states no horizon.
+    pub fn is_provisional(&self, due: DateTime<Utc>) -> bool {
+        self.provisional_from().is_some_and(|from| due >= from)
+    }
+
+    /// The first provisional instant: 00:00 Vietnam time the day after
+    /// `valid_through` (`None` when no horizon is stated).
+    pub fn provisional_from(&self) -> Option<DateTime<Utc>> {
+        let next = self.valid_through?.succ_opt()?;
+        Some(next.and_time(NaiveTime::MIN).and_utc() - chrono::TimeDelta::seconds(i64::from(VIETNAM.local_minus_utc())))
+    }
+
+    /// Whole days from `today` to `valid_through` (negative once passed;
+    /// `None` when no horizon is stated).
+    pub fn horizon_days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.valid_through.map(|last| (last - today).num_days())
     }
 
     /// Office seconds in one working day (28 800 by default).
@@ -171,7 +209,7 @@ fn format_time(time: NaiveTime) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
-    use super::super::test_calendar::{calendar_2026, date};
+    use super::super::test_calendar::{calendar_2026, date, vn};
     use super::*;
 
     #[test]
@@ -222,6 +260,55 @@ mod tests {
         let calendar = calendar_2026();
         assert!(calendar.is_working_day(date(2026, 1, 10)));
         assert_eq!(calendar.day_off_reason(date(2026, 1, 10)), None);
+    }
+
+    fn through_january_2027() -> WorkingCalendar {
+        WorkingCalendar::new(CalendarSpec { valid_through: Some("2027-01-31".to_owned()), ..calendar_2026().to_spec() })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_due_instant_on_the_last_known_date_is_not_provisional() {
+        assert!(!through_january_2027().is_provisional(vn(2027, 1, 31, 23, 59)));
+    }
+
+    #[test]
+    fn a_due_instant_the_day_after_the_last_known_date_is_provisional() {
+        // 1 Feb 2027 00:30 in Vietnam is still 31 Jan in UTC: the Vietnam date counts.
+        assert!(through_january_2027().is_provisional(vn(2027, 2, 1, 0, 30)));
+    }
+
+    #[test]
+    fn provisional_from_is_vietnam_midnight_after_the_last_known_date() {
+        assert_eq!(through_january_2027().provisional_from(), Some(vn(2027, 2, 1, 0, 0)));
+    }
+
+    #[test]
+    fn days_left_count_down_to_the_horizon_and_below_zero_past_it() {
+        let calendar = through_january_2027();
+        assert_eq!(
+            (calendar.horizon_days_left(date(2026, 12, 2)), calendar.horizon_days_left(date(2027, 2, 2))),
+            (Some(60), Some(-2))
+        );
+    }
+
+    #[test]
+    fn without_a_stated_horizon_nothing_is_provisional() {
+        assert!(!calendar_2026().is_provisional(vn(2099, 1, 1, 9, 0)));
+    }
+
+    #[test]
+    fn the_horizon_survives_the_spec() {
+        let calendar = WorkingCalendar::new(CalendarSpec {
+            unannounced: vec!["Tết Nguyên đán 2027".to_owned()],
+            ..through_january_2027().to_spec()
+        })
+        .unwrap();
+        assert_eq!(
+            (calendar.valid_through(), calendar.unannounced()),
+            (Some(date(2027, 1, 31)), &["Tết Nguyên đán 2027".to_owned()][..])
+        );
+        assert_eq!(WorkingCalendar::new(calendar.to_spec()), Ok(calendar));
     }
 
     #[test]

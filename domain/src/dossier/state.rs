@@ -38,6 +38,20 @@ pub struct PauseRecord {
     pub reply_by: Option<DateTime<Utc>>,
 }
 
+impl PauseRecord {
+    /// Moves `due` by the office time this ended pause held, noting the due
+    /// instant before and after it; an open pause moves nothing.
+    pub(crate) fn carry(&mut self, due: DateTime<Utc>, calendar: &WorkingCalendar) -> DateTime<Utc> {
+        let Some(to) = self.to else {
+            return due;
+        };
+        let moved = calendar.apply_pauses(due, &[Pause { from: self.from, to }]);
+        self.due_before = Some(due);
+        self.due_after = Some(moved);
+        moved
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -110,6 +124,24 @@ impl DossierState {
 
     pub fn open_pause(&self) -> Option<&PauseRecord> {
         self.pauses.last().filter(|p| p.to.is_none())
+    }
+
+    /// The state with its legal due instant computed again on `calendar`, as
+    /// reception and the end of each pause computed it: from the reception
+    /// instant and the pinned time limit, then moved by each ended pause in
+    /// turn (their `due_before`/`due_after` recomputed too). An open pause
+    /// stays open and moves nothing yet. Unchanged before reception.
+    pub fn recompute_due(&self, calendar: &WorkingCalendar) -> DossierState {
+        let mut next = self.clone();
+        let Some(received) = self.received_at else {
+            return next;
+        };
+        let mut due = calendar.due_instant(received, self.limit.amount, self.limit.unit, self.limit.same_day);
+        for pause in next.pauses.iter_mut() {
+            due = pause.carry(due, calendar);
+        }
+        next.due_at = Some(due);
+        next
     }
 
     /// The due instant as it stands at `now`: an open pause extends it by the

@@ -7,7 +7,7 @@ use super::action::{Action, ActionKind, StopCause};
 use super::state::{DossierState, Outcome, PauseReason, PauseRecord};
 use super::status::Status;
 use crate::auth::{Actor, Role};
-use crate::calendar::{Pause, WorkingCalendar};
+use crate::calendar::WorkingCalendar;
 use crate::error::DomainError;
 
 /// What the caller knows about the actor's relation to the dossier.
@@ -159,14 +159,10 @@ fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Trans
 
 /// Ends the open pause at `now`, moving the due instant by the office time it held.
 fn end_pause(state: &mut DossierState, now: DateTime<Utc>, calendar: &WorkingCalendar) {
-    let due = state.due_at;
     if let Some(p) = state.pauses.last_mut().filter(|p| p.to.is_none()) {
         p.to = Some(now);
-        if let Some(due) = due {
-            let moved = calendar.apply_pauses(due, &[Pause { from: p.from, to: now }]);
-            p.due_before = Some(due);
-            p.due_after = Some(moved);
-            state.due_at = Some(moved);
+        if let Some(due) = state.due_at {
+            state.due_at = Some(p.carry(due, calendar));
         }
     }
 }

@@ -1290,3 +1290,58 @@ proptest! {
         check_walk(start, &steps)?;
     }
 }
+
+// ---------------------------------------------------------------------------
+// Recomputing a due instant on a changed calendar (a horizon extended)
+// ---------------------------------------------------------------------------
+
+/// The default week with Mon 9 Mar 2026 as a holiday, as if announced later.
+fn calendar_with_9_march_off() -> WorkingCalendar {
+    WorkingCalendar::new(CalendarSpec {
+        holidays: vec![NamedDateSpec::new("2026-03-09", "Nghỉ (thông báo sau)")],
+        ..CalendarSpec::default()
+    })
+    .unwrap()
+}
+
+/// Received Tue 3 Mar 09:00 (due Tue 10 Mar 09:00), paused Wed 4 → Thu 5 Mar 09:00 (8 office hours).
+fn supplemented() -> DossierState {
+    let supplied_at = at("2026-03-05T09:00:00+07:00");
+    act(
+        &reach(Fixture::AwaitingSupplement),
+        &sample(ActionKind::Supplement, supplied_at),
+        APPLICANT,
+        supplied_at,
+        &calendar(),
+    )
+    .unwrap()
+    .state
+}
+
+#[test]
+fn recomputing_on_the_same_calendar_changes_nothing() {
+    let state = supplemented();
+    assert_eq!(state.recompute_due(&calendar()), state);
+}
+
+#[test]
+fn recomputing_on_a_calendar_with_a_new_holiday_counts_from_the_reception_and_through_each_pause() {
+    let state = supplemented().recompute_due(&calendar_with_9_march_off());
+    // 5 working days from Tue 3 Mar skip Mon 9: Wed 11 Mar 09:00; the pause's 8 hours: Thu 12 Mar 09:00.
+    assert_eq!(state.pauses[0].due_before, Some(at("2026-03-11T09:00:00+07:00")));
+    assert_eq!(state.pauses[0].due_after, Some(at("2026-03-12T09:00:00+07:00")));
+    assert_eq!(state.due_at, Some(at("2026-03-12T09:00:00+07:00")));
+}
+
+#[test]
+fn recomputing_leaves_an_open_pause_open() {
+    let waiting = reach(Fixture::AwaitingSupplement);
+    let state = waiting.recompute_due(&calendar_with_9_march_off());
+    assert_eq!(state.due_at, Some(at("2026-03-11T09:00:00+07:00")));
+    assert_eq!(state.pauses, waiting.pauses);
+}
+
+#[test]
+fn recomputing_before_reception_changes_nothing() {
+    assert_eq!(submitted().recompute_due(&calendar_with_9_march_off()), submitted());
+}
