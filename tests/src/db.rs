@@ -53,7 +53,7 @@ impl TestDb {
                 Self { backend, url: format!("sqlite://{path}"), name: path, owned: true }
             }
             Backend::Postgres => {
-                let template = ensure_template();
+                let mut template = ensure_template();
                 let name = format!("dvc_test_{id}");
                 let mut admin =
                     PgConnection::establish(&admin_url()).expect("connect to the PostgreSQL admin database");
@@ -65,6 +65,12 @@ impl TestDb {
                         Err(e) if tries < 50 && e.to_string().contains("being accessed by other users") => {
                             tries += 1;
                             std::thread::sleep(Duration::from_millis(100));
+                        }
+                        // A test process of another migration set (another checkout
+                        // on the same server) replaced it: make it again.
+                        Err(e) if tries < 50 && e.to_string().contains("does not exist") => {
+                            tries += 1;
+                            template = ensure_template();
                         }
                         Err(e) => panic!("cannot create test database {name}: {e}"),
                     }
@@ -121,6 +127,9 @@ struct Name {
     datname: String,
 }
 
+/// How many migrated templates (one per set of migrations) the server keeps.
+const KEPT_TEMPLATES: usize = 8;
+
 /// The migrated template for this set of migrations, made once (under an
 /// advisory lock, since several test processes may race for it).
 fn ensure_template() -> String {
@@ -135,11 +144,15 @@ fn ensure_template() -> String {
     let template = format!("dvc_template_{:016x}", hasher.finish());
     let mut admin = PgConnection::establish(&admin_url()).expect("connect to the PostgreSQL admin database");
     diesel::sql_query("SELECT pg_advisory_lock(727274)").execute(&mut admin).expect("advisory lock");
-    let existing: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'dvc_template_%'")
-        .load(&mut admin)
-        .expect("list templates");
+    // Newest first: other checkouts of the project (another branch's
+    // migrations) may be testing on this server at the same time, so only
+    // templates beyond the newest few are dropped, never one just made.
+    let existing: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'dvc_template_%' ORDER BY oid DESC")
+            .load(&mut admin)
+            .expect("list templates");
     if !existing.iter().any(|n| n.datname == template) {
-        for old in &existing {
+        for old in existing.iter().skip(KEPT_TEMPLATES - 1) {
             let _ =
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", old.datname)).execute(&mut admin);
         }
