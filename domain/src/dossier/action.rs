@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::Outcome;
 use crate::agency::AgencyCode;
+use crate::fees::FeeRelief;
 
 /// One missing or faulty component in a supplement request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,10 @@ pub enum Action {
         amount_vnd: i64,
         note: Option<String>,
     },
+    /// An exemption from or reduction of the fees, with its legal reason (SPEC §5).
+    RecordFeeRelief {
+        relief: FeeRelief,
+    },
     Resolve {
         outcome: Outcome,
         reason: Option<String>,
@@ -84,6 +89,7 @@ pub enum ActionKind {
     HandOff,
     RequestPayment,
     RecordPayment,
+    RecordFeeRelief,
     Resolve,
     Return,
     Withdraw,
@@ -92,7 +98,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 13] = [
         Self::Receive,
         Self::Refuse,
         Self::RequestSupplement,
@@ -100,6 +106,7 @@ impl ActionKind {
         Self::HandOff,
         Self::RequestPayment,
         Self::RecordPayment,
+        Self::RecordFeeRelief,
         Self::Resolve,
         Self::Return,
         Self::Withdraw,
@@ -117,6 +124,7 @@ impl ActionKind {
             Self::HandOff => "hand-off",
             Self::RequestPayment => "request-payment",
             Self::RecordPayment => "payments",
+            Self::RecordFeeRelief => "fee-relief",
             Self::Resolve => "resolve",
             Self::Return => "return",
             Self::Withdraw => "withdraw",
@@ -136,6 +144,7 @@ impl Action {
             Self::HandOff { .. } => ActionKind::HandOff,
             Self::RequestPayment { .. } => ActionKind::RequestPayment,
             Self::RecordPayment { .. } => ActionKind::RecordPayment,
+            Self::RecordFeeRelief { .. } => ActionKind::RecordFeeRelief,
             Self::Resolve { .. } => ActionKind::Resolve,
             Self::Return { .. } => ActionKind::Return,
             Self::Withdraw { .. } => ActionKind::Withdraw,
