@@ -42,6 +42,8 @@ pub struct DossierFacts {
     pub resolved_timeliness: Option<Timeliness>,
     pub paid: bool,
     pub paid_cashless: bool,
+    /// Exempt from its fees (SPEC §5): counted apart from the paid ones.
+    pub exempt: bool,
     pub digitised: bool,
     /// Every change acknowledged by the national portal.
     pub in_sync: bool,
@@ -69,6 +71,8 @@ pub enum Metric {
     Paid,
     /// … and paid cashless.
     PaidCashless,
+    /// Received in the period and exempt from its fees.
+    Exempt,
     /// Received in the period with a digitised document.
     Digitised,
     /// Received in the period and fully synchronised with the national portal.
@@ -80,7 +84,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 17] = [
+    pub const ALL: [Metric; 18] = [
         Self::CarriedOver,
         Self::Received,
         Self::ResolvedEarly,
@@ -94,6 +98,7 @@ impl Metric {
         Self::ReceivedOnline,
         Self::Paid,
         Self::PaidCashless,
+        Self::Exempt,
         Self::Digitised,
         Self::Synced,
         Self::Rated,
@@ -115,6 +120,7 @@ impl Metric {
             Self::ReceivedOnline => "received_online",
             Self::Paid => "paid",
             Self::PaidCashless => "paid_cashless",
+            Self::Exempt => "exempt",
             Self::Digitised => "digitised",
             Self::Synced => "synced",
             Self::Rated => "rated",
@@ -147,6 +153,7 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
         Metric::ReceivedOnline => received_in && f.channel.is_online(),
         Metric::Paid => received_in && f.paid,
         Metric::PaidCashless => received_in && f.paid_cashless,
+        Metric::Exempt => received_in && f.exempt,
         Metric::Digitised => received_in && f.digitised,
         Metric::Synced => received_in && f.in_sync,
         Metric::Rated => f.rating.is_some_and(|(t, _)| p.contains(t)),
@@ -386,6 +393,7 @@ mod tests {
             resolved_timeliness: None,
             paid: false,
             paid_cashless: false,
+            exempt: false,
             digitised: false,
             in_sync: false,
             rating: None,

@@ -114,6 +114,7 @@ fn load_counted(
                 | Metric::ReceivedOnline
                 | Metric::Paid
                 | Metric::PaidCashless
+                | Metric::Exempt
                 | Metric::Digitised
                 | Metric::Synced => {
                     query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
@@ -154,6 +155,7 @@ fn load_counted(
             m,
             Metric::Paid
                 | Metric::PaidCashless
+                | Metric::Exempt
                 | Metric::Digitised
                 | Metric::Synced
                 | Metric::Rated
@@ -173,6 +175,7 @@ fn load_counted(
 struct Flags {
     paid: HashSet<String>,
     cashless: HashSet<String>,
+    exempt: HashSet<String>,
     digitised: HashSet<String>,
     unsynced: HashSet<String>,
     /// When rated, and whether satisfied.
@@ -193,6 +196,7 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             }
             f.paid.insert(code);
         }
+        f.exempt.extend(crate::payments::exempt_of(conn, chunk)?);
         let digitised: Vec<String> = dossier_documents::table
             .filter(dossier_documents::dossier_code.eq_any(chunk))
             .filter(dossier_documents::digitised.eq(true))
@@ -232,6 +236,7 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
         paid: flags.paid.contains(&code),
         paid_cashless: flags.cashless.contains(&code),
+        exempt: flags.exempt.contains(&code),
         digitised: flags.digitised.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
@@ -397,6 +402,7 @@ type SumRow = (
     (String, String, String, String, String),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    Option<i64>,
 );
 
 /// The sums of the chosen days per keys, for dossiers received by one of
@@ -429,6 +435,7 @@ pub fn day_sums(
                 sum(f::rated),
                 sum(f::satisfied),
             ),
+            sum(f::exempt),
         ))
         .into_boxed();
     q = match days {
@@ -441,13 +448,14 @@ pub fn day_sums(
     let rows: Vec<SumRow> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b)| {
+        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, exempt)| {
             let n = |x: Option<i64>| x.unwrap_or(0);
             let sums = DaySums([
                 n(a.0),
                 n(a.1),
                 n(a.2),
                 n(a.3),
+                n(exempt),
                 n(a.4),
                 n(a.5),
                 n(a.6),

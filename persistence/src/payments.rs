@@ -591,6 +591,17 @@ pub fn fee_state(conn: &mut DbConnection, code: &str) -> Result<FeeState, StoreE
     Ok(state)
 }
 
+/// Which of these dossiers are exempt from their fees (their latest relief is an exemption).
+pub fn exempt_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, String)> = fee_reliefs::table
+        .filter(fee_reliefs::dossier_code.eq_any(codes))
+        .order((fee_reliefs::dossier_code.asc(), fee_reliefs::created_at.asc(), fee_reliefs::id.asc()))
+        .select((fee_reliefs::dossier_code, fee_reliefs::kind))
+        .load(conn)?;
+    let latest: std::collections::BTreeMap<String, String> = rows.into_iter().collect();
+    Ok(latest.into_iter().filter(|(_, kind)| kind == ReliefKind::Exempt.as_str()).map(|(code, _)| code).collect())
+}
+
 /// The relief that holds for a dossier: the latest recorded.
 pub fn relief_of(conn: &mut DbConnection, code: &str) -> Result<Option<FeeRelief>, StoreError> {
     let row: Option<(String, i64, String)> = fee_reliefs::table

@@ -333,6 +333,7 @@ diesel::table! {
         received_online -> Integer,
         paid -> Integer,
         paid_cashless -> Integer,
+        exempt -> Integer,
         digitised -> Integer,
         resolved_early -> Integer,
         resolved_on_time -> Integer,

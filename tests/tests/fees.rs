@@ -94,3 +94,23 @@ fn dossier_status(app: &TestApp, t: &Tokens, code: &str) -> String {
         .expect("status")
         .to_owned()
 }
+
+both_backends! {
+    fn exempt_dossiers_are_counted_apart_with_their_drill_down(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let exempt = processing(app, &t);
+        let paying = processing(app, &t);
+        act(app, &t.officer, &exempt, "fee-relief", json!({"kind": "exempt", "legal_basis": "TT 85/2019 Điều 5"})).expect(200);
+        act(app, &t.officer, &paying, "fee-relief", json!({"kind": "reduced", "amount_vnd": 10000, "legal_basis": "NQ 12/2025"})).expect(200);
+        act(app, &t.officer, &paying, "request-payment", json!({})).expect(200);
+        act(app, &t.officer, &paying, "payments", json!({"method": "cash", "amount_vnd": 40000})).expect(200);
+        let viewer = app.token(dvc_domain::auth::Role::Viewer, None);
+        let range = "from=2026-03-01&to=2026-03-31";
+        let summary = app.get(&format!("/api/v1/reports/summary?{range}"), Some(&viewer)).expect(200).body;
+        let counts = &summary["total"]["counts"];
+        assert_eq!((counts["received"].as_u64(), counts["exempt"].as_u64(), counts["paid"].as_u64()), (Some(2), Some(1), Some(1)));
+        let drill = app.get(&format!("/api/v1/reports/dossiers?{range}&metric=exempt"), Some(&viewer)).expect(200).body;
+        assert_eq!(drill["codes"], json!([exempt]));
+    }
+}

@@ -53,7 +53,7 @@ pub struct DrillParams {
     pub to: NaiveDate,
     #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
-    /// The count to explain: `received`, `resolved_late`, `open_overdue`, …
+    /// The count to explain: `received`, `resolved_late`, `open_overdue`, `exempt`, …
     pub metric: String,
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
@@ -104,7 +104,9 @@ pub struct GroupOut {
     pub key: String,
     /// The agency's name, for agency groups.
     pub name: Option<String>,
-    /// Every count, by metric name (each has a drill-down).
+    /// Every count, by metric name (each has a drill-down). `exempt`: the
+    /// dossiers received in the period that are exempt from their fees
+    /// (SPEC §5), counted apart from `paid`.
     #[schema(value_type = Object)]
     pub counts: BTreeMap<&'static str, u64>,
     pub resolved: u64,

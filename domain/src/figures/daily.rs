@@ -18,6 +18,8 @@ pub enum Mark {
     /// Received that day, and paid (whenever).
     Paid,
     PaidCashless,
+    /// Received that day, and exempt from its fees.
+    Exempt,
     /// Received that day, with a digitised document.
     Digitised,
     ResolvedEarly,
@@ -33,12 +35,13 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
     pub const ALL: [Mark; Self::COUNT] = [
         Self::Received,
         Self::ReceivedOnline,
         Self::Paid,
         Self::PaidCashless,
+        Self::Exempt,
         Self::Digitised,
         Self::ResolvedEarly,
         Self::ResolvedOnTime,
@@ -62,6 +65,7 @@ impl Mark {
             Self::ReceivedOnline => "received_online",
             Self::Paid => "paid",
             Self::PaidCashless => "paid_cashless",
+            Self::Exempt => "exempt",
             Self::Digitised => "digitised",
             Self::ResolvedEarly => "resolved_early",
             Self::ResolvedOnTime => "resolved_on_time",
@@ -96,6 +100,7 @@ pub fn marks(f: &DossierFacts) -> Vec<(NaiveDate, Mark)> {
             (f.channel.is_online(), Mark::ReceivedOnline),
             (f.paid, Mark::Paid),
             (f.paid_cashless, Mark::PaidCashless),
+            (f.exempt, Mark::Exempt),
             (f.digitised, Mark::Digitised),
         ];
         out.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, m)| (day, m)));
@@ -183,6 +188,7 @@ pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], 
         (Metric::ReceivedOnline, Mark::ReceivedOnline),
         (Metric::Paid, Mark::Paid),
         (Metric::PaidCashless, Mark::PaidCashless),
+        (Metric::Exempt, Mark::Exempt),
         (Metric::Digitised, Mark::Digitised),
         (Metric::Rated, Mark::Rated),
         (Metric::Satisfied, Mark::Satisfied),
@@ -221,7 +227,7 @@ mod tests {
             (0..6usize, 0..4usize, proptest::option::weighted(0.9, 0i64..60 * 86_400)),
             (proptest::option::of(0i64..20 * 86_400), proptest::option::of(0i64..5 * 86_400), 0..3usize),
             (0i64..30 * 86_400, proptest::option::of(0i64..10 * 86_400)),
-            (any::<[bool; 4]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
+            (any::<[bool; 5]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
         )
             .prop_map(
                 |((status, channel, received), (resolved, closed, timeliness), (due, paused), (flags, rating))| {
@@ -263,6 +269,7 @@ mod tests {
                             .map(|_| [Timeliness::Early, Timeliness::OnTime, Timeliness::Late][timeliness]),
                         paid: flags[0] || flags[1],
                         paid_cashless: flags[1],
+                        exempt: flags[4],
                         digitised: flags[2],
                         in_sync: flags[3],
                         rating: match (status, closed_at, rating) {
@@ -320,6 +327,7 @@ mod tests {
             resolved_timeliness: None,
             paid: false,
             paid_cashless: false,
+            exempt: false,
             digitised: false,
             in_sync: true,
             rating: None,

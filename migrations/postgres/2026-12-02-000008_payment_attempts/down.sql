@@ -1,3 +1,4 @@
+ALTER TABLE figure_days DROP COLUMN exempt;
 DROP TABLE fee_reliefs;
 ALTER TABLE payments DROP COLUMN amount_reason;
 ALTER TABLE payments DROP COLUMN relief_vnd;

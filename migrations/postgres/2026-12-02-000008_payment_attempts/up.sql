@@ -52,3 +52,6 @@ CREATE TABLE fee_reliefs (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX fee_reliefs_dossier ON fee_reliefs (dossier_code, created_at);
+
+-- Dossiers exempt from their fees, counted apart in the figures (SPEC §7).
+ALTER TABLE figure_days ADD COLUMN exempt INTEGER NOT NULL DEFAULT 0;
