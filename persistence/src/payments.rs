@@ -62,8 +62,15 @@ pub enum PaymentOp {
     /// An exemption from or reduction of the dossier's fees.
     Relief(FeeRelief),
     /// A payment recorded by an officer: settles the pending obligation of
-    /// that amount, or records a new paid one.
-    Record { method: PaymentMethod, amount_vnd: i64, reference: Option<String> },
+    /// that amount, or records a new paid one (covering `fee_lines`, less
+    /// `relief_vnd`, when it pays exactly for them).
+    Record {
+        method: PaymentMethod,
+        amount_vnd: i64,
+        reference: Option<String>,
+        fee_lines: Vec<FeeLine>,
+        relief_vnd: i64,
+    },
 }
 
 fn new_reference(code: &str) -> String {
@@ -290,7 +297,7 @@ pub fn apply_op(
                 ))
                 .execute(conn)?;
         }
-        PaymentOp::Record { method, amount_vnd, reference } => {
+        PaymentOp::Record { method, amount_vnd, reference, fee_lines, relief_vnd } => {
             let pending = payments::table
                 .filter(payments::dossier_code.eq(code))
                 .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
@@ -322,8 +329,8 @@ pub fn apply_op(
                         description: &desc,
                         reference: None,
                         by,
-                        fee_lines: &[],
-                        relief_vnd: 0,
+                        fee_lines,
+                        relief_vnd: *relief_vnd,
                         amount_reason: None,
                     };
                     let p = insert_row(conn, &new, now)?;

@@ -114,3 +114,16 @@ both_backends! {
         assert_eq!(drill["codes"], json!([exempt]));
     }
 }
+
+both_backends! {
+    fn fees_paid_at_the_desk_are_not_asked_for_again(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = processing(app, &t);
+        act(app, &t.officer, &code, "payments", json!({"method": "cash", "amount_vnd": 50000, "reference": "BL-7"})).expect(200);
+        assert_eq!(payments(app, &t, &code)["items"][0]["fee_lines"][0]["code"], "LP01");
+        act(app, &t.officer, &code, "request-payment", json!({})).expect_problem(409, "nothing_to_pay");
+        act(app, &t.officer, &code, "payments", json!({"method": "cash", "amount_vnd": 20000})).expect(200);
+        assert_eq!(payments(app, &t, &code)["items"][1]["fee_lines"], json!([]), "another amount covers no fee line");
+    }
+}

@@ -13,6 +13,7 @@ use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
 use dvc_domain::fees::{FeeRelief, ReliefKind};
 use dvc_domain::payment::PaymentMethod;
+use dvc_domain::procedure::FeeCollection;
 use dvc_persistence::dossiers::{
     self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, StoredDossier, DOC_COMPONENT,
     DOC_RESULT,
@@ -734,15 +735,41 @@ fn fee_relief_of(
 
 action_endpoint! {
     /// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
-    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b| {
-        let method = match b.method {
-            RecordedMethod::Cash => PaymentMethod::Cash,
-            RecordedMethod::Transfer => PaymentMethod::Transfer,
-        };
-        let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference };
-        (Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(payment_note(&b)?) }, Attached::payment(op))
+    ///
+    /// It settles the pending obligation of that amount; with none, it is a
+    /// new paid payment, which covers the fee lines it pays for when its
+    /// amount is exactly what the dossier owes of its fees (all of them, or
+    /// those collected at one stage), so that they are not asked for again.
+    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b, conn, current| recorded_payment(conn, current, &b)
+}
+
+/// A payment recorded at the desk, and the fee lines it pays for.
+fn recorded_payment(
+    conn: &mut DbConnection,
+    current: &StoredDossier,
+    b: &PaymentIn,
+) -> Result<(Action, Attached), ApiError> {
+    let method = match b.method {
+        RecordedMethod::Cash => PaymentMethod::Cash,
+        RecordedMethod::Transfer => PaymentMethod::Transfer,
+    };
+    let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    let mut covered = None;
+    for stage in [None, Some(FeeCollection::OnReceipt), Some(FeeCollection::OnResult)] {
+        let owed = crate::payments::obligation(conn, current, stage)?;
+        if !owed.lines.is_empty() && owed.amount_vnd == b.amount_vnd {
+            covered = Some(owed);
+            break;
+        }
     }
+    let (fee_lines, relief_vnd) = covered.map_or((Vec::new(), 0), |o| (o.lines, o.relief_vnd));
+    let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference, fee_lines, relief_vnd };
+    let (note, refusal) = match payment_note(b) {
+        Ok(n) => (Some(n), None),
+        Err(e) => (None, Some(e)),
+    };
+    let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
+    Ok((Action::RecordPayment { amount_vnd: b.amount_vnd, note }, attached))
 }
 
 action_endpoint! {
