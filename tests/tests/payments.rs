@@ -240,6 +240,32 @@ both_backends! {
         assert_eq!(attempts(app, &admin, "?refund_due=false").len(), 2);
     }
 
+    fn two_successes_at_once_settle_once_and_flag_the_other(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let second = app.second_instance();
+        let admin = app.token(Role::Admin, None);
+        for round in 0..3 {
+            let code = awaiting_payment(app, &t);
+            let one = init_reference(&start_online(app, &t, &code));
+            let two = init_reference(&start_online(app, &t, &code));
+            let (a, b) = std::thread::scope(|s| {
+                let a = s.spawn(|| send_callback(app, &signed_result(&one, "50000", "00", &format!("A{round}"), SECRET)));
+                let b = s.spawn(|| send_callback(&second, &signed_result(&two, "50000", "00", &format!("B{round}"), SECRET)));
+                (a.join().expect("a"), b.join().expect("b"))
+            });
+            let mut said = [a.expect(200).body["MoTa"].clone(), b.expect(200).body["MoTa"].clone()];
+            said.sort_by_key(ToString::to_string);
+            assert_eq!(said, [json!("paid"), json!("paid; the fee was already settled: refund due")]);
+            let slip = app.get(&format!("/api/v1/dossiers/{code}/history"), Some(&t.viewer)).expect(200).body;
+            let settled = slip["items"].as_array().expect("rows").iter().filter(|r| r["actor_id"] == "payment-platform").count();
+            assert_eq!(settled, 1, "the dossier is settled once");
+            let due: Vec<Value> =
+                attempts(app, &admin, "?refund_due=true").into_iter().filter(|a| a["dossier_code"] == code.as_str()).collect();
+            assert_eq!(due.len(), 1);
+        }
+    }
+
     fn a_success_after_a_failure_for_the_same_reference_is_taken(app: &TestApp) {
         province(app);
         let t = tokens(app);
