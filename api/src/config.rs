@@ -137,7 +137,7 @@ pub struct Config {
     /// The payment platform: where applicants are redirected, and where QUERY messages go (`<url>/query`).
     #[arg(long, env = "DVC_PAYMENT_PLATFORM_URL", global = true)]
     pub payment_platform_url: Option<String>,
-    /// Query the platform about an online payment still pending after this many seconds.
+    /// Query the platform about every payment attempt still pending after this many seconds.
     #[arg(long, env = "DVC_PAYMENT_QUERY_AFTER_SECS", default_value_t = 900, global = true)]
     pub payment_query_after_secs: u64,
     /// Largest document, in bytes (413 above).

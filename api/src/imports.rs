@@ -159,6 +159,13 @@ fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
                 .ok_or_else(|| ApiError::invalid_field("method", "invalid_method", "cash, transfer or online"))?;
             (Action::RecordPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, Some(method))
         }
+        ActionKind::RecordFeeRelief => {
+            return Err(ApiError::invalid_field(
+                "action",
+                "not_importable",
+                "an exemption or reduction is recorded on the dossier (POST /api/v1/dossiers/{code}/fee-relief)",
+            ))
+        }
         ActionKind::Resolve => {
             (Action::Resolve { outcome: need(e.outcome, "outcome")?.into(), reason: e.reason.clone() }, None)
         }

@@ -55,6 +55,8 @@ pub struct DossierFacts {
     pub paid_cashless: bool,
     /// Paid through the payment platform (method `online`).
     pub paid_online: bool,
+    /// Exempt from its fees (SPEC §5): counted apart from the paid ones.
+    pub exempt: bool,
     pub digitised: bool,
     /// Every change acknowledged by the national portal.
     pub in_sync: bool,
@@ -84,6 +86,8 @@ pub enum Metric {
     PaidCashless,
     /// … and paid through the payment platform (`online`).
     PaidOnline,
+    /// Received in the period and exempt from its fees.
+    Exempt,
     /// Received in the period with a digitised document.
     Digitised,
     /// Received in the period and fully synchronised with the national portal.
@@ -95,7 +99,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 18] = [
+    pub const ALL: [Metric; 19] = [
         Self::CarriedOver,
         Self::Received,
         Self::ResolvedEarly,
@@ -110,6 +114,7 @@ impl Metric {
         Self::Paid,
         Self::PaidCashless,
         Self::PaidOnline,
+        Self::Exempt,
         Self::Digitised,
         Self::Synced,
         Self::Rated,
@@ -132,6 +137,7 @@ impl Metric {
             Self::Paid => "paid",
             Self::PaidCashless => "paid_cashless",
             Self::PaidOnline => "paid_online",
+            Self::Exempt => "exempt",
             Self::Digitised => "digitised",
             Self::Synced => "synced",
             Self::Rated => "rated",
@@ -165,6 +171,7 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
         Metric::Paid => received_in && f.paid,
         Metric::PaidCashless => received_in && f.paid_cashless,
         Metric::PaidOnline => received_in && f.paid_online,
+        Metric::Exempt => received_in && f.exempt,
         Metric::Digitised => received_in && f.digitised,
         Metric::Synced => received_in && f.in_sync,
         Metric::Rated => f.rating.is_some_and(|(t, _)| p.contains(t)),
@@ -456,6 +463,7 @@ mod tests {
             paid: false,
             paid_cashless: false,
             paid_online: false,
+            exempt: false,
             digitised: false,
             in_sync: false,
             rating: None,

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod dossier;
 pub mod error;
 pub mod feedback;
+pub mod fees;
 pub mod figures;
 pub mod payment;
 pub mod procedure;

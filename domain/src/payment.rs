@@ -70,6 +70,58 @@ impl PaymentMethod {
     }
 }
 
+/// One try at the payment platform: every `INIT` has its own reference
+/// (MaThamChieu), kept forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    Pending,
+    Paid,
+    Failed,
+}
+
+impl AttemptStatus {
+    pub const ALL: [Self; 3] = [Self::Pending, Self::Paid, Self::Failed];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What a verified result message for an attempt does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// The money came: the attempt is paid. It settles its obligation if
+    /// that is still pending; otherwise it is owed back (refund due).
+    Paid,
+    /// The attempt failed; its obligation stays as it is.
+    Failed,
+    /// The same message again: nothing changes.
+    Repeat,
+    /// A failure after a success, or a second transaction for a paid
+    /// reference: refused (and logged).
+    Refused,
+}
+
+/// The rule for a verified result on an attempt in `status`. A success
+/// after a failure for the same reference is accepted: platforms send
+/// that order.
+pub fn attempt_result(status: AttemptStatus, succeeded: bool, same_transaction: bool) -> AttemptResult {
+    match (status, succeeded) {
+        (AttemptStatus::Pending | AttemptStatus::Failed, true) => AttemptResult::Paid,
+        (AttemptStatus::Pending, false) => AttemptResult::Failed,
+        (AttemptStatus::Failed, false) => AttemptResult::Repeat,
+        (AttemptStatus::Paid, true) if same_transaction => AttemptResult::Repeat,
+        (AttemptStatus::Paid, _) => AttemptResult::Refused,
+    }
+}
+
 /// SHA-256 hex digest over the fields joined by `|`, with the shared secret last.
 pub fn checksum(fields: &[&str], secret: &str) -> String {
     let mut h = Sha256::new();
@@ -276,6 +328,18 @@ mod tests {
         assert!(!Paid.may_become(Pending));
         assert!(!Refunded.may_become(Paid));
         assert!(!Cancelled.may_become(Paid));
+    }
+
+    #[test]
+    fn a_success_after_a_failure_is_taken_and_a_failure_after_a_success_is_not() {
+        use AttemptStatus::*;
+        assert_eq!(attempt_result(Pending, true, false), AttemptResult::Paid);
+        assert_eq!(attempt_result(Failed, true, false), AttemptResult::Paid);
+        assert_eq!(attempt_result(Pending, false, false), AttemptResult::Failed);
+        assert_eq!(attempt_result(Failed, false, false), AttemptResult::Repeat);
+        assert_eq!(attempt_result(Paid, true, true), AttemptResult::Repeat);
+        assert_eq!(attempt_result(Paid, true, false), AttemptResult::Refused);
+        assert_eq!(attempt_result(Paid, false, false), AttemptResult::Refused);
     }
 
     #[test]

@@ -712,6 +712,17 @@ pub struct Change {
     pub payment: Option<crate::payments::PaymentOp>,
 }
 
+/// Takes the dossier's write lock for the rest of the transaction (the
+/// same lock [`update`] takes first), without changing it.
+pub fn lock(conn: &mut DbConnection, code: &str) -> Result<(), StoreError> {
+    let touched =
+        diesel::update(dossiers::table.find(code)).set(dossiers::version.eq(dossiers::version)).execute(conn)?;
+    if touched == 0 {
+        return Err(StoreError::not_found(format!("dossier {code}")));
+    }
+    Ok(())
+}
+
 /// Applies a change under the dossier's lock: the row is locked (a no-op
 /// update) before it is read, so two concurrent changes are serialised and
 /// the second decides on the first's result. `decide` may refuse with its own
@@ -723,13 +734,7 @@ pub fn update<E: From<StoreError>>(
     decide: impl FnOnce(&mut DbConnection, &StoredDossier) -> Result<Change, E>,
 ) -> Result<StoredDossier, E> {
     crate::connection::write_transaction_as(conn, |conn| {
-        let touched = diesel::update(dossiers::table.find(code))
-            .set(dossiers::version.eq(dossiers::version))
-            .execute(conn)
-            .map_err(StoreError::from)?;
-        if touched == 0 {
-            return Err(StoreError::not_found(format!("dossier {code}")).into());
-        }
+        lock(conn, code)?;
         let current = get(conn, code)?;
         let change = decide(conn, &current)?;
         write_change(conn, code, &current, &change, now).map_err(E::from)

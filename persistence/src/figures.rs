@@ -115,6 +115,7 @@ fn load_counted(
                 | Metric::Paid
                 | Metric::PaidCashless
                 | Metric::PaidOnline
+                | Metric::Exempt
                 | Metric::Digitised
                 | Metric::Synced => {
                     query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
@@ -156,6 +157,7 @@ fn load_counted(
             Metric::Paid
                 | Metric::PaidCashless
                 | Metric::PaidOnline
+                | Metric::Exempt
                 | Metric::Digitised
                 | Metric::Synced
                 | Metric::Rated
@@ -187,6 +189,7 @@ struct Flags {
     cashless: HashSet<String>,
     /// Paid through the payment platform.
     online: HashSet<String>,
+    exempt: HashSet<String>,
     digitised: HashSet<String>,
     unsynced: HashSet<String>,
     /// When rated, and whether satisfied.
@@ -210,6 +213,7 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             }
             f.paid.insert(code);
         }
+        f.exempt.extend(crate::payments::exempt_of(conn, chunk)?);
         let digitised: Vec<String> = dossier_documents::table
             .filter(dossier_documents::dossier_code.eq_any(chunk))
             .filter(dossier_documents::digitised.eq(true))
@@ -249,6 +253,7 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         paid: flags.paid.contains(&code),
         paid_cashless: flags.cashless.contains(&code),
         paid_online: flags.online.contains(&code),
+        exempt: flags.exempt.contains(&code),
         digitised: flags.digitised.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
@@ -414,6 +419,7 @@ type SumRow = (
     (String, String, String, String, String),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
+    Option<i64>,
 );
 
 /// The sums of the chosen days per keys, for dossiers received by one of
@@ -447,6 +453,7 @@ pub fn day_sums(
                 sum(f::satisfied),
                 sum(f::paid_online),
             ),
+            sum(f::exempt),
         ))
         .into_boxed();
     q = match days {
@@ -459,13 +466,14 @@ pub fn day_sums(
     let rows: Vec<SumRow> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b)| {
+        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, exempt)| {
             let n = |x: Option<i64>| x.unwrap_or(0);
             let sums = DaySums([
                 n(a.0),
                 n(a.1),
                 n(a.2),
                 n(a.3),
+                n(exempt),
                 n(a.4),
                 n(a.5),
                 n(a.6),

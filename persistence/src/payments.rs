@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use dvc_domain::payment::{PaymentMethod, PaymentStatus};
+use dvc_domain::fees::{FeeLine, FeeRelief, ReliefKind};
+use dvc_domain::payment::{AttemptStatus, PaymentMethod, PaymentStatus};
 
 use crate::connection::DbConnection;
 use crate::error::StoreError;
-use crate::schema::{payment_callbacks, payments};
+use crate::schema::{fee_reliefs, payment_attempts, payment_callbacks, payments};
 use crate::time::to_db;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -27,9 +28,17 @@ pub struct PaymentRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_queried_at: Option<NaiveDateTime>,
+    /// The fee lines it covers, as JSON.
+    pub fee_lines: String,
+    pub relief_vnd: i64,
+    pub amount_reason: Option<String>,
 }
 
 impl PaymentRow {
+    /// The fee lines it covers (none for an amount asked explicitly).
+    pub fn fee_lines(&self) -> Vec<FeeLine> {
+        serde_json::from_str(&self.fee_lines).unwrap_or_default()
+    }
     pub fn status(&self) -> Option<PaymentStatus> {
         PaymentStatus::parse(&self.status)
     }
@@ -41,11 +50,27 @@ impl PaymentRow {
 /// A payment operation that goes with a dossier change, in its transaction.
 #[derive(Debug, Clone)]
 pub enum PaymentOp {
-    /// A financial obligation requested by an officer.
-    Request { amount_vnd: i64, description: String },
+    /// A financial obligation requested by an officer: the fee lines it
+    /// covers and the relief taken off them, or an explicit amount and why.
+    Request {
+        amount_vnd: i64,
+        description: String,
+        fee_lines: Vec<FeeLine>,
+        relief_vnd: i64,
+        amount_reason: Option<String>,
+    },
+    /// An exemption from or reduction of the dossier's fees.
+    Relief(FeeRelief),
     /// A payment recorded by an officer: settles the pending obligation of
-    /// that amount, or records a new paid one.
-    Record { method: PaymentMethod, amount_vnd: i64, reference: Option<String> },
+    /// that amount, or records a new paid one (covering `fee_lines`, less
+    /// `relief_vnd`, when it pays exactly for them).
+    Record {
+        method: PaymentMethod,
+        amount_vnd: i64,
+        reference: Option<String>,
+        fee_lines: Vec<FeeLine>,
+        relief_vnd: i64,
+    },
 }
 
 fn new_reference(code: &str) -> String {
@@ -64,6 +89,9 @@ pub struct NewPayment<'a> {
     /// Made up when absent.
     pub reference: Option<&'a str>,
     pub by: &'a str,
+    pub fee_lines: &'a [FeeLine],
+    pub relief_vnd: i64,
+    pub amount_reason: Option<&'a str>,
 }
 
 /// Writes a payment; a settled one moves the dossier's figures at once.
@@ -77,7 +105,18 @@ pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
 
 /// The write alone: inside a dossier's change, which recounts once at its end.
 fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
-    let NewPayment { dossier_code, method, status, amount_vnd, description, reference, by } = new.clone();
+    let NewPayment {
+        dossier_code,
+        method,
+        status,
+        amount_vnd,
+        description,
+        reference,
+        by,
+        fee_lines,
+        relief_vnd,
+        amount_reason,
+    } = new.clone();
     let id = uuid::Uuid::now_v7().to_string();
     let reference = reference.map_or_else(|| new_reference(dossier_code), str::to_owned);
     let now = to_db(now);
@@ -93,6 +132,9 @@ fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
             payments::created_by.eq(by),
             payments::created_at.eq(now),
             payments::updated_at.eq(now),
+            payments::fee_lines.eq(serde_json::to_string(fee_lines)?),
+            payments::relief_vnd.eq(relief_vnd),
+            payments::amount_reason.eq(amount_reason),
         ))
         .execute(conn)?;
     get(conn, &id)
@@ -121,6 +163,9 @@ pub fn insert_settled(
             created_at: to_db(*at),
             updated_at: to_db(*at),
             last_queried_at: None,
+            fee_lines: "[]".to_owned(),
+            relief_vnd: 0,
+            amount_reason: None,
         })
         .collect();
     for chunk in rows.chunks(1000) {
@@ -224,7 +269,7 @@ pub fn apply_op(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match op {
-        PaymentOp::Request { amount_vnd, description } => {
+        PaymentOp::Request { amount_vnd, description, fee_lines, relief_vnd, amount_reason } => {
             let new = NewPayment {
                 dossier_code: code,
                 method: PaymentMethod::Unspecified,
@@ -233,10 +278,26 @@ pub fn apply_op(
                 description,
                 reference: None,
                 by,
+                fee_lines,
+                relief_vnd: *relief_vnd,
+                amount_reason: amount_reason.as_deref(),
             };
             insert_row(conn, &new, now)?;
         }
-        PaymentOp::Record { method, amount_vnd, reference } => {
+        PaymentOp::Relief(relief) => {
+            diesel::insert_into(fee_reliefs::table)
+                .values((
+                    fee_reliefs::id.eq(uuid::Uuid::now_v7().to_string()),
+                    fee_reliefs::dossier_code.eq(code),
+                    fee_reliefs::kind.eq(relief.kind.as_str()),
+                    fee_reliefs::amount_vnd.eq(relief.amount_vnd),
+                    fee_reliefs::legal_basis.eq(&relief.legal_basis),
+                    fee_reliefs::created_by.eq(by),
+                    fee_reliefs::created_at.eq(to_db(now)),
+                ))
+                .execute(conn)?;
+        }
+        PaymentOp::Record { method, amount_vnd, reference, fee_lines, relief_vnd } => {
             let pending = payments::table
                 .filter(payments::dossier_code.eq(code))
                 .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
@@ -268,6 +329,9 @@ pub fn apply_op(
                         description: &desc,
                         reference: None,
                         by,
+                        fee_lines,
+                        relief_vnd: *relief_vnd,
+                        amount_reason: None,
                     };
                     let p = insert_row(conn, &new, now)?;
                     if let Some(r) = reference {
@@ -282,42 +346,282 @@ pub fn apply_op(
     Ok(())
 }
 
-/// Online payments still pending, created before `created_before` and not
-/// queried since `queried_before`.
-pub fn stale_online(
+/// One try at the payment platform (SPEC §5): its own reference, kept forever.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = payment_attempts)]
+pub struct AttemptRow {
+    pub id: String,
+    pub payment_id: String,
+    pub dossier_code: String,
+    pub reference: String,
+    pub amount_vnd: i64,
+    pub status: String,
+    pub transaction_id: Option<String>,
+    pub bank_code: Option<String>,
+    /// Paid while its obligation was no longer pending: the money is owed back.
+    pub refund_due: bool,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_queried_at: Option<NaiveDateTime>,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub refunded_by: Option<String>,
+}
+
+impl AttemptRow {
+    pub fn status(&self) -> Option<AttemptStatus> {
+        AttemptStatus::parse(&self.status)
+    }
+}
+
+/// Starts an attempt at the platform on a pending obligation: the
+/// obligation turns to the online method, and the attempt gets a fresh
+/// reference of its own. Earlier attempts stay as they are.
+pub fn start_online(
+    conn: &mut DbConnection,
+    payment_id: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(PaymentRow, AttemptRow), StoreError> {
+    let current = get(conn, payment_id)?;
+    diesel::update(payments::table.find(payment_id).filter(payments::status.eq(PaymentStatus::Pending.as_str())))
+        .set((payments::method.eq(PaymentMethod::Online.as_str()), payments::updated_at.eq(to_db(now))))
+        .execute(conn)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(payment_attempts::table)
+        .values((
+            payment_attempts::id.eq(&id),
+            payment_attempts::payment_id.eq(payment_id),
+            payment_attempts::dossier_code.eq(&current.dossier_code),
+            payment_attempts::reference.eq(new_reference(&current.dossier_code)),
+            payment_attempts::amount_vnd.eq(current.amount_vnd),
+            payment_attempts::status.eq(AttemptStatus::Pending.as_str()),
+            payment_attempts::refund_due.eq(false),
+            payment_attempts::created_by.eq(by),
+            payment_attempts::created_at.eq(to_db(now)),
+            payment_attempts::updated_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok((get(conn, payment_id)?, attempt(conn, &id)?))
+}
+
+pub fn attempt(conn: &mut DbConnection, id: &str) -> Result<AttemptRow, StoreError> {
+    payment_attempts::table
+        .find(id)
+        .select(AttemptRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found(format!("payment attempt {id}")))
+}
+
+pub fn attempt_by_reference(conn: &mut DbConnection, reference: &str) -> Result<Option<AttemptRow>, StoreError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::reference.eq(reference))
+        .select(AttemptRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The attempts of these payments, oldest first.
+pub fn attempts_of(conn: &mut DbConnection, payment_ids: &[String]) -> Result<Vec<AttemptRow>, StoreError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::payment_id.eq_any(payment_ids))
+        .order((payment_attempts::created_at.asc(), payment_attempts::id.asc()))
+        .select(AttemptRow::as_select())
+        .load(conn)?)
+}
+
+/// Attempts still pending, created before `created_before` and not queried
+/// since `queried_before`: every one of them, whatever became of its
+/// obligation, since its money may still come.
+pub fn stale_attempts(
     conn: &mut DbConnection,
     created_before: DateTime<Utc>,
     queried_before: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<PaymentRow>, StoreError> {
-    Ok(payments::table
-        .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
-        .filter(payments::method.eq(PaymentMethod::Online.as_str()))
-        .filter(payments::created_at.lt(to_db(created_before)))
-        .filter(payments::last_queried_at.is_null().or(payments::last_queried_at.lt(to_db(queried_before))))
-        .order(payments::created_at.asc())
+) -> Result<Vec<AttemptRow>, StoreError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::status.eq(AttemptStatus::Pending.as_str()))
+        .filter(payment_attempts::created_at.lt(to_db(created_before)))
+        .filter(
+            payment_attempts::last_queried_at.is_null().or(payment_attempts::last_queried_at.lt(to_db(queried_before))),
+        )
+        .order(payment_attempts::created_at.asc())
         .limit(limit)
-        .select(PaymentRow::as_select())
+        .select(AttemptRow::as_select())
         .load(conn)?)
 }
 
-pub fn mark_queried(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    diesel::update(payments::table.find(id)).set(payments::last_queried_at.eq(Some(to_db(now)))).execute(conn)?;
+pub fn mark_queried(conn: &mut DbConnection, attempt_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(payment_attempts::table.find(attempt_id))
+        .set(payment_attempts::last_queried_at.eq(Some(to_db(now))))
+        .execute(conn)?;
     Ok(())
 }
 
-/// Switches a pending obligation to the online method (and a fresh reference
-/// for this attempt at the platform).
-pub fn start_online(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
-    let current = get(conn, id)?;
-    diesel::update(payments::table.find(id).filter(payments::status.eq(PaymentStatus::Pending.as_str())))
+/// What a success on an attempt did.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    /// It settled its obligation (the payment as it is now).
+    Paid(Box<PaymentRow>),
+    /// Its obligation was already paid, cancelled or refunded: the attempt
+    /// is paid and flagged for a refund.
+    RefundDue,
+    /// Another message got there first: nothing changed.
+    Repeat,
+}
+
+/// Records a success on an attempt that was pending or failed. Call it
+/// inside a transaction that holds the dossier's lock; it does not recount
+/// the figures (the caller's dossier change does, or the caller).
+pub fn settle_attempt(
+    conn: &mut DbConnection,
+    a: &AttemptRow,
+    transaction_id: &str,
+    bank_code: &str,
+    now: DateTime<Utc>,
+) -> Result<Settled, StoreError> {
+    let moved =
+        diesel::update(payment_attempts::table.find(&a.id).filter(
+            payment_attempts::status.eq_any([AttemptStatus::Pending.as_str(), AttemptStatus::Failed.as_str()]),
+        ))
         .set((
-            payments::method.eq(PaymentMethod::Online.as_str()),
-            payments::reference.eq(new_reference(&current.dossier_code)),
-            payments::updated_at.eq(to_db(now)),
+            payment_attempts::status.eq(AttemptStatus::Paid.as_str()),
+            payment_attempts::transaction_id.eq(transaction_id),
+            payment_attempts::bank_code.eq(bank_code),
+            payment_attempts::updated_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    get(conn, id)
+    if moved == 0 {
+        return Ok(Settled::Repeat);
+    }
+    let settled = transition_row(
+        conn,
+        &a.payment_id,
+        PaymentStatus::Pending,
+        PaymentStatus::Paid,
+        Some(PaymentMethod::Online),
+        Some(transaction_id),
+        Some(bank_code),
+        now,
+    )?;
+    if settled.is_some() {
+        return Ok(Settled::Paid(Box::new(get(conn, &a.payment_id)?)));
+    }
+    diesel::update(payment_attempts::table.find(&a.id)).set(payment_attempts::refund_due.eq(true)).execute(conn)?;
+    Ok(Settled::RefundDue)
+}
+
+/// Records a failure on a pending attempt; whether it moved.
+pub fn fail_attempt(
+    conn: &mut DbConnection,
+    a: &AttemptRow,
+    transaction_id: &str,
+    bank_code: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let moved = diesel::update(
+        payment_attempts::table.find(&a.id).filter(payment_attempts::status.eq(AttemptStatus::Pending.as_str())),
+    )
+    .set((
+        payment_attempts::status.eq(AttemptStatus::Failed.as_str()),
+        payment_attempts::transaction_id.eq(transaction_id),
+        payment_attempts::bank_code.eq(bank_code),
+        payment_attempts::updated_at.eq(to_db(now)),
+    ))
+    .execute(conn)?;
+    Ok(moved == 1)
+}
+
+/// Attempts oldest first (by id, a UUIDv7), after the attempt id `after`;
+/// with `refund_due`, only those owed back and not yet refunded (`true`) or
+/// only the others (`false`); of dossiers received or handled by one of
+/// `agencies` when given.
+pub fn list_attempts(
+    conn: &mut DbConnection,
+    agencies: Option<&[String]>,
+    refund_due: Option<bool>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, StoreError> {
+    use crate::schema::dossiers;
+    let mut q = payment_attempts::table.into_boxed();
+    let owed = payment_attempts::refund_due.eq(true).and(payment_attempts::refunded_at.is_null());
+    match refund_due {
+        Some(true) => q = q.filter(owed),
+        Some(false) => q = q.filter(diesel::dsl::not(owed)),
+        None => {}
+    }
+    if let Some(agencies) = agencies {
+        let in_scope = dossiers::table
+            .filter(dossiers::receiving_agency.eq_any(agencies).or(dossiers::handling_agency.eq_any(agencies)))
+            .select(dossiers::code);
+        q = q.filter(payment_attempts::dossier_code.eq_any(in_scope));
+    }
+    if let Some(after) = after {
+        q = q.filter(payment_attempts::id.gt(after));
+    }
+    Ok(q.order(payment_attempts::id.asc()).limit(limit).select(AttemptRow::as_select()).load(conn)?)
+}
+
+/// Records that a refund-flagged attempt was given back; whether it was
+/// still owed.
+pub fn refund_attempt(conn: &mut DbConnection, id: &str, by: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        payment_attempts::table
+            .find(id)
+            .filter(payment_attempts::refund_due.eq(true))
+            .filter(payment_attempts::refunded_at.is_null()),
+    )
+    .set((payment_attempts::refunded_at.eq(Some(to_db(now))), payment_attempts::refunded_by.eq(Some(by))))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// What the fees of a dossier stand at: the fee lines pending or paid
+/// payments cover, its relief, and how much of a reduction they took.
+#[derive(Debug, Clone, Default)]
+pub struct FeeState {
+    pub covered: Vec<String>,
+    pub relief: Option<FeeRelief>,
+    pub relief_used: i64,
+}
+
+pub fn fee_state(conn: &mut DbConnection, code: &str) -> Result<FeeState, StoreError> {
+    let mut state = FeeState { relief: relief_of(conn, code)?, ..FeeState::default() };
+    for p in of_dossier(conn, code)? {
+        if matches!(p.status(), Some(PaymentStatus::Pending | PaymentStatus::Paid)) {
+            state.covered.extend(p.fee_lines().into_iter().map(|l| l.code));
+            state.relief_used += p.relief_vnd;
+        }
+    }
+    Ok(state)
+}
+
+/// Which of these dossiers are exempt from their fees (their latest relief is an exemption).
+pub fn exempt_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, String)> = fee_reliefs::table
+        .filter(fee_reliefs::dossier_code.eq_any(codes))
+        .order((fee_reliefs::dossier_code.asc(), fee_reliefs::created_at.asc(), fee_reliefs::id.asc()))
+        .select((fee_reliefs::dossier_code, fee_reliefs::kind))
+        .load(conn)?;
+    let latest: std::collections::BTreeMap<String, String> = rows.into_iter().collect();
+    Ok(latest.into_iter().filter(|(_, kind)| kind == ReliefKind::Exempt.as_str()).map(|(code, _)| code).collect())
+}
+
+/// The relief that holds for a dossier: the latest recorded.
+pub fn relief_of(conn: &mut DbConnection, code: &str) -> Result<Option<FeeRelief>, StoreError> {
+    let row: Option<(String, i64, String)> = fee_reliefs::table
+        .filter(fee_reliefs::dossier_code.eq(code))
+        .order((fee_reliefs::created_at.desc(), fee_reliefs::id.desc()))
+        .select((fee_reliefs::kind, fee_reliefs::amount_vnd, fee_reliefs::legal_basis))
+        .first(conn)
+        .optional()?;
+    row.map(|(kind, amount_vnd, legal_basis)| {
+        let kind = ReliefKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("fee relief kind {kind:?}")))?;
+        Ok(FeeRelief { kind, amount_vnd, legal_basis })
+    })
+    .transpose()
 }
 
 /// Logs a callback, whatever came of it.

@@ -233,6 +233,41 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_queried_at -> Nullable<Timestamp>,
+        fee_lines -> Text,
+        relief_vnd -> BigInt,
+        amount_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payment_attempts (id) {
+        id -> Text,
+        payment_id -> Text,
+        dossier_code -> Text,
+        reference -> Text,
+        amount_vnd -> BigInt,
+        status -> Text,
+        transaction_id -> Nullable<Text>,
+        bank_code -> Nullable<Text>,
+        refund_due -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_queried_at -> Nullable<Timestamp>,
+        refunded_at -> Nullable<Timestamp>,
+        refunded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    fee_reliefs (id) {
+        id -> Text,
+        dossier_code -> Text,
+        kind -> Text,
+        amount_vnd -> BigInt,
+        legal_basis -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -301,6 +336,7 @@ diesel::table! {
         received_online -> Integer,
         paid -> Integer,
         paid_cashless -> Integer,
+        exempt -> Integer,
         digitised -> Integer,
         resolved_early -> Integer,
         resolved_on_time -> Integer,
@@ -321,4 +357,12 @@ diesel::table! {
         needed -> Bool,
     }
 }
-diesel::allow_tables_to_appear_in_same_query!(dossiers, payments, dossier_documents, changes, ratings);
+diesel::allow_tables_to_appear_in_same_query!(
+    dossiers,
+    payments,
+    dossier_documents,
+    changes,
+    ratings,
+    payment_attempts,
+    fee_reliefs
+);

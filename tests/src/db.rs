@@ -53,7 +53,7 @@ impl TestDb {
                 Self { backend, url: format!("sqlite://{path}"), name: path, owned: true }
             }
             Backend::Postgres => {
-                let template = ensure_template();
+                let mut template = ensure_template();
                 let name = format!("dvc_test_{id}");
                 let mut admin =
                     PgConnection::establish(&admin_url()).expect("connect to the PostgreSQL admin database");
@@ -65,6 +65,12 @@ impl TestDb {
                         Err(e) if tries < 50 && e.to_string().contains("being accessed by other users") => {
                             tries += 1;
                             std::thread::sleep(Duration::from_millis(100));
+                        }
+                        // A test process of another migration set (another checkout
+                        // on the same server) replaced it: make it again.
+                        Err(e) if tries < 50 && e.to_string().contains("does not exist") => {
+                            tries += 1;
+                            template = ensure_template();
                         }
                         Err(e) => panic!("cannot create test database {name}: {e}"),
                     }

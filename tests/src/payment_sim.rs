@@ -1,9 +1,10 @@
 //! A stand-in for the national payment platform's QUERY endpoint: answers
-//! every query with a signed success for the reference and amount asked.
+//! every query with a signed success for the reference and amount asked,
+//! and remembers the references it was asked about.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -15,6 +16,7 @@ pub const SECRET: &str = "dvc-payment-development-secret";
 pub struct PaymentSim {
     pub url: String,
     queries: Arc<AtomicUsize>,
+    asked: Arc<Mutex<Vec<String>>>,
     stop: Option<actix_web::dev::ServerHandle>,
 }
 
@@ -49,18 +51,23 @@ impl PaymentSim {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let queries = Arc::new(AtomicUsize::new(0));
         let q = queries.clone();
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let seen = asked.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || {
                     let q = q.clone();
+                    let seen = seen.clone();
                     App::new().route(
                         "/query",
                         web::post().to(move |body: web::Json<PlatformRequest>| {
                             let q = q.clone();
+                            let seen = seen.clone();
                             async move {
                                 q.fetch_add(1, Ordering::SeqCst);
                                 let req = body.into_inner();
+                                seen.lock().expect("asked").push(req.reference.clone());
                                 HttpResponse::Ok().json(signed_result(
                                     &req.reference,
                                     &req.amount,
@@ -81,11 +88,16 @@ impl PaymentSim {
             });
         });
         let stop = rx.recv_timeout(Duration::from_secs(10)).expect("started");
-        Self { url, queries, stop: Some(stop) }
+        Self { url, queries, asked, stop: Some(stop) }
     }
 
     pub fn queries(&self) -> usize {
         self.queries.load(Ordering::SeqCst)
+    }
+
+    /// The references asked about so far, in order.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().expect("asked").clone()
     }
 }
 

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use dvc_domain::auth::Role;
 use dvc_tests::fixtures::*;
+use dvc_tests::payment_sim::{signed_result, SECRET};
 use dvc_tests::{both_backends, Answer, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -224,6 +225,7 @@ const TABLE: &[Entry] = &[
     e("POST /api/v1/dossiers/{code}/request-payment", DESK_ACTION, "desk of the agency"),
     e("GET /api/v1/dossiers/{code}/payments", DOSSIER_READ, "readers of the dossier"),
     e("POST /api/v1/dossiers/{code}/payments", DESK_ACTION, "desk records cash/transfer payments"),
+    e("POST /api/v1/dossiers/{code}/fee-relief", DESK_ACTION, "desk records an exemption or reduction"),
     e("POST /api/v1/dossiers/{code}/resolve", APPROVER_ACTION, "an approver of the agency decides"),
     e("POST /api/v1/dossiers/{code}/return", DESK_ACTION, "desk returns the result"),
     e("POST /api/v1/dossiers/{code}/withdraw", APPLICANT_ACTION, "the applicant withdraws"),
@@ -256,6 +258,12 @@ const TABLE: &[Entry] = &[
     },
     e("POST /api/v1/payments/{id}/cancel", ADMIN, "admin cancels payments"),
     e("POST /api/v1/payments/{id}/refund", ADMIN, "admin refunds payments"),
+    e(
+        "GET /api/v1/payment-attempts",
+        Rule::Only(&[Admin, OfficerOwn, OfficerOther, ApproverOwn, ApproverOther]),
+        "desk staff list their agency's attempts (leak-checked), admin all",
+    ),
+    e("POST /api/v1/payment-attempts/{id}/refund", ADMIN, "admin records the refund of a duplicate payment"),
     // Webhooks (SPEC §8): integrators manage their own (another's is 404), admin all.
     e("GET /api/v1/webhooks", Rule::Only(&[Admin, Integrator, IntegratorOther]), "own list (leak-checked)"),
     e("POST /api/v1/webhooks", Rule::Only(&[Admin, Integrator, IntegratorOther]), "integrators subscribe"),
@@ -388,6 +396,8 @@ struct Fx {
     delivery: String,
     /// A procedure of DEPT with a draft version 1 only.
     draft_procedure: String,
+    /// The reference of an online payment attempt on a dossier of DEPT.
+    attempt: String,
 }
 
 fn content(name: &str) -> Value {
@@ -467,7 +477,7 @@ fn fresh_dossier(app: &TestApp, fx: &Fx, stage: Stage) -> String {
                 step(&t.officer, "hand-off", json!({"to_agency": DEPT}));
             }
             match stage {
-                Stage::AwaitingPayment => step(&t.officer, "request-payment", json!({"amount_vnd": 50000})),
+                Stage::AwaitingPayment => step(&t.officer, "request-payment", json!({})),
                 Stage::Resolved | Stage::Returned => {
                     step(&t.approver, "resolve", json!({"outcome": "granted"}));
                     if matches!(stage, Stage::Returned) {
@@ -517,6 +527,7 @@ fn setup(app: &TestApp) -> Fx {
         webhook: String::new(),
         delivery: String::new(),
         draft_procedure: String::new(),
+        attempt: String::new(),
     };
     // The subscription first, so that the fixture dossier's changes reach it.
     let hook = app
@@ -534,6 +545,11 @@ fn setup(app: &TestApp) -> Fx {
     let d = app.get(&format!("/api/v1/dossiers/{}", fx.dossier), Some(&fx.admin)).expect(200).body;
     fx.document = d["documents"][0]["id"].as_str().expect("document id").to_owned();
     fx.feedback = fresh_feedback(app, &fx);
+    let paying = fresh_dossier(app, &fx, Stage::AwaitingPayment);
+    let started = app
+        .post(&format!("/api/v1/dossiers/{paying}/payments/online"), Some(&fx.tokens.citizen), &json!({}))
+        .expect(201);
+    fx.attempt = started.body["attempt"]["reference"].as_str().expect("reference").to_owned();
     let draft = format!("1.{:06}", 100_000 + serial());
     app.post(
         "/api/v1/procedures",
@@ -705,11 +721,16 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
             dossier_action(Stage::Received, "hand-off", json!({"to_agency": DEPT}))
         }
         "POST /api/v1/dossiers/{code}/request-payment" => {
-            dossier_action(Stage::Processing, "request-payment", json!({"amount_vnd": 50000}))
+            dossier_action(Stage::Processing, "request-payment", json!({}))
         }
         "POST /api/v1/dossiers/{code}/payments" => {
             dossier_action(Stage::AwaitingPayment, "payments", json!({"method": "cash", "amount_vnd": 50000}))
         }
+        "POST /api/v1/dossiers/{code}/fee-relief" => dossier_action(
+            Stage::Processing,
+            "fee-relief",
+            json!({"kind": "exempt", "legal_basis": "Điều 5 Thông tư 85/2019/TT-BTC"}),
+        ),
         "POST /api/v1/dossiers/{code}/resolve" => {
             dossier_action(Stage::Processing, "resolve", json!({"outcome": "granted"}))
         }
@@ -759,6 +780,38 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
             let code = fresh_dossier(app, fx, Stage::Submitted);
             act(app, &fx.tokens.officer, &code, "payments", json!({"method": "cash", "amount_vnd": 50000})).expect(200);
             post(format!("/api/v1/payments/{}/refund", payment_id(app, fx, &code)), json!({}))
+        }
+        "GET /api/v1/payment-attempts" => Call {
+            secret: Some((fx.attempt.clone(), &[Admin, OfficerOwn, ApproverOwn])),
+            ..get("/api/v1/payment-attempts?limit=500".into())
+        },
+        "POST /api/v1/payment-attempts/{id}/refund" => {
+            let code = fresh_dossier(app, fx, Stage::AwaitingPayment);
+            let references: Vec<String> = (0..2)
+                .map(|_| {
+                    let started = app.post(
+                        &format!("/api/v1/dossiers/{code}/payments/online"),
+                        Some(&fx.tokens.citizen),
+                        &json!({}),
+                    );
+                    started.expect(201).body["attempt"]["reference"].as_str().expect("reference").to_owned()
+                })
+                .collect();
+            for (i, reference) in references.iter().enumerate() {
+                let paid = signed_result(reference, "50000", "00", &format!("M{n}-{i}"), SECRET);
+                app.post("/api/v1/payments/callback", None, &serde_json::to_value(paid).expect("json")).expect(200);
+            }
+            let due = app.get("/api/v1/payment-attempts?refund_due=true&limit=500", Some(&fx.admin)).expect(200).body;
+            let id = due["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|a| a["dossier_code"] == code.as_str())
+                .expect("a refund-due attempt")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned();
+            post(format!("/api/v1/payment-attempts/{id}/refund"), json!({}))
         }
         "GET /api/v1/webhooks" => {
             Call { secret: Some((fx.webhook.clone(), &[Admin, Integrator])), ..get("/api/v1/webhooks".into()) }

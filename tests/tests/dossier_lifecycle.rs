@@ -203,7 +203,7 @@ both_backends! {
         act(app, &t.officer, &code, "receive", json!({})).expect(200);
         act(app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
         app.set_now("2026-03-03T09:00:00+07:00");
-        let waiting = act(app, &t.officer, &code, "request-payment", json!({"amount_vnd": 50000})).expect(200).body;
+        let waiting = act(app, &t.officer, &code, "request-payment", json!({})).expect(200).body;
         assert_eq!(waiting["status"], "awaiting_payment");
         assert_eq!(waiting["status_code"], 6);
         app.set_now("2026-03-03T13:30:00+07:00");

@@ -11,12 +11,15 @@ use chrono::{DateTime, Utc};
 use dvc_domain::auth::Role;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
+use dvc_domain::fees::{FeeRelief, ReliefKind};
 use dvc_domain::payment::PaymentMethod;
+use dvc_domain::procedure::FeeCollection;
 use dvc_persistence::dossiers::{
-    self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, DOC_COMPONENT, DOC_RESULT,
+    self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, StoredDossier, DOC_COMPONENT,
+    DOC_RESULT,
 };
 use dvc_persistence::payments::PaymentOp;
-use dvc_persistence::{agencies, StoreError};
+use dvc_persistence::{agencies, DbConnection, StoreError};
 
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
@@ -48,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
         .service(hand_off)
         .service(request_payment)
         .service(record_payment)
+        .service(fee_relief)
         .service(resolve)
         .service(return_result)
         .service(withdraw)
@@ -483,16 +487,23 @@ struct ActionDocuments {
 struct Attached {
     documents: Option<ActionDocuments>,
     payment: Option<dvc_persistence::payments::PaymentOp>,
+    /// A refusal found while reading the dossier (what it owes, say): given
+    /// once the actor is known to be entitled and the move allowed, so that
+    /// 404, 403 and 409 keep their order.
+    refusal: Option<ApiError>,
 }
 
 impl Attached {
     fn documents(kind: &'static str, items: Vec<DocumentIn>) -> Self {
-        Self { documents: Some(ActionDocuments { kind, field: "documents", items }), payment: None }
+        Self { documents: Some(ActionDocuments { kind, field: "documents", items }), ..Self::default() }
     }
     fn payment(op: dvc_persistence::payments::PaymentOp) -> Self {
-        Self { documents: None, payment: Some(op) }
+        Self { payment: Some(op), ..Self::default() }
     }
 }
+
+/// How an action is made from the dossier as it stands under its lock.
+type MakeAction = Box<dyn FnOnce(&mut DbConnection, &StoredDossier) -> Result<(Action, Attached), ApiError> + Send>;
 
 /// Applies one action under the dossier's lock and answers its new state.
 async fn act(
@@ -500,8 +511,7 @@ async fn act(
     caller: Caller,
     req: HttpRequest,
     code: String,
-    action: Action,
-    attached: Attached,
+    make: MakeAction,
 ) -> Result<HttpResponse, ApiError> {
     let expected = IfMatch::of(&req);
     let actor = caller.0;
@@ -514,6 +524,7 @@ async fn act(
                 if !access.may_read(&actor) {
                     return Err(access::not_found(&code));
                 }
+                let (action, attached) = make(conn, current)?;
                 if let Action::HandOff { to_agency, .. } = &action {
                     if !agencies::exists(conn, to_agency)? {
                         return Err(ApiError::invalid_field(
@@ -533,6 +544,9 @@ async fn act(
                     in_agency_scope: access.in_agency_scope,
                 };
                 let t = apply(&current.state, &action, &ctx).map_err(|e| transition_error(&code, e))?;
+                if let Some(refusal) = attached.refusal {
+                    return Err(refusal);
+                }
                 let documents: Vec<NewDocument> = match &attached.documents {
                     Some(a) if !a.items.is_empty() => {
                         let pinned = dvc_persistence::procedures::version(
@@ -560,7 +574,7 @@ async fn act(
                     },
                     state: t.state,
                     documents,
-                    payment: attached.payment.clone(),
+                    payment: attached.payment,
                 })
             })?;
             view(conn, updated, now)
@@ -577,7 +591,20 @@ fn at_utc(t: chrono::DateTime<chrono::FixedOffset>) -> DateTime<Utc> {
 /// Declares one action endpoint: its documentation, its path, its body, and
 /// how the body becomes the action (and any documents it carries).
 macro_rules! action_endpoint {
+    // The action made from the body alone.
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident| $make:expr) => {
+        action_endpoint! { @ $(#[doc = $doc])* $name, $path, $body, |$b| {
+            let (action, attached): (Action, Attached) = $make;
+            Box::new(move |_, _| Ok((action, attached)))
+        } }
+    };
+    // The action made from the body and the dossier as it stands under its lock.
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident, $conn:ident, $current:ident| $make:expr) => {
+        action_endpoint! { @ $(#[doc = $doc])* $name, $path, $body, |$b| {
+            Box::new(move |$conn: &mut DbConnection, $current: &StoredDossier| $make)
+        } }
+    };
+    (@ $(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident| $make:expr) => {
         $(#[doc = $doc])*
         #[utoipa::path(
             tag = "dossier actions",
@@ -598,8 +625,8 @@ macro_rules! action_endpoint {
             body: Json<$body>,
         ) -> Result<HttpResponse, ApiError> {
             let $b = body.into_inner();
-            let (action, attached): (Action, Attached) = $make;
-            act(state, caller, req, code.into_inner(), action, attached).await
+            let make: MakeAction = $make;
+            act(state, caller, req, code.into_inner(), make).await
         }
     };
 }
@@ -643,24 +670,142 @@ action_endpoint! {
 
 action_endpoint! {
     /// Request a financial obligation (officer); the clock pauses until it is paid.
-    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b| {
-        let description = b.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Nghĩa vụ tài chính".to_owned());
-        let op = PaymentOp::Request { amount_vnd: b.amount_vnd, description };
-        (Action::RequestPayment { amount_vnd: b.amount_vnd, note: b.note }, Attached::payment(op))
-    }
+    ///
+    /// Without `amount_vnd` the amount comes from the pinned procedure version:
+    /// its fee lines that no pending or paid payment covers yet (only those
+    /// collected at one stage with `collected`), less the dossier's exemption
+    /// or reduction; the payment lists the fee lines it covers. 409
+    /// `nothing_to_pay` when that is nothing (all covered, or exempt). An
+    /// explicit `amount_vnd` needs its `reason` (422 `required` on `reason`).
+    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b, conn, current| payment_request(conn, current, b)
+}
+
+/// The obligation a request asks for: the fees owed, or an explicit amount with its reason.
+fn payment_request(
+    conn: &mut DbConnection,
+    current: &StoredDossier,
+    b: RequestPaymentIn,
+) -> Result<(Action, Attached), ApiError> {
+    let note = b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    let description = note.clone().unwrap_or_else(|| "Nghĩa vụ tài chính".to_owned());
+    let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    let Some(amount_vnd) = b.amount_vnd else {
+        let owed = crate::payments::obligation(conn, current, b.collected.map(Into::into))?;
+        let mut refusal = (owed.amount_vnd <= 0).then(|| {
+            ApiError::conflict("nothing_to_pay", "the dossier owes nothing of its fees (all covered, or exempt)")
+        });
+        if reason.is_some() {
+            refusal =
+                Some(ApiError::invalid_field("reason", "not_allowed", "a reason goes with an explicit amount_vnd"));
+        }
+        let lines: Vec<&str> = owed.lines.iter().map(|l| l.code.as_str()).collect();
+        let mut summary = format!("fees {}", lines.join(", "));
+        if owed.relief_vnd > 0 {
+            summary.push_str(&format!(", less {} VND relief", owed.relief_vnd));
+        }
+        let op = PaymentOp::Request {
+            amount_vnd: owed.amount_vnd,
+            description,
+            fee_lines: owed.lines,
+            relief_vnd: owed.relief_vnd,
+            amount_reason: None,
+        };
+        let note = Some(note.map_or_else(|| summary.clone(), |n| format!("{summary}: {n}")));
+        let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
+        // A refused request still goes through the rules first (with a placeholder amount).
+        return Ok((Action::RequestPayment { amount_vnd: owed.amount_vnd.max(1), note }, attached));
+    };
+    let refusal = match &reason {
+        None => Some(ApiError::invalid_field("reason", "required", "an explicit amount_vnd needs its reason")),
+        Some(r) if r.chars().count() > 1000 => {
+            Some(ApiError::invalid_field("reason", "length", "a reason is at most 1,000 characters"))
+        }
+        Some(_) if b.collected.is_some() => {
+            Some(ApiError::invalid_field("collected", "not_allowed", "a stage picks fee lines, not an explicit amount"))
+        }
+        Some(_) => None,
+    };
+    let slip_note = match (&reason, &note) {
+        (Some(r), Some(n)) => Some(format!("{r}: {n}")),
+        (Some(r), None) => Some(r.clone()),
+        (None, n) => n.clone(),
+    };
+    let op =
+        PaymentOp::Request { amount_vnd, description, fee_lines: Vec::new(), relief_vnd: 0, amount_reason: reason };
+    let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
+    Ok((Action::RequestPayment { amount_vnd, note: slip_note }, attached))
+}
+
+action_endpoint! {
+    /// Record an exemption from or a reduction of the dossier's fees (officer
+    /// or approver of the agency), with its legal reason (SPEC §5).
+    ///
+    /// Written in the dossier's history; allowed while it is submitted,
+    /// received or processing (before the payment is requested). The latest
+    /// one holds. An exemption takes off all the fees, a reduction
+    /// `amount_vnd` of them (422 `exceeds_fees` when it is not less than the
+    /// fees: that is an exemption).
+    fee_relief, "/api/v1/dossiers/{code}/fee-relief", FeeReliefIn, |b, conn, current| fee_relief_of(conn, current, b)
+}
+
+/// The relief a request records, checked against the pinned version's fees.
+fn fee_relief_of(
+    conn: &mut DbConnection,
+    current: &StoredDossier,
+    b: FeeReliefIn,
+) -> Result<(Action, Attached), ApiError> {
+    let kind: ReliefKind = b.kind.into();
+    let fees = crate::payments::version_fees(conn, current)?;
+    Ok(match FeeRelief::new(kind, b.amount_vnd, &b.legal_basis, fees) {
+        Ok(relief) => {
+            (Action::RecordFeeRelief { relief: relief.clone() }, Attached::payment(PaymentOp::Relief(relief)))
+        }
+        Err(e) => {
+            // The rules still go first, on a placeholder.
+            let relief = FeeRelief { kind, amount_vnd: 0, legal_basis: "-".to_owned() };
+            let attached = Attached { refusal: Some(ApiError::from_domain_errors(vec![e], "")), ..Attached::default() };
+            (Action::RecordFeeRelief { relief }, attached)
+        }
+    })
 }
 
 action_endpoint! {
     /// Record a cash or transfer payment (officer); resumes a dossier awaiting payment.
-    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b| {
-        let method = match b.method {
-            RecordedMethod::Cash => PaymentMethod::Cash,
-            RecordedMethod::Transfer => PaymentMethod::Transfer,
-        };
-        let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference };
-        (Action::RecordPayment { amount_vnd: b.amount_vnd, note: Some(payment_note(&b)?) }, Attached::payment(op))
+    ///
+    /// It settles the pending obligation of that amount; with none, it is a
+    /// new paid payment, which covers the fee lines it pays for when its
+    /// amount is exactly what the dossier owes of its fees (all of them, or
+    /// those collected at one stage), so that they are not asked for again.
+    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b, conn, current| recorded_payment(conn, current, &b)
+}
+
+/// A payment recorded at the desk, and the fee lines it pays for.
+fn recorded_payment(
+    conn: &mut DbConnection,
+    current: &StoredDossier,
+    b: &PaymentIn,
+) -> Result<(Action, Attached), ApiError> {
+    let method = match b.method {
+        RecordedMethod::Cash => PaymentMethod::Cash,
+        RecordedMethod::Transfer => PaymentMethod::Transfer,
+    };
+    let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    let mut covered = None;
+    for stage in [None, Some(FeeCollection::OnReceipt), Some(FeeCollection::OnResult)] {
+        let owed = crate::payments::obligation(conn, current, stage)?;
+        if !owed.lines.is_empty() && owed.amount_vnd == b.amount_vnd {
+            covered = Some(owed);
+            break;
+        }
     }
+    let (fee_lines, relief_vnd) = covered.map_or((Vec::new(), 0), |o| (o.lines, o.relief_vnd));
+    let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference, fee_lines, relief_vnd };
+    let (note, refusal) = match payment_note(b) {
+        Ok(n) => (Some(n), None),
+        Err(e) => (None, Some(e)),
+    };
+    let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
+    Ok((Action::RecordPayment { amount_vnd: b.amount_vnd, note }, attached))
 }
 
 action_endpoint! {

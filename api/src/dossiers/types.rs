@@ -611,14 +611,39 @@ pub struct HandOffIn {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"amount_vnd": 50000, "note": "Lệ phí đăng ký"}))]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Lệ phí đăng ký"}))]
 pub struct RequestPaymentIn {
-    /// Whole đồng, from 1 to 100,000,000,000.
+    /// An explicit amount instead of the fees owed, in whole đồng from 1 to
+    /// 100,000,000,000; needs `reason`. Absent: the pinned procedure
+    /// version's fee lines not yet covered, less any exemption or reduction.
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 100_000_000_000i64)]
-    pub amount_vnd: i64,
+    pub amount_vnd: Option<i64>,
+    /// Why an explicit amount is asked (required with `amount_vnd`, refused without it).
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+    /// Only the fee lines collected at this stage (`on_receipt`, `on_result`); not with `amount_vnd`.
+    #[serde(default)]
+    pub collected: Option<crate::procedures::types::FeeCollectionDto>,
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "exempt", "legal_basis": "Điểm a khoản 2 Điều 5 Thông tư 85/2019/TT-BTC: hộ nghèo"}))]
+pub struct FeeReliefIn {
+    pub kind: crate::payments::ReliefKindDto,
+    /// The reduction in whole đồng (only for `reduced`; less than the fees).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000_000_000i64)]
+    pub amount_vnd: Option<i64>,
+    /// The legal reason: the document and article that grant it.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
+    pub legal_basis: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

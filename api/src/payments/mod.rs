@@ -8,29 +8,97 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::dossier::{settle_by_payment_platform, Status};
-use dvc_domain::payment::{PaymentMethod, PaymentStatus, PlatformAccount, PlatformRequest, PlatformResult};
-use dvc_persistence::dossiers::{self, Change, NewHistory};
-use dvc_persistence::payments::{self, PaymentRow};
-use dvc_persistence::DbConnection;
+use dvc_domain::fees::{owed, FeeLine, Obligation, ReliefKind};
+use dvc_domain::payment::{
+    attempt_result, AttemptResult, AttemptStatus, PaymentMethod, PaymentStatus, PlatformAccount, PlatformRequest,
+    PlatformResult,
+};
+use dvc_domain::procedure::{FeeCollection, ProcedureCode};
+use dvc_persistence::dossiers::{self, Change, NewHistory, StoredDossier};
+use dvc_persistence::payments::{self, AttemptRow, PaymentRow, Settled};
+use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::config::Config;
 use crate::dossiers::access::{self, readable, Access};
 use crate::error::ApiError;
+use crate::pagination::PageParams;
+use crate::procedures::types::FeeCollectionDto;
 use crate::state::AppState;
 use crate::time::vn;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(pay_online).service(callback).service(cancel).service(refund);
+    cfg.service(list)
+        .service(pay_online)
+        .service(callback)
+        .service(cancel)
+        .service(refund)
+        .service(list_attempts)
+        .service(refund_attempt);
+}
+
+/// A fee line of the procedure version that a payment covers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeLineOut {
+    pub code: String,
+    pub description: String,
+    pub amount_vnd: i64,
+    pub collected: FeeCollectionDto,
+}
+
+impl From<FeeLine> for FeeLineOut {
+    fn from(l: FeeLine) -> Self {
+        Self { code: l.code, description: l.description, amount_vnd: l.amount_vnd, collected: l.collected.into() }
+    }
+}
+
+/// One try at the payment platform: every `INIT` has its own reference, kept forever.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptOut {
+    pub id: String,
+    pub payment_id: String,
+    pub dossier_code: String,
+    /// This attempt's reference at the platform (MaThamChieu).
+    pub reference: String,
+    pub amount_vnd: i64,
+    /// `pending`, `paid` or `failed`.
+    pub status: String,
+    pub transaction_id: Option<String>,
+    pub bank_code: Option<String>,
+    /// Paid while its obligation was already paid (or cancelled): the money
+    /// is owed back to the applicant, until `refunded_at`.
+    pub refund_due: bool,
+    pub refunded_at: Option<DateTime<FixedOffset>>,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl From<AttemptRow> for AttemptOut {
+    fn from(a: AttemptRow) -> Self {
+        Self {
+            id: a.id,
+            payment_id: a.payment_id,
+            dossier_code: a.dossier_code,
+            reference: a.reference,
+            amount_vnd: a.amount_vnd,
+            status: a.status,
+            transaction_id: a.transaction_id,
+            bank_code: a.bank_code,
+            refund_due: a.refund_due,
+            refunded_at: a.refunded_at.map(|t| vn(t.and_utc())),
+            created_at: vn(a.created_at.and_utc()),
+            updated_at: vn(a.updated_at.and_utc()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentOut {
     pub id: String,
     pub dossier_code: String,
-    /// Our reference at the platform (MaThamChieu).
+    /// The obligation's own reference; each online attempt has its own (see `attempts`).
     pub reference: String,
     /// `online`, `transfer`, `cash`, or `unspecified` while only requested.
     pub method: String,
@@ -41,14 +109,25 @@ pub struct PaymentOut {
     pub cashless: bool,
     pub transaction_id: Option<String>,
     pub bank_code: Option<String>,
+    /// The fee lines of the procedure version this payment covers (empty
+    /// for an amount asked explicitly).
+    pub fee_lines: Vec<FeeLineOut>,
+    /// The exemption or reduction taken off those lines, in đồng.
+    pub relief_vnd: i64,
+    /// Why an explicit amount was asked instead of the fees.
+    pub amount_reason: Option<String>,
+    /// Its attempts at the payment platform, oldest first.
+    pub attempts: Vec<AttemptOut>,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl From<PaymentRow> for PaymentOut {
-    fn from(p: PaymentRow) -> Self {
+impl PaymentOut {
+    fn new(p: PaymentRow, attempts: Vec<AttemptRow>) -> Self {
         Self {
             cashless: p.method().is_some_and(PaymentMethod::is_cashless),
+            fee_lines: p.fee_lines().into_iter().map(Into::into).collect(),
+            attempts: attempts.into_iter().filter(|a| a.payment_id == p.id).map(Into::into).collect(),
             id: p.id,
             dossier_code: p.dossier_code,
             reference: p.reference,
@@ -58,18 +137,48 @@ impl From<PaymentRow> for PaymentOut {
             description: p.description,
             transaction_id: p.transaction_id,
             bank_code: p.bank_code,
+            relief_vnd: p.relief_vnd,
+            amount_reason: p.amount_reason,
             created_at: vn(p.created_at.and_utc()),
             updated_at: vn(p.updated_at.and_utc()),
         }
     }
+
+    /// The payments with their attempts (one query for all the attempts).
+    pub fn many(conn: &mut DbConnection, rows: Vec<PaymentRow>) -> Result<Vec<Self>, ApiError> {
+        let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+        let attempts = payments::attempts_of(conn, &ids)?;
+        Ok(rows.into_iter().map(|p| Self::new(p, attempts.clone())).collect())
+    }
+
+    fn one(conn: &mut DbConnection, row: PaymentRow) -> Result<Self, ApiError> {
+        Self::many(conn, vec![row])?.pop().ok_or_else(|| ApiError::internal("no payment"))
+    }
+}
+
+/// An exemption from or reduction of a dossier's fees.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeReliefOut {
+    pub kind: ReliefKindDto,
+    /// The reduction in đồng (the whole fees for an exemption).
+    pub amount_vnd: i64,
+    pub legal_basis: String,
+}
+
+crate::mirror_enum! {
+    /// `exempt` from the fees, or `reduced` by an amount.
+    ReliefKindDto => ReliefKind { Exempt, Reduced }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentList {
     pub items: Vec<PaymentOut>,
+    /// The exemption or reduction that holds for the dossier, if any.
+    pub fee_relief: Option<FeeReliefOut>,
 }
 
-/// A dossier's payments (whoever may read the dossier).
+/// A dossier's payments (whoever may read the dossier), each with its
+/// attempts at the platform and the fee lines it covers.
 #[utoipa::path(operation_id = "list_payments", tag = "payments", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses((status = 200, body = PaymentList)))]
@@ -80,18 +189,47 @@ pub async fn list(
     code: web::Path<String>,
 ) -> Result<web::Json<PaymentList>, ApiError> {
     let code = code.into_inner();
-    let rows = state
+    let out = state
         .db(move |conn| {
             readable(conn, &caller.0, &code)?;
-            Ok::<_, ApiError>(payments::of_dossier(conn, &code)?)
+            let rows = payments::of_dossier(conn, &code)?;
+            let fee_relief = payments::relief_of(conn, &code)?.map(|r| FeeReliefOut {
+                kind: r.kind.into(),
+                amount_vnd: r.amount_vnd,
+                legal_basis: r.legal_basis,
+            });
+            Ok::<_, ApiError>(PaymentList { items: PaymentOut::many(conn, rows)?, fee_relief })
         })
         .await?;
-    Ok(web::Json(PaymentList { items: rows.into_iter().map(Into::into).collect() }))
+    Ok(web::Json(out))
+}
+
+/// What the dossier owes now under its pinned procedure version: the fee
+/// lines no pending or paid payment covers (of one collection stage, when
+/// given), less its exemption or reduction.
+pub fn obligation(
+    conn: &mut DbConnection,
+    d: &StoredDossier,
+    collected: Option<FeeCollection>,
+) -> Result<Obligation, ApiError> {
+    let procedure = ProcedureCode::parse(&d.procedure_code).map_err(|e| ApiError::internal(e.to_string()))?;
+    let version = dvc_persistence::procedures::version(conn, &procedure, d.procedure_version)?;
+    let fees = payments::fee_state(conn, &d.code)?;
+    Ok(owed(&version.version.content.fees, collected, &fees.covered, fees.relief.as_ref(), fees.relief_used))
+}
+
+/// The sum of the pinned version's fees.
+pub fn version_fees(conn: &mut DbConnection, d: &StoredDossier) -> Result<i64, ApiError> {
+    let procedure = ProcedureCode::parse(&d.procedure_code).map_err(|e| ApiError::internal(e.to_string()))?;
+    let version = dvc_persistence::procedures::version(conn, &procedure, d.procedure_version)?;
+    Ok(dvc_domain::fees::total(&version.version.content.fees))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OnlinePaymentOut {
     pub payment: PaymentOut,
+    /// The attempt this `INIT` starts, with its own reference.
+    pub attempt: AttemptOut,
     /// The signed INIT message for the national payment platform.
     #[schema(value_type = Object)]
     pub init_message: PlatformRequest,
@@ -101,9 +239,13 @@ pub struct OnlinePaymentOut {
 
 /// Pay online (the applicant).
 ///
-/// Takes the dossier's pending obligation (or, with none, the fees of its
-/// procedure version) and answers the signed `INIT` message for the national
-/// payment platform and the address to send the applicant to.
+/// Takes the dossier's pending obligation (or, with none, what it owes of
+/// the fees of its procedure version, less any exemption or reduction) and
+/// starts a new attempt at the platform with its own reference
+/// (`MaThamChieu`): earlier attempts keep theirs, and a success for any of
+/// them is taken. Answers the signed `INIT` message and the address to send
+/// the applicant to. 409 `nothing_to_pay` when the dossier owes nothing,
+/// `payment_closed` when it is closed.
 #[utoipa::path(tag = "payments", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses((status = 201, body = OnlinePaymentOut)))]
@@ -117,7 +259,7 @@ pub async fn pay_online(
     let now = state.now();
     let config = state.config.clone();
     let actor = caller.0;
-    let row = state
+    let (payment, attempt) = state
         .db(move |conn| {
             let d = readable(conn, &actor, &code)?;
             if !Access::of(conn, &actor, &d)?.is_applicant {
@@ -130,52 +272,53 @@ pub async fn pay_online(
                 ));
             }
             dvc_persistence::write_transaction_as(conn, |conn| {
-                let pending = payments::pending_of(conn, &code)?;
-                let row = match pending {
-                    Some(p) => payments::start_online(conn, &p.id, now)?,
+                let payment_id = match payments::pending_of(conn, &code)? {
+                    Some(p) => p.id,
                     None => {
-                        let version = dvc_persistence::procedures::version(
-                            conn,
-                            &dvc_domain::procedure::ProcedureCode::parse(&d.procedure_code)
-                                .map_err(|e| ApiError::internal(e.to_string()))?,
-                            d.procedure_version,
-                        )?;
-                        let paid: i64 = payments::of_dossier(conn, &code)?
-                            .iter()
-                            .filter(|p| p.status() == Some(PaymentStatus::Paid))
-                            .map(|p| p.amount_vnd)
-                            .sum();
-                        let owed: i64 = version.version.content.fees.iter().map(|f| f.amount_vnd).sum::<i64>() - paid;
-                        if owed <= 0 {
+                        let owed = obligation(conn, &d, None)?;
+                        if owed.amount_vnd <= 0 {
                             return Err(ApiError::conflict("nothing_to_pay", "the dossier owes nothing"));
                         }
-                        {
-                            let new = payments::NewPayment {
-                                dossier_code: &code,
-                                method: PaymentMethod::Online,
-                                status: PaymentStatus::Pending,
-                                amount_vnd: owed,
-                                description: "Phí, lệ phí",
-                                reference: None,
-                                by: &actor.id,
-                            };
-                            payments::insert(conn, &new, now)?
-                        }
+                        let new = payments::NewPayment {
+                            dossier_code: &code,
+                            method: PaymentMethod::Online,
+                            status: PaymentStatus::Pending,
+                            amount_vnd: owed.amount_vnd,
+                            description: "Phí, lệ phí",
+                            reference: None,
+                            by: &actor.id,
+                            fee_lines: &owed.lines,
+                            relief_vnd: owed.relief_vnd,
+                            amount_reason: None,
+                        };
+                        payments::insert(conn, &new, now)?.id
                     }
                 };
-                Ok::<_, ApiError>(row)
+                let (payment, attempt) = payments::start_online(conn, &payment_id, &actor.id, now)?;
+                Ok::<_, ApiError>((PaymentOut::one(conn, payment)?, attempt))
             })
         })
         .await?;
-    let init = init_message(&config, &row, now);
-    let redirect_url =
-        config.payment_platform_url.as_ref().map(|u| format!("{}/pay?ref={}", u.trim_end_matches('/'), row.reference));
-    Ok(HttpResponse::Created().json(OnlinePaymentOut { payment: row.into(), init_message: init, redirect_url }))
-}
-
-pub fn init_message(config: &Config, p: &PaymentRow, now: DateTime<Utc>) -> PlatformRequest {
-    let receipt = format!("Hồ sơ {}", p.dossier_code);
-    PlatformRequest::signed("INIT", account(config), &p.reference, p.amount_vnd, now, &p.description, &receipt)
+    let receipt = format!("Hồ sơ {}", payment.dossier_code);
+    let init = PlatformRequest::signed(
+        "INIT",
+        account(&config),
+        &attempt.reference,
+        attempt.amount_vnd,
+        now,
+        &payment.description,
+        &receipt,
+    );
+    let redirect_url = config
+        .payment_platform_url
+        .as_ref()
+        .map(|u| format!("{}/pay?ref={}", u.trim_end_matches('/'), attempt.reference));
+    Ok(HttpResponse::Created().json(OnlinePaymentOut {
+        payment,
+        attempt: attempt.into(),
+        init_message: init,
+        redirect_url,
+    }))
 }
 
 pub fn account(config: &Config) -> PlatformAccount<'_> {
@@ -250,12 +393,15 @@ pub fn platform_actor() -> Actor {
 /// What became of a result message.
 pub enum Outcome {
     Paid,
+    /// Paid for an obligation already settled: recorded and flagged for a refund.
+    RefundDue,
     Failed,
     AlreadyProcessed,
 }
 
-/// Verifies and applies a result message (callback or QUERY answer); every
-/// message is logged with its outcome, and a refused one changes nothing else.
+/// Verifies and applies a result message (callback or QUERY answer) to the
+/// attempt it names; every message is logged with its outcome, and a
+/// refused one changes nothing else.
 pub fn process_result(
     conn: &mut DbConnection,
     config: &Config,
@@ -282,103 +428,119 @@ pub fn process_result(
             ApiError::invalid_field("MaDoiTac", "wrong_partner", "not our partner code or currency"),
         );
     }
-    let Some(p) = payments::by_reference(conn, &r.reference)? else {
+    let Some(a) = payments::attempt_by_reference(conn, &r.reference)? else {
         return refuse(
             conn,
             "unknown_reference",
-            ApiError::invalid_field("MaThamChieu", "unknown_reference", "no payment has this reference"),
+            ApiError::invalid_field("MaThamChieu", "unknown_reference", "no payment attempt has this reference"),
         );
     };
-    if r.amount_vnd() != Some(p.amount_vnd) {
+    if r.amount_vnd() != Some(a.amount_vnd) {
         return refuse(
             conn,
             "amount_mismatch",
-            ApiError::invalid_field("SoTien", "amount_mismatch", format!("the payment is {} VND", p.amount_vnd)),
+            ApiError::invalid_field("SoTien", "amount_mismatch", format!("the payment is {} VND", a.amount_vnd)),
         );
     }
-    match p.status() {
-        Some(PaymentStatus::Pending) => {}
-        Some(PaymentStatus::Paid)
-            if r.succeeded() && p.transaction_id.as_deref() == Some(r.transaction_id.as_str()) =>
-        {
+    let status = a.status().ok_or_else(|| ApiError::internal(format!("attempt status {:?}", a.status)))?;
+    let same_transaction = a.transaction_id.as_deref() == Some(r.transaction_id.as_str());
+    match attempt_result(status, r.succeeded(), same_transaction) {
+        AttemptResult::Repeat => {
             payments::log_callback(conn, Some(&r.reference), "duplicate", &raw, now)?;
-            return Ok(Outcome::AlreadyProcessed);
+            Ok(Outcome::AlreadyProcessed)
         }
-        Some(PaymentStatus::Failed) if !r.succeeded() => {
-            payments::log_callback(conn, Some(&r.reference), "duplicate", &raw, now)?;
-            return Ok(Outcome::AlreadyProcessed);
-        }
-        _ => {
-            return refuse(
-                conn,
-                "not_pending",
-                ApiError::conflict("payment_not_pending", format!("the payment is {}", p.status)),
-            );
-        }
-    }
-    if !r.succeeded() {
-        payments::transition(
+        AttemptResult::Refused => refuse(
             conn,
-            &p.id,
-            PaymentStatus::Pending,
-            PaymentStatus::Failed,
-            None,
-            Some(&r.transaction_id),
-            Some(&r.bank_code),
-            now,
-        )?;
-        payments::log_callback(conn, Some(&r.reference), "failed", &raw, now)?;
-        return Ok(Outcome::Failed);
+            "not_pending",
+            ApiError::conflict("payment_not_pending", format!("the attempt is {}", a.status)),
+        ),
+        AttemptResult::Failed => dvc_persistence::write_transaction_as(conn, |conn| {
+            let moved = payments::fail_attempt(conn, &a, &r.transaction_id, &r.bank_code, now)?;
+            payments::log_callback(conn, Some(&r.reference), if moved { "failed" } else { "duplicate" }, &raw, now)?;
+            Ok(if moved { Outcome::Failed } else { Outcome::AlreadyProcessed })
+        }),
+        AttemptResult::Paid => settle(conn, r, &a, status == AttemptStatus::Failed, &raw, now),
     }
-    let dossier = dossiers::get(conn, &p.dossier_code)?;
-    let paid = |conn: &mut DbConnection| -> Result<(), ApiError> {
-        payments::transition(
-            conn,
-            &p.id,
-            PaymentStatus::Pending,
-            PaymentStatus::Paid,
-            Some(PaymentMethod::Online),
-            Some(&r.transaction_id),
-            Some(&r.bank_code),
-            now,
-        )?;
-        payments::log_callback(conn, Some(&r.reference), "paid", &raw, now)?;
-        Ok(())
-    };
-    if dossier.state.status == Status::AwaitingPayment {
-        dossiers::update(conn, &p.dossier_code, now, |conn, current| {
-            let calendar = access::calendar_of(conn, current)?;
-            let note = Some(format!("online, ref {}, transaction {} ({})", p.reference, r.transaction_id, r.bank_code));
-            let t = settle_by_payment_platform(&current.state, p.amount_vnd, note, now, &calendar)
-                .map_err(|e| access::transition_error(&current.code, e))?;
-            paid(conn)?;
-            Ok::<_, ApiError>(Change {
-                history: NewHistory {
-                    action: t.action.as_str().to_owned(),
-                    from: Some(t.from),
-                    to: t.to,
-                    actor: platform_actor(),
-                    at: now,
-                    note: t.note,
-                    step_deadline: None,
-                },
-                state: t.state,
-                documents: Vec::new(),
-                payment: None,
-            })
-        })?;
-    } else {
-        dvc_persistence::write_transaction_as(conn, paid)?;
-    }
-    Ok(Outcome::Paid)
+}
+
+/// A verified success: under the dossier's lock, the attempt is paid; it
+/// settles its obligation if that is still pending (and resumes a dossier
+/// awaiting payment), or else is flagged for a refund. Never dropped.
+fn settle(
+    conn: &mut DbConnection,
+    r: &PlatformResult,
+    a: &AttemptRow,
+    after_failure: bool,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    dvc_persistence::write_transaction_as(conn, |conn| {
+        dossiers::lock(conn, &a.dossier_code)?;
+        let log = |conn: &mut DbConnection, outcome: &str| {
+            payments::log_callback(conn, Some(&r.reference), outcome, raw, now)
+        };
+        if after_failure {
+            log::info!("payment attempt {}: success after a failure, accepted", a.reference);
+        }
+        match payments::settle_attempt(conn, a, &r.transaction_id, &r.bank_code, now)? {
+            Settled::Repeat => {
+                log(conn, "duplicate")?;
+                Ok(Outcome::AlreadyProcessed)
+            }
+            Settled::RefundDue => {
+                log::warn!("payment attempt {} paid for a settled obligation: refund due", a.reference);
+                log(conn, "refund_due")?;
+                Ok(Outcome::RefundDue)
+            }
+            Settled::Paid(p) => {
+                log(conn, if after_failure { "paid_after_failure" } else { "paid" })?;
+                let dossier = dossiers::get(conn, &p.dossier_code)?;
+                if dossier.state.status == Status::AwaitingPayment {
+                    dossiers::update(conn, &p.dossier_code, now, |conn, current| {
+                        let calendar = access::calendar_of(conn, current)?;
+                        let note = Some(format!(
+                            "online, ref {}, transaction {} ({})",
+                            a.reference, r.transaction_id, r.bank_code
+                        ));
+                        let t = settle_by_payment_platform(&current.state, p.amount_vnd, note, now, &calendar)
+                            .map_err(|e| access::transition_error(&current.code, e))?;
+                        Ok::<_, ApiError>(Change {
+                            history: NewHistory {
+                                action: t.action.as_str().to_owned(),
+                                from: Some(t.from),
+                                to: t.to,
+                                actor: platform_actor(),
+                                at: now,
+                                note: t.note,
+                                step_deadline: None,
+                            },
+                            state: t.state,
+                            documents: Vec::new(),
+                            payment: None,
+                        })
+                    })?;
+                } else {
+                    dvc_persistence::figures::recount(conn, std::slice::from_ref(&p.dossier_code))?;
+                }
+                Ok(Outcome::Paid)
+            }
+        }
+    })
 }
 
 /// The payment platform's callback.
 ///
-/// Authenticated by its signature, not a token. A bad signature, an unknown
-/// reference or another amount changes nothing (and is logged); the same
-/// callback twice changes nothing the second time. A paid dossier awaiting
-/// payment resumes.
+/// Authenticated by its signature, not a token. The reference
+/// (`MaThamChieu`) names one attempt: every attempt of a payment is
+/// honoured, the first success settles the payment (and resumes a dossier
+/// awaiting payment), a success for another attempt of an already-paid
+/// obligation is recorded and flagged `refund_due` (listed by
+/// `GET /api/v1/payment-attempts?refund_due=true`), and a success after a
+/// failure for the same reference is accepted. A bad signature
+/// (400 `invalid_signature`), an unknown reference (422 `unknown_reference`)
+/// or another amount (422 `amount_mismatch`) changes nothing and is logged;
+/// the same callback twice changes nothing the second time; a failure
+/// after a success is refused (409 `payment_not_pending`).
 #[utoipa::path(tag = "payments", security(()), request_body = CallbackIn,
     responses((status = 200, body = CallbackAck)))]
 #[post("/api/v1/payments/callback")]
@@ -392,6 +554,7 @@ pub async fn callback(
     let outcome = state.db(move |conn| process_result(conn, &config, &result, now)).await?;
     let description = match outcome {
         Outcome::Paid => "paid",
+        Outcome::RefundDue => "paid; the fee was already settled: refund due",
         Outcome::Failed => "failure recorded",
         Outcome::AlreadyProcessed => "already processed",
     };
@@ -422,10 +585,11 @@ async fn admin_transition(
                     format!("a {} payment cannot become {}", p.status, to.as_str()),
                 ));
             }
-            Ok(payments::get(conn, &id)?)
+            let row = payments::get(conn, &id)?;
+            PaymentOut::one(conn, row)
         })
         .await?;
-    Ok(web::Json(row.into()))
+    Ok(web::Json(row))
 }
 
 /// Cancel a pending payment (admin). Payments are never deleted.
@@ -452,4 +616,83 @@ pub async fn refund(
 ) -> Result<web::Json<PaymentOut>, ApiError> {
     admin_move(&caller)?;
     admin_transition(state, id.into_inner(), PaymentStatus::Paid, PaymentStatus::Refunded).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttemptFilter {
+    /// `true`: only attempts paid for an already-settled obligation and not
+    /// yet refunded; `false`: only the others.
+    pub refund_due: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptList {
+    pub items: Vec<AttemptOut>,
+    pub next_cursor: Option<String>,
+}
+
+/// The agencies whose dossiers' attempts the caller may list: all for an
+/// admin, their agency and its sub-units for an officer or approver.
+fn attempt_scope(conn: &mut DbConnection, actor: &Actor) -> Result<Option<Vec<String>>, ApiError> {
+    match (actor.role, &actor.agency) {
+        (Role::Admin, _) => Ok(None),
+        (Role::Officer | Role::Approver, Some(agency)) => Ok(Some(agencies::with_descendants(conn, agency)?)),
+        _ => Err(ApiError::forbidden(
+            "payments:read",
+            "only an officer or approver of the agency, or an admin, lists payment attempts",
+        )),
+    }
+}
+
+/// Payment attempts (officers and approvers of the agency, admins), oldest
+/// first; `refund_due=true` lists the money owed back: successes for an
+/// obligation that another attempt (or the desk) had already settled.
+#[utoipa::path(tag = "payments", security(("bearer" = [])), params(AttemptFilter, PageParams),
+    responses((status = 200, body = AttemptList)))]
+#[get("/api/v1/payment-attempts")]
+pub async fn list_attempts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    filter: web::Query<AttemptFilter>,
+    page: web::Query<PageParams>,
+) -> Result<web::Json<AttemptList>, ApiError> {
+    let page = page.page()?;
+    let fetch = page.fetch();
+    let after = page.after.clone();
+    let refund_due = filter.refund_due;
+    let rows = state
+        .db(move |conn| {
+            let scope = attempt_scope(conn, &caller.0)?;
+            Ok::<_, ApiError>(payments::list_attempts(conn, scope.as_deref(), refund_due, after.as_deref(), fetch)?)
+        })
+        .await?;
+    let (items, next_cursor) = page.finish(rows, |a| a.id.clone());
+    Ok(web::Json(AttemptList { items: items.into_iter().map(Into::into).collect(), next_cursor }))
+}
+
+/// Record that the money of a refund-due attempt was given back (admin).
+/// 409 `refund_not_due` when the attempt is not flagged or already refunded.
+#[utoipa::path(tag = "payments", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Payment attempt id")), responses((status = 200, body = AttemptOut)))]
+#[post("/api/v1/payment-attempts/{id}/refund")]
+pub async fn refund_attempt(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<web::Json<AttemptOut>, ApiError> {
+    admin_move(&caller)?;
+    let id = id.into_inner();
+    let now = state.now();
+    let by = caller.0.id.clone();
+    let row = state
+        .db(move |conn| {
+            payments::attempt(conn, &id)?;
+            if !payments::refund_attempt(conn, &id, &by, now)? {
+                return Err(ApiError::conflict("refund_not_due", "this attempt is not owed back"));
+            }
+            Ok(payments::attempt(conn, &id)?)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
 }

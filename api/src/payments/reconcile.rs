@@ -1,6 +1,7 @@
-//! Recovers lost callbacks: asks the platform (`QUERY`) about online
-//! payments still pending after `DVC_PAYMENT_QUERY_AFTER_SECS`, and applies
-//! its signed answer as if it were the callback.
+//! Recovers lost callbacks: asks the platform (`QUERY`) about every
+//! payment attempt still pending after `DVC_PAYMENT_QUERY_AFTER_SECS` (each
+//! `INIT` is one, with its own reference), and applies its signed answer as
+//! if it were the callback.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,17 +42,18 @@ impl Reconciler {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = Utc::now();
         let after = chrono::Duration::seconds(i64::try_from(self.config.payment_query_after_secs).unwrap_or(900));
-        let stale = payments::stale_online(&mut conn, now - after, now - after, 100).map_err(|e| e.to_string())?;
+        let stale = payments::stale_attempts(&mut conn, now - after, now - after, 100).map_err(|e| e.to_string())?;
         let url = format!("{}/query", self.platform_url.trim_end_matches('/'));
         for p in stale {
             payments::mark_queried(&mut conn, &p.id, now).map_err(|e| e.to_string())?;
+            let description = format!("Hồ sơ {}", p.dossier_code);
             let query = PlatformRequest::signed(
                 "QUERY",
                 super::account(&self.config),
                 &p.reference,
                 p.amount_vnd,
                 now,
-                &p.description,
+                &description,
                 "",
             );
             let answer: PlatformResult =

@@ -53,7 +53,7 @@ pub struct DrillParams {
     pub to: NaiveDate,
     #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
-    /// The count to explain: `received`, `resolved_late`, `open_overdue`, …
+    /// The count to explain: `received`, `resolved_late`, `open_overdue`, `exempt`, …
     pub metric: String,
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
@@ -110,7 +110,8 @@ pub struct GroupOut {
     /// Every count, by metric name (each has a drill-down): `carried_over`, `received`, `resolved_early`,
     /// `resolved_on_time`, `resolved_late`, `withdrawn`, `stopped`, `refused`, `open_within_deadline`,
     /// `open_overdue`, `received_online`, `paid`, `paid_cashless`, `paid_online` (through the payment
-    /// platform), `digitised`, `synced`, `rated`, `satisfied`.
+    /// platform), `exempt` (received in the period and exempt from their fees, SPEC §5: counted apart
+    /// from `paid`), `digitised`, `synced`, `rated`, `satisfied`.
     #[schema(value_type = Object)]
     pub counts: BTreeMap<&'static str, u64>,
     pub resolved: u64,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::Outcome;
 use crate::agency::AgencyCode;
+use crate::fees::FeeRelief;
 
 /// One missing or faulty component in a supplement request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,10 @@ pub enum Action {
         amount_vnd: i64,
         note: Option<String>,
     },
+    /// An exemption from or reduction of the fees, with its legal reason (SPEC §5).
+    RecordFeeRelief {
+        relief: FeeRelief,
+    },
     Resolve {
         outcome: Outcome,
         reason: Option<String>,
@@ -101,6 +106,7 @@ pub enum ActionKind {
     HandOff,
     RequestPayment,
     RecordPayment,
+    RecordFeeRelief,
     Resolve,
     Return,
     Withdraw,
@@ -109,7 +115,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 13] = [
         Self::Receive,
         Self::Refuse,
         Self::RequestSupplement,
@@ -117,6 +123,7 @@ impl ActionKind {
         Self::HandOff,
         Self::RequestPayment,
         Self::RecordPayment,
+        Self::RecordFeeRelief,
         Self::Resolve,
         Self::Return,
         Self::Withdraw,
@@ -134,6 +141,7 @@ impl ActionKind {
             Self::HandOff => "hand-off",
             Self::RequestPayment => "request-payment",
             Self::RecordPayment => "payments",
+            Self::RecordFeeRelief => "fee-relief",
             Self::Resolve => "resolve",
             Self::Return => "return",
             Self::Withdraw => "withdraw",
@@ -153,6 +161,7 @@ impl Action {
             Self::HandOff { .. } => ActionKind::HandOff,
             Self::RequestPayment { .. } => ActionKind::RequestPayment,
             Self::RecordPayment { .. } => ActionKind::RecordPayment,
+            Self::RecordFeeRelief { .. } => ActionKind::RecordFeeRelief,
             Self::Resolve { .. } => ActionKind::Resolve,
             Self::Return { .. } => ActionKind::Return,
             Self::Withdraw { .. } => ActionKind::Withdraw,

@@ -225,6 +225,7 @@ mod tests {
             reason: PauseReason::Supplement,
             due_before: None,
             due_after: None,
+            reply_by: None,
         });
         if let Some(until) = until.map(at) {
             let moved = calendar().apply_pauses(due, &[Pause { from, to: until }]);
@@ -278,6 +279,7 @@ mod tests {
             reason: PauseReason::Payment,
             due_before: None,
             due_after: None,
+            reply_by: None,
         };
         s.pauses.insert(0, early);
         assert_eq!(s.due_as_of(at("2026-03-10T10:00:00+07:00"), &calendar()), Some(at("2026-03-09T09:00:00+07:00")));
@@ -302,6 +304,7 @@ mod tests {
                     reason: PauseReason::Payment,
                     due_before: None,
                     due_after: None,
+                    reply_by: None,
                 });
                 break;
             }
@@ -312,6 +315,7 @@ mod tests {
                 reason: PauseReason::Supplement,
                 due_before: Some(due),
                 due_after: Some(moved),
+                reply_by: None,
             });
             s.due_at = Some(moved);
             at = to;

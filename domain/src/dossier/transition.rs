@@ -103,6 +103,7 @@ fn target(
         ActionKind::RequestPayment if s == Processing => Ok(AwaitingPayment),
         ActionKind::RecordPayment if s == AwaitingPayment => Ok(Processing),
         ActionKind::RecordPayment if matches!(s, Submitted | Received | Processing | Resolved) => Ok(s),
+        ActionKind::RecordFeeRelief if matches!(s, Submitted | Received | Processing) => Ok(s),
         ActionKind::Resolve if s == Processing => Ok(Resolved),
         ActionKind::Return if s == Resolved => Ok(Returned),
         ActionKind::Withdraw
@@ -290,6 +291,10 @@ fn perform(
                 end_pause(&mut next, now, calendar);
             }
             Some(n.map_or_else(|| format!("{amount_vnd} VND paid"), |n| format!("{amount_vnd} VND paid: {n}")))
+        }
+        Action::RecordFeeRelief { relief } => {
+            required(&relief.legal_basis, "legal_basis")?;
+            Some(relief.note())
         }
         Action::Resolve { outcome, reason } => {
             let r = match outcome {

@@ -18,6 +18,7 @@ use crate::agency::AgencyCode;
 use crate::auth::{Actor, Role};
 use crate::calendar::{CalendarSpec, NamedDateSpec, Pause, Timeliness, WorkingCalendar};
 use crate::error::ErrorKind;
+use crate::fees::{FeeRelief, ReliefKind};
 use crate::time_limit::TimeUnit;
 
 // ---------------------------------------------------------------------------
@@ -174,6 +175,13 @@ fn sample(kind: ActionKind, now: DateTime<Utc>) -> Action {
         ActionKind::RecordPayment => {
             Action::RecordPayment { amount_vnd: 150_000, note: Some("cash at the desk".to_owned()) }
         }
+        ActionKind::RecordFeeRelief => Action::RecordFeeRelief {
+            relief: FeeRelief {
+                kind: ReliefKind::Exempt,
+                amount_vnd: 150_000,
+                legal_basis: "Điều 5 TT 85/2019".to_owned(),
+            },
+        },
         ActionKind::Resolve => Action::Resolve { outcome: Outcome::Granted, reason: None },
         ActionKind::Return => Action::Return { channel: ReturnChannel::InPerson, note: None },
         ActionKind::Withdraw => Action::Withdraw { reason: Some("no longer needed".to_owned()) },
@@ -201,6 +209,9 @@ fn invalid_sample(kind: ActionKind, now: DateTime<Utc>) -> Action {
         }
         ActionKind::RequestPayment => Action::RequestPayment { amount_vnd: 0, note: None },
         ActionKind::RecordPayment => Action::RecordPayment { amount_vnd: -5, note: None },
+        ActionKind::RecordFeeRelief => Action::RecordFeeRelief {
+            relief: FeeRelief { kind: ReliefKind::Reduced, amount_vnd: 1, legal_basis: " ".to_owned() },
+        },
         ActionKind::Resolve => Action::Resolve { outcome: Outcome::Denied, reason: None },
         ActionKind::Return => Action::Return { channel: ReturnChannel::Postal, note: long },
         ActionKind::Withdraw => Action::Withdraw { reason: long },
@@ -234,6 +245,7 @@ fn spec_entitled(kind: ActionKind, party: Party) -> bool {
         | ActionKind::HandOff
         | ActionKind::RequestPayment
         | ActionKind::RecordPayment
+        | ActionKind::RecordFeeRelief
         | ActionKind::Return => staff_in_scope,
     }
 }
@@ -425,6 +437,11 @@ fn spec_target(from: Fixture, kind: ActionKind) -> Option<Status> {
         (F::Received, K::RecordPayment) => Some(Status::Received),
         (F::Processing, K::RecordPayment) => Some(Status::Processing),
         (F::Resolved, K::RecordPayment) => Some(Status::Resolved),
+        // An exemption or reduction of the fees (SPEC §5), before the payment
+        // is requested: no move.
+        (F::Submitted, K::RecordFeeRelief) => Some(Status::Submitted),
+        (F::Received, K::RecordFeeRelief) => Some(Status::Received),
+        (F::Processing, K::RecordFeeRelief) => Some(Status::Processing),
         // Final statuses (refused, withdrawn, stopped, returned): nothing.
         _ => None,
     }
@@ -533,6 +550,7 @@ fn a_not_allowed_error_lists_the_allowed_moves_of_the_current_state() {
             ActionKind::HandOff,
             ActionKind::RequestPayment,
             ActionKind::RecordPayment,
+            ActionKind::RecordFeeRelief,
             ActionKind::Resolve,
             ActionKind::Withdraw,
             ActionKind::Stop,
@@ -592,6 +610,7 @@ fn command_arguments_that_break_a_rule_are_invalid() {
         (&processing, ActionKind::RequestSupplement, "reply_by"),
         (&processing, ActionKind::RequestPayment, "amount_vnd"),
         (&processing, ActionKind::RecordPayment, "amount_vnd"),
+        (&processing, ActionKind::RecordFeeRelief, "legal_basis"),
         (&processing, ActionKind::Withdraw, "reason"),
     ];
     for (state, kind, field) in cases {

@@ -18,6 +18,8 @@ pub enum Mark {
     /// Received that day, and paid (whenever).
     Paid,
     PaidCashless,
+    /// Received that day, and exempt from its fees.
+    Exempt,
     /// Received that day, with a digitised document.
     Digitised,
     ResolvedEarly,
@@ -35,12 +37,13 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
     pub const ALL: [Mark; Self::COUNT] = [
         Self::Received,
         Self::ReceivedOnline,
         Self::Paid,
         Self::PaidCashless,
+        Self::Exempt,
         Self::Digitised,
         Self::ResolvedEarly,
         Self::ResolvedOnTime,
@@ -65,6 +68,7 @@ impl Mark {
             Self::ReceivedOnline => "received_online",
             Self::Paid => "paid",
             Self::PaidCashless => "paid_cashless",
+            Self::Exempt => "exempt",
             Self::Digitised => "digitised",
             Self::ResolvedEarly => "resolved_early",
             Self::ResolvedOnTime => "resolved_on_time",
@@ -101,6 +105,7 @@ pub fn marks(f: &DossierFacts) -> Vec<(NaiveDate, Mark)> {
             (f.paid, Mark::Paid),
             (f.paid_cashless, Mark::PaidCashless),
             (f.paid_online, Mark::PaidOnline),
+            (f.exempt, Mark::Exempt),
             (f.digitised, Mark::Digitised),
         ];
         out.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, m)| (day, m)));
@@ -189,6 +194,7 @@ pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], 
         (Metric::Paid, Mark::Paid),
         (Metric::PaidCashless, Mark::PaidCashless),
         (Metric::PaidOnline, Mark::PaidOnline),
+        (Metric::Exempt, Mark::Exempt),
         (Metric::Digitised, Mark::Digitised),
         (Metric::Rated, Mark::Rated),
         (Metric::Satisfied, Mark::Satisfied),
@@ -227,7 +233,7 @@ mod tests {
             (0..6usize, 0..4usize, proptest::option::weighted(0.9, 0i64..60 * 86_400)),
             (proptest::option::of(0i64..20 * 86_400), proptest::option::of(0i64..5 * 86_400), 0..3usize),
             0i64..30 * 86_400,
-            (any::<[bool; 5]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
+            (any::<[bool; 6]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
         )
             .prop_map(|((status, channel, received), (resolved, closed, timeliness), due, (flags, rating))| {
                 let statuses = [
@@ -264,6 +270,7 @@ mod tests {
                     paid: flags[0] || flags[1] || flags[4],
                     paid_cashless: flags[1] || flags[4],
                     paid_online: flags[4],
+                    exempt: flags[5],
                     digitised: flags[2],
                     in_sync: flags[3],
                     rating: match (status, closed_at, rating) {
@@ -321,6 +328,7 @@ mod tests {
             paid: false,
             paid_cashless: false,
             paid_online: false,
+            exempt: false,
             digitised: false,
             in_sync: true,
             rating: None,
