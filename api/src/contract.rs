@@ -1,8 +1,9 @@
 //! The contract every request is held to before its handler runs, read from
 //! the OpenAPI document itself so that the two cannot drift:
-//! - who may ever call an operation: the roles listed in its security
-//!   requirement (`"security": [{"bearer": ["officer", "approver"]}]`, as
-//!   OpenAPI 3.1 allows for non-OAuth schemes). A caller whose role is not
+//! - who may ever call an operation: the roles listed in its `x-roles`
+//!   extension (`"x-roles": ["officer", "approver"]`; OpenAPI 3.1 would
+//!   allow them as the bearer requirement's array too, but linters and
+//!   generators read that array as OAuth scopes). A caller whose role is not
 //!   listed gets 403 before anything of the request is validated, whatever
 //!   the resource: a role that can never do the operation learns nothing
 //!   about a resource by being refused;
@@ -23,7 +24,6 @@ use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest};
 use dvc_domain::auth::Role;
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::OpenApi as Document;
 
 use crate::auth::Caller;
@@ -139,7 +139,7 @@ fn operations_mut(doc: &mut Document) -> Vec<(&'static str, String, &mut utoipa:
     out
 }
 
-/// Writes the roles of [`ROLES`] into the security requirement of each
+/// Writes the roles of [`ROLES`] into the `x-roles` extension of each
 /// operation behind a token.
 pub fn with_roles(doc: &mut Document) {
     for (method, path, op) in operations_mut(doc) {
@@ -148,7 +148,9 @@ pub fn with_roles(doc: &mut Document) {
         }
         if let Some(entry) = ROLES.iter().find(|e| e.method == method && e.path == path) {
             let roles: Vec<&str> = entry.roles.iter().map(|r| r.as_str()).collect();
-            op.security = Some(vec![SecurityRequirement::new("bearer", roles)]);
+            op.extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-roles".to_owned(), serde_json::Value::from(roles));
         }
     }
 }
