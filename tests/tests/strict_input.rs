@@ -136,6 +136,28 @@ both_backends! {
         assert_eq!(count(app, &t.viewer), 0);
     }
 
+    fn every_invalid_field_of_an_action_comes_back_at_once(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let code = submit(app, &t);
+        let before = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body["version"].clone();
+        // The command's own fields (items, reply deadline, note) together.
+        let body = json!({"items": [], "reply_by": "2026-03-01T09:00:00+07:00", "note": "x".repeat(2001)});
+        let a = act(app, &t.officer, &code, "request-supplement", body).expect_problem(422, "validation_failed");
+        let f: Vec<String> = fields(&a).into_iter().map(|(field, _)| field).collect();
+        assert_eq!(f, ["items", "note", "reply_by"]);
+        // A hand-off's unknown agency and its past step deadline together.
+        act(app, &t.officer, &code, "receive", json!({})).expect(200);
+        let body = json!({"to_agency": "000.99.99.H56", "step_deadline": "2026-03-01T09:00:00+07:00"});
+        let a = act(app, &t.officer, &code, "hand-off", body).expect_problem(422, "validation_failed");
+        let f: Vec<String> = fields(&a).into_iter().map(|(field, _)| field).collect();
+        assert_eq!(f, ["step_deadline", "to_agency"]);
+        let after = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body;
+        assert_eq!(after["status"], "received");
+        assert_eq!(after["version"].as_i64(), before.as_i64().map(|v| v + 1), "only the reception changed it");
+    }
+
     fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
         province(app);
         // A field the platform adds is not refused: the checksum decides

@@ -105,5 +105,6 @@ pub fn transition_error(code: &str, e: TransitionError) -> ApiError {
             err
         }
         TransitionError::Invalid(d) => d.into(),
+        TransitionError::InvalidFields(errors) => ApiError::from_domain_errors(errors, ""),
     }
 }

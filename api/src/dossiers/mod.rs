@@ -525,15 +525,15 @@ async fn act(
                     return Err(access::not_found(&code));
                 }
                 let (action, attached) = make(conn, current)?;
+                // Every invalid field is answered at once: the references
+                // checked here, the command's own fields, the documents.
+                let mut invalid = Invalid::default();
                 if let Action::HandOff { to_agency, .. } = &action {
-                    if !agencies::exists(conn, to_agency)? {
-                        return Err(ApiError::invalid_field(
-                            "to_agency",
-                            "unknown_agency",
-                            format!("no agency {to_agency}"),
-                        ));
+                    if agencies::exists(conn, to_agency)? {
+                        invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency"))?;
+                    } else {
+                        invalid.push("to_agency", "unknown_agency", format!("no agency {to_agency}"));
                     }
-                    submit::check_takes_dossiers(conn, to_agency, "to_agency")?;
                 }
                 let calendar = access::calendar_of(conn, current)?;
                 let ctx = Context {
@@ -543,9 +543,9 @@ async fn act(
                     is_applicant: access.is_applicant,
                     in_agency_scope: access.in_agency_scope,
                 };
-                let t = apply(&current.state, &action, &ctx).map_err(|e| transition_error(&code, e))?;
+                let t = invalid.take(apply(&current.state, &action, &ctx).map_err(|e| transition_error(&code, e)))?;
                 if let Some(refusal) = attached.refusal {
-                    return Err(refusal);
+                    invalid.take(Err::<(), _>(refusal))?;
                 }
                 let documents: Vec<NewDocument> = match &attached.documents {
                     Some(a) if !a.items.is_empty() => {
@@ -555,10 +555,14 @@ async fn act(
                                 .map_err(|e| ApiError::internal(e.to_string()))?,
                             current.procedure_version,
                         )?;
-                        submit::documents(&a.items, a.field, a.kind, Some(&pinned), max, &actor, now)?
+                        invalid
+                            .take(submit::documents(&a.items, a.field, a.kind, Some(&pinned), max, &actor, now))?
+                            .unwrap_or_default()
                     }
                     _ => Vec::new(),
                 };
+                invalid.finish()?;
+                let Some(t) = t else { return Err(ApiError::internal("a valid action without its transition")) };
                 // RFC 9110 §13.2.1: preconditions count only for a request that
                 // would succeed without them, so If-Match is checked last.
                 expected.check(current.version)?;

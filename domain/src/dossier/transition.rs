@@ -44,6 +44,8 @@ pub enum TransitionError {
     NotAllowed { status: Status, action: ActionKind, allowed: Vec<ActionKind>, reason: String },
     /// The command itself is invalid (422).
     Invalid(DomainError),
+    /// Several of its fields are (422, one entry each).
+    InvalidFields(Vec<DomainError>),
 }
 
 /// Rights named in 403 answers.
@@ -154,8 +156,54 @@ fn optional(text: &Option<String>, field: &str) -> Result<Option<String>, Transi
     }
 }
 
-fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> TransitionError {
-    TransitionError::Invalid(DomainError::invalid(code, message).at(field))
+/// The invalid fields of one command, gathered so that all are answered at
+/// once; each check gives back a usable value (empty when invalid).
+#[derive(Default)]
+struct Fields(Vec<DomainError>);
+
+impl Fields {
+    fn keep<T: Default>(&mut self, checked: Result<T, TransitionError>) -> T {
+        match checked {
+            Ok(value) => value,
+            Err(TransitionError::Invalid(e)) => {
+                self.0.push(e);
+                T::default()
+            }
+            Err(TransitionError::InvalidFields(errors)) => {
+                self.0.extend(errors);
+                T::default()
+            }
+            // Field checks only ever answer Invalid.
+            Err(_) => T::default(),
+        }
+    }
+
+    fn required(&mut self, text: &str, field: &str) -> String {
+        self.keep(required(text, field))
+    }
+
+    fn optional(&mut self, text: &Option<String>, field: &str) -> Option<String> {
+        self.keep(optional(text, field))
+    }
+
+    fn check(&mut self, ok: bool, code: &'static str, field: &str, message: &str) {
+        if !ok {
+            self.0.push(DomainError::invalid(code, message.to_owned()).at(field));
+        }
+    }
+
+    fn amount(&mut self, amount_vnd: i64) {
+        let ok = amount_vnd > 0 && amount_vnd <= crate::procedure::MAX_FEE_VND;
+        self.check(ok, "out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000");
+    }
+
+    fn finish(mut self) -> Result<(), TransitionError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(TransitionError::Invalid(self.0.remove(0))),
+            _ => Err(TransitionError::InvalidFields(self.0)),
+        }
+    }
 }
 
 /// Ends the open pause at `now`, moving the due instant by the office time it held.
@@ -223,29 +271,25 @@ fn perform(
     })?;
     let mut next = state.clone();
     let mut step_deadline = None;
+    // Every invalid field of the command is gathered, then answered at once.
+    let mut f = Fields::default();
     let note = match action {
         Action::Receive { note } => {
-            let n = optional(note, "note")?;
+            let n = f.optional(note, "note");
             next.received_at = Some(now);
             next.due_at = Some(calendar.due_instant(now, state.limit.amount, state.limit.unit, state.limit.same_day));
             n
         }
-        Action::Refuse { reason } => Some(required(reason, "reason")?),
+        Action::Refuse { reason } => Some(f.required(reason, "reason")),
         Action::RequestSupplement { items, reply_by, note } => {
-            if items.is_empty() {
-                return Err(invalid("required", "items", "list each missing or faulty component"));
+            f.check(!items.is_empty(), "required", "items", "list each missing or faulty component");
+            f.check(items.len() <= 100, "too_many", "items", "at most 100 items");
+            for (i, item) in items.iter().enumerate().take(100) {
+                f.required(&item.component_code, &format!("items[{i}].component_code"));
+                f.required(&item.problem, &format!("items[{i}].problem"));
             }
-            if items.len() > 100 {
-                return Err(invalid("too_many", "items", "at most 100 items"));
-            }
-            for (i, item) in items.iter().enumerate() {
-                required(&item.component_code, &format!("items[{i}].component_code"))?;
-                required(&item.problem, &format!("items[{i}].problem"))?;
-            }
-            if *reply_by <= now {
-                return Err(invalid("in_the_past", "reply_by", "the reply deadline is after now"));
-            }
-            let n = optional(note, "note")?;
+            f.check(*reply_by > now, "in_the_past", "reply_by", "the reply deadline is after now");
+            let n = f.optional(note, "note");
             if state.status == Status::Processing {
                 next.supplement_requested_in_processing = true;
                 start_pause(&mut next, now, PauseReason::Supplement, Some(*reply_by));
@@ -257,67 +301,61 @@ fn perform(
             Some(n.map_or_else(|| listed.join("; "), |n| format!("{n} — {}", listed.join("; "))))
         }
         Action::Supplement { note } => {
-            let n = optional(note, "note")?;
+            let n = f.optional(note, "note");
             end_pause(&mut next, now, calendar);
             n
         }
         Action::HandOff { to_agency, to_officer, step_deadline: deadline, note } => {
             if let Some(d) = deadline {
-                if *d <= now {
-                    return Err(invalid("in_the_past", "step_deadline", "the step deadline is after now"));
-                }
+                f.check(*d > now, "in_the_past", "step_deadline", "the step deadline is after now");
             }
-            let officer = optional(to_officer, "to_officer")?;
-            let n = optional(note, "note")?;
+            let officer = f.optional(to_officer, "to_officer");
+            let n = f.optional(note, "note");
             next.handling_agency = to_agency.clone();
             step_deadline = *deadline;
             let who = officer.map_or_else(|| to_agency.to_string(), |o| format!("{to_agency} ({o})"));
             Some(n.map_or_else(|| format!("handed to {who}"), |n| format!("handed to {who}: {n}")))
         }
         Action::RequestPayment { amount_vnd, note } => {
-            if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
-                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000"));
-            }
-            let n = optional(note, "note")?;
+            f.amount(*amount_vnd);
+            let n = f.optional(note, "note");
             start_pause(&mut next, now, PauseReason::Payment, None);
             Some(n.map_or_else(|| format!("{amount_vnd} VND due"), |n| format!("{amount_vnd} VND due: {n}")))
         }
         Action::RecordPayment { amount_vnd, note } => {
-            if *amount_vnd <= 0 || *amount_vnd > crate::procedure::MAX_FEE_VND {
-                return Err(invalid("out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000"));
-            }
-            let n = optional(note, "note")?;
+            f.amount(*amount_vnd);
+            let n = f.optional(note, "note");
             if state.status == Status::AwaitingPayment {
                 end_pause(&mut next, now, calendar);
             }
             Some(n.map_or_else(|| format!("{amount_vnd} VND paid"), |n| format!("{amount_vnd} VND paid: {n}")))
         }
         Action::RecordFeeRelief { relief } => {
-            required(&relief.legal_basis, "legal_basis")?;
+            f.required(&relief.legal_basis, "legal_basis");
             Some(relief.note())
         }
         Action::Resolve { outcome, reason } => {
             let r = match outcome {
-                Outcome::Denied => Some(required(reason.as_deref().unwrap_or_default(), "reason")?),
-                Outcome::Granted => optional(reason, "reason")?,
+                Outcome::Denied => Some(f.required(reason.as_deref().unwrap_or_default(), "reason")),
+                Outcome::Granted => f.optional(reason, "reason"),
             };
             next.outcome = Some(*outcome);
             next.resolved_at = Some(now);
             Some(r.map_or_else(|| outcome.as_str().to_owned(), |r| format!("{}: {r}", outcome.as_str())))
         }
         Action::Return { channel, note } => {
-            let n = optional(note, "note")?;
+            let n = f.optional(note, "note");
             next.returned_at = Some(now);
             let how = describe_channel(*channel);
             Some(n.map_or_else(|| format!("returned {how}"), |n| format!("returned {how}: {n}")))
         }
         Action::Withdraw { reason } => {
-            let r = optional(reason, "reason")?;
+            let r = f.optional(reason, "reason");
             end_pause(&mut next, now, calendar);
             r
         }
         Action::Stop { reason, cause } => {
-            let r = required(reason, "reason")?;
+            let r = f.required(reason, "reason");
             if *cause == Some(StopCause::SupplementOverdue) && !state.supplement_overdue(now) {
                 return Err(TransitionError::NotAllowed {
                     status: state.status,
@@ -338,16 +376,15 @@ fn perform(
             })
         }
         Action::Apologize { reason, new_date } => {
-            let r = required(reason, "reason")?;
+            let r = f.required(reason, "reason");
             let due = state.effective_due(now, calendar).unwrap_or(now);
-            if *new_date <= due {
-                return Err(invalid("not_after_due", "new_date", "the new promised date is after the due instant"));
-            }
+            f.check(*new_date > due, "not_after_due", "new_date", "the new promised date is after the due instant");
             next.apologized = true;
             next.promised_at = Some(*new_date);
             Some(r)
         }
     };
+    f.finish()?;
     next.status = to;
     if to != Status::AwaitingSupplement {
         next.reply_by = None;

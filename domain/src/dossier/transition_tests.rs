@@ -1271,6 +1271,11 @@ fn check_walk(start_offset_minutes: i64, steps: &[Step]) -> Result<(), TestCaseE
                 prop_assert!(visible && permitted && target.is_some() && conditions);
                 prop_assert!(!step.valid, "valid arguments were rejected: {:?}\n{}", e, trail_text);
             }
+            Err(TransitionError::InvalidFields(errors)) => {
+                prop_assert!(visible && permitted && target.is_some() && conditions);
+                prop_assert!(!step.valid, "valid arguments were rejected: {:?}\n{}", errors, trail_text);
+                prop_assert!(errors.len() > 1, "several fields, or Invalid");
+            }
         }
 
         // The legal due instant matches the calendar's, moved by each ended pause.
@@ -1363,4 +1368,17 @@ fn recomputing_leaves_an_open_pause_open() {
 #[test]
 fn recomputing_before_reception_changes_nothing() {
     assert_eq!(submitted().recompute_due(&calendar_with_9_march_off()), submitted());
+}
+
+#[test]
+fn every_invalid_field_of_a_command_is_answered_at_once() {
+    let now = at("2026-03-04T10:00:00+07:00");
+    let action = Action::RequestSupplement { items: Vec::new(), reply_by: now, note: Some("x".repeat(2001)) };
+    match act(&submitted(), &action, OFFICER, now, &calendar()) {
+        Err(TransitionError::InvalidFields(errors)) => {
+            let fields: Vec<Option<&str>> = errors.iter().map(|e| e.field.as_deref()).collect();
+            assert_eq!(fields, [Some("items"), Some("reply_by"), Some("note")]);
+        }
+        other => panic!("expected every invalid field, got {other:?}"),
+    }
 }
