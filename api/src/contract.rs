@@ -21,7 +21,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest};
+use actix_web::{Error, FromRequest, HttpMessage};
 use dvc_domain::auth::Role;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::OpenApi as Document;
@@ -304,6 +304,10 @@ pub async fn enforce(
     if let Some(rule) = contract().find(req.method(), req.path()) {
         if let Some((roles, right)) = rule.roles {
             let caller = Caller::from_request(req.request(), &mut Payload::None).await;
+            if let Ok(c) = &caller {
+                // The handler's `Caller` takes it from here: the token is verified once.
+                req.extensions_mut().insert(c.clone());
+            }
             let refusal = match caller {
                 Err(e) => Some(e),
                 Ok(Caller(actor)) if !roles.contains(&actor.role) => Some(ApiError::forbidden(
