@@ -479,6 +479,7 @@ pub fn settle_attempt(
     a: &AttemptRow,
     transaction_id: &str,
     bank_code: &str,
+    dossier_open: bool,
     now: DateTime<Utc>,
 ) -> Result<Settled, StoreError> {
     let moved =
@@ -495,16 +496,22 @@ pub fn settle_attempt(
     if moved == 0 {
         return Ok(Settled::Repeat);
     }
-    let settled = transition_row(
-        conn,
-        &a.payment_id,
-        PaymentStatus::Pending,
-        PaymentStatus::Paid,
-        Some(PaymentMethod::Online),
-        Some(transaction_id),
-        Some(bank_code),
-        now,
-    )?;
+    // A dossier withdrawn, stopped or refused no longer owes its fees: the
+    // money is kept on record and owed back.
+    let settled = if !dossier_open {
+        None
+    } else {
+        transition_row(
+            conn,
+            &a.payment_id,
+            PaymentStatus::Pending,
+            PaymentStatus::Paid,
+            Some(PaymentMethod::Online),
+            Some(transaction_id),
+            Some(bank_code),
+            now,
+        )?
+    };
     if settled.is_some() {
         return Ok(Settled::Paid(Box::new(get(conn, &a.payment_id)?)));
     }

@@ -127,3 +127,16 @@ both_backends! {
         assert_eq!(payments(app, &t, &code)["items"][1]["fee_lines"], json!([]), "another amount covers no fee line");
     }
 }
+
+both_backends! {
+    fn a_relief_after_a_payment_was_started_is_refused_not_ignored(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = processing(app, &t);
+        // The applicant pays online before anyone asked (the fees of the version).
+        act(app, &t.citizen, &code, "payments/online", json!({})).expect(201);
+        let relief = json!({"kind": "exempt", "legal_basis": "Điều 5 Thông tư 85/2019/TT-BTC"});
+        act(app, &t.officer, &code, "fee-relief", relief).expect_problem(409, "payments_exist");
+        assert_eq!(payments(app, &t, &code)["items"][0]["amount_vnd"], 50000);
+    }
+}

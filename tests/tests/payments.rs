@@ -300,3 +300,22 @@ both_backends! {
         assert_eq!(dossier(&app, &t, &code)["status"], "processing");
     }
 }
+
+both_backends! {
+    fn a_success_after_the_applicant_withdrew_is_kept_and_owed_back(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let reference = init_reference(&start_online(app, &t, &code));
+        act(app, &t.citizen, &code, "withdraw", json!({"reason": "Không còn nhu cầu"})).expect(200);
+        send_callback(app, &signed_result(&reference, "50000", "00", "GD-9", SECRET)).expect(200);
+        assert_eq!(dossier(app, &t, &code)["status"], "withdrawn");
+        let mut conn = app.db.connect();
+        assert_eq!(store::callback_outcomes(&mut conn, &reference).expect("log"), vec!["refund_due"]);
+        let due = attempts(app, &t.officer, "?refund_due=true");
+        assert_eq!(due.len(), 1, "the money is listed to be given back");
+        assert_eq!(due[0]["reference"], reference.as_str());
+        let items = app.get(&format!("/api/v1/dossiers/{code}/payments"), Some(&t.officer)).expect(200).body;
+        assert_ne!(items["items"][0]["status"], "paid", "a withdrawn dossier's fees are not settled");
+    }
+}

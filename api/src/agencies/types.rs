@@ -76,7 +76,6 @@ pub struct AgencyUpdate {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"successor": "000.00.00.H56", "merged_at": "2025-07-01T00:00:00+07:00"}))]
 pub struct MergeRequest {
     /// The agency that takes over.

@@ -12,7 +12,7 @@ use dvc_domain::auth::Role;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
 use dvc_domain::fees::{FeeRelief, ReliefKind};
-use dvc_domain::payment::PaymentMethod;
+use dvc_domain::payment::{PaymentMethod, PaymentStatus};
 use dvc_domain::procedure::FeeCollection;
 use dvc_persistence::dossiers::{
     self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, StoredDossier, DOC_COMPONENT,
@@ -287,27 +287,23 @@ pub async fn push_from_portal(
         return Err(ApiError::forbidden("national_portal:push", "only an integrator pushes national-portal dossiers"));
     }
     let body = body.into_inner();
+    let mut invalid = Invalid::default();
     let external = body.external_code.trim().to_owned();
     if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid_field("external_code", "invalid_external_code", "1–64 visible ASCII characters"));
+        invalid.push("external_code", "invalid_external_code", "1–64 visible ASCII characters");
     }
     let now = state.now();
     let submitted = body.submitted_at.to_utc();
     if submitted > now + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid_field("submitted_at", "in_the_future", "submitted_at is not in the future"));
+        invalid.push("submitted_at", "in_the_future", "submitted_at is not in the future");
     }
     let received = body.received_at.map(|r| r.to_utc());
     if let Some(r) = received {
         if r < submitted || r > now + chrono::Duration::minutes(5) {
-            return Err(ApiError::invalid_field(
-                "received_at",
-                "out_of_order",
-                "received_at lies between submitted_at and now",
-            ));
+            invalid.push("received_at", "out_of_order", "received_at lies between submitted_at and now");
         }
     }
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
-    let mut invalid = Invalid::default();
     let applicant = invalid.take(applicant(&body.applicant))?;
     let submitter = invalid.take(body.submitter.as_ref().map(submit::portal_submitter).transpose())?.flatten();
     let max = state.config.max_document_bytes;
@@ -530,7 +526,7 @@ async fn act(
                 let mut invalid = Invalid::default();
                 if let Action::HandOff { to_agency, .. } = &action {
                     if agencies::exists(conn, to_agency)? {
-                        invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency"))?;
+                        invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency", now))?;
                     } else {
                         invalid.push("to_agency", "unknown_agency", format!("no agency {to_agency}"));
                     }
@@ -760,6 +756,24 @@ fn fee_relief_of(
 ) -> Result<(Action, Attached), ApiError> {
     let kind: ReliefKind = b.kind.into();
     let fees = crate::payments::version_fees(conn, current)?;
+    // A relief changes what is owed, not what was already asked or paid: a
+    // pending obligation would still be collected in full, a paid one not
+    // flagged for a refund. So it comes first, or after a cancellation.
+    let open = dvc_persistence::payments::of_dossier(conn, &current.code)?
+        .into_iter()
+        .find(|p| matches!(p.status(), Some(PaymentStatus::Pending | PaymentStatus::Paid)));
+    if let Some(p) = open {
+        let refusal = ApiError::conflict(
+            "payments_exist",
+            format!(
+                "payment {} of {} VND is {}: an exemption or reduction is recorded before any payment is asked \
+                 for or made (an admin cancels a pending one, or refunds a paid one, first)",
+                p.reference, p.amount_vnd, p.status
+            ),
+        );
+        let relief = FeeRelief { kind, amount_vnd: 0, legal_basis: "-".to_owned() };
+        return Ok((Action::RecordFeeRelief { relief }, Attached { refusal: Some(refusal), ..Attached::default() }));
+    }
     Ok(match FeeRelief::new(kind, b.amount_vnd, &b.legal_basis, fees) {
         Ok(relief) => {
             (Action::RecordFeeRelief { relief: relief.clone() }, Attached::payment(PaymentOp::Relief(relief)))
@@ -959,19 +973,17 @@ pub async fn upload_document(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
+    let mut invalid = Invalid::default();
     if !submit::valid_media_type(&media_type) {
-        return Err(ApiError::invalid_field(
-            "Content-Type",
-            "invalid_media_type",
-            "a media type such as application/pdf",
-        ));
+        invalid.push("Content-Type", "invalid_media_type", "a media type such as application/pdf");
     }
     if body.is_empty() {
-        return Err(ApiError::invalid_field("body", "empty", "the document is empty"));
+        invalid.push("body", "empty", "the document is empty");
     }
     if params.name.trim().is_empty() || params.name.chars().count() > 255 {
-        return Err(ApiError::invalid_field("name", "length", "a document name is 1–255 characters"));
+        invalid.push("name", "length", "a document name is 1–255 characters");
     }
+    invalid.finish()?;
     let actor = caller.0;
     let now = state.now();
     let row = state

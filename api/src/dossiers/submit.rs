@@ -155,13 +155,18 @@ pub fn authorisation(
 
 /// Refuses a merged agency as the receiver of a new dossier or a hand-off,
 /// naming (in `successor`) the agency that does its work now.
-pub fn check_takes_dossiers(conn: &mut DbConnection, code: &AgencyCode, field: &str) -> Result<(), ApiError> {
+pub fn check_takes_dossiers(
+    conn: &mut DbConnection,
+    code: &AgencyCode,
+    field: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let agency = match agencies::get(conn, code) {
         Ok(a) => a,
         Err(StoreError::NotFound { .. }) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    if let Err(refused) = agency.check_takes_dossiers() {
+    if let Err(refused) = agency.check_takes_dossiers(at) {
         let now = agencies::current(conn, code)?;
         let mut e = ApiError::from(refused.at(field));
         for f in &mut e.errors {
@@ -274,7 +279,9 @@ pub fn prepare(
         },
     };
     if let Some(agency) = &agency {
-        let open = invalid.take(check_takes_dossiers(conn, agency, "agency"))?.is_some();
+        // Judged now: from its merge date a merged agency receives nothing, even
+        // a national-portal dossier submitted to it before.
+        let open = invalid.take(check_takes_dossiers(conn, agency, "agency", now))?.is_some();
         if let (true, Some(content), Some(code)) = (open, content, &code) {
             // An implementing agency that was merged is carried on by its successor.
             let mut implementing = content.implementing_agencies.contains(agency);

@@ -87,7 +87,6 @@ pub struct DocumentIn {
 /// its content inline. Stored as a document of kind `authorisation`,
 /// component `giay_uy_quyen`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "giay-uy-quyen.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}))]
 pub struct AuthorisationIn {
     /// Not blank, at most 255 characters.
@@ -122,7 +121,6 @@ impl AuthorisationIn {
 
 /// A citizen filing for someone else: their authorisation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct RepresentativeIn {
     /// The authorisation (giấy ủy quyền) the applicant signed.
     pub authorisation: AuthorisationIn,
@@ -130,7 +128,6 @@ pub struct RepresentativeIn {
 
 /// The person who filed a dossier on the national portal.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"id_number": "079088001234", "name": "Trần Thị Bình"}))]
 pub struct SubmitterIn {
     /// Their personal identification number: CCCD (12 digits) or CMND (9).
@@ -312,8 +309,11 @@ pub struct DossierOut {
     pub pauses: Vec<PauseOut>,
     /// While awaiting a supplement: the applicant's reply deadline.
     pub reply_by: Option<DateTime<FixedOffset>>,
-    /// Awaiting a supplement whose reply deadline has passed: the approver
-    /// may stop it with the cause `supplement_overdue` (nothing stops it by itself).
+    /// Awaiting a supplement whose reply deadline has passed. After
+    /// reception the approver may stop it with the cause
+    /// `supplement_overdue`; an intake supplement (before reception) has no
+    /// clock and no stop: it waits for the applicant, who may withdraw.
+    /// Nothing stops a dossier by itself.
     pub supplement_overdue: bool,
     pub timeliness: Option<TimelinessDto>,
     pub outcome: Option<OutcomeDto>,
@@ -611,7 +611,6 @@ pub struct HandOffIn {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Lệ phí đăng ký"}))]
 pub struct RequestPaymentIn {
     /// An explicit amount instead of the fees owed, in whole đồng from 1 to
@@ -633,7 +632,6 @@ pub struct RequestPaymentIn {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "exempt", "legal_basis": "Điểm a khoản 2 Điều 5 Thông tư 85/2019/TT-BTC: hộ nghèo"}))]
 pub struct FeeReliefIn {
     pub kind: crate::payments::ReliefKindDto,

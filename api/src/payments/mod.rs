@@ -272,6 +272,9 @@ pub async fn pay_online(
                 ));
             }
             dvc_persistence::write_transaction_as(conn, |conn| {
+                // Under the dossier's lock: two starts at once (a double
+                // click) make one obligation, never two for the same fees.
+                dossiers::lock(conn, &code)?;
                 let payment_id = match payments::pending_of(conn, &code)? {
                     Some(p) => p.id,
                     None => {
@@ -482,7 +485,9 @@ fn settle(
         if after_failure {
             log::info!("payment attempt {}: success after a failure, accepted", a.reference);
         }
-        match payments::settle_attempt(conn, a, &r.transaction_id, &r.bank_code, now)? {
+        let status = dossiers::get(conn, &a.dossier_code)?.state.status;
+        let open = !matches!(status, Status::Withdrawn | Status::Stopped | Status::Refused);
+        match payments::settle_attempt(conn, a, &r.transaction_id, &r.bank_code, open, now)? {
             Settled::Repeat => {
                 log(conn, "duplicate")?;
                 Ok(Outcome::AlreadyProcessed)

@@ -42,8 +42,12 @@ pub struct WebhookIn {
 pub struct WebhookOut {
     pub id: String,
     pub url: String,
-    pub statuses: Vec<String>,
-    pub agencies: Vec<String>,
+    /// Only changes to these statuses (empty: all); null when the stored
+    /// filter cannot be read (see `filter_error`).
+    pub statuses: Option<Vec<String>>,
+    /// Only dossiers of these agencies and their sub-units (empty: all);
+    /// null when the stored filter cannot be read.
+    pub agencies: Option<Vec<String>>,
     /// The last change looked at.
     pub cursor_seq: i64,
     pub created_at: DateTime<FixedOffset>,
@@ -55,12 +59,12 @@ pub struct WebhookOut {
 impl From<WebhookRow> for WebhookOut {
     fn from(w: WebhookRow) -> Self {
         let (filter, unreadable) = match w.filter() {
-            Ok(f) => (f, None),
-            Err(e) => (webhooks::WebhookFilter::default(), Some(e)),
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(e)),
         };
         Self {
-            statuses: filter.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
-            agencies: filter.agencies.iter().map(ToString::to_string).collect(),
+            statuses: filter.as_ref().map(|f| f.statuses.iter().map(|s| s.as_str().to_owned()).collect()),
+            agencies: filter.as_ref().map(|f| f.agencies.iter().map(ToString::to_string).collect()),
             filter_error: w.filter_error.or(unreadable),
             id: w.id,
             url: w.url,

@@ -67,14 +67,20 @@ impl WebhookWorker {
                     continue;
                 }
             };
-            let mut set = Vec::new();
-            for code in &filter.agencies {
-                // A filter naming a merged agency follows the merger: it
-                // covers the agency that took over (which covers the merged one).
-                let code = agencies::current(&mut conn, code).map_err(|e| e.to_string())?;
-                set.extend(agencies::with_descendants(&mut conn, &code).map_err(|e| e.to_string())?);
+            // One subscription's trouble holds up neither the others nor the deliveries.
+            let fanned = (|| {
+                let mut set = Vec::new();
+                for code in &filter.agencies {
+                    // A filter naming a merged agency follows the merger: it
+                    // covers the agency that took over (which covers the merged one).
+                    let code = agencies::current(&mut conn, code)?;
+                    set.extend(agencies::with_descendants(&mut conn, &code)?);
+                }
+                webhooks::fan_out(&mut conn, &hook, &filter.statuses, &set, now, 500)
+            })();
+            if let Err(e) = fanned {
+                log::warn!("webhook {}: changes not looked at this round: {e}", hook.id);
             }
-            webhooks::fan_out(&mut conn, &hook, &filter.statuses, &set, now, 500).map_err(|e| e.to_string())?;
         }
         let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let due = webhooks::claim(&mut conn, now, lease, 100).map_err(|e| e.to_string())?;

@@ -64,14 +64,14 @@ impl Agency {
         self.successor.as_ref().or(self.parent.as_ref())
     }
 
-    /// Refuses a new dossier (or a hand-off) for a merged agency, naming the
-    /// agency that took over.
-    pub fn check_takes_dossiers(&self) -> Result<(), DomainError> {
-        match &self.successor {
-            None => Ok(()),
-            Some(successor) => {
+    /// Refuses a dossier (or a hand-off) that would reach a merged agency at
+    /// `at`, from its merge date on, naming the agency that took over.
+    pub fn check_takes_dossiers(&self, at: DateTime<Utc>) -> Result<(), DomainError> {
+        match (&self.successor, self.merged_at) {
+            (Some(successor), merged) if merged.is_none_or(|m| at >= m) => {
                 Err(DomainError::invalid("agency_merged", format!("agency {} was merged into {successor}", self.code)))
             }
+            _ => Ok(()),
         }
     }
 
@@ -113,13 +113,15 @@ mod tests {
     fn a_merged_agency_stands_under_its_successor_and_takes_no_dossier() {
         let mut a = agency("000.21.00.H56", Some("000.00.00.H56"));
         assert_eq!(a.effective_parent().map(AgencyCode::as_str), Some("000.00.00.H56"));
-        assert!(a.check_takes_dossiers().is_ok());
         let at = DateTime::parse_from_rfc3339("2025-07-01T00:00:00+07:00").expect("instant").to_utc();
+        assert!(a.check_takes_dossiers(at).is_ok());
         a.merge_into(AgencyCode::parse("000.22.00.H56").expect("code"), at).expect("merged");
         assert!(!a.active);
         assert_eq!(a.merged_at, Some(at));
         assert_eq!(a.effective_parent().map(AgencyCode::as_str), Some("000.22.00.H56"));
-        let refused = a.check_takes_dossiers().expect_err("refused");
+        // Before its merge date it still receives.
+        assert!(a.check_takes_dossiers(at - chrono::Duration::seconds(1)).is_ok());
+        let refused = a.check_takes_dossiers(at).expect_err("refused");
         assert_eq!(refused.code, "agency_merged");
         assert!(refused.message.contains("000.22.00.H56"), "{}", refused.message);
     }

@@ -32,6 +32,13 @@ SELECT 'a-' || id, id, dossier_code, reference, amount_vnd,
        transaction_id, bank_code, FALSE, created_by, created_at, updated_at, last_queried_at
 FROM payments WHERE method = 'online';
 
+-- An obligation no longer fails with one of its attempts: an online payment
+-- that a failure callback marked failed is pending again (unless the dossier
+-- was paid since), so that a success that follows the failure settles it.
+UPDATE payments SET status = 'pending'
+WHERE method = 'online' AND status = 'failed'
+  AND NOT EXISTS (SELECT 1 FROM payments p2 WHERE p2.dossier_code = payments.dossier_code AND p2.status = 'paid');
+
 -- The fee lines of the procedure version a payment covers (JSON), the
 -- reduction taken off them, and why an explicit amount was asked instead.
 ALTER TABLE payments ADD COLUMN fee_lines TEXT NOT NULL DEFAULT '[]';
