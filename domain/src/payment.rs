@@ -104,9 +104,11 @@ pub enum AttemptResult {
     Failed,
     /// The same message again: nothing changes.
     Repeat,
-    /// A failure after a success, or a second transaction for a paid
-    /// reference: refused (and logged).
+    /// A failure after a success: refused (and logged).
     Refused,
+    /// A second successful transaction for a paid reference (the bank
+    /// debited twice): kept on record and owed back, never dropped.
+    SecondDebit,
 }
 
 /// The rule for a verified result on an attempt in `status`. A success
@@ -118,7 +120,8 @@ pub fn attempt_result(status: AttemptStatus, succeeded: bool, same_transaction: 
         (AttemptStatus::Pending, false) => AttemptResult::Failed,
         (AttemptStatus::Failed, false) => AttemptResult::Repeat,
         (AttemptStatus::Paid, true) if same_transaction => AttemptResult::Repeat,
-        (AttemptStatus::Paid, _) => AttemptResult::Refused,
+        (AttemptStatus::Paid, true) => AttemptResult::SecondDebit,
+        (AttemptStatus::Paid, false) => AttemptResult::Refused,
     }
 }
 
@@ -338,7 +341,7 @@ mod tests {
         assert_eq!(attempt_result(Pending, false, false), AttemptResult::Failed);
         assert_eq!(attempt_result(Failed, false, false), AttemptResult::Repeat);
         assert_eq!(attempt_result(Paid, true, true), AttemptResult::Repeat);
-        assert_eq!(attempt_result(Paid, true, false), AttemptResult::Refused);
+        assert_eq!(attempt_result(Paid, true, false), AttemptResult::SecondDebit);
         assert_eq!(attempt_result(Paid, false, false), AttemptResult::Refused);
     }
 

@@ -405,6 +405,39 @@ pub fn start_online(
     Ok((get(conn, payment_id)?, attempt(conn, &id)?))
 }
 
+/// Records a second successful transaction for a paid attempt (a double
+/// debit) as an attempt of its own, paid and owed back; once per
+/// transaction. Whether it was new.
+pub fn record_second_debit(
+    conn: &mut DbConnection,
+    a: &AttemptRow,
+    transaction_id: &str,
+    bank_code: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let reference = format!("{}/{}", a.reference, transaction_id);
+    if attempt_by_reference(conn, &reference)?.is_some() {
+        return Ok(false);
+    }
+    diesel::insert_into(payment_attempts::table)
+        .values((
+            payment_attempts::id.eq(uuid::Uuid::now_v7().to_string()),
+            payment_attempts::payment_id.eq(&a.payment_id),
+            payment_attempts::dossier_code.eq(&a.dossier_code),
+            payment_attempts::reference.eq(&reference),
+            payment_attempts::amount_vnd.eq(a.amount_vnd),
+            payment_attempts::status.eq(AttemptStatus::Paid.as_str()),
+            payment_attempts::transaction_id.eq(transaction_id),
+            payment_attempts::bank_code.eq(bank_code),
+            payment_attempts::refund_due.eq(true),
+            payment_attempts::created_by.eq("payment-platform"),
+            payment_attempts::created_at.eq(to_db(now)),
+            payment_attempts::updated_at.eq(to_db(now)),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
 pub fn attempt(conn: &mut DbConnection, id: &str) -> Result<AttemptRow, StoreError> {
     payment_attempts::table
         .find(id)

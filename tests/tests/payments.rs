@@ -319,3 +319,24 @@ both_backends! {
         assert_ne!(items["items"][0]["status"], "paid", "a withdrawn dossier's fees are not settled");
     }
 }
+
+both_backends! {
+    fn a_second_transaction_for_a_paid_reference_is_kept_and_owed_back(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = awaiting_payment(app, &t);
+        let reference = init_reference(&start_online(app, &t, &code));
+        send_callback(app, &signed_result(&reference, "50000", "00", "GD-1", SECRET)).expect(200);
+        assert_eq!(dossier(app, &t, &code)["status"], "processing");
+        // The bank debited twice: the platform reports another transaction for the same reference.
+        for _ in 0..2 {
+            send_callback(app, &signed_result(&reference, "50000", "00", "GD-2", SECRET)).expect(200);
+        }
+        let due = attempts(app, &t.officer, "?refund_due=true");
+        assert_eq!(due.len(), 1, "listed once, for the second transaction");
+        assert_eq!(due[0]["transaction_id"], "GD-2");
+        assert_eq!(due[0]["amount_vnd"], 50000);
+        let mut conn = app.db.connect();
+        assert_eq!(store::callback_outcomes(&mut conn, &reference).expect("log"), vec!["paid", "refund_due", "duplicate"]);
+    }
+}

@@ -457,6 +457,18 @@ pub fn process_result(
             "not_pending",
             ApiError::conflict("payment_not_pending", format!("the attempt is {}", a.status)),
         ),
+        AttemptResult::SecondDebit => dvc_persistence::write_transaction_as(conn, |conn| {
+            let new = payments::record_second_debit(conn, &a, &r.transaction_id, &r.bank_code, now)?;
+            if new {
+                log::warn!(
+                    "payment attempt {}: a second transaction {} was paid: refund due",
+                    a.reference,
+                    r.transaction_id
+                );
+            }
+            payments::log_callback(conn, Some(&r.reference), if new { "refund_due" } else { "duplicate" }, &raw, now)?;
+            Ok::<_, ApiError>(if new { Outcome::RefundDue } else { Outcome::AlreadyProcessed })
+        }),
         AttemptResult::Failed => dvc_persistence::write_transaction_as(conn, |conn| {
             let moved = payments::fail_attempt(conn, &a, &r.transaction_id, &r.bank_code, now)?;
             payments::log_callback(conn, Some(&r.reference), if moved { "failed" } else { "duplicate" }, &raw, now)?;
@@ -540,8 +552,10 @@ fn settle(
 /// honoured, the first success settles the payment (and resumes a dossier
 /// awaiting payment), a success for another attempt of an already-paid
 /// obligation is recorded and flagged `refund_due` (listed by
-/// `GET /api/v1/payment-attempts?refund_due=true`), and a success after a
-/// failure for the same reference is accepted. A bad signature
+/// `GET /api/v1/payment-attempts?refund_due=true`), a second transaction
+/// for an already-paid reference (a double debit) is recorded as an attempt
+/// of its own (`<reference>/<transaction>`) flagged `refund_due`, and a
+/// success after a failure for the same reference is accepted. A bad signature
 /// (400 `invalid_signature`), an unknown reference (422 `unknown_reference`)
 /// or another amount (422 `amount_mismatch`) changes nothing and is logged;
 /// the same callback twice changes nothing the second time; a failure
