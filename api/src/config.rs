@@ -34,6 +34,9 @@ pub enum Command {
     /// Load generated data (through the import path).
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Walk the tamper-evident chain of every dossier's history and report
+    /// the first broken link (exit status 1 when one is found).
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

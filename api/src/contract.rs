@@ -104,6 +104,7 @@ pub const ROLES: &[OperationRoles] = &[
     op("GET", "/api/v1/dossiers/{code}/rating", READERS, "dossiers:read"),
     op("POST", "/api/v1/dossiers/{code}/rating", &[Citizen], "dossiers:applicant"),
     op("POST", "/api/v1/imports/dossiers", &[Admin, Integrator], "imports:run"),
+    op("GET", "/api/v1/integrity/history", &[Admin], "integrity:verify"),
     op("GET", "/api/v1/feedback", &[Citizen, Officer, Approver, Admin, Viewer], "feedback:read"),
     op("POST", "/api/v1/feedback", &[Citizen], "feedback:file"),
     op("POST", "/api/v1/feedback/{id}/refuse", DESK, "feedback:respond"),

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
+pub mod integrity;
 pub mod invalid;
 pub mod middleware;
 pub mod mirror;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Seed(SeedCommand::Synthetic { dossiers, seed, batch }) => {
             seed_synthetic(&cli.config, dossiers, seed, batch)
         }
+        Command::Verify => verify(&cli.config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +43,22 @@ fn token(config: &dvc_api::config::Config, args: &TokenArgs) -> Result<String, S
     let ttl = parse_ttl(&args.ttl)?;
     let sub = args.sub.clone().unwrap_or_else(|| role.as_str().to_owned());
     Keys::from_config(config)?.mint(role, &sub, agency.as_ref(), args.name.as_deref(), Utc::now(), ttl)
+}
+
+fn verify(config: &dvc_api::config::Config) -> Result<(), String> {
+    let pool = server::connect_and_migrate(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let report = dvc_persistence::integrity::verify(&mut conn).map_err(|e| e.to_string())?;
+    match report.first_break {
+        None => {
+            println!("intact: {} dossiers, {} history rows", report.dossiers, report.rows);
+            Ok(())
+        }
+        Some(b) => Err(format!(
+            "broken: dossier {} at history row {}: {} ({} dossiers checked)",
+            b.dossier_code, b.seq, b.reason, report.dossiers
+        )),
+    }
 }
 
 fn seed_synthetic(config: &dvc_api::config::Config, dossiers: usize, seed: u64, batch: usize) -> Result<(), String> {

@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
 use crate::workflows::Workflows;
 use crate::{
-    agencies, calendars, dossiers, feedback, health, imports, payments, procedures, ratings, reports, sync, webhooks,
+    agencies, calendars, dossiers, feedback, health, imports, integrity, payments, procedures, ratings, reports, sync,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -83,6 +84,7 @@ use crate::{
         ratings::rate,
         ratings::read,
         imports::import,
+        integrity::history,
         feedback::file,
         feedback::list,
         feedback::published,

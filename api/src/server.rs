@@ -27,6 +27,10 @@ pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
     if let Some(n) = dvc_persistence::figures::rebuild_if_needed(&mut conn).map_err(|e| e.to_string())? {
         log::info!("built the daily sums of the figures from {n} dossiers");
     }
+    let chained = dvc_persistence::integrity::chain_unhashed(&mut conn).map_err(|e| e.to_string())?;
+    if chained > 0 {
+        log::info!("chained {chained} history rows written before the tamper-evident chain");
+    }
     Ok(pool)
 }
 

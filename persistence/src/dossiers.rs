@@ -19,6 +19,7 @@ use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers, idempotency_keys};
 use crate::time::{from_db, to_db};
+use dvc_domain::dossier::chain::{Chained, Link};
 
 /// The applicant as stored (validated by the domain before it gets here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,9 +211,53 @@ pub struct HistoryRow {
     pub at: NaiveDateTime,
     pub note: Option<String>,
     pub step_deadline: Option<NaiveDateTime>,
+    /// The link of the dossier's tamper-evident chain (see `chain`).
+    pub hash: Option<String>,
 }
 
-fn history_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
+impl HistoryRow {
+    /// Its content as the chain hashes it; `at` and `step_deadline` are
+    /// written as stored (UTC, microseconds).
+    fn with_link<T>(&self, f: impl FnOnce(Link<'_>) -> T) -> T {
+        let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        let step = self.step_deadline.map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
+        f(Link {
+            dossier_code: &self.dossier_code,
+            seq: self.seq,
+            action: &self.action,
+            from_status: self.from_status.as_deref(),
+            to_status: &self.to_status,
+            actor_id: &self.actor_id,
+            actor_role: &self.actor_role,
+            actor_name: &self.actor_name,
+            actor_agency: self.actor_agency.as_deref(),
+            at: &at,
+            note: self.note.as_deref(),
+            step_deadline: step.as_deref(),
+        })
+    }
+}
+
+impl Chained for &HistoryRow {
+    fn seq(&self) -> i32 {
+        self.seq
+    }
+    fn stored_hash(&self) -> Option<&str> {
+        self.hash.as_deref()
+    }
+    fn link_hash(&self, previous: Option<&str>) -> String {
+        self.with_link(|l| l.hash(previous))
+    }
+}
+
+/// The row of `h`, chained to the row before it (`previous` hash).
+fn history_row(code: &str, seq: i32, h: &NewHistory, previous: Option<&str>) -> HistoryRow {
+    let mut row = unchained_row(code, seq, h);
+    row.hash = Some((&row).link_hash(previous));
+    row
+}
+
+fn unchained_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
     HistoryRow {
         id: uuid::Uuid::now_v7().to_string(),
         dossier_code: code.to_owned(),
@@ -227,12 +272,26 @@ fn history_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
         at: to_db(h.at),
         note: h.note.clone(),
         step_deadline: h.step_deadline.map(to_db),
+        hash: None,
     }
 }
 
-fn insert_history(conn: &mut DbConnection, code: &str, seq: i32, h: &NewHistory) -> Result<(), StoreError> {
-    diesel::insert_into(dossier_history::table).values(&history_row(code, seq, h)).execute(conn)?;
+/// Writes the rows of `steps` as the dossier's first history rows, chained.
+fn insert_first_history(conn: &mut DbConnection, code: &str, steps: &[NewHistory]) -> Result<(), StoreError> {
+    for row in chained_rows(code, steps) {
+        diesel::insert_into(dossier_history::table).values(&row).execute(conn)?;
+    }
     Ok(())
+}
+
+/// The first history rows of a new dossier, each chained to the one before.
+fn chained_rows(code: &str, steps: &[NewHistory]) -> Vec<HistoryRow> {
+    let mut rows: Vec<HistoryRow> = Vec::with_capacity(steps.len());
+    for (i, h) in steps.iter().enumerate() {
+        let previous = rows.last().and_then(|r| r.hash.clone());
+        rows.push(history_row(code, i32::try_from(i + 1).unwrap_or(i32::MAX), h, previous.as_deref()));
+    }
+    rows
 }
 
 /// Document kinds: a component the applicant files, a result, or the
@@ -489,9 +548,7 @@ fn create_once(
     let code = format!("{agency}-{}-{counter:04}", new.code_date.format("%y%m%d"));
     let row = dossier_row(&code, new)?;
     diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
-    for (i, h) in new.history.iter().enumerate() {
-        insert_history(conn, &code, i32::try_from(i + 1).unwrap_or(i32::MAX), h)?;
-    }
+    insert_first_history(conn, &code, &new.history)?;
     for d in &new.documents {
         insert_document(conn, &code, d)?;
     }
@@ -590,9 +647,7 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         let code = format!("{agency}-{}-{:04}", n.code_date.format("%y%m%d"), *counter);
         *counter += 1;
         rows.push(dossier_row(&code, n)?);
-        for (seq, h) in n.history.iter().enumerate() {
-            history.push(history_row(&code, i32::try_from(seq + 1).unwrap_or(i32::MAX), h));
-        }
+        history.extend(chained_rows(&code, &n.history));
         documents.extend(n.documents.iter().map(|d| (code.clone(), d)));
         if let Some(e) = &n.external_code {
             known.insert(e.clone(), code.clone());
@@ -791,13 +846,18 @@ fn write_change(
     }
 }
 
-/// Writes `step` as the dossier's next history row.
+/// Writes `step` as the dossier's next history row, chained to the last.
 fn append_history(conn: &mut DbConnection, code: &str, step: &NewHistory) -> Result<(), StoreError> {
-    let seq: Option<i32> = dossier_history::table
+    let last: Option<(i32, Option<String>)> = dossier_history::table
         .filter(dossier_history::dossier_code.eq(code))
-        .select(diesel::dsl::max(dossier_history::seq))
-        .first(conn)?;
-    insert_history(conn, code, seq.unwrap_or(0) + 1, step)
+        .order(dossier_history::seq.desc())
+        .select((dossier_history::seq, dossier_history::hash))
+        .first(conn)
+        .optional()?;
+    let (seq, previous) = last.map_or((1, None), |(seq, hash)| (seq + 1, hash));
+    let row = history_row(code, seq, step, previous.as_deref());
+    diesel::insert_into(dossier_history::table).values(&row).execute(conn)?;
+    Ok(())
 }
 
 /// Adds a document without a move (an upload): bumps the version, and

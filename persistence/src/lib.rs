@@ -10,6 +10,7 @@ pub mod error;
 pub mod feedback;
 pub mod figures;
 pub mod idempotency;
+pub mod integrity;
 pub mod migrate;
 pub mod payments;
 pub mod procedures;

@@ -126,6 +126,7 @@ diesel::table! {
         at -> Timestamp,
         note -> Nullable<Text>,
         step_deadline -> Nullable<Timestamp>,
+        hash -> Nullable<Text>,
     }
 }
 

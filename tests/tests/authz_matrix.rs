@@ -244,6 +244,7 @@ const TABLE: &[Entry] = &[
         "change feed: integrators, admin, viewer",
     ),
     e("GET /api/v1/sync/failing", ADMIN, "admin manages synchronisation"),
+    e("GET /api/v1/integrity/history", ADMIN, "admin verifies the histories' chains"),
     e("POST /api/v1/dossiers/{code}/sync/retry", ADMIN, "admin manages synchronisation"),
     // Payments (SPEC §5).
     e("POST /api/v1/dossiers/{code}/payments/online", APPLICANT_ACTION, "the applicant pays online"),
@@ -767,6 +768,7 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
         }
         "GET /api/v1/changes" => get("/api/v1/changes".into()),
         "GET /api/v1/sync/failing" => get("/api/v1/sync/failing".into()),
+        "GET /api/v1/integrity/history" => get("/api/v1/integrity/history".into()),
         "POST /api/v1/dossiers/{code}/sync/retry" => post(format!("/api/v1/dossiers/{d}/sync/retry"), json!({})),
         "POST /api/v1/payments/callback" => post(
             "/api/v1/payments/callback".into(),

@@ -2,6 +2,7 @@
 
 mod action;
 mod applicant;
+pub mod chain;
 mod code;
 mod filing;
 mod state;

@@ -1,0 +1,1 @@
+ALTER TABLE dossier_history DROP COLUMN hash;
