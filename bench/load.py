@@ -64,7 +64,7 @@ SUBMISSION = {
         {"component_code": "TP02", "name": "cccd.jpg", "media_type": "image/jpeg", "content_base64": "/9j/4AAQSkZJRgABAQ=="},
     ],
 }
-# An agency numbers at most 9,999 dossiers a day (SPEC §4.1, the code's four
+# An agency numbers at most 9,999 dossiers a day (docs/RULES.md §4.1, the code's four
 # digits) and a fast run submits more than that: each submit run goes to the
 # next (agency, procedure) of the demo catalogue, all online, two documents.
 SUBMIT_TARGETS = [(AGENCY, PROCEDURE), ("000.00.06.H56", "1.003726"), ("000.00.21.H56", "1.001612"),

@@ -1,4 +1,4 @@
-//! Bearer-token authentication (SPEC §1): HS256 with a shared secret or RS256
+//! Bearer-token authentication (docs/RULES.md §1): HS256 with a shared secret or RS256
 //! with a public key; `exp`, `iss` and `aud` required and checked, 30 s leeway.
 
 use std::future::{ready, Ready};

@@ -1,4 +1,4 @@
-//! `/api/v1/feedback`: feedback and petitions (SPEC §6) — filed by
+//! `/api/v1/feedback`: feedback and petitions (docs/RULES.md §6) — filed by
 //! citizens, refused / asked about / answered by the agency within their
 //! working-day limits, answers published for anyone to read.
 

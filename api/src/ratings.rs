@@ -1,4 +1,4 @@
-//! Satisfaction ratings (SPEC §6): once per returned dossier, by its
+//! Satisfaction ratings (docs/RULES.md §6): once per returned dossier, by its
 //! applicant, on the nine criteria of the national form (0–2 each) and the
 //! overall answer.
 

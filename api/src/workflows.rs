@@ -25,7 +25,7 @@ const DOSSIER_OF_PAYMENT: Param = ("code", "$response.body#/dossier_code");
 const DOSSIER_OF_RATING: Param = ("code", "$response.body#/dossier_code");
 const DOSSIER_IN_PATH: Param = ("code", "$request.path.code");
 
-/// The moves a dossier may make next, from each action (SPEC §4.2); the
+/// The moves a dossier may make next, from each action (docs/RULES.md §4.2); the
 /// server still decides, by its status and the caller's role.
 const AFTER_SUBMISSION: &[&str] = &[
     "read_dossier",

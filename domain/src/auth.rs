@@ -1,4 +1,4 @@
-//! Who is acting: roles and rights (SPEC §1).
+//! Who is acting: roles and rights (docs/RULES.md §1).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Feedback and petitions (phản ánh, kiến nghị, SPEC §6): what an agency
+//! Feedback and petitions (phản ánh, kiến nghị, docs/RULES.md §6): what an agency
 //! must do and by when — refuse within 2 working days, or ask for more
 //! information within 5, or answer within 15; publish an answer within 2
 //! working days of answering.

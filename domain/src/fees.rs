@@ -1,4 +1,4 @@
-//! What a dossier owes (SPEC §5): the fee lines of its pinned procedure
+//! What a dossier owes (docs/RULES.md §5): the fee lines of its pinned procedure
 //! version that no payment covers yet, less any exemption or reduction
 //! recorded with its legal reason.
 

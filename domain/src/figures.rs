@@ -1,4 +1,4 @@
-//! The province's figures (SPEC §7): what each dossier counts towards in a
+//! The province's figures (docs/RULES.md §7): what each dossier counts towards in a
 //! period, the rates the plans set targets for, and the Decision 766
 //! service index. Counting and drill-down use the same function, so a
 //! figure and the list behind it always agree.
@@ -19,7 +19,7 @@ pub mod daily;
 pub struct Period {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    /// Its end; the present instead when it ends later (SPEC §4.3).
+    /// Its end; the present instead when it ends later (docs/RULES.md §4.3).
     pub judged_at: DateTime<Utc>,
 }
 
@@ -55,7 +55,7 @@ pub struct DossierFacts {
     pub paid_cashless: bool,
     /// Paid through the payment platform (method `online`).
     pub paid_online: bool,
-    /// Exempt from its fees (SPEC §5): counted apart from the paid ones.
+    /// Exempt from its fees (docs/RULES.md §5): counted apart from the paid ones.
     pub exempt: bool,
     pub digitised: bool,
     /// Every change acknowledged by the national portal.
@@ -244,7 +244,7 @@ impl Tally {
         Rate::of(self.get(Metric::PaidCashless), self.get(Metric::Paid))
     }
 
-    /// The 766 online payment ratio (SPEC §7): dossiers paid through the
+    /// The 766 online payment ratio (docs/RULES.md §7): dossiers paid through the
     /// payment platform (`online`) / dossiers paid. This is the one place it
     /// is made; a dossier exempt from fees is to count in neither part.
     pub fn online_payment_rate(&self) -> Rate {
@@ -267,7 +267,7 @@ impl Tally {
     }
 }
 
-/// Thresholds of Decision 766 (SPEC §7), in percent.
+/// Thresholds of Decision 766 (docs/RULES.md §7), in percent.
 pub const COVERAGE_THRESHOLD: u32 = 80;
 pub const ONLINE_SHARE_THRESHOLD: u32 = 50;
 pub const SATISFACTION_THRESHOLD: u32 = 90;

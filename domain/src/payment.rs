@@ -1,4 +1,4 @@
-//! Fees and payments (SPEC §5): statuses, methods, and the signed messages
+//! Fees and payments (docs/RULES.md §5): statuses, methods, and the signed messages
 //! of the national payment platform.
 
 use chrono::{DateTime, Utc};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The unit a processing time is counted in (SPEC §3, §4.3).
+/// The unit a processing time is counted in (docs/RULES.md §3, §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {

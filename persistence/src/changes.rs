@@ -1,4 +1,4 @@
-//! The transactional outbox and change feed (SPEC §8).
+//! The transactional outbox and change feed (docs/RULES.md §8).
 //!
 //! Every dossier change writes one row in the transaction that makes it.
 //! Its `seq` comes from a one-row counter updated as the transaction's last

@@ -913,7 +913,7 @@ pub struct DossierFilter {
 
 const OPEN_AFTER_RECEPTION: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
 
-/// Each given dossier's due instant as it stood at `t` (SPEC §4.3: moved
+/// Each given dossier's due instant as it stood at `t` (docs/RULES.md §4.3: moved
 /// by the pause time that had passed by `t`, never by later waiting), by
 /// its own calendar; dossiers not received are left out.
 pub fn dues_as_of(

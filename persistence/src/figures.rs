@@ -1,5 +1,5 @@
 //! The facts behind the figures, and the daily sums kept from them in the
-//! same transaction as every change that moves a figure (SPEC §7).
+//! same transaction as every change that moves a figure (docs/RULES.md §7).
 //!
 //! Each dossier's marks (domain `figures::daily`) are stored with it in
 //! `dossiers.counted`; [`recount`] compares them with the marks its current
@@ -527,7 +527,7 @@ pub fn unsynced_received(
         .collect())
 }
 
-/// A satisfaction rating (SPEC §6): nine criteria 0–2 and the overall answer.
+/// A satisfaction rating (docs/RULES.md §6): nine criteria 0–2 and the overall answer.
 pub fn rate(
     conn: &mut DbConnection,
     code: &str,

@@ -1,5 +1,5 @@
 //! Payments: obligations and their settlement, and the log of every
-//! callback the payment platform sends (SPEC §5).
+//! callback the payment platform sends (docs/RULES.md §5).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -346,7 +346,7 @@ pub fn apply_op(
     Ok(())
 }
 
-/// One try at the payment platform (SPEC §5): its own reference, kept forever.
+/// One try at the payment platform (docs/RULES.md §5): its own reference, kept forever.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = payment_attempts)]
 pub struct AttemptRow {

@@ -1,4 +1,4 @@
-//! Webhook subscriptions and their deliveries (SPEC §8): each subscription
+//! Webhook subscriptions and their deliveries (docs/RULES.md §8): each subscription
 //! follows the change feed from where it was created, and every matching
 //! change becomes a delivery, sent at least once and retried.
 

@@ -1,4 +1,4 @@
-//! A merged agency stops working and its successor takes over (SPEC §2):
+//! A merged agency stops working and its successor takes over (docs/RULES.md §2):
 //! from its merge date it receives no new dossier, its open dossiers are
 //! read and handled by the successor's staff, its figures roll up under the
 //! successor with its own history kept, and webhook filters naming it

@@ -1,4 +1,4 @@
-//! The authorisation matrix (SPEC §1): every operation of the committed
+//! The authorisation matrix (docs/RULES.md §1): every operation of the committed
 //! `openapi.json` × every kind of caller — anonymous, each role, and for
 //! scoped roles both "own" (the resource is of their agency, their dossier,
 //! their subscription) and "other" (it is someone else's).
@@ -12,7 +12,7 @@
 //!   401, 403 or 404);
 //! - `F` forbidden: 403 problem document (`code: forbidden`, `missing_right`);
 //! - `H` hidden: 404 problem document — the rule for things the caller may not
-//!   see (SPEC §1: "a request for a dossier the caller may not see gets 404,
+//!   see (docs/RULES.md §1: "a request for a dossier the caller may not see gets 404,
 //!   so that dossier codes cannot be probed"; the same for feedback, drafts
 //!   and webhook subscriptions);
 //! - `U` unauthenticated: 401 problem document (no token on a protected
@@ -174,13 +174,13 @@ const REPORTS: Rule = Rule::Only(&[Admin, Viewer, OfficerOwn, ApproverOwn, Keepe
 const TABLE: &[Entry] = &[
     e("GET /health/live", Rule::Public, "liveness probe, public"),
     e("GET /health/ready", Rule::Public, "readiness probe, public"),
-    // Agencies (SPEC §2): public reads; admin manages (Right::ManageAgencies).
+    // Agencies (docs/RULES.md §2): public reads; admin manages (Right::ManageAgencies).
     e("GET /api/v1/agencies", Rule::Public, "the agency list is public"),
-    e("POST /api/v1/agencies", ADMIN, "admin manages agencies (SPEC §1)"),
+    e("POST /api/v1/agencies", ADMIN, "admin manages agencies (docs/RULES.md §1)"),
     e("GET /api/v1/agencies/{code}", Rule::Public, "an agency is public"),
     e("PUT /api/v1/agencies/{code}", ADMIN, "admin manages agencies"),
     e("POST /api/v1/agencies/{code}/merge", ADMIN, "admin marks mergers"),
-    // Catalogue (SPEC §3): public reads of published versions; admin keeps
+    // Catalogue (docs/RULES.md §3): public reads of published versions; admin keeps
     // all procedures, an agency_admin those of their agency (403 for another
     // agency's: the procedure is public, so nothing is hidden).
     e("GET /api/v1/procedures", Rule::Public, "catalogue search is public"),
@@ -199,11 +199,11 @@ const TABLE: &[Entry] = &[
     e("DELETE /api/v1/procedures/{code}/versions/{version}", Rule::Only(KEEPERS), "keepers delete drafts"),
     e("POST /api/v1/procedures/{code}/versions/{version}/publish", Rule::Only(KEEPERS), "keepers publish"),
     e("POST /api/v1/procedures/{code}/versions/{version}/retire", Rule::Only(KEEPERS), "keepers retire"),
-    // Calendars (SPEC §4.3): public read, admin changes.
+    // Calendars (docs/RULES.md §4.3): public read, admin changes.
     e("GET /api/v1/calendars/{id}", Rule::Public, "the working calendar is public"),
     e("PUT /api/v1/calendars/{id}", ADMIN, "admin maintains calendars"),
     e("POST /api/v1/deadlines/preview", Rule::Only(USERS), "any signed-in user may compute a due instant"),
-    // Dossiers (SPEC §1, §4).
+    // Dossiers (docs/RULES.md §1, §4).
     e("GET /api/v1/dossiers", Rule::Only(USERS), "everyone signed in lists, scoped (leak-checked for 'other')"),
     e(
         "POST /api/v1/dossiers",
@@ -237,7 +237,7 @@ const TABLE: &[Entry] = &[
         "the applicant (while submitted) or the agency's desk adds documents",
     ),
     e("GET /api/v1/dossiers/{code}/documents/{id}", DOSSIER_READ, "readers of the dossier download"),
-    // Synchronisation (SPEC §8).
+    // Synchronisation (docs/RULES.md §8).
     e(
         "GET /api/v1/changes",
         Rule::Only(&[Admin, Viewer, Integrator, IntegratorOther]),
@@ -246,7 +246,7 @@ const TABLE: &[Entry] = &[
     e("GET /api/v1/sync/failing", ADMIN, "admin manages synchronisation"),
     e("GET /api/v1/integrity/history", ADMIN, "admin verifies the histories' chains"),
     e("POST /api/v1/dossiers/{code}/sync/retry", ADMIN, "admin manages synchronisation"),
-    // Payments (SPEC §5).
+    // Payments (docs/RULES.md §5).
     e("POST /api/v1/dossiers/{code}/payments/online", APPLICANT_ACTION, "the applicant pays online"),
     Entry {
         op: "POST /api/v1/payments/callback",
@@ -265,17 +265,17 @@ const TABLE: &[Entry] = &[
         "desk staff list their agency's attempts (leak-checked), admin all",
     ),
     e("POST /api/v1/payment-attempts/{id}/refund", ADMIN, "admin records the refund of a duplicate payment"),
-    // Webhooks (SPEC §8): integrators manage their own (another's is 404), admin all.
+    // Webhooks (docs/RULES.md §8): integrators manage their own (another's is 404), admin all.
     e("GET /api/v1/webhooks", Rule::Only(&[Admin, Integrator, IntegratorOther]), "own list (leak-checked)"),
     e("POST /api/v1/webhooks", Rule::Only(&[Admin, Integrator, IntegratorOther]), "integrators subscribe"),
     e("DELETE /api/v1/webhooks/{id}", WEBHOOK_OWNED, "owner or admin; another integrator's is 404"),
     e("GET /api/v1/webhooks/{id}/deliveries", WEBHOOK_OWNED, "owner or admin"),
     e("POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", WEBHOOK_OWNED, "owner or admin"),
-    // Figures (SPEC §7): viewer and admin all; staff their agency's subtree.
+    // Figures (docs/RULES.md §7): viewer and admin all; staff their agency's subtree.
     reports("GET /api/v1/reports/summary", "staff read their agency's figures; another agency's is 403"),
     reports("GET /api/v1/reports/dossiers", "drill-down lists dossier codes: never another agency's"),
     reports("GET /api/v1/reports/index-766", "staff read their agency's index"),
-    // Ratings (SPEC §6).
+    // Ratings (docs/RULES.md §6).
     e("GET /api/v1/dossiers/{code}/rating", DOSSIER_READ, "readers of the dossier"),
     e("POST /api/v1/dossiers/{code}/rating", APPLICANT_ACTION, "the applicant rates once"),
     e(
@@ -283,7 +283,7 @@ const TABLE: &[Entry] = &[
         Rule::Only(&[Admin, Integrator, IntegratorOther]),
         "imports: admin, integrators",
     ),
-    // Feedback (SPEC §6).
+    // Feedback (docs/RULES.md §6).
     e(
         "GET /api/v1/feedback",
         Rule::Only(&[Admin, Viewer, CitizenOwn, CitizenOther, OfficerOwn, OfficerOther, ApproverOwn, ApproverOther]),

@@ -1,5 +1,5 @@
 //! Working calendars and the deadline preview over HTTP: the cases of
-//! SPEC §4.3, answered by the server on each backend.
+//! docs/RULES.md §4.3, answered by the server on each backend.
 
 use dvc_domain::auth::Role;
 use dvc_tests::fixtures as fx;

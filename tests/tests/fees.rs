@@ -1,4 +1,4 @@
-//! Fees come from the procedure (SPEC §5): a payment request without an
+//! Fees come from the procedure (docs/RULES.md §5): a payment request without an
 //! amount asks for the pinned version's fee lines, an explicit amount needs
 //! its reason, and an exemption or reduction is recorded with its legal
 //! reason in the dossier's history.

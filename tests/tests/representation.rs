@@ -1,4 +1,4 @@
-//! Who submitted is not who applies (SPEC §1: a citizen submits their own
+//! Who submitted is not who applies (docs/RULES.md §1: a citizen submits their own
 //! dossiers): a citizen files for themself, or for someone else as their
 //! representative with an authorisation (giấy ủy quyền) attached; the
 //! submitter is recorded apart from the applicant and both see the dossier.

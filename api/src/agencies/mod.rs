@@ -1,4 +1,4 @@
-//! `/api/v1/agencies`: list, read, create, update, merge (SPEC §2).
+//! `/api/v1/agencies`: list, read, create, update, merge (docs/RULES.md §2).
 
 pub mod types;
 

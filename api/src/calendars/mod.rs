@@ -1,4 +1,4 @@
-//! `/api/v1/calendars` (working calendars, SPEC §4.3) and
+//! `/api/v1/calendars` (working calendars, docs/RULES.md §4.3) and
 //! `/api/v1/deadlines/preview` (the due instant before submission).
 
 pub mod horizon;

@@ -1,5 +1,5 @@
 //! `/api/v1/dossiers`: submission on every channel, reading, the list, the
-//! control slip, the actions of the state machine and documents (SPEC §4, §9).
+//! control slip, the actions of the state machine and documents (docs/RULES.md §4, §9).
 
 pub mod access;
 pub mod submit;
@@ -738,7 +738,7 @@ fn payment_request(
 
 action_endpoint! {
     /// Record an exemption from or a reduction of the dossier's fees (officer
-    /// or approver of the agency), with its legal reason (SPEC §5).
+    /// or approver of the agency), with its legal reason (docs/RULES.md §5).
     ///
     /// Written in the dossier's history; allowed while it is submitted,
     /// received or processing (before the payment is requested). The latest

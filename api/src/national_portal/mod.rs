@@ -1,4 +1,4 @@
 //! The National Public Service Portal (DVCQG): the message format of status
-//! changes (SPEC §8).
+//! changes (docs/RULES.md §8).
 
 pub mod format;

@@ -1,4 +1,4 @@
-//! Payments (SPEC §5): online payment through the national payment
+//! Payments (docs/RULES.md §5): online payment through the national payment
 //! platform (signed INIT, callback, QUERY), the dossier's payments, and
 //! cancellation and refund by an admin.
 

@@ -1,4 +1,4 @@
-//! `/api/v1/procedures`: the procedure catalogue (SPEC §3) — drafts,
+//! `/api/v1/procedures`: the procedure catalogue (docs/RULES.md §3) — drafts,
 //! publishing, retiring, the version in force at a date, and search.
 
 pub mod types;

@@ -1,5 +1,5 @@
 //! `/api/v1/reports`: the province's figures with drill-down, and the
-//! Decision 766 service index (SPEC §7).
+//! Decision 766 service index (docs/RULES.md §7).
 
 use std::collections::BTreeMap;
 
@@ -110,7 +110,7 @@ pub struct GroupOut {
     /// Every count, by metric name (each has a drill-down): `carried_over`, `received`, `resolved_early`,
     /// `resolved_on_time`, `resolved_late`, `withdrawn`, `stopped`, `refused`, `open_within_deadline`,
     /// `open_overdue`, `received_online`, `paid`, `paid_cashless`, `paid_online` (through the payment
-    /// platform), `exempt` (received in the period and exempt from their fees, SPEC §5: counted apart
+    /// platform), `exempt` (received in the period and exempt from their fees, docs/RULES.md §5: counted apart
     /// from `paid`), `digitised`, `synced`, `rated`, `satisfied`.
     #[schema(value_type = Object)]
     pub counts: BTreeMap<&'static str, u64>,

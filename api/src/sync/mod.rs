@@ -1,5 +1,5 @@
 //! The change feed for integrators, and the synchronisation state and
-//! controls for admins (SPEC §8).
+//! controls for admins (docs/RULES.md §8).
 
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};

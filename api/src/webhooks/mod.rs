@@ -1,5 +1,5 @@
 //! `/api/v1/webhooks`: subscriptions to dossier changes, their delivery log,
-//! and redelivery (SPEC §8).
+//! and redelivery (docs/RULES.md §8).
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};

@@ -1,4 +1,4 @@
-//! Agencies (cơ quan, đơn vị): SPEC §2.
+//! Agencies (cơ quan, đơn vị): docs/RULES.md §2.
 
 mod code;
 

@@ -1,4 +1,4 @@
-//! The legal due instant of a dossier (SPEC §4.3), with its explanation.
+//! The legal due instant of a dossier (docs/RULES.md §4.3), with its explanation.
 
 use chrono::{DateTime, Days, Utc};
 
@@ -29,7 +29,7 @@ pub struct Deadline {
 
 impl WorkingCalendar {
     /// The legal due instant of a dossier received at `received_at` whose
-    /// processing time is `amount` `unit`s (SPEC §4.3):
+    /// processing time is `amount` `unit`s (docs/RULES.md §4.3):
     /// - `WorkingHours`: `amount` × 3 600 office seconds from the normalised reception;
     /// - `WorkingDays`: `amount` × [`Self::office_seconds_per_day`] office seconds from it;
     /// - `CalendarDays`: the same local wall-clock time `amount` days after the

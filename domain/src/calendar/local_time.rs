@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
 
-/// Vietnam time, UTC+07:00, no daylight saving (SPEC §4.3).
+/// Vietnam time, UTC+07:00, no daylight saving (docs/RULES.md §4.3).
 pub const VIETNAM: FixedOffset = match FixedOffset::east_opt(OFFSET_SECONDS as i32) {
     Some(offset) => offset,
     None => panic!("UTC+07:00 is a valid offset"),

@@ -1,4 +1,4 @@
-//! Working calendars and the deadline engine (SPEC §4.3).
+//! Working calendars and the deadline engine (docs/RULES.md §4.3).
 //!
 //! A [`WorkingCalendar`] says which dates are working days (weekly rule,
 //! holidays, swapped working days) and which hours of a working day are office

@@ -1,5 +1,5 @@
 //! Pauses of the clock: while a dossier awaits a supplement or a payment, the
-//! due instant moves forward by the office time that passed (SPEC §4.3).
+//! due instant moves forward by the office time that passed (docs/RULES.md §4.3).
 
 use std::borrow::Cow;
 

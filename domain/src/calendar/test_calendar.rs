@@ -1,7 +1,7 @@
 //! The calendar the tests share: 2026 with Tết, the Hùng Kings' day, 30 April,
 //! 1 May, and a swapped working Saturday.
 //!
-//! Checked against SPEC §4.3: Tết 16–20 Feb 2026, Hùng Kings' day Sun 26 Apr
+//! Checked against docs/RULES.md §4.3: Tết 16–20 Feb 2026, Hùng Kings' day Sun 26 Apr
 //! observed Mon 27 Apr, 30 Apr and 1 May. Not checked against a government
 //! notice (made up for the tests): 2 Jan 2026 as a bridged holiday worked back
 //! on Sat 10 Jan.

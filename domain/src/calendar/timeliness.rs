@@ -1,4 +1,4 @@
-//! Whether a dossier was, or is, within its deadline (SPEC §4.3, §7).
+//! Whether a dossier was, or is, within its deadline (docs/RULES.md §4.3, §7).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@ use super::local_time::{seconds_of, VIETNAM};
 use super::office_span::OfficeSpan;
 use super::spec::{CalendarSpec, NamedDateSpec, OfficeSpanSpec};
 
-/// A province's (or agency's) working calendar (SPEC §4.3).
+/// A province's (or agency's) working calendar (docs/RULES.md §4.3).
 ///
 /// Only built valid, through [`WorkingCalendar::new`] or
 /// [`WorkingCalendar::default_vietnam`]: at least one working weekday, at

@@ -1,4 +1,4 @@
-//! The commands that move a dossier (SPEC §4.2).
+//! The commands that move a dossier (docs/RULES.md §4.2).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ pub enum ReturnChannel {
     Online,
 }
 
-/// A stop the law names a cause for (SPEC §4.2).
+/// A stop the law names a cause for (docs/RULES.md §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopCause {
     /// The applicant did not supplement by the reply deadline.
@@ -69,7 +69,7 @@ pub enum Action {
         amount_vnd: i64,
         note: Option<String>,
     },
-    /// An exemption from or reduction of the fees, with its legal reason (SPEC §5).
+    /// An exemption from or reduction of the fees, with its legal reason (docs/RULES.md §5).
     RecordFeeRelief {
         relief: FeeRelief,
     },

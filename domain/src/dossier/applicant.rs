@@ -1,4 +1,4 @@
-//! The applicant of a dossier and the numbers that identify one (SPEC §4.1):
+//! The applicant of a dossier and the numbers that identify one (docs/RULES.md §4.1):
 //! a citizen's personal identification number (CCCD, or the old CMND), a
 //! business's tax code (mã số thuế), an agency's code, or another
 //! organisation's own identifier. Invalid numbers are rejected at the door.
@@ -375,7 +375,7 @@ fn check_address(address: &str) -> Result<String, DomainError> {
 mod tests {
     use super::*;
 
-    /// The SPEC's formula, written again here so the test does not trust the
+    /// The rules' formula (docs/RULES.md §4.1), written again here so the test does not trust the
     /// code under test: appends the check digit to nine digits, or `None`
     /// when `10 − (sum mod 11)` is 10.
     fn with_check_digit(first_nine: &str) -> Option<String> {

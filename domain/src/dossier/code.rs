@@ -1,5 +1,5 @@
 //! The dossier code (mã hồ sơ) `<agency code>-<YYMMDD>-<NNNN>`, e.g.
-//! `000.17.22.H56-260305-0007` (SPEC §4.1).
+//! `000.17.22.H56-260305-0007` (docs/RULES.md §4.1).
 
 use std::fmt;
 

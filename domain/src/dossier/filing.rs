@@ -1,4 +1,4 @@
-//! Who submits a dossier for whom (SPEC §1: a citizen submits their own
+//! Who submits a dossier for whom (docs/RULES.md §1: a citizen submits their own
 //! dossiers). The person who files is recorded apart from the applicant: a
 //! citizen files for themself, or as a representative with an authorisation
 //! (giấy ủy quyền) attached. Staff registering at the desk and the national

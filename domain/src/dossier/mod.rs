@@ -1,4 +1,4 @@
-//! Dossiers (hồ sơ): identity, statuses, the state machine, deadlines (SPEC §4).
+//! Dossiers (hồ sơ): identity, statuses, the state machine, deadlines (docs/RULES.md §4).
 
 mod action;
 mod applicant;

@@ -150,7 +150,7 @@ impl DossierState {
         self.due_as_of(now, calendar)
     }
 
-    /// The due instant as it stood at instant `t` (SPEC §4.3): the due instant
+    /// The due instant as it stood at instant `t` (docs/RULES.md §4.3): the due instant
     /// set at reception, moved in full by each pause that had ended by `t`,
     /// by a pause still running at `t` only for the office time it had held
     /// by then, and not at all by a pause that began later. Pauses that ended

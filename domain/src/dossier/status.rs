@@ -1,5 +1,5 @@
 //! Dossier statuses with the national portal's numeric codes (TrangThaiHoSo),
-//! and submission channels (SPEC §4.1, §4.2).
+//! and submission channels (docs/RULES.md §4.1, §4.2).
 
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +99,7 @@ impl Channel {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    /// Online for the province's online rate (SPEC §7).
+    /// Online for the province's online rate (docs/RULES.md §7).
     pub fn is_online(self) -> bool {
         matches!(self, Self::Online | Self::NationalPortal)
     }

@@ -1,4 +1,4 @@
-//! The dossier state machine (SPEC §4.2): an action, an actor, an instant and
+//! The dossier state machine (docs/RULES.md §4.2): an action, an actor, an instant and
 //! a calendar in; the new state, or a typed refusal, out. No clock, no I/O.
 
 use chrono::{DateTime, Utc};
@@ -220,7 +220,7 @@ fn start_pause(state: &mut DossierState, now: DateTime<Utc>, reason: PauseReason
     state.pauses.push(PauseRecord { from: now, to: None, reason, due_before: None, due_after: None, reply_by });
 }
 
-/// Applies `action` to `state` (SPEC §4.2). Checks, in order: may the actor
+/// Applies `action` to `state` (docs/RULES.md §4.2). Checks, in order: may the actor
 /// see the dossier (else NotVisible), may their role do this (Forbidden), is
 /// the move allowed from the current status (NotAllowed), is the command
 /// valid (Invalid).

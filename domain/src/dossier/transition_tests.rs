@@ -1,7 +1,7 @@
-//! Tests of the dossier state machine against SPEC §1 (roles), §4.2 (statuses
+//! Tests of the dossier state machine against docs/RULES.md §1 (roles), §4.2 (statuses
 //! and allowed moves) and §4.3 (deadlines, pauses, timeliness).
 //!
-//! The expected moves are written out by hand from the SPEC ([`spec_target`]),
+//! The expected moves are written out by hand from the rules (docs/RULES.md §4.2) ([`spec_target`]),
 //! never derived from the code under test. Instants are Vietnam wall-clock
 //! times (`+07:00`); the default calendar works Monday–Friday, 07:00–11:30 and
 //! 13:30–17:00 (8 office hours a day).
@@ -47,7 +47,7 @@ fn calendar() -> WorkingCalendar {
     WorkingCalendar::default_vietnam()
 }
 
-/// The default week with the spring 2026 holidays of SPEC §4.3: the Hùng
+/// The default week with the spring 2026 holidays of docs/RULES.md §4.3: the Hùng
 /// Kings' day (Sun 26 Apr, observed Mon 27 Apr), 30 April and 1 May.
 fn calendar_with_holidays() -> WorkingCalendar {
     WorkingCalendar::new(CalendarSpec {
@@ -220,7 +220,7 @@ fn invalid_sample(kind: ActionKind, now: DateTime<Utc>) -> Action {
     }
 }
 
-/// The caller SPEC §1/§4.2 names for `kind`: an approver of the agency for
+/// The caller docs/RULES.md §1/§4.2 names for `kind`: an approver of the agency for
 /// the decisions, the applicant for withdrawal and supplement, an officer of
 /// the agency for the rest.
 fn entitled(kind: ActionKind) -> Party {
@@ -231,7 +231,7 @@ fn entitled(kind: ActionKind) -> Party {
     }
 }
 
-/// Whether SPEC §1/§4.2 lets `party` do `kind` (written out, not taken from the code).
+/// Whether docs/RULES.md §1/§4.2 lets `party` do `kind` (written out, not taken from the code).
 fn spec_entitled(kind: ActionKind, party: Party) -> bool {
     let staff_in_scope = matches!(party.role, Role::Officer | Role::Approver) && party.in_scope;
     match kind {
@@ -250,7 +250,7 @@ fn spec_entitled(kind: ActionKind, party: Party) -> bool {
     }
 }
 
-/// Whether SPEC §1 lets `party` see the dossier at all.
+/// Whether docs/RULES.md §1 lets `party` see the dossier at all.
 fn spec_visible(party: Party) -> bool {
     match party.role {
         Role::Citizen => party.is_applicant,
@@ -311,7 +311,7 @@ impl Fixture {
         }
     }
 
-    /// The row of the SPEC table a state is in (its status, and for
+    /// The row of the rules' table a state is in (its status, and for
     /// `awaiting_supplement` whether the dossier was received).
     fn of(status: Status, received: bool) -> Self {
         match status {
@@ -387,13 +387,13 @@ fn reach(fixture: Fixture) -> DossierState {
 }
 
 // ---------------------------------------------------------------------------
-// The SPEC §4.2 table, written out by hand
+// The docs/RULES.md §4.2 table, written out by hand
 // ---------------------------------------------------------------------------
 
-/// Where `kind` leads from a dossier in `from`, per SPEC §4.2, when its
+/// Where `kind` leads from a dossier in `from`, per docs/RULES.md §4.2, when its
 /// conditions hold (a supplement not yet requested while processing, the
 /// apology not yet issued and the due instant not yet passed); `None` when
-/// the SPEC allows no such move.
+/// the rules allow no such move.
 fn spec_target(from: Fixture, kind: ActionKind) -> Option<Status> {
     use ActionKind as K;
     use Fixture as F;
@@ -437,7 +437,7 @@ fn spec_target(from: Fixture, kind: ActionKind) -> Option<Status> {
         (F::Received, K::RecordPayment) => Some(Status::Received),
         (F::Processing, K::RecordPayment) => Some(Status::Processing),
         (F::Resolved, K::RecordPayment) => Some(Status::Resolved),
-        // An exemption or reduction of the fees (SPEC §5), before the payment
+        // An exemption or reduction of the fees (docs/RULES.md §5), before the payment
         // is requested: no move.
         (F::Submitted, K::RecordFeeRelief) => Some(Status::Submitted),
         (F::Received, K::RecordFeeRelief) => Some(Status::Received),
@@ -510,7 +510,7 @@ fn every_status_and_action_gives_the_spec_table_result() {
         let state = reach(fixture);
         let allowed_now = allowed_actions(&state, now, &cal);
         if allowed_now != spec_allowed(fixture) {
-            mismatches.push(format!("{fixture:?}: allowed_actions {allowed_now:?}, SPEC {:?}", spec_allowed(fixture)));
+            mismatches.push(format!("{fixture:?}: allowed_actions {allowed_now:?}, rules {:?}", spec_allowed(fixture)));
         }
         for kind in ActionKind::ALL {
             let result = act(&state, &sample(kind, now), entitled(kind), now, &cal);
@@ -527,7 +527,7 @@ fn every_status_and_action_gives_the_spec_table_result() {
                     assert_eq!(allowed, allowed_now, "{fixture:?} {kind:?}: the error lists the allowed moves");
                 }
                 (expected, got) => {
-                    mismatches.push(format!("{fixture:?} × {kind:?}: SPEC {expected:?}, got {got:?}"));
+                    mismatches.push(format!("{fixture:?} × {kind:?}: rules {expected:?}, got {got:?}"));
                 }
             }
         }
@@ -621,7 +621,7 @@ fn command_arguments_that_break_a_rule_are_invalid() {
 }
 
 // ---------------------------------------------------------------------------
-// 2. Roles (SPEC §1)
+// 2. Roles (docs/RULES.md §1)
 // ---------------------------------------------------------------------------
 
 /// The right a 403 names for `kind`.
@@ -725,7 +725,7 @@ fn staff_see_only_their_agency_and_citizens_only_their_own_dossiers() {
     assert!(!may_read(&actor(OFFICER_ELSEWHERE), false, false));
 }
 
-/// SPEC §4.2: the supplement resumes the dossier "by the applicant"; §1 lists
+/// docs/RULES.md §4.2: the supplement resumes the dossier "by the applicant"; §1 lists
 /// supplementing among the citizen's rights and not the officer's. The code
 /// lets staff of the agency supplement "on the applicant's behalf".
 #[test]
@@ -739,7 +739,7 @@ fn only_the_applicant_may_supplement() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Deadlines (SPEC §4.3)
+// 3. Deadlines (docs/RULES.md §4.3)
 // ---------------------------------------------------------------------------
 
 #[test]
@@ -1078,7 +1078,7 @@ struct Step {
     steer: bool,
     /// Picks the caller when not `entitled`.
     party: u8,
-    /// Act as the caller the SPEC names for the action.
+    /// Act as the caller the rules name for the action.
     entitled: bool,
     advance_minutes: i64,
     /// Valid arguments (else ones that break a rule).
@@ -1128,7 +1128,7 @@ impl Model {
         })
     }
 
-    /// The conditions of SPEC §4.2 beyond the status: a supplement is
+    /// The conditions of docs/RULES.md §4.2 beyond the status: a supplement is
     /// requested at most once while processing; the apology is issued once,
     /// before the due instant.
     fn conditions_hold(&self, from: Fixture, kind: ActionKind, now: DateTime<Utc>, cal: &WorkingCalendar) -> bool {
@@ -1239,8 +1239,8 @@ fn check_walk(start_offset_minutes: i64, steps: &[Step]) -> Result<(), TestCaseE
         match &result {
             Ok(t) => {
                 prop_assert!(visible && permitted, "a caller without the right moved the dossier\n{}", trail_text);
-                // (a) every move is in the SPEC table, its conditions held
-                prop_assert_eq!(Some(t.to), target, "move not in the SPEC table\n{}", trail_text);
+                // (a) every move is in the rules' table, its conditions held
+                prop_assert_eq!(Some(t.to), target, "move not in the rules' table\n{}", trail_text);
                 prop_assert!(conditions, "a once-only or before-due condition was broken\n{}", trail_text);
                 prop_assert!(step.valid, "invalid arguments were accepted\n{}", trail_text);
                 // (b) no move leaves a final status
@@ -1263,7 +1263,7 @@ fn check_walk(start_offset_minutes: i64, steps: &[Step]) -> Result<(), TestCaseE
             }
             Err(TransitionError::NotAllowed { status, action: refused, allowed, .. }) => {
                 prop_assert!(visible && permitted);
-                prop_assert!(target.is_none() || !conditions, "a SPEC move was refused\n{}", trail_text);
+                prop_assert!(target.is_none() || !conditions, "a move the rules allow was refused\n{}", trail_text);
                 prop_assert_eq!((*status, *refused), (state.status, kind));
                 prop_assert_eq!(allowed, &allowed_actions(&state, now, &cal));
             }

@@ -1,4 +1,4 @@
-//! What a procedure version says (SPEC §3): everything that a version fixes
+//! What a procedure version says (docs/RULES.md §3): everything that a version fixes
 //! and a dossier is pinned to.
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! The procedure catalogue (danh mục TTHC): SPEC §3.
+//! The procedure catalogue (danh mục TTHC): docs/RULES.md §3.
 
 mod code;
 mod content;

@@ -36,7 +36,7 @@ impl Validity {
     }
 
     /// Publishing `self` beside the already published validities: they must
-    /// not overlap (SPEC §3).
+    /// not overlap (docs/RULES.md §3).
     pub fn check_publishable(&self, published: &[(i32, Validity)]) -> Result<(), DomainError> {
         match published.iter().find(|(_, v)| v.overlaps(self)) {
             Some((version, v)) => Err(DomainError::conflict(

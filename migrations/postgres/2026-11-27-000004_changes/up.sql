@@ -1,4 +1,4 @@
--- The transactional outbox and change feed (SPEC §8): every dossier change
+-- The transactional outbox and change feed (docs/RULES.md §8): every dossier change
 -- writes one row here in its own transaction. `seq` is taken from a one-row
 -- counter as the last write before commit; the counter's row lock makes
 -- commits happen in `seq` order, so a reader following `seq` never skips a
@@ -50,7 +50,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, next_attempt_at);
 
--- Payments (SPEC §5).
+-- Payments (docs/RULES.md §5).
 CREATE TABLE payments (
     id TEXT PRIMARY KEY,
     dossier_code TEXT NOT NULL REFERENCES dossiers (code),
@@ -69,7 +69,7 @@ CREATE TABLE payments (
 CREATE INDEX payments_dossier ON payments (dossier_code);
 CREATE INDEX payments_pending ON payments (status, created_at);
 
--- Every callback received, good or bad: the log SPEC §5 asks for.
+-- Every callback received, good or bad: the log docs/RULES.md §5 asks for.
 CREATE TABLE payment_callbacks (
     id TEXT PRIMARY KEY,
     reference TEXT,

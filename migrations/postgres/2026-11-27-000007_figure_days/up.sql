@@ -1,4 +1,4 @@
--- Daily sums of the figures (SPEC §7), kept in the same transaction as each
+-- Daily sums of the figures (docs/RULES.md §7), kept in the same transaction as each
 -- change: per Vietnam day and per receiving agency × procedure × sector ×
 -- channel × level, how many dossiers each mark counts (see
 -- domain/src/figures/daily.rs). Reports sum days instead of reading every

@@ -1,4 +1,4 @@
--- Agencies and the procedure catalogue (SPEC §2, §3).
+-- Agencies and the procedure catalogue (docs/RULES.md §2, §3).
 CREATE TABLE agencies (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,

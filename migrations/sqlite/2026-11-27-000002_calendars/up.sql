@@ -1,4 +1,4 @@
--- Working calendars (SPEC §4.3): the spec as JSON text, versioned. The
+-- Working calendars (docs/RULES.md §4.3): the spec as JSON text, versioned. The
 -- province's `default` calendar always exists (Monday–Friday,
 -- 07:00–11:30 and 13:30–17:00, cut-off 15:00, no holidays until an admin
 -- or the demo data adds them).

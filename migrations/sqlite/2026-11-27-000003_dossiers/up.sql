@@ -1,5 +1,5 @@
 -- Dossiers, their history (the control slip), codes, documents and
--- idempotency keys (SPEC §4, §9).
+-- idempotency keys (docs/RULES.md §4, §9).
 CREATE TABLE dossiers (
     code TEXT PRIMARY KEY,
     external_code TEXT UNIQUE,

@@ -1,4 +1,4 @@
--- Figures (SPEC §6, §7): the administrative level and the closing instant of
+-- Figures (docs/RULES.md §6, §7): the administrative level and the closing instant of
 -- each dossier (when it was resolved, refused, withdrawn or stopped), and
 -- satisfaction ratings.
 ALTER TABLE dossiers ADD COLUMN level TEXT NOT NULL DEFAULT 'province';

@@ -1,4 +1,4 @@
--- Feedback and petitions (SPEC §6).
+-- Feedback and petitions (docs/RULES.md §6).
 CREATE TABLE feedback (
     id TEXT PRIMARY KEY,
     owner_sub TEXT NOT NULL,

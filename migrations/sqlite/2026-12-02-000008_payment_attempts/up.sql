@@ -46,7 +46,7 @@ ALTER TABLE payments ADD COLUMN relief_vnd BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE payments ADD COLUMN amount_reason TEXT;
 
 -- Exemptions from and reductions of a dossier's fees, with their legal
--- reason (SPEC §5); the latest one holds, all are kept.
+-- reason (docs/RULES.md §5); the latest one holds, all are kept.
 CREATE TABLE fee_reliefs (
     id TEXT PRIMARY KEY,
     dossier_code TEXT NOT NULL REFERENCES dossiers (code),
@@ -60,5 +60,5 @@ CREATE TABLE fee_reliefs (
 );
 CREATE INDEX fee_reliefs_dossier ON fee_reliefs (dossier_code, created_at);
 
--- Dossiers exempt from their fees, counted apart in the figures (SPEC §7).
+-- Dossiers exempt from their fees, counted apart in the figures (docs/RULES.md §7).
 ALTER TABLE figure_days ADD COLUMN exempt INTEGER NOT NULL DEFAULT 0;
