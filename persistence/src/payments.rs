@@ -387,22 +387,53 @@ pub fn start_online(
     diesel::update(payments::table.find(payment_id).filter(payments::status.eq(PaymentStatus::Pending.as_str())))
         .set((payments::method.eq(PaymentMethod::Online.as_str()), payments::updated_at.eq(to_db(now))))
         .execute(conn)?;
+    let id = insert_attempt(
+        conn,
+        NewAttempt {
+            payment_id,
+            dossier_code: &current.dossier_code,
+            reference: &new_reference(&current.dossier_code),
+            amount_vnd: current.amount_vnd,
+            paid: None,
+            by,
+        },
+        now,
+    )?;
+    Ok((get(conn, payment_id)?, attempt(conn, &id)?))
+}
+
+/// An attempt to write: pending, or already paid (with its transaction and
+/// bank) and then owed back.
+struct NewAttempt<'a> {
+    payment_id: &'a str,
+    dossier_code: &'a str,
+    reference: &'a str,
+    amount_vnd: i64,
+    paid: Option<(&'a str, &'a str)>,
+    by: &'a str,
+}
+
+/// Writes an attempt; its id.
+fn insert_attempt(conn: &mut DbConnection, a: NewAttempt, now: DateTime<Utc>) -> Result<String, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
+    let status = if a.paid.is_some() { AttemptStatus::Paid } else { AttemptStatus::Pending };
     diesel::insert_into(payment_attempts::table)
         .values((
             payment_attempts::id.eq(&id),
-            payment_attempts::payment_id.eq(payment_id),
-            payment_attempts::dossier_code.eq(&current.dossier_code),
-            payment_attempts::reference.eq(new_reference(&current.dossier_code)),
-            payment_attempts::amount_vnd.eq(current.amount_vnd),
-            payment_attempts::status.eq(AttemptStatus::Pending.as_str()),
-            payment_attempts::refund_due.eq(false),
-            payment_attempts::created_by.eq(by),
+            payment_attempts::payment_id.eq(a.payment_id),
+            payment_attempts::dossier_code.eq(a.dossier_code),
+            payment_attempts::reference.eq(a.reference),
+            payment_attempts::amount_vnd.eq(a.amount_vnd),
+            payment_attempts::status.eq(status.as_str()),
+            payment_attempts::transaction_id.eq(a.paid.map(|(t, _)| t)),
+            payment_attempts::bank_code.eq(a.paid.map(|(_, b)| b)),
+            payment_attempts::refund_due.eq(a.paid.is_some()),
+            payment_attempts::created_by.eq(a.by),
             payment_attempts::created_at.eq(to_db(now)),
             payment_attempts::updated_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    Ok((get(conn, payment_id)?, attempt(conn, &id)?))
+    Ok(id)
 }
 
 /// Records a second successful transaction for a paid attempt (a double
@@ -419,22 +450,15 @@ pub fn record_second_debit(
     if attempt_by_reference(conn, &reference)?.is_some() {
         return Ok(false);
     }
-    diesel::insert_into(payment_attempts::table)
-        .values((
-            payment_attempts::id.eq(uuid::Uuid::now_v7().to_string()),
-            payment_attempts::payment_id.eq(&a.payment_id),
-            payment_attempts::dossier_code.eq(&a.dossier_code),
-            payment_attempts::reference.eq(&reference),
-            payment_attempts::amount_vnd.eq(a.amount_vnd),
-            payment_attempts::status.eq(AttemptStatus::Paid.as_str()),
-            payment_attempts::transaction_id.eq(transaction_id),
-            payment_attempts::bank_code.eq(bank_code),
-            payment_attempts::refund_due.eq(true),
-            payment_attempts::created_by.eq("payment-platform"),
-            payment_attempts::created_at.eq(to_db(now)),
-            payment_attempts::updated_at.eq(to_db(now)),
-        ))
-        .execute(conn)?;
+    let second = NewAttempt {
+        payment_id: &a.payment_id,
+        dossier_code: &a.dossier_code,
+        reference: &reference,
+        amount_vnd: a.amount_vnd,
+        paid: Some((transaction_id, bank_code)),
+        by: "payment-platform",
+    };
+    insert_attempt(conn, second, now)?;
     Ok(true)
 }
 
