@@ -11,8 +11,8 @@ use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
 use crate::{
-    agencies, calendars, dossiers, feedback, health, imports, integrity, openapi, payments, procedures, ratings,
-    reports, sync, webhooks,
+    agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, openapi, payments,
+    procedures, ratings, reports, sync, webhooks,
 };
 
 pub fn build_app(
@@ -50,6 +50,7 @@ pub fn build_app(
         .configure(ratings::configure)
         .configure(imports::configure)
         .configure(integrity::configure)
+        .configure(national_databases::configure)
         .configure(feedback::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(

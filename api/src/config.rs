@@ -143,6 +143,34 @@ pub struct Config {
     /// Query the platform about every payment attempt still pending after this many seconds.
     #[arg(long, env = "DVC_PAYMENT_QUERY_AFTER_SECS", default_value_t = 900, global = true)]
     pub payment_query_after_secs: u64,
+    /// The population database's endpoint on the province's integration platform (LGSP);
+    /// unset: applicants are not checked against it.
+    #[arg(long, env = "DVC_POPULATION_URL", global = true)]
+    pub population_url: Option<String>,
+    /// The business registration database's endpoint on the LGSP; unset: businesses are not checked.
+    #[arg(long, env = "DVC_BUSINESS_REGISTRY_URL", global = true)]
+    pub business_registry_url: Option<String>,
+    /// The citizen's digital data store's endpoint on the LGSP; unset: documents cannot be reused from it.
+    #[arg(long, env = "DVC_DATA_STORE_URL", global = true)]
+    pub data_store_url: Option<String>,
+    /// Bearer credential sent to the LGSP with every national-database look-up.
+    #[arg(long, env = "DVC_LGSP_TOKEN", hide_env_values = true, global = true)]
+    pub lgsp_token: Option<String>,
+    /// The longest wait for one answer of a national database, in milliseconds.
+    #[arg(long, env = "DVC_REGISTRY_TIMEOUT_MS", default_value_t = 2000, global = true)]
+    pub registry_timeout_ms: u64,
+    /// Attempts after the first when a national database does not answer (within one request).
+    #[arg(long, env = "DVC_REGISTRY_RETRIES", default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5), global = true)]
+    pub registry_retries: u32,
+    /// Failed requests in a row after which a national database is not asked for a pause.
+    #[arg(long, env = "DVC_REGISTRY_BREAKER_FAILURES", default_value_t = 5, global = true)]
+    pub registry_breaker_failures: u32,
+    /// That pause, in seconds; then one request decides whether it answers again.
+    #[arg(long, env = "DVC_REGISTRY_BREAKER_PAUSE_SECS", default_value_t = 30, global = true)]
+    pub registry_breaker_pause_secs: u64,
+    /// How long a national database's answer is reused for the same question, in seconds (0: never).
+    #[arg(long, env = "DVC_REGISTRY_CACHE_SECS", default_value_t = 300, global = true)]
+    pub registry_cache_secs: u64,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

@@ -269,9 +269,17 @@ fn prepare(
         return Err(whole(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {agency}"))));
     }
     let applicant = submit::applicant(&d.applicant).map_err(whole)?;
-    let docs =
-        submit::documents(&d.documents, "documents", DOC_COMPONENT, Some(&version), max_doc, importer, submitted)
-            .map_err(whole)?;
+    let docs = submit::documents(
+        &d.documents,
+        "documents",
+        DOC_COMPONENT,
+        Some(&version),
+        submit::Sources::Import,
+        max_doc,
+        importer,
+        submitted,
+    )
+    .map_err(whole)?;
     let calendar = lookups.calendar(conn).map_err(whole)?;
     let content = &version.version.content;
     let channel: dvc_domain::dossier::Channel = d.channel.into();
@@ -367,6 +375,8 @@ fn prepare(
             level: content.level.as_str().to_owned(),
             closed_at,
             publish: false,
+            check: None,
+            lookups: Vec::new(),
             count: false,
         },
         payments: paid,

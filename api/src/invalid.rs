@@ -37,6 +37,11 @@ impl Invalid {
         self.errors.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
     }
 
+    /// True while no error was gathered.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
     /// 422 with every error gathered, or Ok when there is none.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {

@@ -49,16 +49,19 @@ fn verify(config: &dvc_api::config::Config) -> Result<(), String> {
     let pool = server::connect_and_migrate(config)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let report = dvc_persistence::integrity::verify(&mut conn).map_err(|e| e.to_string())?;
-    match report.first_break {
-        None => {
-            println!("intact: {} dossiers, {} history rows", report.dossiers, report.rows);
-            Ok(())
-        }
-        Some(b) => Err(format!(
+    if let Some(b) = report.first_break {
+        return Err(format!(
             "broken: dossier {} at history row {}: {} ({} dossiers checked)",
             b.dossier_code, b.seq, b.reason, report.dossiers
-        )),
+        ));
     }
+    println!("intact: {} dossiers, {} history rows", report.dossiers, report.rows);
+    let log = dvc_persistence::registry::verify(&mut conn).map_err(|e| e.to_string())?;
+    if let Some((seq, reason)) = log.first_break {
+        return Err(format!("broken: the audit log of look-ups at row {seq}: {reason} ({} rows checked)", log.rows));
+    }
+    println!("intact: the audit log of look-ups, {} rows", log.rows);
+    Ok(())
 }
 
 fn seed_synthetic(config: &dvc_api::config::Config, dossiers: usize, seed: u64, batch: usize) -> Result<(), String> {

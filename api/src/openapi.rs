@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
 use crate::workflows::Workflows;
 use crate::{
-    agencies, calendars, dossiers, feedback, health, imports, integrity, payments, procedures, ratings, reports, sync,
-    webhooks,
+    agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, payments, procedures,
+    ratings, reports, sync, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -85,6 +85,10 @@ use crate::{
         ratings::read,
         imports::import,
         integrity::history,
+        national_databases::lookup_citizen,
+        national_databases::lookup_enterprise,
+        national_databases::list_lookups,
+        national_databases::verify_lookups,
         feedback::file,
         feedback::list,
         feedback::published,
@@ -109,6 +113,7 @@ use crate::{
         (name = "reports", description = "The province's figures with drill-down, and the Decision 766 service index"),
         (name = "imports", description = "Dossiers with their whole history, from an older one-stop system"),
         (name = "feedback", description = "Feedback and petitions (phản ánh, kiến nghị), answered within working-day limits"),
+        (name = "national databases", description = "The national population and business registration databases and the citizen's data store: applicant checks, look-ups and their audit log"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

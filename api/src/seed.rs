@@ -132,6 +132,7 @@ fn dossier(
             phone: None,
             email: None,
             address: None,
+            date_of_birth: None,
         },
         summary: "Hồ sơ tổng hợp".into(),
         submitted_at: submitted,

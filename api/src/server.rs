@@ -53,12 +53,14 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         }
     }
     log_calendar_horizons(&pool);
+    let connectors = crate::connectors::Connectors::from_config(&config);
     Ok(AppState {
         pool,
         keys,
         config: Arc::new(config),
         clock: crate::state::Clock::system(),
         shutdown: crate::workers::Shutdown::default(),
+        connectors,
     })
 }
 
@@ -126,6 +128,18 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
     }
     .spawn()
     .map(|t| state.shutdown.track(t))?;
+    if c.population_url.is_some() || c.business_registry_url.is_some() {
+        crate::workers::checks::CheckWorker {
+            pool: state.pool.clone(),
+            connectors: state.connectors.clone(),
+            max_backoff: Duration::from_secs(c.sync_max_backoff_secs.max(1)),
+            poll: Duration::from_millis(c.sync_poll_ms.max(10)),
+            shutdown: state.shutdown.clone(),
+            clock: state.clock.clone(),
+        }
+        .spawn()
+        .map(|t| state.shutdown.track(t))?;
+    }
     if let Some(url) = &c.payment_platform_url {
         crate::payments::reconcile::Reconciler {
             pool: state.pool.clone(),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Set when the server stops: the workers end.
     pub shutdown: crate::workers::Shutdown,
+    /// The national databases (docs/RULES.md §11).
+    pub connectors: crate::connectors::Connectors,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that

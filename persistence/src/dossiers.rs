@@ -30,6 +30,9 @@ pub struct ApplicantRecord {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
+    /// A citizen's date of birth, when given (checked against the population database).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
 }
 
 /// What the `data` column holds beside the indexed columns.
@@ -312,6 +315,8 @@ pub struct NewDocument {
     pub reused: bool,
     pub uploaded_by: String,
     pub at: DateTime<Utc>,
+    /// Where it came from when not uploaded (`data_store:<code>`).
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -329,6 +334,7 @@ pub struct DocumentRow {
     pub reused: bool,
     pub uploaded_at: NaiveDateTime,
     pub uploaded_by: String,
+    pub source: Option<String>,
 }
 
 /// Stores the content once per SHA-256, then links it to the dossier.
@@ -357,6 +363,7 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
             dossier_documents::reused.eq(d.reused),
             dossier_documents::uploaded_at.eq(to_db(d.at)),
             dossier_documents::uploaded_by.eq(&d.uploaded_by),
+            dossier_documents::source.eq(&d.source),
         ))
         .execute(conn)?;
     Ok(DocumentRow {
@@ -372,6 +379,7 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
         reused: d.reused,
         uploaded_at: to_db(d.at),
         uploaded_by: d.uploaded_by.clone(),
+        source: d.source.clone(),
     })
 }
 
@@ -454,6 +462,10 @@ pub struct NewDossier {
     pub closed_at: Option<DateTime<Utc>>,
     /// Publish the history to the change feed and the portal (not for imports of old dossiers).
     pub publish: bool,
+    /// The applicant's check against a national database (docs/RULES.md §11).
+    pub check: Option<crate::registry::NewCheck>,
+    /// The look-ups made for it, written to the audit log with its code.
+    pub lookups: Vec<crate::registry::NewLookup>,
 }
 
 /// An idempotency key claimed by a creating request.
@@ -552,6 +564,10 @@ fn create_once(
     for d in &new.documents {
         insert_document(conn, &code, d)?;
     }
+    if let Some(check) = &new.check {
+        crate::registry::insert_check(conn, &code, check, new.now)?;
+    }
+    crate::registry::append(conn, &new.lookups, Some(&code))?;
     if new.count {
         crate::figures::recount(conn, std::slice::from_ref(&code))?;
     }

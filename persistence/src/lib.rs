@@ -14,6 +14,7 @@ pub mod integrity;
 pub mod migrate;
 pub mod payments;
 pub mod procedures;
+pub mod registry;
 pub mod schema;
 pub mod time;
 pub mod webhooks;

@@ -153,6 +153,40 @@ diesel::table! {
         reused -> Bool,
         uploaded_at -> Timestamp,
         uploaded_by -> Text,
+        source -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    registry_lookups (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_role -> Text,
+        actor_agency -> Nullable<Text>,
+        registry -> Text,
+        subject -> Text,
+        dossier_code -> Nullable<Text>,
+        purpose -> Text,
+        outcome -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    applicant_checks (dossier_code) {
+        dossier_code -> Text,
+        registry -> Text,
+        state -> Text,
+        differences -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        checked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 

@@ -71,6 +71,8 @@ pub fn view_many(
     let codes: Vec<String> = ds.iter().map(|d| d.code.clone()).collect();
     let mut docs = dossiers::documents_of(conn, &codes)?;
     let mut syncs = dvc_persistence::changes::sync_states(conn, &codes)?;
+    let mut checks: std::collections::HashMap<String, dvc_persistence::registry::CheckRow> =
+        dvc_persistence::registry::checks_of(conn, &codes)?.into_iter().map(|c| (c.dossier_code.clone(), c)).collect();
     let mut calendars_by_id: std::collections::HashMap<String, WorkingCalendar> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(ds.len());
     for d in ds {
@@ -81,7 +83,8 @@ pub fn view_many(
         let calendar = calendars_by_id.get(&d.calendar_id).ok_or_else(|| ApiError::internal("calendar cache"))?;
         let sync = syncs.remove(&d.code).unwrap_or(dvc_persistence::changes::SyncState { pending: 0, head: None });
         let documents = docs.remove(&d.code).unwrap_or_default();
-        out.push(DossierOut::new(d, documents, sync.into(), calendar, now));
+        let check = checks.remove(&d.code);
+        out.push(DossierOut::new(d, documents, check, sync.into(), calendar, now));
     }
     Ok(out)
 }

@@ -19,10 +19,12 @@ use dvc_persistence::dossiers::{
     DOC_RESULT,
 };
 use dvc_persistence::payments::PaymentOp;
+use dvc_persistence::registry::NewLookup;
 use dvc_persistence::{agencies, DbConnection, StoreError};
 
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
+use crate::connectors::check::{self, Checked, Fetched};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::invalid::Invalid;
@@ -121,12 +123,13 @@ fn json_answer(status: u16, body: String, version: Option<i32>, location: Option
 async fn create(
     state: &AppState,
     claim: Option<IdempotencyClaim>,
+    audit: Vec<NewLookup>,
     build: impl FnOnce(&mut dvc_persistence::DbConnection) -> Result<dvc_persistence::dossiers::NewDossier, ApiError>
         + Send
         + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
-    let (status, body, version, code) = state
+    let answer = state
         .db(move |conn| {
             let new = build(conn)?;
             let render = |conn: &mut dvc_persistence::DbConnection, d: &dvc_persistence::dossiers::StoredDossier| {
@@ -144,12 +147,53 @@ async fn create(
                 }
             })
         })
-        .await?;
+        .await;
+    // The look-ups were made: a request that created nothing logs them
+    // without a dossier (a new dossier logged them with its code).
+    if !matches!(answer, Ok((201, ..))) && !audit.is_empty() {
+        let recorded = state.db(move |conn| dvc_persistence::registry::record(conn, &audit)).await;
+        if let Err(e) = recorded {
+            log::error!("national-database look-ups not written to the audit log: {e}");
+            return Err(e);
+        }
+    }
+    let (status, body, version, code) = answer?;
     let location = (status == 201).then(|| code.map(|c| format!("/api/v1/dossiers/{c}"))).flatten();
     Ok(json_answer(status, body, version, location))
 }
 
 // ---- submission ----
+
+/// Before a new dossier is written: fetches the documents it reuses from the
+/// applicant's data store and checks the applicant against the national
+/// database for their kind (docs/RULES.md §11). Skipped when the request
+/// is already invalid: no personal data is looked up for nothing.
+async fn national_databases(
+    state: &AppState,
+    actor: &dvc_domain::auth::Actor,
+    applicant: Option<&dvc_persistence::dossiers::ApplicantRecord>,
+    documents: &[DocumentIn],
+    override_reason: Option<&str>,
+    reveal: bool,
+    invalid: &mut Invalid,
+) -> (Fetched, Checked) {
+    let Some(applicant) = applicant.filter(|_| invalid.is_empty()) else {
+        return (Fetched::new(), Checked::default());
+    };
+    let now = state.now();
+    let (fetched, fetches) = check::fetch_documents(
+        &state.connectors,
+        actor,
+        &applicant.id_number,
+        submit::data_store_codes(documents),
+        now,
+    )
+    .await;
+    let mut checked =
+        check::check_applicant(&state.connectors, actor, applicant, override_reason, reveal, now, invalid).await;
+    checked.lookups.extend(fetches);
+    (fetched, checked)
+}
 
 /// Submit a dossier.
 ///
@@ -225,7 +269,34 @@ pub async fn submit_dossier(
     let authorisation = invalid.take(
         body.representative.as_ref().map(|r| submit::authorisation(&r.authorisation, max, &actor, now)).transpose(),
     )?;
-    create(&state, claim, move |conn| {
+    let override_reason = match &body.check_override {
+        None => None,
+        Some(_) if !staff => {
+            invalid.push(
+                "check_override",
+                "not_allowed",
+                "only staff at the desk accept an applicant the national database disagrees with",
+            );
+            None
+        }
+        Some(o) if o.reason.trim().is_empty() || o.reason.chars().count() > 500 => {
+            invalid.push("check_override.reason", "length", "a reason is 1–500 characters");
+            None
+        }
+        Some(o) => Some(o.reason.trim().to_owned()),
+    };
+    let (fetched, checked) = national_databases(
+        &state,
+        &actor,
+        applicant.as_ref(),
+        &body.documents,
+        override_reason.as_deref(),
+        staff,
+        &mut invalid,
+    )
+    .await;
+    let audit = checked.lookups.clone();
+    create(&state, claim, audit, move |conn| {
         if staff {
             let own = actor
                 .agency
@@ -253,6 +324,8 @@ pub async fn submit_dossier(
             submitted_at: now,
             received_at: staff.then_some(now),
             invalid,
+            fetched,
+            checked,
         };
         submit::prepare(conn, &actor, s, max, now)
     })
@@ -307,7 +380,10 @@ pub async fn push_from_portal(
     let applicant = invalid.take(applicant(&body.applicant))?;
     let submitter = invalid.take(body.submitter.as_ref().map(submit::portal_submitter).transpose())?.flatten();
     let max = state.config.max_document_bytes;
-    create(&state, claim, move |conn| {
+    let (fetched, checked) =
+        national_databases(&state, &actor, applicant.as_ref(), &body.documents, None, false, &mut invalid).await;
+    let audit = checked.lookups.clone();
+    create(&state, claim, audit, move |conn| {
         let s = Submission {
             procedure: &body.procedure,
             agency: body.agency.as_deref(),
@@ -321,6 +397,8 @@ pub async fn push_from_portal(
             submitted_at: submitted,
             received_at: received,
             invalid,
+            fetched,
+            checked,
         };
         submit::prepare(conn, &actor, s, max, now)
     })
@@ -552,7 +630,16 @@ async fn act(
                             current.procedure_version,
                         )?;
                         invalid
-                            .take(submit::documents(&a.items, a.field, a.kind, Some(&pinned), max, &actor, now))?
+                            .take(submit::documents(
+                                &a.items,
+                                a.field,
+                                a.kind,
+                                Some(&pinned),
+                                submit::Sources::Uploads,
+                                max,
+                                &actor,
+                                now,
+                            ))?
                             .unwrap_or_default()
                     }
                     _ => Vec::new(),

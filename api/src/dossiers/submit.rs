@@ -16,9 +16,11 @@ use dvc_persistence::{agencies, calendars, DbConnection, StoreError};
 use sha2::{Digest, Sha256};
 
 use super::types::{ApplicantDto, AuthorisationIn, DocumentIn, SubmitterIn};
+use crate::connectors::check::{Checked, Fetched};
 use crate::error::{ApiError, FieldError};
 use crate::invalid::Invalid;
 use crate::time::today;
+use dvc_domain::registry::LookupError;
 
 pub const DEFAULT_CALENDAR: &str = "default";
 
@@ -33,6 +35,23 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
         dto.address.as_deref(),
     )
     .map_err(|errors| ApiError::from_domain_errors(errors, "applicant"))?;
+    if let Some(born) = dto.date_of_birth {
+        if a.kind != ApplicantKind::Citizen {
+            return Err(ApiError::invalid_field(
+                "applicant.date_of_birth",
+                "not_applicable",
+                "only a citizen applicant has a date of birth",
+            ));
+        }
+        let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+        if born < earliest || born > Utc::now().date_naive() {
+            return Err(ApiError::invalid_field(
+                "applicant.date_of_birth",
+                "out_of_range",
+                "a date of birth lies between 1900-01-01 and today",
+            ));
+        }
+    }
     Ok(ApplicantRecord {
         kind: a.kind.as_str().to_owned(),
         id_number: a.id_number().to_owned(),
@@ -40,7 +59,24 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
         phone: a.phone.clone(),
         email: a.email.clone(),
         address: a.address.clone(),
+        date_of_birth: dto.date_of_birth,
     })
+}
+
+/// How a batch of documents may say where they come from.
+#[derive(Clone, Copy)]
+pub enum Sources<'a> {
+    /// Uploaded only: `data_store_code` and `reused` are refused.
+    Uploads,
+    /// On submission: documents named by `data_store_code`, fetched before.
+    Submission(&'a Fetched),
+    /// An import of an earlier system's records: its `reused` marks are kept.
+    Import,
+}
+
+/// The codes of the documents a submission reuses from the data store.
+pub fn data_store_codes(docs: &[DocumentIn]) -> Vec<String> {
+    docs.iter().filter_map(|d| d.data_store_code.clone()).collect()
 }
 
 /// Decodes and checks inline documents; component codes must be the pinned
@@ -50,6 +86,7 @@ pub fn documents(
     field: &str,
     kind: &'static str,
     version: Option<&StoredVersion>,
+    sources: Sources,
     max_bytes: usize,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -75,23 +112,83 @@ pub fn documents(
         if !valid_media_type(&d.media_type) {
             fail("media_type", "invalid_media_type", "a media type such as application/pdf");
         }
-        match STANDARD.decode(d.content_base64.as_bytes()) {
-            Ok(content) if content.is_empty() => fail("content_base64", "empty", "the document is empty"),
-            Ok(content) if content.len() > max_bytes => {
+        if d.reused && d.data_store_code.is_none() && !matches!(sources, Sources::Import) {
+            fail(
+                "reused",
+                "reused_without_source",
+                "a document is marked reused when dvc fetches it from the data store: name it by data_store_code",
+            );
+        }
+        let content = match (&d.content_base64, &d.data_store_code, sources) {
+            (Some(_), Some(_), _) => {
+                fail("data_store_code", "conflict", "send content_base64 or data_store_code, not both");
+                None
+            }
+            (None, None, _) => {
+                fail(
+                    "content_base64",
+                    "required",
+                    "send the content, or data_store_code for a document in the data store",
+                );
+                None
+            }
+            (None, Some(_), Sources::Uploads | Sources::Import) => {
+                fail("data_store_code", "not_supported_here", "documents are reused from the data store on submission");
+                None
+            }
+            (None, Some(code), Sources::Submission(fetched)) => match fetched.get(code) {
+                Some(Ok(doc)) => Some((doc.content.clone(), Some(format!("data_store:{code}")), Some(doc.clone()))),
+                Some(Err(LookupError::NotFound)) => {
+                    fail(
+                        "data_store_code",
+                        "not_in_data_store",
+                        "the applicant's data store holds no document with this code",
+                    );
+                    None
+                }
+                Some(Err(LookupError::NotConfigured)) | None => {
+                    fail("data_store_code", "data_store_not_connected", "no data store is connected");
+                    None
+                }
+                Some(Err(e)) => {
+                    fail(
+                        "data_store_code",
+                        "data_store_unavailable",
+                        &format!("the data store did not give the document ({e}); try again, or upload it"),
+                    );
+                    None
+                }
+            },
+            (Some(b64), None, _) => match STANDARD.decode(b64.as_bytes()) {
+                Ok(content) => Some((content, None, None)),
+                Err(_) => {
+                    fail("content_base64", "invalid_base64", "not base64 (standard alphabet, padded)");
+                    None
+                }
+            },
+        };
+        match content {
+            None => {}
+            Some((content, _, _)) if content.is_empty() => fail("content_base64", "empty", "the document is empty"),
+            Some((content, _, _)) if content.len() > max_bytes => {
                 fail("content_base64", "too_large", "the document is too large")
             }
-            Ok(content) => out.push(new_document(
-                kind,
-                Some(d.component_code.clone()),
-                &d.name,
-                &d.media_type,
-                content,
-                d.digitised,
-                d.reused,
-                actor,
-                now,
-            )),
-            Err(_) => fail("content_base64", "invalid_base64", "not base64 (standard alphabet, padded)"),
+            Some((content, source, _)) => {
+                let reused = d.reused || source.is_some();
+                let mut doc = new_document(
+                    kind,
+                    Some(d.component_code.clone()),
+                    &d.name,
+                    &d.media_type,
+                    content,
+                    d.digitised,
+                    reused,
+                    actor,
+                    now,
+                );
+                doc.source = source;
+                out.push(doc);
+            }
         }
     }
     if errors.is_empty() {
@@ -125,6 +222,7 @@ pub fn new_document(
         reused,
         uploaded_by: actor.id.clone(),
         at: now,
+        source: None,
     }
 }
 
@@ -143,8 +241,8 @@ pub fn authorisation(
     now: DateTime<Utc>,
 ) -> Result<NewDocument, ApiError> {
     let field = "representative.authorisation";
-    let mut docs =
-        documents(&[a.document()], field, DOC_AUTHORISATION, None, max_bytes, actor, now).map_err(|mut e| {
+    let mut docs = documents(&[a.document()], field, DOC_AUTHORISATION, None, Sources::Uploads, max_bytes, actor, now)
+        .map_err(|mut e| {
             for f in &mut e.errors {
                 f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
             }
@@ -211,6 +309,10 @@ pub struct Submission<'a> {
     /// What the checks before this one found wrong: answered together with
     /// what this one finds.
     pub invalid: Invalid,
+    /// Documents fetched from the applicant's data store.
+    pub fetched: Fetched,
+    /// The applicant's check against a national database, and the look-ups.
+    pub checked: Checked,
 }
 
 /// Builds the new dossier inside the database closure: pins the procedure
@@ -308,6 +410,7 @@ pub fn prepare(
         "documents",
         DOC_COMPONENT,
         version.as_ref(),
+        Sources::Submission(&s.fetched),
         max_document_bytes,
         actor,
         now,
@@ -372,5 +475,7 @@ pub fn prepare(
         closed_at: None,
         publish: true,
         count: true,
+        check: s.checked.check,
+        lookups: s.checked.lookups,
     })
 }

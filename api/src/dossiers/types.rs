@@ -5,7 +5,9 @@ use dvc_domain::calendar::{Timeliness, WorkingCalendar};
 use dvc_domain::dossier::{
     allowed_actions, ActionKind, ApplicantKind, Channel, Outcome, PauseReason, ReturnChannel, Status,
 };
+use dvc_domain::registry::{CheckState, Registry};
 use dvc_persistence::dossiers::{DocumentRow, HistoryRow, StoredDossier};
+use dvc_persistence::registry::CheckRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -53,9 +55,13 @@ pub struct ApplicantDto {
     pub email: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// A citizen's date of birth: when given, checked against the population database with the name.
+    #[serde(default)]
+    pub date_of_birth: Option<chrono::NaiveDate>,
 }
 
-/// A document filed with the dossier, its content inline.
+/// A document filed with the dossier: its content inline, or the code of a
+/// document in the applicant's digital data store, fetched from there.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK", "digitised": false, "reused": false}))]
 pub struct DocumentIn {
@@ -70,15 +76,25 @@ pub struct DocumentIn {
         pattern = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"
     )]
     pub media_type: String,
-    /// The content, base64 (standard alphabet, padded, canonical), not empty.
+    /// The content, base64 (standard alphabet, padded, canonical), not
+    /// empty. Absent when `data_store_code` names the document instead.
+    #[serde(default)]
     #[schema(
         pattern = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=|[A-Za-z0-9+/]{4})$"
     )]
-    pub content_base64: String,
+    pub content_base64: Option<String>,
+    /// The document's code in the applicant's digital data store (kho quản
+    /// lý dữ liệu điện tử): dvc fetches it from there and marks it reused.
+    /// On submission only; instead of `content_base64`.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[!-~]{1,100}$")]
+    pub data_store_code: Option<String>,
     /// Digitised from paper (số hóa).
     #[serde(default)]
     pub digitised: bool,
-    /// Reused from the citizen's data store.
+    /// Reused from the citizen's data store: set by dvc for a document
+    /// fetched by `data_store_code`; sending true otherwise is refused
+    /// (`reused_without_source`), except in imports of an earlier system's records.
     #[serde(default)]
     pub reused: bool,
 }
@@ -112,7 +128,8 @@ impl AuthorisationIn {
             component_code: dvc_domain::dossier::AUTHORISATION_COMPONENT.to_owned(),
             name: self.name.clone(),
             media_type: self.media_type.clone(),
-            content_base64: self.content_base64.clone(),
+            content_base64: Some(self.content_base64.clone()),
+            data_store_code: None,
             digitised: false,
             reused: false,
         }
@@ -181,6 +198,20 @@ pub struct SubmitIn {
     /// At the desk, staff may attach an authorisation too.
     #[serde(default)]
     pub representative: Option<RepresentativeIn>,
+    /// Staff only: register the dossier although the national database
+    /// disagrees with the applicant (or does not know them), for this
+    /// reason, recorded with the check.
+    #[serde(default)]
+    pub check_override: Option<CheckOverrideIn>,
+}
+
+/// Why staff accept an applicant the national database disagrees with.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "Tên trên CCCD đã đổi theo quyết định 12/QĐ-UBND; bản sao quyết định kèm hồ sơ"}))]
+pub struct CheckOverrideIn {
+    /// 1–500 characters.
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
 }
 
 /// A dossier submitted on the national portal, pushed in by an integrator.
@@ -250,6 +281,9 @@ pub struct DocumentOut {
     pub sha256: String,
     pub digitised: bool,
     pub reused: bool,
+    /// Where it came from when not uploaded: `data_store:<code>` for a
+    /// document fetched from the applicant's data store.
+    pub source: Option<String>,
     pub uploaded_at: DateTime<FixedOffset>,
 }
 
@@ -265,6 +299,7 @@ impl From<DocumentRow> for DocumentOut {
             sha256: d.sha256,
             digitised: d.digitised,
             reused: d.reused,
+            source: d.source,
             uploaded_at: vn(d.uploaded_at.and_utc()),
         }
     }
@@ -285,6 +320,10 @@ pub struct DossierOut {
     pub procedure: ProcedureRef,
     pub sector: String,
     pub applicant: ApplicantDto,
+    /// The applicant checked against a national database (the population
+    /// database for a citizen, the business registration database for a
+    /// business); absent when none was asked.
+    pub applicant_check: Option<ApplicantCheckOut>,
     /// Who filed it, when a citizen did (online or through the national
     /// portal); absent for a desk registration.
     pub submitted_by: Option<SubmitterOut>,
@@ -359,10 +398,117 @@ impl From<dvc_persistence::changes::SyncState> for SyncOut {
     }
 }
 
+/// Where the applicant's check stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStateDto {
+    /// The database confirmed the applicant.
+    Verified,
+    /// The database disagreed (or did not know them) and staff accepted the dossier with a reason.
+    Overridden,
+    /// The database did not answer at submission: asked again in the background.
+    Pending,
+    /// A later answer disagreed with the applicant: staff must look.
+    Mismatch,
+    /// The database holds no such person or enterprise.
+    NotFound,
+}
+
+impl From<CheckState> for CheckStateDto {
+    fn from(s: CheckState) -> Self {
+        match s {
+            CheckState::Verified => Self::Verified,
+            CheckState::Overridden => Self::Overridden,
+            CheckState::Pending => Self::Pending,
+            CheckState::Mismatch => Self::Mismatch,
+            CheckState::NotFound => Self::NotFound,
+        }
+    }
+}
+
+/// Which national database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistryDto {
+    Population,
+    Business,
+    DataStore,
+}
+
+impl From<Registry> for RegistryDto {
+    fn from(r: Registry) -> Self {
+        match r {
+            Registry::Population => Self::Population,
+            Registry::Business => Self::Business,
+            Registry::DataStore => Self::DataStore,
+        }
+    }
+}
+
+impl From<RegistryDto> for Registry {
+    fn from(r: RegistryDto) -> Self {
+        match r {
+            RegistryDto::Population => Self::Population,
+            RegistryDto::Business => Self::Business,
+            RegistryDto::DataStore => Self::DataStore,
+        }
+    }
+}
+
+/// One thing the applicant said that the database holds otherwise.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DifferenceOut {
+    /// `name`, `date_of_birth` or `status` (an enterprise not active).
+    pub field: String,
+    pub message: String,
+}
+
+/// The applicant's check against a national database (docs/RULES.md §11).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"registry": "population", "state": "verified", "differences": [], "reason": null, "decided_by": null, "attempts": 1, "checked_at": "2026-03-05T08:15:02+07:00", "next_attempt_at": null, "last_error": null}))]
+pub struct ApplicantCheckOut {
+    pub registry: RegistryDto,
+    pub state: CheckStateDto,
+    pub differences: Vec<DifferenceOut>,
+    /// Why staff accepted a mismatch.
+    pub reason: Option<String>,
+    /// Who accepted it.
+    pub decided_by: Option<String>,
+    pub attempts: i32,
+    /// When the database last answered.
+    pub checked_at: Option<DateTime<FixedOffset>>,
+    /// While pending: when it is asked again.
+    pub next_attempt_at: Option<DateTime<FixedOffset>>,
+    /// While pending: why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+impl From<CheckRow> for ApplicantCheckOut {
+    fn from(c: CheckRow) -> Self {
+        let state = CheckState::parse(&c.state).unwrap_or(CheckState::Pending);
+        Self {
+            registry: Registry::parse(&c.registry).unwrap_or(Registry::Population).into(),
+            state: state.into(),
+            differences: c
+                .differences()
+                .into_iter()
+                .map(|d| DifferenceOut { field: d.field, message: d.message })
+                .collect(),
+            next_attempt_at: if state == CheckState::Pending { c.next_attempt_at().map(vn) } else { None },
+            checked_at: c.checked_at().map(vn),
+            reason: c.reason,
+            decided_by: c.decided_by,
+            attempts: c.attempts,
+            last_error: c.last_error,
+        }
+    }
+}
+
 impl DossierOut {
     pub fn new(
         d: StoredDossier,
         documents: Vec<DocumentRow>,
+        check: Option<CheckRow>,
         sync: SyncOut,
         calendar: &WorkingCalendar,
         now: chrono::DateTime<chrono::Utc>,
@@ -381,7 +527,9 @@ impl DossierOut {
                 phone: d.applicant.phone.clone(),
                 email: d.applicant.email.clone(),
                 address: d.applicant.address.clone(),
+                date_of_birth: d.applicant.date_of_birth,
             },
+            applicant_check: check.map(Into::into),
             submitted_by: d.owner_sub.as_ref().map(|id| SubmitterOut {
                 representative: *id != d.applicant.id_number,
                 id_number: id.clone(),

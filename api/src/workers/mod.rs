@@ -2,6 +2,7 @@
 //! national portal (and, with it, webhooks and payment reconciliation).
 
 pub mod backoff;
+pub mod checks;
 pub mod portal;
 pub mod webhooks;
 

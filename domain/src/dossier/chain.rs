@@ -27,16 +27,8 @@ pub struct Link<'a> {
 impl Link<'_> {
     /// The row's hash, chained to `previous` (None for the first row).
     pub fn hash(&self, previous: Option<&str>) -> String {
-        let mut h = Sha256::new();
-        let mut field = |value: Option<&str>| match value {
-            None => h.update(b"-"),
-            Some(v) => {
-                h.update(format!("+{}:", v.len()).as_bytes());
-                h.update(v.as_bytes());
-            }
-        };
         let seq = self.seq.to_string();
-        for value in [
+        digest([
             previous,
             Some(self.dossier_code),
             Some(seq.as_str()),
@@ -50,11 +42,24 @@ impl Link<'_> {
             Some(self.at),
             self.note,
             self.step_deadline,
-        ] {
-            field(value);
-        }
-        format!("{:x}", h.finalize())
+        ])
     }
+}
+
+/// SHA-256 (hex) over fields each written unambiguously: a missing value
+/// (`-`) is not an empty one (`+0:`), and each value carries its length.
+pub fn digest<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let mut h = Sha256::new();
+    for value in fields {
+        match value {
+            None => h.update(b"-"),
+            Some(v) => {
+                h.update(format!("+{}:", v.len()).as_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+    }
+    format!("{:x}", h.finalize())
 }
 
 /// A stored history row, as the chain sees it.

@@ -1,0 +1,3 @@
+ALTER TABLE dossier_documents DROP COLUMN source;
+DROP TABLE applicant_checks;
+DROP TABLE registry_lookups;
