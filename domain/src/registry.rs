@@ -45,9 +45,14 @@ impl Registry {
     }
 }
 
+/// As a sentence names it: "the {registry} database".
 impl fmt::Display for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(match self {
+            Self::Population => "population",
+            Self::Business => "business registration",
+            Self::DataStore => "digital data store",
+        })
     }
 }
 

@@ -7,6 +7,7 @@ pub mod db;
 pub mod fixtures;
 pub mod payment_sim;
 pub mod portal_sim;
+pub mod registry_sim;
 pub mod webhook_sim;
 
 use std::net::TcpListener;

@@ -119,17 +119,27 @@ pub struct Checked {
     pub lookups: Vec<NewLookup>,
 }
 
-/// Checks a new dossier's applicant. A mismatch or an unknown person is a
-/// field error unless `override_reason` (staff only, checked before) accepts
-/// it; a database that does not answer leaves the check pending, to be
-/// retried in the background. `reveal`: whether the error may say what the
-/// database holds (staff, whose look-ups are theirs to make).
+/// What a submission does when the database disagrees with its applicant.
+#[derive(Debug, Clone, Copy)]
+pub enum OnDisagreement<'a> {
+    /// Refuse with field errors; `reveal`: whether they may say what the
+    /// database holds (staff, whose look-ups are theirs to make).
+    Refuse { reveal: bool },
+    /// Staff accept it, with this reason.
+    Accept(&'a str),
+    /// Take the dossier and show the disagreement on it, for staff to settle
+    /// (a national-portal push: the citizen has already submitted there).
+    Record,
+}
+
+/// Checks a new dossier's applicant. A mismatch or an unknown person is
+/// handled as `on` says; a database that does not answer leaves the check
+/// pending, to be retried in the background.
 pub async fn check_applicant(
     connectors: &Connectors,
     actor: &Actor,
     applicant: &ApplicantRecord,
-    override_reason: Option<&str>,
-    reveal: bool,
+    on: OnDisagreement<'_>,
     now: DateTime<Utc>,
     invalid: &mut Invalid,
 ) -> Checked {
@@ -147,18 +157,27 @@ pub async fn check_applicant(
         checked_at: Some(now),
         next_attempt_at: None,
     };
-    let overridden = |differences: Vec<Difference>, state: CheckState| NewCheck {
-        state,
-        differences,
-        reason: override_reason.map(str::to_owned),
-        decided_by: Some(actor.id.clone()),
-        ..base.clone()
+    let kept = |differences: Vec<Difference>, state: CheckState| match on {
+        OnDisagreement::Accept(reason) => Some(NewCheck {
+            state,
+            differences,
+            reason: Some(reason.to_owned()),
+            decided_by: Some(actor.id.clone()),
+            ..base.clone()
+        }),
+        OnDisagreement::Record => Some(NewCheck {
+            state: if state == CheckState::Overridden { CheckState::Mismatch } else { state },
+            differences,
+            ..base.clone()
+        }),
+        OnDisagreement::Refuse { .. } => None,
     };
+    let reveal = matches!(on, OnDisagreement::Refuse { reveal: true });
     let check = match answer {
         Answer::Judged(Verdict::Verified) => base,
         Answer::Judged(Verdict::Mismatch(differences)) => {
-            if override_reason.is_some() {
-                overridden(differences, CheckState::Overridden)
+            if let Some(check) = kept(differences.clone(), CheckState::Overridden) {
+                check
             } else {
                 for d in &differences {
                     let message = if reveal {
@@ -172,8 +191,8 @@ pub async fn check_applicant(
             }
         }
         Answer::Failed(LookupError::NotFound) => {
-            if override_reason.is_some() {
-                overridden(Vec::new(), CheckState::NotFound)
+            if let Some(check) = kept(Vec::new(), CheckState::NotFound) {
+                check
             } else {
                 invalid.push(
                     "applicant.id_number",

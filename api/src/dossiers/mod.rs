@@ -173,8 +173,7 @@ async fn national_databases(
     actor: &dvc_domain::auth::Actor,
     applicant: Option<&dvc_persistence::dossiers::ApplicantRecord>,
     documents: &[DocumentIn],
-    override_reason: Option<&str>,
-    reveal: bool,
+    on: check::OnDisagreement<'_>,
     invalid: &mut Invalid,
 ) -> (Fetched, Checked) {
     let Some(applicant) = applicant.filter(|_| invalid.is_empty()) else {
@@ -190,7 +189,7 @@ async fn national_databases(
     )
     .await;
     let mut checked =
-        check::check_applicant(&state.connectors, actor, applicant, override_reason, reveal, now, invalid).await;
+        check::check_applicant(&state.connectors, actor, applicant, on, now, invalid).await;
     checked.lookups.extend(fetches);
     (fetched, checked)
 }
@@ -290,8 +289,10 @@ pub async fn submit_dossier(
         &actor,
         applicant.as_ref(),
         &body.documents,
-        override_reason.as_deref(),
-        staff,
+        match override_reason.as_deref() {
+            Some(reason) => check::OnDisagreement::Accept(reason),
+            None => check::OnDisagreement::Refuse { reveal: staff },
+        },
         &mut invalid,
     )
     .await;
@@ -381,7 +382,8 @@ pub async fn push_from_portal(
     let submitter = invalid.take(body.submitter.as_ref().map(submit::portal_submitter).transpose())?.flatten();
     let max = state.config.max_document_bytes;
     let (fetched, checked) =
-        national_databases(&state, &actor, applicant.as_ref(), &body.documents, None, false, &mut invalid).await;
+        national_databases(&state, &actor, applicant.as_ref(), &body.documents, check::OnDisagreement::Record, &mut invalid)
+            .await;
     let audit = checked.lookups.clone();
     create(&state, claim, audit, move |conn| {
         let s = Submission {

@@ -106,10 +106,22 @@ pub fn documents(
                 fail("component_code", "unknown_component", "not a component of the procedure version");
             }
         }
-        if d.name.trim().is_empty() || d.name.chars().count() > 255 {
+        // A document from the data store brings its own media type, and its
+        // name unless the applicant gives one.
+        let stored = match (&d.data_store_code, sources) {
+            (Some(code), Sources::Submission(fetched)) => fetched.get(code).and_then(|r| r.as_ref().ok()),
+            _ => None,
+        };
+        let from_store = d.data_store_code.is_some() && d.content_base64.is_none();
+        let name = match stored {
+            Some(s) if d.name.trim().is_empty() => s.name.as_str(),
+            _ => d.name.as_str(),
+        };
+        let media_type = stored.map_or(d.media_type.as_str(), |s| s.media_type.as_str());
+        if (name.trim().is_empty() && !(from_store && stored.is_none())) || name.chars().count() > 255 {
             fail("name", "length", "a document name is 1–255 characters");
         }
-        if !valid_media_type(&d.media_type) {
+        if !valid_media_type(media_type) && !(from_store && stored.is_none()) {
             fail("media_type", "invalid_media_type", "a media type such as application/pdf");
         }
         if d.reused && d.data_store_code.is_none() && !matches!(sources, Sources::Import) {
@@ -178,8 +190,8 @@ pub fn documents(
                 let mut doc = new_document(
                     kind,
                     Some(d.component_code.clone()),
-                    &d.name,
-                    &d.media_type,
+                    name,
+                    media_type,
                     content,
                     d.digitised,
                     reused,
