@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::calendars::horizon::{self, HorizonWarning};
+use crate::connectors::resilient::BreakerState;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -21,13 +22,32 @@ pub struct Health {
     /// one that states no horizon.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<HorizonWarning>>,
+    /// Readiness only: each connected national database and its circuit
+    /// breaker (`open`: failing, not asked until its pause ends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_databases: Option<Vec<ConnectorHealth>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConnectorHealth {
+    pub database: crate::dossiers::types::RegistryDto,
+    #[schema(example = "closed")]
+    pub breaker: BreakerDto,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerDto {
+    Closed,
+    Open,
+    HalfOpen,
 }
 
 /// Liveness: the process answers.
 #[utoipa::path(tag = "health", operation_id = "health_live", security(()), responses((status = 200, body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok", database: None, warnings: None })
+    HttpResponse::Ok().json(Health { status: "ok", database: None, warnings: None, national_databases: None })
 }
 
 /// Readiness: the database answers a query.
@@ -48,5 +68,23 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         })
         .await?;
     let warnings = horizon::warnings(&calendars, state.now());
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database: Some(database), warnings: Some(warnings) }))
+    let connectors = state
+        .connectors
+        .endpoints
+        .iter()
+        .map(|(registry, breaker)| ConnectorHealth {
+            database: (*registry).into(),
+            breaker: match breaker() {
+                BreakerState::Closed => BreakerDto::Closed,
+                BreakerState::Open => BreakerDto::Open,
+                BreakerState::HalfOpen => BreakerDto::HalfOpen,
+            },
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: Some(database),
+        warnings: Some(warnings),
+        national_databases: Some(connectors),
+    }))
 }

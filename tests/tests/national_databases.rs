@@ -32,6 +32,8 @@ fn with_sim(backend: Backend, sim: &RegistrySim, extra: &[&str]) -> TestApp {
         "0",
         "--sync-poll-ms",
         "50",
+        "--registry-breaker-pause-secs",
+        "1",
     ];
     args.extend_from_slice(extra);
     let app = TestApp::spawn_with(backend, &args);
@@ -154,8 +156,10 @@ both_backends! {
         let sim = RegistrySim::start();
         known(&sim);
         sim.set_mode(Mode::Down);
-        let app = with_sim(backend, &sim, &[]);
+        let app = with_sim(backend, &sim, &["--registry-breaker-failures", "2"]);
         let t = tokens(&app);
+        let breakers = || app.get("/health/ready", None).expect(200).body["national_databases"].clone();
+        assert_eq!(breakers()[0], json!({"database": "population", "breaker": "closed"}));
         let started = Instant::now();
         let d = app
             .post("/api/v1/dossiers", Some(&t.citizen), &with_birthday(submission("Hộ kinh doanh"), "1999-04-12"))
@@ -174,6 +178,8 @@ both_backends! {
         }
         let read = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body;
         assert_eq!(read["applicant_check"]["state"], "pending");
+        // Two failed requests in a row: the breaker is open, readiness says so.
+        assert_eq!(breakers()[0]["breaker"], "open", "{}", breakers());
         // Back: the next round verifies it.
         sim.set_mode(Mode::Up);
         app.clock.set(app.clock.now() + chrono::Duration::hours(2));
@@ -189,6 +195,7 @@ both_backends! {
         assert_eq!(read["applicant_check"]["state"], "verified", "{read}");
         assert!(read["applicant_check"]["attempts"].as_i64().expect("attempts") >= 1);
         assert_eq!(read["applicant_check"]["next_attempt_at"], Value::Null);
+        assert_eq!(breakers()[0]["breaker"], "closed");
         // The log shows the failures and the answer, in order, chained.
         let log = lookups(&app, &format!("?dossier_code={code}"));
         assert_eq!(log[0]["outcome"], "verified", "{log:?}");
