@@ -275,9 +275,7 @@ fn prepare(
         DOC_COMPONENT,
         Some(&version),
         submit::Sources::Import,
-        max_doc,
-        importer,
-        submitted,
+        submit::Filer { actor: importer, now: submitted, max_bytes: max_doc },
     )
     .map_err(whole)?;
     let calendar = lookups.calendar(conn).map_err(whole)?;

@@ -58,6 +58,8 @@ pub struct DossierFacts {
     /// Exempt from its fees (docs/RULES.md §5): counted apart from the paid ones.
     pub exempt: bool,
     pub digitised: bool,
+    /// With a document reused from the citizen's data store (docs/RULES.md §11).
+    pub reused: bool,
     /// Every change acknowledged by the national portal.
     pub in_sync: bool,
     /// The applicant's rating: when, and whether satisfied (very satisfied or satisfied).
@@ -90,6 +92,8 @@ pub enum Metric {
     Exempt,
     /// Received in the period with a digitised document.
     Digitised,
+    /// Received in the period with a document reused from the data store.
+    Reused,
     /// Received in the period and fully synchronised with the national portal.
     Synced,
     /// Rated by its applicant in the period.
@@ -99,7 +103,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Self::CarriedOver,
         Self::Received,
         Self::ResolvedEarly,
@@ -116,6 +120,7 @@ impl Metric {
         Self::PaidOnline,
         Self::Exempt,
         Self::Digitised,
+        Self::Reused,
         Self::Synced,
         Self::Rated,
         Self::Satisfied,
@@ -139,6 +144,7 @@ impl Metric {
             Self::PaidOnline => "paid_online",
             Self::Exempt => "exempt",
             Self::Digitised => "digitised",
+            Self::Reused => "reused",
             Self::Synced => "synced",
             Self::Rated => "rated",
             Self::Satisfied => "satisfied",
@@ -173,6 +179,7 @@ pub fn counts(f: &DossierFacts, metric: Metric, p: &Period) -> bool {
         Metric::PaidOnline => received_in && f.paid_online,
         Metric::Exempt => received_in && f.exempt,
         Metric::Digitised => received_in && f.digitised,
+        Metric::Reused => received_in && f.reused,
         Metric::Synced => received_in && f.in_sync,
         Metric::Rated => f.rating.is_some_and(|(t, _)| p.contains(t)),
         Metric::Satisfied => f.rating.is_some_and(|(t, satisfied)| satisfied && p.contains(t)),
@@ -254,6 +261,11 @@ impl Tally {
     /// With a digitised document / received.
     pub fn digitised_rate(&self) -> Rate {
         Rate::of(self.get(Metric::Digitised), self.get(Metric::Received))
+    }
+
+    /// With a document reused from the data store / received.
+    pub fn reused_rate(&self) -> Rate {
+        Rate::of(self.get(Metric::Reused), self.get(Metric::Received))
     }
 
     /// Synchronised with the national portal / received.
@@ -465,6 +477,7 @@ mod tests {
             paid_online: false,
             exempt: false,
             digitised: false,
+            reused: false,
             in_sync: false,
             rating: None,
         }

@@ -117,6 +117,7 @@ fn load_counted(
                 | Metric::PaidOnline
                 | Metric::Exempt
                 | Metric::Digitised
+                | Metric::Reused
                 | Metric::Synced => {
                     query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
                 }
@@ -159,6 +160,7 @@ fn load_counted(
                 | Metric::PaidOnline
                 | Metric::Exempt
                 | Metric::Digitised
+                | Metric::Reused
                 | Metric::Synced
                 | Metric::Rated
                 | Metric::Satisfied
@@ -191,6 +193,8 @@ struct Flags {
     online: HashSet<String>,
     exempt: HashSet<String>,
     digitised: HashSet<String>,
+    /// With a document reused from the data store.
+    reused: HashSet<String>,
     unsynced: HashSet<String>,
     /// When rated, and whether satisfied.
     ratings: HashMap<String, (NaiveDateTime, bool)>,
@@ -221,6 +225,13 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             .distinct()
             .load(conn)?;
         f.digitised.extend(digitised);
+        let reused: Vec<String> = dossier_documents::table
+            .filter(dossier_documents::dossier_code.eq_any(chunk))
+            .filter(dossier_documents::reused.eq(true))
+            .select(dossier_documents::dossier_code)
+            .distinct()
+            .load(conn)?;
+        f.reused.extend(reused);
         let pending: Vec<String> = changes::table
             .filter(changes::dossier_code.eq_any(chunk))
             .filter(changes::delivered_at.is_null())
@@ -255,6 +266,7 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         paid_online: flags.online.contains(&code),
         exempt: flags.exempt.contains(&code),
         digitised: flags.digitised.contains(&code),
+        reused: flags.reused.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
     };
@@ -419,7 +431,7 @@ type SumRow = (
     (String, String, String, String, String),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
-    Option<i64>,
+    (Option<i64>, Option<i64>),
 );
 
 /// The sums of the chosen days per keys, for dossiers received by one of
@@ -453,7 +465,7 @@ pub fn day_sums(
                 sum(f::satisfied),
                 sum(f::paid_online),
             ),
-            sum(f::exempt),
+            (sum(f::exempt), sum(f::reused)),
         ))
         .into_boxed();
     q = match days {
@@ -466,7 +478,7 @@ pub fn day_sums(
     let rows: Vec<SumRow> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, exempt)| {
+        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, (exempt, reused))| {
             let n = |x: Option<i64>| x.unwrap_or(0);
             let sums = DaySums([
                 n(a.0),
@@ -485,6 +497,7 @@ pub fn day_sums(
                 n(b.5),
                 n(b.6),
                 n(b.7),
+                n(reused),
             ]);
             (Dims { receiving_agency, procedure_code, sector_code, channel, level }, sums)
         })

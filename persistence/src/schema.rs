@@ -383,6 +383,7 @@ diesel::table! {
         rated -> Integer,
         satisfied -> Integer,
         paid_online -> Integer,
+        reused -> Integer,
     }
 }
 

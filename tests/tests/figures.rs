@@ -224,7 +224,7 @@ both_backends! {
         let expected = json!({
             "carried_over": 1, "received": 6, "resolved_early": 2, "resolved_on_time": 1, "resolved_late": 1,
             "withdrawn": 1, "stopped": 1, "refused": 1, "open_within_deadline": 0, "open_overdue": 1,
-            "received_online": 2, "paid": 2, "paid_cashless": 1, "paid_online": 1, "exempt": 0, "digitised": 1, "synced": 6,
+            "received_online": 2, "paid": 2, "paid_cashless": 1, "paid_online": 1, "exempt": 0, "digitised": 1, "reused": 0, "synced": 6,
             "rated": 2, "satisfied": 1
         });
         assert_eq!(c, &expected);

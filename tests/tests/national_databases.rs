@@ -281,6 +281,29 @@ both_backends! {
         s4["documents"][1]["content_base64"] = json!("JVBERi0=");
         app.post("/api/v1/dossiers", Some(&t.citizen), &s4).expect(422);
         assert_eq!(dossier_count(&app), 1);
+        // The figures count it as reused, and only it: an upload is not.
+        let uploaded = app
+            .post("/api/v1/dossiers", Some(&t.citizen), &with_birthday(submission("Hộ kinh doanh"), "1999-04-12"))
+            .expect(201)
+            .body;
+        for c in [code, uploaded["code"].as_str().expect("code")] {
+            act(&app, &t.officer, c, "receive", json!({})).expect(200);
+        }
+        let admin = app.token(Role::Admin, None);
+        let today = app.clock.now().with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7")).date_naive();
+        let f = app
+            .get(&format!("/api/v1/reports/summary?from={today}&to={today}"), Some(&admin))
+            .expect(200)
+            .body;
+        assert_eq!(f["total"]["counts"]["reused"], 1, "{f}");
+        assert_eq!(f["total"]["rates"]["reused"]["numerator"], 1, "{f}");
+        assert_eq!(f["total"]["rates"]["reused"]["denominator"], 2, "{f}");
+        let drill = app
+            .get(&format!("/api/v1/reports/dossiers?from={today}&to={today}&metric=reused"), Some(&admin))
+            .expect(200)
+            .body;
+        assert_eq!(drill["count"], 1, "{drill}");
+        assert_eq!(drill["codes"], json!([code]));
     }
 
     fn staff_pre_fill_from_an_id_number_and_every_look_up_is_logged_for_admins_only(backend: Backend) {

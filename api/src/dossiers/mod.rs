@@ -188,8 +188,7 @@ async fn national_databases(
         now,
     )
     .await;
-    let mut checked =
-        check::check_applicant(&state.connectors, actor, applicant, on, now, invalid).await;
+    let mut checked = check::check_applicant(&state.connectors, actor, applicant, on, now, invalid).await;
     checked.lookups.extend(fetches);
     (fetched, checked)
 }
@@ -381,9 +380,15 @@ pub async fn push_from_portal(
     let applicant = invalid.take(applicant(&body.applicant))?;
     let submitter = invalid.take(body.submitter.as_ref().map(submit::portal_submitter).transpose())?.flatten();
     let max = state.config.max_document_bytes;
-    let (fetched, checked) =
-        national_databases(&state, &actor, applicant.as_ref(), &body.documents, check::OnDisagreement::Record, &mut invalid)
-            .await;
+    let (fetched, checked) = national_databases(
+        &state,
+        &actor,
+        applicant.as_ref(),
+        &body.documents,
+        check::OnDisagreement::Record,
+        &mut invalid,
+    )
+    .await;
     let audit = checked.lookups.clone();
     create(&state, claim, audit, move |conn| {
         let s = Submission {
@@ -638,9 +643,7 @@ async fn act(
                                 a.kind,
                                 Some(&pinned),
                                 submit::Sources::Uploads,
-                                max,
-                                &actor,
-                                now,
+                                submit::Filer { actor: &actor, now, max_bytes: max },
                             ))?
                             .unwrap_or_default()
                     }

@@ -79,6 +79,14 @@ pub fn data_store_codes(docs: &[DocumentIn]) -> Vec<String> {
     docs.iter().filter_map(|d| d.data_store_code.clone()).collect()
 }
 
+/// Who files documents, when, and the largest a document may be.
+#[derive(Clone, Copy)]
+pub struct Filer<'a> {
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub max_bytes: usize,
+}
+
 /// Decodes and checks inline documents; component codes must be the pinned
 /// version's.
 pub fn documents(
@@ -87,10 +95,9 @@ pub fn documents(
     kind: &'static str,
     version: Option<&StoredVersion>,
     sources: Sources,
-    max_bytes: usize,
-    actor: &Actor,
-    now: DateTime<Utc>,
+    by: Filer,
 ) -> Result<Vec<NewDocument>, ApiError> {
+    let Filer { actor, now, max_bytes } = by;
     if docs.len() > 50 {
         return Err(ApiError::invalid_field(field, "too_many", "at most 50 documents at once"));
     }
@@ -121,7 +128,7 @@ pub fn documents(
         if (name.trim().is_empty() && !(from_store && stored.is_none())) || name.chars().count() > 255 {
             fail("name", "length", "a document name is 1–255 characters");
         }
-        if !valid_media_type(media_type) && !(from_store && stored.is_none()) {
+        if !(valid_media_type(media_type) || from_store && stored.is_none()) {
             fail("media_type", "invalid_media_type", "a media type such as application/pdf");
         }
         if d.reused && d.data_store_code.is_none() && !matches!(sources, Sources::Import) {
@@ -253,8 +260,9 @@ pub fn authorisation(
     now: DateTime<Utc>,
 ) -> Result<NewDocument, ApiError> {
     let field = "representative.authorisation";
-    let mut docs = documents(&[a.document()], field, DOC_AUTHORISATION, None, Sources::Uploads, max_bytes, actor, now)
-        .map_err(|mut e| {
+    let mut docs =
+        documents(&[a.document()], field, DOC_AUTHORISATION, None, Sources::Uploads, Filer { actor, now, max_bytes })
+            .map_err(|mut e| {
             for f in &mut e.errors {
                 f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
             }
@@ -423,9 +431,7 @@ pub fn prepare(
         DOC_COMPONENT,
         version.as_ref(),
         Sources::Submission(&s.fetched),
-        max_document_bytes,
-        actor,
-        now,
+        Filer { actor, now, max_bytes: max_document_bytes },
     ))?;
     invalid.finish()?;
     let (Some(code), Some(version), Some(agency), Some(applicant), Some(mut docs)) =

@@ -92,6 +92,9 @@ pub struct Rates {
     pub online_payment: RateOut,
     /// With a digitised document / received.
     pub digitised: RateOut,
+    /// With a document reused from the citizen's data store (fetched by dvc,
+    /// docs/RULES.md §11) / received.
+    pub reused: RateOut,
     /// Synchronised with the national portal / received.
     pub synced: RateOut,
     /// Satisfied ratings / ratings given in the period.
@@ -111,7 +114,8 @@ pub struct GroupOut {
     /// `resolved_on_time`, `resolved_late`, `withdrawn`, `stopped`, `refused`, `open_within_deadline`,
     /// `open_overdue`, `received_online`, `paid`, `paid_cashless`, `paid_online` (through the payment
     /// platform), `exempt` (received in the period and exempt from their fees, docs/RULES.md §5: counted apart
-    /// from `paid`), `digitised`, `synced`, `rated`, `satisfied`.
+    /// from `paid`), `digitised`, `reused` (with a document fetched from the data store), `synced`, `rated`,
+    /// `satisfied`.
     #[schema(value_type = Object)]
     pub counts: BTreeMap<&'static str, u64>,
     pub resolved: u64,
@@ -300,6 +304,7 @@ fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate
             cashless: t.cashless_rate().into(),
             online_payment: t.online_payment_rate().into(),
             digitised: t.digitised_rate().into(),
+            reused: t.reused_rate().into(),
             synced: t.synced_rate().into(),
             satisfaction: t.satisfaction_rate().into(),
             feedback_on_time: feedback.map(Into::into),

@@ -34,10 +34,12 @@ pub enum Mark {
     Satisfied,
     /// Received that day, and paid through the payment platform (whenever).
     PaidOnline,
+    /// Received that day, with a document reused from the data store.
+    Reused,
 }
 
 impl Mark {
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 17;
     pub const ALL: [Mark; Self::COUNT] = [
         Self::Received,
         Self::ReceivedOnline,
@@ -55,6 +57,7 @@ impl Mark {
         Self::Rated,
         Self::Satisfied,
         Self::PaidOnline,
+        Self::Reused,
     ];
 
     pub fn index(self) -> usize {
@@ -80,6 +83,7 @@ impl Mark {
             Self::Rated => "rated",
             Self::Satisfied => "satisfied",
             Self::PaidOnline => "paid_online",
+            Self::Reused => "reused",
         }
     }
 
@@ -107,6 +111,7 @@ pub fn marks(f: &DossierFacts) -> Vec<(NaiveDate, Mark)> {
             (f.paid_online, Mark::PaidOnline),
             (f.exempt, Mark::Exempt),
             (f.digitised, Mark::Digitised),
+            (f.reused, Mark::Reused),
         ];
         out.extend(flags.into_iter().filter(|(on, _)| *on).map(|(_, m)| (day, m)));
         if let Some(closed) = f.closed_at {
@@ -196,6 +201,7 @@ pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], 
         (Metric::PaidOnline, Mark::PaidOnline),
         (Metric::Exempt, Mark::Exempt),
         (Metric::Digitised, Mark::Digitised),
+        (Metric::Reused, Mark::Reused),
         (Metric::Rated, Mark::Rated),
         (Metric::Satisfied, Mark::Satisfied),
     ];
@@ -233,7 +239,7 @@ mod tests {
             (0..6usize, 0..4usize, proptest::option::weighted(0.9, 0i64..60 * 86_400)),
             (proptest::option::of(0i64..20 * 86_400), proptest::option::of(0i64..5 * 86_400), 0..3usize),
             0i64..30 * 86_400,
-            (any::<[bool; 6]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
+            (any::<[bool; 7]>(), proptest::option::of((0i64..5 * 86_400, any::<bool>()))),
         )
             .prop_map(|((status, channel, received), (resolved, closed, timeliness), due, (flags, rating))| {
                 let statuses = [
@@ -272,6 +278,7 @@ mod tests {
                     paid_online: flags[4],
                     exempt: flags[5],
                     digitised: flags[2],
+                    reused: flags[6],
                     in_sync: flags[3],
                     rating: match (status, closed_at, rating) {
                         (Status::Returned, Some(c), Some((after, satisfied))) => {
@@ -330,6 +337,7 @@ mod tests {
             paid_online: false,
             exempt: false,
             digitised: false,
+            reused: false,
             in_sync: true,
             rating: None,
         };
