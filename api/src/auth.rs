@@ -354,3 +354,40 @@ impl FromRequest for MaybeCaller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::config::Cli;
+
+    fn config(args: &[&str]) -> Config {
+        let mut all = vec!["dvc"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("parses").config
+    }
+
+    #[test]
+    fn a_jwks_url_replaces_the_secret_and_cannot_mint() {
+        let c = config(&["--jwt-secret", "a-secret-of-enough-length", "--jwt-jwks-url", "https://id.example.vn/jwks"]);
+        assert!(!c.uses_dev_secret());
+        let keys = Keys::from_config(&c).expect("keys");
+        assert!(keys.jwks().is_some());
+        let minted = keys.mint(Role::Admin, "admin", None, None, Utc::now(), chrono::Duration::hours(1));
+        assert!(minted.is_err(), "the provider holds the private keys");
+        // A token the shared secret signed is not taken.
+        let hs = Keys::from_config(&config(&["--jwt-secret", "a-secret-of-enough-length"]))
+            .expect("keys")
+            .mint(Role::Admin, "admin", None, None, Utc::now(), chrono::Duration::hours(1))
+            .expect("token");
+        assert!(keys.verify(&hs).is_err());
+    }
+
+    #[test]
+    fn a_jwks_url_and_a_public_key_together_are_refused() {
+        let c = config(&["--jwt-jwks-url", "https://id.example.vn/jwks", "--jwt-public-key", "/nowhere.pem"]);
+        assert!(Keys::from_config(&c).is_err());
+        assert!(Keys::from_config(&config(&["--jwt-jwks-url", "http://id.example.vn/jwks"])).is_err());
+    }
+}
