@@ -1,7 +1,11 @@
-//! Bearer-token authentication (docs/RULES.md §1): HS256 with a shared secret or RS256
-//! with a public key; `exp`, `iss` and `aud` required and checked, 30 s leeway.
+//! Bearer-token authentication (docs/RULES.md §1): HS256 with a shared secret, RS256
+//! with a public key, or RS256/ES256 with the key an identity provider's JWKS names
+//! by the token's `kid`; `exp`, `iss` and `aud` required and checked, 30 s leeway.
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
@@ -14,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, DEV_JWT_SECRET};
 use crate::error::ApiError;
+use crate::jwks::{Jwks, JwksPolicy};
 use crate::state::AppState;
 
 pub const LEEWAY_SECONDS: u64 = 30;
@@ -33,10 +38,31 @@ pub struct Claims {
     pub aud: String,
 }
 
+/// The key tokens are checked with.
+#[derive(Clone)]
+enum Verifier {
+    /// One key: the shared secret's, or the configured public key.
+    Fixed(DecodingKey),
+    /// The identity provider's keys, by `kid`.
+    Provider(Arc<Jwks>),
+}
+
+/// Why a token was refused: for a key id not known (yet), a fresh key set may help.
+enum Refusal {
+    UnknownKey,
+    Other(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Refusal::Other(e)
+    }
+}
+
 /// How tokens are checked, and (with a shared secret) minted.
 #[derive(Clone)]
 pub struct Keys {
-    decoding: DecodingKey,
+    verifier: Verifier,
     encoding: Option<EncodingKey>,
     validation: Validation,
     issuer: String,
@@ -45,8 +71,20 @@ pub struct Keys {
 
 impl Keys {
     pub fn from_config(config: &Config) -> Result<Self, String> {
-        let (algorithm, decoding, encoding) = match (&config.jwt_public_key, &config.jwt_secret) {
-            (Some(key), _) => {
+        let (algorithm, verifier, encoding) = match (&config.jwt_jwks_url, &config.jwt_public_key, &config.jwt_secret) {
+            (Some(_), Some(_), _) => {
+                return Err("set DVC_JWT_JWKS_URL or DVC_JWT_PUBLIC_KEY, not both".into());
+            }
+            (Some(url), None, _) => {
+                let policy = JwksPolicy {
+                    every: Duration::from_secs(config.jwt_jwks_refresh_secs),
+                    min_interval: Duration::from_secs(config.jwt_jwks_min_interval_secs),
+                    timeout: Duration::from_millis(config.jwt_jwks_timeout_ms),
+                };
+                // The algorithm is each key's own (see `check`).
+                (Algorithm::RS256, Verifier::Provider(Arc::new(Jwks::new(url, policy)?)), None)
+            }
+            (None, Some(key), _) => {
                 let pem = if key.trim_start().starts_with("-----BEGIN") {
                     key.clone()
                 } else {
@@ -54,16 +92,16 @@ impl Keys {
                 };
                 let decoding = DecodingKey::from_rsa_pem(pem.as_bytes())
                     .map_err(|e| format!("DVC_JWT_PUBLIC_KEY is not an RSA public key in PEM: {e}"))?;
-                (Algorithm::RS256, decoding, None)
+                (Algorithm::RS256, Verifier::Fixed(decoding), None)
             }
-            (None, secret) => {
+            (None, None, secret) => {
                 let secret = secret.as_deref().unwrap_or(DEV_JWT_SECRET);
                 if secret.len() < 16 {
                     return Err("DVC_JWT_SECRET must be at least 16 characters".into());
                 }
                 (
                     Algorithm::HS256,
-                    DecodingKey::from_secret(secret.as_bytes()),
+                    Verifier::Fixed(DecodingKey::from_secret(secret.as_bytes())),
                     Some(EncodingKey::from_secret(secret.as_bytes())),
                 )
             }
@@ -75,7 +113,7 @@ impl Keys {
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
         Ok(Self {
-            decoding,
+            verifier,
             encoding,
             validation,
             issuer: config.jwt_issuer.clone(),
@@ -96,7 +134,7 @@ impl Keys {
         let key = self
             .encoding
             .as_ref()
-            .ok_or("tokens are verified with an RS256 public key: mint them with the matching private key")?;
+            .ok_or("tokens are verified with a public key (DVC_JWT_PUBLIC_KEY or DVC_JWT_JWKS_URL): they are minted by whoever holds the private key")?;
         if role.is_staff() && agency.is_none() {
             return Err(format!("a {role} token needs --agency"));
         }
@@ -113,9 +151,66 @@ impl Keys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, key).map_err(|e| e.to_string())
     }
 
-    /// Checks a token and turns its claims into the acting user.
+    /// The identity provider's key set, when tokens are checked with it.
+    pub fn jwks(&self) -> Option<&Arc<Jwks>> {
+        match &self.verifier {
+            Verifier::Provider(j) => Some(j),
+            Verifier::Fixed(_) => None,
+        }
+    }
+
+    /// Checks a token with the keys known now and turns its claims into the
+    /// acting user.
     pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        self.check(token).map_err(|r| match r {
+            Refusal::UnknownKey => unknown_key(),
+            Refusal::Other(e) => e,
+        })
+    }
+
+    /// [`Keys::verify`], but a token naming a key of the identity provider
+    /// not known yet first asks for a fresh key set (at most once per the
+    /// minimum interval) and waits a bounded time for it.
+    pub async fn verify_fresh(&self, token: &str) -> Result<Actor, ApiError> {
+        match (self.check(token), &self.verifier) {
+            (Err(Refusal::UnknownKey), Verifier::Provider(jwks)) => {
+                jwks.refresh().await;
+                self.verify(token)
+            }
+            (result, _) => result.map_err(|r| match r {
+                Refusal::UnknownKey => unknown_key(),
+                Refusal::Other(e) => e,
+            }),
+        }
+    }
+
+    fn check(&self, token: &str) -> Result<Actor, Refusal> {
+        let provider_key;
+        let (decoding, validation) = match &self.verifier {
+            Verifier::Fixed(key) => (key, std::borrow::Cow::Borrowed(&self.validation)),
+            Verifier::Provider(jwks) => {
+                let header = jsonwebtoken::decode_header(token)
+                    .map_err(|_| ApiError::unauthorized("invalid_token", "the token is malformed"))?;
+                if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+                    return Err(ApiError::unauthorized(
+                        "invalid_token",
+                        "the token is signed with an algorithm this server does not take from its identity provider (RS256 or ES256)",
+                    )
+                    .into());
+                }
+                let kid = header.kid.filter(|k| !k.is_empty()).ok_or_else(|| {
+                    ApiError::unauthorized(
+                        "invalid_token",
+                        "the token's header names no key (kid) of the identity provider",
+                    )
+                })?;
+                provider_key = jwks.key(&kid).ok_or(Refusal::UnknownKey)?;
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![provider_key.algorithm];
+                (&provider_key.key, std::borrow::Cow::Owned(validation))
+            }
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, decoding, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
                 K::ExpiredSignature => ApiError::unauthorized("token_expired", "the token has expired"),
@@ -134,29 +229,37 @@ impl Keys {
                 _ => ApiError::unauthorized("invalid_token", "the token is malformed"),
             }
         })?;
-        let claims = data.claims;
-        // jsonwebtoken checks `nbf` but not `iat`: a token that says it was
-        // issued in the future (beyond the leeway) is not valid yet either.
-        if claims.iat.is_some_and(|iat| iat > Utc::now().timestamp().saturating_add(LEEWAY_SECONDS as i64)) {
-            return Err(ApiError::unauthorized("token_not_yet_valid", "the token says it was issued in the future"));
-        }
-        let role = Role::parse(&claims.role)
-            .ok_or_else(|| ApiError::unauthorized("invalid_token", format!("unknown role {:?}", claims.role)))?;
-        let agency = claims
-            .agency
-            .as_deref()
-            .map(AgencyCode::parse)
-            .transpose()
-            .map_err(|_| ApiError::unauthorized("invalid_token", "the token's agency is not an agency code"))?;
-        if role.is_staff() && agency.is_none() {
-            return Err(ApiError::unauthorized("invalid_token", format!("a {role} token must name an agency")));
-        }
-        if claims.sub.is_empty() || claims.sub.len() > 128 {
-            return Err(ApiError::unauthorized("invalid_token", "the token's subject is empty or too long"));
-        }
-        let name = claims.name.unwrap_or_else(|| claims.sub.clone());
-        Ok(Actor { id: claims.sub, role, agency, name })
+        Ok(actor(data.claims)?)
     }
+}
+
+fn unknown_key() -> ApiError {
+    ApiError::unauthorized("invalid_token", "the token names a key (kid) the identity provider does not publish")
+}
+
+/// The acting user a verified token's claims name.
+fn actor(claims: Claims) -> Result<Actor, ApiError> {
+    // jsonwebtoken checks `nbf` but not `iat`: a token that says it was
+    // issued in the future (beyond the leeway) is not valid yet either.
+    if claims.iat.is_some_and(|iat| iat > Utc::now().timestamp().saturating_add(LEEWAY_SECONDS as i64)) {
+        return Err(ApiError::unauthorized("token_not_yet_valid", "the token says it was issued in the future"));
+    }
+    let role = Role::parse(&claims.role)
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", format!("unknown role {:?}", claims.role)))?;
+    let agency = claims
+        .agency
+        .as_deref()
+        .map(AgencyCode::parse)
+        .transpose()
+        .map_err(|_| ApiError::unauthorized("invalid_token", "the token's agency is not an agency code"))?;
+    if role.is_staff() && agency.is_none() {
+        return Err(ApiError::unauthorized("invalid_token", format!("a {role} token must name an agency")));
+    }
+    if claims.sub.is_empty() || claims.sub.len() > 128 {
+        return Err(ApiError::unauthorized("invalid_token", "the token's subject is empty or too long"));
+    }
+    let name = claims.name.unwrap_or_else(|| claims.sub.clone());
+    Ok(Actor { id: claims.sub, role, agency, name })
 }
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
@@ -171,8 +274,24 @@ fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     }
 }
 
-fn keys(req: &HttpRequest) -> Result<&Keys, ApiError> {
-    req.app_data::<web::Data<AppState>>().map(|s| &s.keys).ok_or_else(|| ApiError::internal("no application state"))
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("no application state"))
+}
+
+type Verified<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Verifies `token`: at once with the keys known, else (an identity
+/// provider's key not known yet) after waiting for a fresh key set.
+fn verify_token(req: &HttpRequest, token: &str) -> Verified<Actor> {
+    let state = match state(req) {
+        Ok(s) => s,
+        Err(e) => return Box::pin(ready(Err(e))),
+    };
+    if state.keys.jwks().is_none() {
+        return Box::pin(ready(state.keys.verify(token)));
+    }
+    let token = token.to_owned();
+    Box::pin(async move { state.keys.verify_fresh(&token).await })
 }
 
 /// An authenticated caller: a request without a valid token gets 401.
@@ -195,21 +314,24 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Verified<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         if let Some(verified) = req.extensions().get::<Caller>() {
-            return ready(Ok(verified.clone()));
+            return Box::pin(ready(Ok(verified.clone())));
         }
-        ready((|| {
-            let token = bearer(req)?.ok_or_else(|| {
-                ApiError::unauthorized(
+        let token = match bearer(req) {
+            Ok(Some(token)) => token,
+            Ok(None) => {
+                return Box::pin(ready(Err(ApiError::unauthorized(
                     "missing_token",
                     "this operation needs a bearer token (Authorization: Bearer <token>)",
-                )
-            })?;
-            Ok(Caller(keys(req)?.verify(token)?))
-        })())
+                ))))
+            }
+            Err(e) => return Box::pin(ready(Err(e))),
+        };
+        let verified = verify_token(req, token);
+        Box::pin(async move { verified.await.map(Caller) })
     }
 }
 
@@ -219,12 +341,53 @@ pub struct MaybeCaller(pub Option<Actor>);
 
 impl FromRequest for MaybeCaller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Verified<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready((|| match bearer(req)? {
-            None => Ok(MaybeCaller(None)),
-            Some(token) => Ok(MaybeCaller(Some(keys(req)?.verify(token)?))),
-        })())
+        match bearer(req) {
+            Ok(None) => Box::pin(ready(Ok(MaybeCaller(None)))),
+            Ok(Some(token)) => {
+                let verified = verify_token(req, token);
+                Box::pin(async move { verified.await.map(|a| MaybeCaller(Some(a))) })
+            }
+            Err(e) => Box::pin(ready(Err(e))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::config::Cli;
+
+    fn config(args: &[&str]) -> Config {
+        let mut all = vec!["dvc"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("parses").config
+    }
+
+    #[test]
+    fn a_jwks_url_replaces_the_secret_and_cannot_mint() {
+        let c = config(&["--jwt-secret", "a-secret-of-enough-length", "--jwt-jwks-url", "https://id.example.vn/jwks"]);
+        assert!(!c.uses_dev_secret());
+        let keys = Keys::from_config(&c).expect("keys");
+        assert!(keys.jwks().is_some());
+        let minted = keys.mint(Role::Admin, "admin", None, None, Utc::now(), chrono::Duration::hours(1));
+        assert!(minted.is_err(), "the provider holds the private keys");
+        // A token the shared secret signed is not taken.
+        let hs = Keys::from_config(&config(&["--jwt-secret", "a-secret-of-enough-length"]))
+            .expect("keys")
+            .mint(Role::Admin, "admin", None, None, Utc::now(), chrono::Duration::hours(1))
+            .expect("token");
+        assert!(keys.verify(&hs).is_err());
+    }
+
+    #[test]
+    fn a_jwks_url_and_a_public_key_together_are_refused() {
+        let c = config(&["--jwt-jwks-url", "https://id.example.vn/jwks", "--jwt-public-key", "/nowhere.pem"]);
+        assert!(Keys::from_config(&c).is_err());
+        assert!(Keys::from_config(&config(&["--jwt-jwks-url", "http://id.example.vn/jwks"])).is_err());
     }
 }

@@ -97,6 +97,19 @@ pub struct Config {
     /// RS256 public key (PEM text or a path to a PEM file); when set, tokens are verified with it instead.
     #[arg(long, env = "DVC_JWT_PUBLIC_KEY", global = true)]
     pub jwt_public_key: Option<String>,
+    /// An identity provider's JSON Web Key Set (https, or http on loopback); when set, tokens
+    /// are verified with the provider's key named by their `kid` (RS256 or ES256) instead.
+    #[arg(long, env = "DVC_JWT_JWKS_URL", global = true)]
+    pub jwt_jwks_url: Option<String>,
+    /// Seconds between two scheduled fetches of the JWKS (an unknown `kid` fetches it sooner).
+    #[arg(long, env = "DVC_JWT_JWKS_REFRESH_SECS", default_value_t = 3600, global = true)]
+    pub jwt_jwks_refresh_secs: u64,
+    /// The JWKS is fetched at most once in this many seconds, whatever the tokens ask (at least 1).
+    #[arg(long, env = "DVC_JWT_JWKS_MIN_INTERVAL_SECS", default_value_t = 30, global = true)]
+    pub jwt_jwks_min_interval_secs: u64,
+    /// The longest wait for the JWKS, in milliseconds.
+    #[arg(long, env = "DVC_JWT_JWKS_TIMEOUT_MS", default_value_t = 3000, global = true)]
+    pub jwt_jwks_timeout_ms: u64,
     /// Expected token issuer (`iss`).
     #[arg(long, env = "DVC_JWT_ISSUER", default_value = "dvc", global = true)]
     pub jwt_issuer: String,
@@ -185,7 +198,7 @@ impl Config {
     }
 
     pub fn uses_dev_secret(&self) -> bool {
-        self.jwt_secret.is_none() && self.jwt_public_key.is_none()
+        self.jwt_secret.is_none() && self.jwt_public_key.is_none() && self.jwt_jwks_url.is_none()
     }
 
     /// The serving address; refuses a non-loopback one with the development secret.
@@ -201,7 +214,7 @@ impl Config {
         if self.uses_dev_secret() {
             if let Some(open) = addrs.iter().find(|a| !is_loopback(a.ip())) {
                 return Err(format!(
-                    "refusing to serve on {open} with the built-in development secret: set DVC_JWT_SECRET or DVC_JWT_PUBLIC_KEY, or bind to 127.0.0.1"
+                    "refusing to serve on {open} with the built-in development secret: set DVC_JWT_SECRET, DVC_JWT_PUBLIC_KEY or DVC_JWT_JWKS_URL, or bind to 127.0.0.1"
                 ));
             }
         }

@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod integrity;
 pub mod invalid;
+pub mod jwks;
 pub mod middleware;
 pub mod mirror;
 pub mod national_databases;

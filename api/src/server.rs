@@ -104,6 +104,12 @@ pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<ac
 /// Starts the background workers the configuration asks for.
 fn start_workers(state: &AppState) -> std::io::Result<()> {
     let c = &state.config;
+    if let Some(jwks) = state.keys.jwks() {
+        // Fetches the identity provider's keys now and then on its schedule; a
+        // provider that does not answer yet does not stop the server (its
+        // tokens get 401 until the keys arrive).
+        jwks.clone().spawn(state.shutdown.clone()).map(|t| state.shutdown.track(t))?;
+    }
     if let Some(url) = &c.national_portal_url {
         crate::workers::portal::PortalWorker {
             pool: state.pool.clone(),
@@ -174,6 +180,10 @@ pub async fn run(config: Config) -> Result<(), String> {
     println!("  OpenAPI:      http://{shown}/api-docs/openapi.json");
     if state.config.uses_dev_secret() {
         print_demo_tokens(&state);
+    } else if state.keys.jwks().is_some() {
+        println!("  Tokens:       from the identity provider (its keys at DVC_JWT_JWKS_URL)");
+    } else if state.config.jwt_public_key.is_some() {
+        println!("  Tokens:       signed with the private key matching DVC_JWT_PUBLIC_KEY");
     } else {
         println!("  Tokens:       dvc token --role admin   (signed with DVC_JWT_SECRET)");
     }
