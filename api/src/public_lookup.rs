@@ -227,7 +227,7 @@ fn checked(body: LookupIn) -> Result<(DossierCode, Factor), ApiError> {
     security(()),
     request_body = LookupIn,
     responses(
-        (status = 200, body = LookupOut, headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 200, description = "Where the dossier stands", body = LookupOut, headers(("Cache-Control" = String, description = "no-store"))),
         (status = 404, description = "No dossier has this code with this second factor (an unknown code and a wrong factor are answered alike)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many look-ups from this client address: wait `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before the next look-up")))
