@@ -12,7 +12,7 @@ use crate::middleware::request_id;
 use crate::state::AppState;
 use crate::{
     agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, openapi, payments,
-    procedures, ratings, reports, sync, webhooks,
+    procedures, public_lookup, ratings, reports, sync, webhooks,
 };
 
 pub fn build_app(
@@ -52,6 +52,7 @@ pub fn build_app(
         .configure(integrity::configure)
         .configure(national_databases::configure)
         .configure(feedback::configure)
+        .configure(public_lookup::configure)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", openapi::document()))
         .route(
             "/swagger-ui",

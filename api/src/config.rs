@@ -184,6 +184,17 @@ pub struct Config {
     /// How long a national database's answer is reused for the same question, in seconds (0: never).
     #[arg(long, env = "DVC_REGISTRY_CACHE_SECS", default_value_t = 300, global = true)]
     pub registry_cache_secs: u64,
+    /// Public dossier look-ups (POST /api/v1/public/dossier-lookups) a client address may make
+    /// per minute, once its burst is spent (429 with Retry-After above).
+    #[arg(long, env = "DVC_LOOKUP_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub lookup_per_minute: u32,
+    /// Public dossier look-ups a client address may make at once.
+    #[arg(long, env = "DVC_LOOKUP_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub lookup_burst: u32,
+    /// Count look-ups by the last address of X-Forwarded-For (the one your reverse proxy appends)
+    /// instead of the connection's peer address; only behind a proxy that sets it.
+    #[arg(long, env = "DVC_TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new(), global = true)]
+    pub trust_forwarded_for: Option<bool>,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

@@ -27,6 +27,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod payments;
 pub mod procedures;
+pub mod public_lookup;
 pub mod ratings;
 pub mod reports;
 pub mod routes;

@@ -11,7 +11,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
 use crate::workflows::Workflows;
 use crate::{
     agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, payments, procedures,
-    ratings, reports, sync, webhooks,
+    public_lookup, ratings, reports, sync, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -98,6 +98,7 @@ use crate::{
         feedback::give_info,
         feedback::answer,
         feedback::publish,
+        public_lookup::lookup,
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security, &StandardErrors, &Workflows),
@@ -114,6 +115,7 @@ use crate::{
         (name = "imports", description = "Dossiers with their whole history, from an older one-stop system"),
         (name = "feedback", description = "Feedback and petitions (phản ánh, kiến nghị), answered within working-day limits"),
         (name = "national databases", description = "The national population and business registration databases and the citizen's data store: applicant checks, look-ups and their audit log"),
+        (name = "public look-up", description = "A dossier's status for anyone holding its code and a second factor, without a token (docs/RULES.md §4.4); rate-limited per client address"),
         (name = "national portal", description = "Synchronisation with the National Public Service Portal (DVCQG)"),
     )
 )]

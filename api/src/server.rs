@@ -54,6 +54,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     }
     log_calendar_horizons(&pool);
     let connectors = crate::connectors::Connectors::from_config(&config);
+    let lookup_limiter = crate::public_lookup::LookupLimiter::from_config(&config);
     Ok(AppState {
         pool,
         keys,
@@ -61,6 +62,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         clock: crate::state::Clock::system(),
         shutdown: crate::workers::Shutdown::default(),
         connectors,
+        lookup_limiter,
     })
 }
 

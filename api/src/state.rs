@@ -21,6 +21,8 @@ pub struct AppState {
     pub shutdown: crate::workers::Shutdown,
     /// The national databases (docs/RULES.md §11).
     pub connectors: crate::connectors::Connectors,
+    /// The public dossier look-up's rate limit per client address.
+    pub lookup_limiter: crate::public_lookup::LookupLimiter,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Actor;
 use dvc_domain::calendar::Timeliness;
-use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, TimeLimit};
+use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, SupplementItem, TimeLimit};
 use dvc_domain::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,10 @@ struct DossierData {
     /// in `data`, since the dossier row has as many columns as diesel takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     submitter_name: Option<String>,
+    /// While awaiting a supplement: what the request lists (absent in rows
+    /// written before it was kept here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    supplement_items: Vec<SupplementItem>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +143,7 @@ impl TryFrom<DossierRow> for StoredDossier {
             supplement_requested_in_processing: data.supplement_requested_in_processing,
             apologized: data.apologized,
             reply_by: r.reply_by.map(from_db),
+            supplement_items: data.supplement_items,
         };
         Ok(StoredDossier {
             channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
@@ -176,6 +181,7 @@ fn state_columns(
         supplement_requested_in_processing: state.supplement_requested_in_processing,
         apologized: state.apologized,
         submitter_name: submitter_name.map(str::to_owned),
+        supplement_items: state.supplement_items.clone(),
     };
     let paused_since = state.open_pause().map(|p| to_db(p.from));
     let timeliness = match (state.resolved_at, state.due_at) {

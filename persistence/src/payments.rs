@@ -210,6 +210,16 @@ pub fn pending_of(conn: &mut DbConnection, code: &str) -> Result<Option<PaymentR
         .optional()?)
 }
 
+/// What a dossier owes now: the sum of its pending obligations, in đồng.
+pub fn owed_of(conn: &mut DbConnection, code: &str) -> Result<i64, StoreError> {
+    let amounts: Vec<i64> = payments::table
+        .filter(payments::dossier_code.eq(code))
+        .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
+        .select(payments::amount_vnd)
+        .load(conn)?;
+    Ok(amounts.iter().sum())
+}
+
 /// Moves a payment from `from` to `to` only if it is still `from`; returns
 /// whether it moved (so a repeat changes nothing).
 #[allow(clippy::too_many_arguments)]

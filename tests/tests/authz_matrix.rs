@@ -322,6 +322,12 @@ const TABLE: &[Entry] = &[
     ),
     e("POST /api/v1/feedback/{id}/answer", FEEDBACK_RESPONSE, "the agency's desk answers"),
     e("POST /api/v1/feedback/{id}/publish", FEEDBACK_RESPONSE, "the agency's desk publishes"),
+    // The public look-up (docs/RULES.md §4.4): the code and a second factor are the credential.
+    e(
+        "POST /api/v1/public/dossier-lookups",
+        Rule::Public,
+        "anyone holding the code and a second factor; no token needed (leak-checked)",
+    ),
 ];
 
 /// The role of a caller (None: anonymous).
@@ -907,6 +913,11 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
                 .expect(200);
             post(format!("/api/v1/feedback/{id}/publish"), json!({}))
         }
+        "POST /api/v1/public/dossier-lookups" => Call {
+            // The last six digits of the applicant's CCCD; the answer never shows the number itself.
+            secret: Some((CITIZEN.to_owned(), &[])),
+            ..post("/api/v1/public/dossier-lookups".into(), json!({"code": d, "id_number_last_digits": "012345"}))
+        },
         _ => panic!("the matrix has an entry for {op} but no request builder: add one to build()"),
     }
 }

@@ -321,7 +321,7 @@ fn check_name(name: &str) -> Result<String, DomainError> {
 /// A Vietnamese phone number: digits, optionally after `+84` or `0`, with
 /// spaces, dots and dashes ignored; 9–11 digits once written with the
 /// leading 0, which is how it is returned (`+84 912.345.678` → `0912345678`).
-fn normalise_phone(phone: &str) -> Result<String, DomainError> {
+pub fn normalise_phone(phone: &str) -> Result<String, DomainError> {
     let compact: String = phone.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
     let national = compact.strip_prefix("+84").or_else(|| compact.strip_prefix('0')).unwrap_or(&compact);
     let valid = national.bytes().all(|b| b.is_ascii_digit())

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::action::SupplementItem;
 use super::status::Status;
 use crate::agency::AgencyCode;
 use crate::calendar::{classify_open, classify_resolved, Pause, Timeliness, WorkingCalendar};
@@ -94,6 +95,9 @@ pub struct DossierState {
     pub apologized: bool,
     /// While awaiting a supplement: the applicant's reply deadline.
     pub reply_by: Option<DateTime<Utc>>,
+    /// While awaiting a supplement: the components the request lists as
+    /// missing or faulty (shown to the applicant, docs/RULES.md §4.4).
+    pub supplement_items: Vec<SupplementItem>,
 }
 
 impl DossierState {
@@ -114,6 +118,7 @@ impl DossierState {
             supplement_requested_in_processing: false,
             apologized: false,
             reply_by: None,
+            supplement_items: Vec::new(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::action::{Action, ActionKind, StopCause};
+use super::action::{Action, ActionKind, StopCause, SupplementItem};
 use super::state::{DossierState, Outcome, PauseReason, PauseRecord};
 use super::status::Status;
 use crate::auth::{Actor, Role};
@@ -295,6 +295,13 @@ fn perform(
                 start_pause(&mut next, now, PauseReason::Supplement, Some(*reply_by));
             }
             next.reply_by = Some(*reply_by);
+            next.supplement_items = items
+                .iter()
+                .map(|i| SupplementItem {
+                    component_code: i.component_code.trim().to_owned(),
+                    problem: i.problem.trim().to_owned(),
+                })
+                .collect();
             step_deadline = Some(*reply_by);
             let listed: Vec<String> =
                 items.iter().map(|i| format!("{}: {}", i.component_code.trim(), i.problem.trim())).collect();
@@ -388,6 +395,7 @@ fn perform(
     next.status = to;
     if to != Status::AwaitingSupplement {
         next.reply_by = None;
+        next.supplement_items.clear();
     }
     Ok(Transition { state: next, from: state.status, to, action: kind, note, step_deadline })
 }

@@ -1382,3 +1382,17 @@ fn every_invalid_field_of_a_command_is_answered_at_once() {
         other => panic!("expected every invalid field, got {other:?}"),
     }
 }
+
+#[test]
+fn a_supplement_request_keeps_its_items_until_the_dossier_leaves_awaiting_supplement() {
+    for fixture in [Fixture::IntakeSupplement, Fixture::AwaitingSupplement] {
+        let waiting = reach(fixture);
+        assert_eq!(waiting.supplement_items, missing_component(), "{fixture:?}");
+    }
+    assert!(supplemented().supplement_items.is_empty());
+    assert!(supplemented().reply_by.is_none());
+    let now = at("2026-03-05T09:00:00+07:00");
+    let withdrawn =
+        act(&reach(Fixture::IntakeSupplement), &sample(ActionKind::Withdraw, now), APPLICANT, now, &calendar());
+    assert!(withdrawn.unwrap().state.supplement_items.is_empty());
+}
