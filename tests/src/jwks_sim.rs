@@ -6,12 +6,12 @@
 //! The keys are fixed test keys in `tests/keys/` (made once with openssl);
 //! their public halves are turned into JWKs by jsonwebtoken itself.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use crate::loopback::Loopback;
+use actix_web::{web, HttpResponse};
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -80,7 +80,8 @@ pub struct JwksSim {
     /// The key set's address.
     pub url: String,
     shared: Shared,
-    stop: Option<actix_web::dev::ServerHandle>,
+    /// Stops the simulator when dropped.
+    _server: Loopback,
 }
 
 impl JwksSim {
@@ -91,45 +92,32 @@ impl JwksSim {
             mode: Arc::new(Mutex::new(Mode::Serve)),
             requests: Arc::new(AtomicUsize::new(0)),
         };
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/jwks", listener.local_addr().expect("addr"));
-        let (tx, rx) = mpsc::channel();
         let s = shared.clone();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
+        let server = Loopback::start(move |cfg: &mut web::ServiceConfig| {
+            let s = s.clone();
+            cfg.route(
+                "/jwks",
+                web::get().to(move || {
                     let s = s.clone();
-                    App::new().route(
-                        "/jwks",
-                        web::get().to(move || {
-                            let s = s.clone();
-                            async move {
-                                s.requests.fetch_add(1, Ordering::SeqCst);
-                                let mode = s.mode.lock().expect("lock").clone();
-                                match mode {
-                                    Mode::Fail => return HttpResponse::InternalServerError().body("internal error"),
-                                    Mode::Garbage(body) => {
-                                        return HttpResponse::Ok().content_type("application/json").body(body)
-                                    }
-                                    Mode::Slow(d) => actix_web::rt::time::sleep(d).await,
-                                    Mode::Serve => {}
-                                }
-                                let keys = s.keys.lock().expect("lock").clone();
-                                HttpResponse::Ok().json(json!({ "keys": keys }))
+                    async move {
+                        s.requests.fetch_add(1, Ordering::SeqCst);
+                        let mode = s.mode.lock().expect("lock").clone();
+                        match mode {
+                            Mode::Fail => return HttpResponse::InternalServerError().body("internal error"),
+                            Mode::Garbage(body) => {
+                                return HttpResponse::Ok().content_type("application/json").body(body)
                             }
-                        }),
-                    )
-                })
-                .workers(2)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send(server.handle()).expect("handle");
-                server.await.expect("runs");
-            });
+                            Mode::Slow(d) => actix_web::rt::time::sleep(d).await,
+                            Mode::Serve => {}
+                        }
+                        let keys = s.keys.lock().expect("lock").clone();
+                        HttpResponse::Ok().json(json!({ "keys": keys }))
+                    }
+                }),
+            );
         });
-        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("simulator started");
-        Self { url, shared, stop: Some(stop) }
+        let url = format!("{}/jwks", server.base);
+        Self { url, shared, _server: server }
     }
 
     /// Replaces the published key set (a key rotation).
@@ -152,14 +140,6 @@ impl JwksSim {
         while self.requests() < n {
             assert!(start.elapsed() < timeout, "the key set was asked for {} times, not {n}", self.requests());
             std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for JwksSim {
-    fn drop(&mut self) {
-        if let Some(h) = self.stop.take() {
-            drop(h.stop(false));
         }
     }
 }

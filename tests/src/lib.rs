@@ -6,6 +6,7 @@
 pub mod db;
 pub mod fixtures;
 pub mod jwks_sim;
+pub mod loopback;
 pub mod payment_sim;
 pub mod portal_sim;
 pub mod registry_sim;

@@ -2,12 +2,11 @@
 //! every query with a signed success for the reference and amount asked,
 //! and remembers the references it was asked about.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use crate::loopback::Loopback;
+use actix_web::{web, HttpResponse};
 use dvc_domain::payment::{PlatformRequest, PlatformResult};
 
 pub const PARTNER: &str = "DVC-DEMO";
@@ -17,7 +16,8 @@ pub struct PaymentSim {
     pub url: String,
     queries: Arc<AtomicUsize>,
     asked: Arc<Mutex<Vec<String>>>,
-    stop: Option<actix_web::dev::ServerHandle>,
+    /// Stops the simulator when dropped.
+    _server: Loopback,
 }
 
 /// A signed result message, as the platform sends it.
@@ -47,48 +47,29 @@ pub fn signed_result(
 
 impl PaymentSim {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let queries = Arc::new(AtomicUsize::new(0));
         let q = queries.clone();
         let asked = Arc::new(Mutex::new(Vec::new()));
         let seen = asked.clone();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
+        let server = Loopback::start(move |cfg: &mut web::ServiceConfig| {
+            let q = q.clone();
+            let seen = seen.clone();
+            cfg.route(
+                "/query",
+                web::post().to(move |body: web::Json<PlatformRequest>| {
                     let q = q.clone();
                     let seen = seen.clone();
-                    App::new().route(
-                        "/query",
-                        web::post().to(move |body: web::Json<PlatformRequest>| {
-                            let q = q.clone();
-                            let seen = seen.clone();
-                            async move {
-                                q.fetch_add(1, Ordering::SeqCst);
-                                let req = body.into_inner();
-                                seen.lock().expect("asked").push(req.reference.clone());
-                                HttpResponse::Ok().json(signed_result(
-                                    &req.reference,
-                                    &req.amount,
-                                    "00",
-                                    "Q-0001",
-                                    SECRET,
-                                ))
-                            }
-                        }),
-                    )
-                })
-                .workers(1)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send(server.handle()).expect("handle");
-                server.await.expect("runs");
-            });
+                    async move {
+                        q.fetch_add(1, Ordering::SeqCst);
+                        let req = body.into_inner();
+                        seen.lock().expect("asked").push(req.reference.clone());
+                        HttpResponse::Ok().json(signed_result(&req.reference, &req.amount, "00", "Q-0001", SECRET))
+                    }
+                }),
+            );
         });
-        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("started");
-        Self { url, queries, asked, stop: Some(stop) }
+        let url = format!("{}", server.base);
+        Self { url, queries, asked, _server: server }
     }
 
     pub fn queries(&self) -> usize {
@@ -98,13 +79,5 @@ impl PaymentSim {
     /// The references asked about so far, in order.
     pub fn asked(&self) -> Vec<String> {
         self.asked.lock().expect("asked").clone()
-    }
-}
-
-impl Drop for PaymentSim {
-    fn drop(&mut self) {
-        if let Some(h) = self.stop.take() {
-            drop(h.stop(false));
-        }
     }
 }

@@ -1,12 +1,12 @@
 //! A stand-in for the national portal: records every message it accepts,
 //! and can be taken down (503) and brought back.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use crate::loopback::Loopback;
+use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 #[derive(Clone, Default)]
@@ -18,45 +18,33 @@ struct Shared {
 pub struct PortalSim {
     pub url: String,
     shared: Shared,
-    stop: Option<actix_web::dev::ServerHandle>,
+    /// Stops the simulator when dropped.
+    _server: Loopback,
 }
 
 impl PortalSim {
     pub fn start() -> Self {
         let shared = Shared::default();
         shared.up.store(true, Ordering::SeqCst);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/portal", listener.local_addr().expect("addr"));
-        let (tx, rx) = mpsc::channel();
         let s = shared.clone();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
+        let server = Loopback::start(move |cfg: &mut web::ServiceConfig| {
+            let s = s.clone();
+            cfg.route(
+                "/portal",
+                web::post().to(move |body: web::Json<Value>| {
                     let s = s.clone();
-                    App::new().route(
-                        "/portal",
-                        web::post().to(move |body: web::Json<Value>| {
-                            let s = s.clone();
-                            async move {
-                                if !s.up.load(Ordering::SeqCst) {
-                                    return HttpResponse::ServiceUnavailable().body("down for maintenance");
-                                }
-                                s.received.lock().expect("lock").push(body.into_inner());
-                                HttpResponse::Ok().json(serde_json::json!({"error_code": 0}))
-                            }
-                        }),
-                    )
-                })
-                .workers(2)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send(server.handle()).expect("handle");
-                server.await.expect("runs");
-            });
+                    async move {
+                        if !s.up.load(Ordering::SeqCst) {
+                            return HttpResponse::ServiceUnavailable().body("down for maintenance");
+                        }
+                        s.received.lock().expect("lock").push(body.into_inner());
+                        HttpResponse::Ok().json(serde_json::json!({"error_code": 0}))
+                    }
+                }),
+            );
         });
-        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("simulator started");
-        Self { url, shared, stop: Some(stop) }
+        let url = format!("{}/portal", server.base);
+        Self { url, shared, _server: server }
     }
 
     pub fn set_up(&self, up: bool) {
@@ -77,14 +65,6 @@ impl PortalSim {
             }
             assert!(start.elapsed() < timeout, "timed out; received {} messages", got.len());
             std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for PortalSim {
-    fn drop(&mut self) {
-        if let Some(h) = self.stop.take() {
-            drop(h.stop(false));
         }
     }
 }

@@ -6,14 +6,15 @@
 //! and answering slowly, and reads how often each path was asked.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
+
+use crate::loopback::Loopback;
 
 pub const POPULATION: &str = "/v1/citizens/lookup";
 pub const BUSINESS: &str = "/v1/enterprises/lookup";
@@ -45,7 +46,8 @@ struct State {
 pub struct RegistrySim {
     pub url: String,
     state: Arc<Mutex<State>>,
-    stop: Option<actix_web::dev::ServerHandle>,
+    /// Stops the simulator when dropped.
+    _server: Loopback,
 }
 
 async fn answer(req: HttpRequest, body: web::Bytes, state: web::Data<Arc<Mutex<State>>>) -> HttpResponse {
@@ -83,26 +85,13 @@ async fn answer(req: HttpRequest, body: web::Bytes, state: web::Data<Arc<Mutex<S
 
 impl RegistrySim {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new().app_data(web::Data::new(shared.clone())).default_service(web::to(answer))
-                })
-                .workers(2)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send(server.handle()).expect("handle");
-                server.await.expect("runs");
-            });
+        let server = Loopback::start(move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(web::Data::new(shared.clone())).default_service(web::to(answer));
         });
-        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("started");
-        Self { url, state, stop: Some(stop) }
+        let url = server.base.clone();
+        Self { url, state, _server: server }
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -142,13 +131,5 @@ impl RegistrySim {
     /// The contract version and authorisation headers of every request so far.
     pub fn headers(&self) -> Vec<(Option<String>, Option<String>)> {
         self.state.lock().expect("state").headers.clone()
-    }
-}
-
-impl Drop for RegistrySim {
-    fn drop(&mut self) {
-        if let Some(h) = self.stop.take() {
-            drop(h.stop(false));
-        }
     }
 }

@@ -1,12 +1,12 @@
 //! A webhook subscriber: records every delivery with its headers, and can
 //! be told to fail the next few.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use crate::loopback::Loopback;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -26,7 +26,8 @@ struct Shared {
 pub struct WebhookSim {
     pub url: String,
     shared: Shared,
-    stop: Option<actix_web::dev::ServerHandle>,
+    /// Stops the simulator when dropped.
+    _server: Loopback,
 }
 
 fn header(req: &HttpRequest, name: &str) -> String {
@@ -36,45 +37,32 @@ fn header(req: &HttpRequest, name: &str) -> String {
 impl WebhookSim {
     pub fn start() -> Self {
         let shared = Shared::default();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let s = shared.clone();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || {
+        let server = Loopback::start(move |cfg: &mut web::ServiceConfig| {
+            let s = s.clone();
+            cfg.route(
+                "/hook",
+                web::post().to(move |req: HttpRequest, body: web::Bytes| {
                     let s = s.clone();
-                    App::new().route(
-                        "/hook",
-                        web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                            let s = s.clone();
-                            async move {
-                                s.attempts.fetch_add(1, Ordering::SeqCst);
-                                if s.fail_next.load(Ordering::SeqCst) > 0 {
-                                    s.fail_next.fetch_sub(1, Ordering::SeqCst);
-                                    return HttpResponse::InternalServerError().finish();
-                                }
-                                s.received.lock().expect("lock").push(Delivery {
-                                    signature: header(&req, "x-dvc-signature"),
-                                    delivery_id: header(&req, "x-dvc-delivery"),
-                                    seq: header(&req, "x-dvc-seq"),
-                                    body: body.to_vec(),
-                                });
-                                HttpResponse::NoContent().finish()
-                            }
-                        }),
-                    )
-                })
-                .workers(1)
-                .listen(listener)
-                .expect("listen")
-                .run();
-                tx.send(server.handle()).expect("handle");
-                server.await.expect("runs");
-            });
+                    async move {
+                        s.attempts.fetch_add(1, Ordering::SeqCst);
+                        if s.fail_next.load(Ordering::SeqCst) > 0 {
+                            s.fail_next.fetch_sub(1, Ordering::SeqCst);
+                            return HttpResponse::InternalServerError().finish();
+                        }
+                        s.received.lock().expect("lock").push(Delivery {
+                            signature: header(&req, "x-dvc-signature"),
+                            delivery_id: header(&req, "x-dvc-delivery"),
+                            seq: header(&req, "x-dvc-seq"),
+                            body: body.to_vec(),
+                        });
+                        HttpResponse::NoContent().finish()
+                    }
+                }),
+            );
         });
-        let stop = rx.recv_timeout(Duration::from_secs(10)).expect("started");
-        Self { url, shared, stop: Some(stop) }
+        let url = format!("{}/hook", server.base);
+        Self { url, shared, _server: server }
     }
 
     pub fn fail_next(&self, n: usize) {
@@ -98,14 +86,6 @@ impl WebhookSim {
             }
             assert!(start.elapsed() < timeout, "timed out with {} deliveries", got.len());
             std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for WebhookSim {
-    fn drop(&mut self) {
-        if let Some(h) = self.stop.take() {
-            drop(h.stop(false));
         }
     }
 }

@@ -165,7 +165,7 @@ both_backends! {
             .post("/api/v1/dossiers", Some(&t.citizen), &with_birthday(submission("Hộ kinh doanh"), "1999-04-12"))
             .expect(201)
             .body;
-        assert!(started.elapsed() < Duration::from_secs(3), "bounded: {:?}", started.elapsed());
+        assert!(started.elapsed() < Duration::from_secs(5), "bounded: {:?}", started.elapsed());
         let code = d["code"].as_str().expect("code").to_owned();
         assert_eq!(d["applicant_check"]["state"], "pending", "{d}");
         assert!(d["applicant_check"]["last_error"].as_str().expect("why").contains("503"));
@@ -214,8 +214,9 @@ both_backends! {
         let started = Instant::now();
         let d = app.post("/api/v1/dossiers", Some(&t.citizen), &submission("Hộ kinh doanh")).expect(201).body;
         let took = started.elapsed();
-        // Two attempts of 300 ms and a wait of at most 150 ms between them.
-        assert!(took < Duration::from_millis(1500), "took {took:?}");
+        // Two attempts of 300 ms and a wait of at most 150 ms between them,
+        // with room for a loaded machine; far from the 10 s answer.
+        assert!(took < Duration::from_millis(3000), "took {took:?}");
         assert_eq!(d["applicant_check"]["state"], "pending");
         assert!(d["applicant_check"]["last_error"].as_str().expect("why").contains("no answer within 300 ms"));
     }

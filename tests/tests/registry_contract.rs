@@ -104,7 +104,8 @@ fn a_slow_database_holds_nobody_past_the_bound() {
     let got = p.citizen(&id());
     let took = started.elapsed();
     assert!(matches!(got, Err(LookupError::Unavailable(ref m)) if m.contains("no answer within")), "{got:?}");
-    assert!(took < bound + Duration::from_millis(200), "took {took:?}, bound {bound:?}");
+    // The bound, with room for a loaded machine; far from the 10 s answer.
+    assert!(took < bound + Duration::from_millis(1500), "took {took:?}, bound {bound:?}");
     assert!(took >= Duration::from_millis(600), "both attempts waited their timeout: {took:?}");
     assert_eq!(sim.asked(POPULATION), 2);
 }
