@@ -36,7 +36,12 @@ pub fn build_app(
         .app_data(web::PayloadConfig::new(json_limit))
         .wrap(from_fn(crate::contract::enforce))
         .wrap(from_fn(request_id))
-        .wrap(Logger::new(r#"%a "%r" %s %b %Dms req=%{x-request-id}o"#))
+        // The path without its query: a query may carry personal data (an ID
+        // number filter), which logs never print in full (docs/RULES.md §11).
+        .wrap(
+            Logger::new(r#"%a "%{method}xi %U" %s %b %Dms req=%{x-request-id}o"#)
+                .custom_request_replace("method", |req| req.method().to_string()),
+        )
         .service(health::live)
         .service(health::ready)
         .configure(agencies::configure)

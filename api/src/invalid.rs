@@ -33,6 +33,14 @@ impl Invalid {
         }
     }
 
+    /// Adds the errors another stage gathered on its own.
+    pub fn merge(&mut self, other: Invalid) {
+        self.errors.extend(other.errors);
+        if let Some(extra) = other.extra {
+            self.extra.get_or_insert_with(Default::default).extend(extra);
+        }
+    }
+
     pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.errors.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
     }

@@ -130,9 +130,7 @@ async fn staff_lookup<T: Send + 'static>(
     ask: impl FnOnce() -> Result<T, LookupError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let now = state.now();
-    let got = web::block(ask)
-        .await
-        .unwrap_or_else(|e| Err(LookupError::Unavailable(format!("the look-up was cancelled: {e}"))));
+    let got = crate::connectors::check::blocking(state.connectors.bound, ask).await;
     let outcome = match &got {
         Ok(_) => Some(Outcome::Found),
         Err(LookupError::CircuitOpen | LookupError::NotConfigured) => None,

@@ -181,6 +181,17 @@ pub enum Verdict {
     Mismatch(Vec<Difference>),
 }
 
+impl Difference {
+    /// The same difference without what the database holds: what is stored
+    /// on a dossier, which its applicant reads (docs/RULES.md §11).
+    pub fn neutral(&self, registry: Registry) -> Difference {
+        Difference {
+            field: self.field.clone(),
+            message: format!("the {} does not match the {registry} database's record", self.field.replace('_', " ")),
+        }
+    }
+}
+
 /// Names compared as a person writes them: Unicode-normalised, case and runs
 /// of white space ignored, diacritics kept (they are part of a legal name).
 pub fn same_name(a: &str, b: &str) -> bool {

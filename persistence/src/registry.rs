@@ -346,13 +346,17 @@ pub fn retry_check(
 ) -> Result<(), StoreError> {
     let error: String = error.chars().take(500).collect();
     write_transaction(conn, |conn| {
-        diesel::update(applicant_checks::table.find(code))
-            .set((
-                applicant_checks::attempts.eq(applicant_checks::attempts + 1),
-                applicant_checks::last_error.eq(Some(&error)),
-                applicant_checks::next_attempt_at.eq(Some(to_db(retry_at))),
-            ))
-            .execute(conn)?;
+        // Still pending: another process may have settled it meanwhile.
+        diesel::update(
+            applicant_checks::table.find(code).filter(applicant_checks::state.eq(CheckState::Pending.as_str())),
+        )
+        .set((
+            applicant_checks::attempts.eq(applicant_checks::attempts + 1),
+            applicant_checks::last_error.eq(Some(&error)),
+            applicant_checks::next_attempt_at.eq(Some(to_db(retry_at))),
+        ))
+        .execute(conn)?;
+        // The look-up was made either way: it is logged.
         match lookup {
             Some(l) => append(conn, std::slice::from_ref(l), Some(code)),
             None => Ok(()),

@@ -138,6 +138,9 @@ both_backends! {
         assert_eq!(check["decided_by"], "officer.dept");
         assert!(check["reason"].as_str().expect("reason").contains("Giấy khai sinh"));
         assert_eq!(check["differences"].as_array().expect("differences").len(), 2);
+        // What is stored on the dossier, which its applicant reads, holds not the record.
+        assert!(!check.to_string().contains("1999-04-12"), "{check}");
+        assert!(!check.to_string().contains("Nguyễn Văn An"), "{check}");
         // Every refused attempt was a look-up too, and is in the log.
         let log = lookups(&app, &format!("?subject={CITIZEN}"));
         assert_eq!(log.len(), 3, "only the complete submissions were looked up: {log:?}");
@@ -281,6 +284,21 @@ both_backends! {
         let mut s4 = s.clone();
         s4["documents"][1]["content_base64"] = json!("JVBERi0=");
         app.post("/api/v1/dossiers", Some(&t.citizen), &s4).expect(422);
+        // Online, a representative does not read another person's data store:
+        // refused before the store is asked.
+        let asked = sim.asked(DATA_STORE);
+        let mut s5 = s.clone();
+        s5["applicant"]["id_number"] = json!(OTHER_CITIZEN);
+        s5["representative"] = json!({"authorisation": {"name": "uy-quyen.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}});
+        let p = app.post("/api/v1/dossiers", Some(&t.citizen), &s5).expect(422).body;
+        assert_eq!(p["errors"][0]["field"], "documents[1].data_store_code", "{p}");
+        assert_eq!(p["errors"][0]["code"], "data_store_not_yours", "{p}");
+        // Nor is it asked for a body refused anyway (a malformed code).
+        let mut s6 = s.clone();
+        s6["documents"][0] = json!({"component_code": "TP01", "data_store_code": "có dấu"});
+        let p = app.post("/api/v1/dossiers", Some(&t.citizen), &s6).expect(422).body;
+        assert!(p.to_string().contains("invalid_data_store_code"), "{p}");
+        assert_eq!(sim.asked(DATA_STORE), asked);
         assert_eq!(dossier_count(&app), 1);
         // The figures count it as reused, and only it: an upload is not.
         let uploaded = app

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -24,11 +25,18 @@ use crate::invalid::Invalid;
 /// The first background retry of a check the database did not answer.
 pub const FIRST_RETRY_SECS: i64 = 5;
 
-/// Runs a blocking look-up on the blocking pool.
-async fn blocking<T: Send + 'static>(
+/// Runs a blocking look-up on the blocking pool, and waits for it no longer
+/// than `bound` (a little more than the connector's policy allows, since a
+/// blocking client's read of a trickling body is not held by its timeout).
+pub async fn blocking<T: Send + 'static>(
+    bound: Duration,
     f: impl FnOnce() -> Result<T, LookupError> + Send + 'static,
 ) -> Result<T, LookupError> {
-    web::block(f).await.unwrap_or_else(|e| Err(LookupError::Unavailable(format!("the look-up was cancelled: {e}"))))
+    match actix_web::rt::time::timeout(bound + Duration::from_millis(250), web::block(f)).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => Err(LookupError::Unavailable(format!("the look-up was cancelled: {e}"))),
+        Err(_) => Err(LookupError::Unavailable(format!("no answer within {} ms", bound.as_millis()))),
+    }
 }
 
 /// What a database said about an applicant.
@@ -62,10 +70,11 @@ pub fn ask_now(connectors: &Connectors, applicant: &ApplicantRecord) -> Option<(
 /// [`ask_now`] on the blocking pool.
 pub async fn ask(connectors: &Connectors, applicant: &ApplicantRecord) -> Option<(Registry, Answer)> {
     let registry = if applicant_kind_is_business(applicant) { Registry::Business } else { Registry::Population };
+    let bound = connectors.bound;
     let (connectors, applicant) = (connectors.clone(), applicant.clone());
-    web::block(move || ask_now(&connectors, &applicant)).await.unwrap_or_else(|e| {
-        Some((registry, Answer::Failed(LookupError::Unavailable(format!("the look-up was cancelled: {e}")))))
-    })
+    blocking(bound, move || Ok(ask_now(&connectors, &applicant)))
+        .await
+        .unwrap_or_else(|e| Some((registry, Answer::Failed(e))))
 }
 
 fn applicant_kind_is_business(a: &ApplicantRecord) -> bool {
@@ -157,7 +166,7 @@ pub async fn check_applicant(
         checked_at: Some(now),
         next_attempt_at: None,
     };
-    let kept = |differences: Vec<Difference>, state: CheckState| match on {
+    let keep = |differences: Vec<Difference>, state: CheckState| match on {
         OnDisagreement::Accept(reason) => Some(NewCheck {
             state,
             differences,
@@ -172,6 +181,11 @@ pub async fn check_applicant(
         }),
         OnDisagreement::Refuse { .. } => None,
     };
+    // Stored on the dossier, which its applicant reads: without the record.
+    let kept = |differences: Vec<Difference>, state: CheckState| {
+        let differences: Vec<Difference> = differences.iter().map(|d| d.neutral(registry)).collect();
+        keep(differences, state)
+    };
     let reveal = matches!(on, OnDisagreement::Refuse { reveal: true });
     let check = match answer {
         Answer::Judged(Verdict::Verified) => base,
@@ -180,11 +194,7 @@ pub async fn check_applicant(
                 check
             } else {
                 for d in &differences {
-                    let message = if reveal {
-                        d.message.clone()
-                    } else {
-                        format!("the {} does not match the {} database's record", d.field.replace('_', " "), registry)
-                    };
+                    let message = if reveal { d.message.clone() } else { d.neutral(registry).message };
                     invalid.push(&format!("applicant.{}", d.field), "applicant_mismatch", message);
                 }
                 return Checked { check: None, lookups };
@@ -241,7 +251,7 @@ pub async fn fetch_documents(
             None => Err(LookupError::NotConfigured),
             Some(store) => {
                 let (c, o) = (code.clone(), owner_id.to_owned());
-                blocking(move || store.document(&c, &o)).await
+                blocking(connectors.bound, move || store.document(&c, &o)).await
             }
         };
         let outcome = match &got {

@@ -180,8 +180,10 @@ impl Connectors {
             out.business = Some(a);
         }
         if let Some(url) = &c.data_store_url {
+            // Documents are not cached: they are large, and read once per dossier.
+            let no_cache = Policy { cache_ttl: Duration::ZERO, ..policy.clone() };
             let a = Arc::new(HttpDataStore {
-                endpoint: endpoint(Registry::DataStore, url),
+                endpoint: Endpoint::new(Registry::DataStore, url, c.lgsp_token.clone(), no_cache),
                 max_bytes: c.max_document_bytes,
             });
             let w = a.clone();

@@ -175,7 +175,10 @@ impl Endpoint {
                 fresh
             }
         };
-        serde_json::from_value(Value::clone(&value)).map_err(|e| LookupError::Malformed(e.to_string()))
+        // Not serde's message: it may quote a value of the answer (a name, a number).
+        serde_json::from_value(Value::clone(&value)).map_err(|_| {
+            LookupError::Malformed("the answer lacks a field of the contract, or has one of another type".into())
+        })
     }
 
     fn with_retries<B: Serialize>(&self, path: &str, body: &B) -> Result<Value, LookupError> {

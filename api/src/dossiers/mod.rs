@@ -179,16 +179,31 @@ async fn national_databases(
     let Some(applicant) = applicant.filter(|_| invalid.is_empty()) else {
         return (Fetched::new(), Checked::default());
     };
+    // Nothing is fetched for a body the document checks will refuse anyway.
+    let codes = submit::data_store_codes(documents);
+    if documents.len() > submit::MAX_DOCUMENTS || !codes.iter().all(|c| submit::valid_data_store_code(c)) {
+        return (Fetched::new(), Checked::default());
+    }
+    // Online, the data store read is the filer's own: a representative
+    // uploads the applicant's documents.
+    if actor.role == Role::Citizen && applicant.id_number != actor.id && !codes.is_empty() {
+        for (i, _) in documents.iter().enumerate().filter(|(_, d)| d.data_store_code.is_some()) {
+            invalid.push(
+                &format!("documents[{i}].data_store_code"),
+                "data_store_not_yours",
+                "only the applicant reads their own data store: upload the document instead",
+            );
+        }
+        return (Fetched::new(), Checked::default());
+    }
     let now = state.now();
-    let (fetched, fetches) = check::fetch_documents(
-        &state.connectors,
-        actor,
-        &applicant.id_number,
-        submit::data_store_codes(documents),
-        now,
-    )
-    .await;
-    let mut checked = check::check_applicant(&state.connectors, actor, applicant, on, now, invalid).await;
+    // The documents and the applicant at once, each bounded by the
+    // connector's policy: a submission waits for one bound, not their sum.
+    let fetch = check::fetch_documents(&state.connectors, actor, &applicant.id_number, codes, now);
+    let mut verdict = Invalid::default();
+    let judge = check::check_applicant(&state.connectors, actor, applicant, on, now, &mut verdict);
+    let ((fetched, fetches), mut checked) = tokio::join!(fetch, judge);
+    invalid.merge(verdict);
     checked.lookups.extend(fetches);
     (fetched, checked)
 }

@@ -74,9 +74,18 @@ pub enum Sources<'a> {
     Import,
 }
 
-/// The codes of the documents a submission reuses from the data store.
+/// The most documents one request files.
+pub const MAX_DOCUMENTS: usize = 50;
+
+/// The codes of the documents a submission reuses from the data store
+/// (those sent without content).
 pub fn data_store_codes(docs: &[DocumentIn]) -> Vec<String> {
-    docs.iter().filter_map(|d| d.data_store_code.clone()).collect()
+    docs.iter().filter(|d| d.content_base64.is_none()).filter_map(|d| d.data_store_code.clone()).collect()
+}
+
+/// A document's code in the data store: 1–100 visible ASCII characters.
+pub fn valid_data_store_code(code: &str) -> bool {
+    (1..=100).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// Who files documents, when, and the largest a document may be.
@@ -98,7 +107,7 @@ pub fn documents(
     by: Filer,
 ) -> Result<Vec<NewDocument>, ApiError> {
     let Filer { actor, now, max_bytes } = by;
-    if docs.len() > 50 {
+    if docs.len() > MAX_DOCUMENTS {
         return Err(ApiError::invalid_field(field, "too_many", "at most 50 documents at once"));
     }
     let mut errors = Vec::new();
@@ -138,6 +147,9 @@ pub fn documents(
                 "a document is marked reused when dvc fetches it from the data store: name it by data_store_code",
             );
         }
+        if d.data_store_code.as_deref().is_some_and(|c| !valid_data_store_code(c)) {
+            fail("data_store_code", "invalid_data_store_code", "1–100 visible ASCII characters");
+        }
         let content = match (&d.content_base64, &d.data_store_code, sources) {
             (Some(_), Some(_), _) => {
                 fail("data_store_code", "conflict", "send content_base64 or data_store_code, not both");
@@ -165,8 +177,16 @@ pub fn documents(
                     );
                     None
                 }
-                Some(Err(LookupError::NotConfigured)) | None => {
+                Some(Err(LookupError::NotConfigured)) => {
                     fail("data_store_code", "data_store_not_connected", "no data store is connected");
+                    None
+                }
+                None => {
+                    fail(
+                        "data_store_code",
+                        "not_fetched",
+                        "not fetched from the data store while the request has other errors to correct",
+                    );
                     None
                 }
                 Some(Err(e)) => {

@@ -110,14 +110,9 @@ pub struct DocumentIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"name": "giay-uy-quyen.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}))]
 pub struct AuthorisationIn {
-    /// Not blank, at most 255 characters. For a document named by
-    /// `data_store_code`, the data store's name when absent.
-    #[serde(default)]
+    /// Not blank, at most 255 characters.
     #[schema(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
     pub name: String,
-    /// For a document named by `data_store_code`, the data store's media
-    /// type, whatever is sent.
-    #[serde(default)]
     #[schema(
         example = "application/pdf",
         max_length = 100,

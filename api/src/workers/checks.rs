@@ -16,6 +16,9 @@ use super::Shutdown;
 use crate::connectors::check::{ask_now, lookup, Answer};
 use crate::connectors::Connectors;
 
+/// Checks claimed at once.
+const BATCH: i64 = 5;
+
 pub const PURPOSE: &str = "check the applicant of a dossier the database did not answer for at submission";
 
 /// Who the audit log names for the background checks.
@@ -54,8 +57,10 @@ impl CheckWorker {
     fn round(&self) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = self.clock.now().max(Utc::now());
-        let lease = now + chrono::Duration::from_std(self.connectors.bound * 2).unwrap_or_default();
-        let claimed = registry::claim_checks(&mut conn, now, lease, 20).map_err(|e| e.to_string())?;
+        // Asked one after another: the lease covers the whole batch, twice.
+        let lease =
+            now + chrono::Duration::from_std(self.connectors.bound * (2 * BATCH as u32 + 2)).unwrap_or_default();
+        let claimed = registry::claim_checks(&mut conn, now, lease, BATCH).map_err(|e| e.to_string())?;
         let actor = system_actor();
         for check in &claimed {
             if self.shutdown.is_stopped() {
@@ -73,7 +78,9 @@ impl CheckWorker {
             let log_row = lookup(&actor, registry_kind, &subject, PURPOSE, outcome, done);
             let settled = match answer {
                 Answer::Judged(Verdict::Verified) => Some((CheckState::Verified, Vec::new())),
-                Answer::Judged(Verdict::Mismatch(d)) => Some((CheckState::Mismatch, d)),
+                Answer::Judged(Verdict::Mismatch(d)) => {
+                    Some((CheckState::Mismatch, d.iter().map(|d| d.neutral(registry_kind)).collect()))
+                }
                 Answer::Failed(LookupError::NotFound) => Some((CheckState::NotFound, Vec::new())),
                 Answer::Failed(e) => {
                     let wait = backoff::delay(check.attempts, self.max_backoff, rand::rng().random_range(0.5..1.5));
