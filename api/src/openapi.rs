@@ -101,7 +101,7 @@ use crate::{
         feedback::publish,
         public_lookup::lookup,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, forms::FormKind)),
     modifiers(&Security, &StandardErrors, &Workflows),
     tags(
         (name = "health", description = "Liveness and readiness"),

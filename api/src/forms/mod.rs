@@ -1,4 +1,4 @@
-//! The forms of the one-stop procedure as PDF (docs/RULES.md §4.10):
+//! The forms of the one-stop procedure as PDF (docs/RULES.md §9.1):
 //! `GET /api/v1/dossiers/{code}/forms/{form}`, for whoever may read the
 //! dossier. Every value on a form comes from the dossier's record: its
 //! state, its history rows, its documents, its pinned procedure version and
@@ -383,11 +383,15 @@ fn supplement(w: &mut Writer, r: &Record) {
         w.para(&[words(h.note.clone().unwrap_or_default())], BODY, false, 14.0);
     } else {
         for (i, item) in items.iter().enumerate() {
-            let mut pieces = vec![keep(format!("{}.", i + 1)), keep(item.component_code.clone())];
-            if let Some(c) = r.component(&item.component_code) {
-                pieces.push(words(format!("({})", c.name)));
+            let mut pieces = vec![keep(format!("{}.", i + 1))];
+            match r.component(&item.component_code) {
+                Some(c) => {
+                    pieces.push(keep(item.component_code.clone()));
+                    pieces.push(words(format!("({}):", c.name)));
+                }
+                None => pieces.push(keep(format!("{}:", item.component_code))),
             }
-            pieces.push(words(format!(": {}", item.problem)));
+            pieces.push(words(item.problem.clone()));
             w.para(&pieces, BODY, false, 14.0);
         }
     }
