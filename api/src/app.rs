@@ -11,7 +11,7 @@ use crate::extract::{json_config, path_config, query_config};
 use crate::middleware::request_id;
 use crate::state::AppState;
 use crate::{
-    agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, openapi, payments,
+    agencies, calendars, dossiers, feedback, forms, health, imports, integrity, national_databases, openapi, payments,
     procedures, public_lookup, ratings, reports, sync, webhooks,
 };
 
@@ -48,6 +48,7 @@ pub fn build_app(
         .configure(procedures::configure)
         .configure(calendars::configure)
         .configure(|cfg| dossiers::configure(cfg, max_document_bytes))
+        .configure(forms::configure)
         .configure(sync::configure)
         .configure(payments::configure)
         .configure(webhooks::configure)

@@ -195,6 +195,10 @@ pub struct Config {
     /// instead of the connection's peer address; only behind a proxy that sets it.
     #[arg(long, env = "DVC_TRUST_FORWARDED_FOR", value_parser = BoolishValueParser::new(), global = true)]
     pub trust_forwarded_for: Option<bool>,
+    /// The public look-up page printed forms point to: their QR code holds
+    /// `{DVC_PUBLIC_LOOKUP_URL}?code=<dossier code>`.
+    #[arg(long, env = "DVC_PUBLIC_LOOKUP_URL", default_value = "http://127.0.0.1:8080/tra-cuu", global = true)]
+    pub public_lookup_url: String,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

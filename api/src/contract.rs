@@ -84,6 +84,7 @@ pub const ROLES: &[OperationRoles] = &[
     op("POST", "/api/v1/dossiers/{code}/apologize", &[Approver], "dossiers:decide"),
     op("POST", "/api/v1/dossiers/{code}/documents", &[Citizen, Officer, Approver], "dossiers:documents"),
     op("GET", "/api/v1/dossiers/{code}/documents/{id}", READERS, "dossiers:read"),
+    op("GET", "/api/v1/dossiers/{code}/forms/{form}", READERS, "dossiers:read"),
     op("GET", "/api/v1/changes", &[Admin, Viewer, Integrator], "changes:read"),
     op("GET", "/api/v1/sync/failing", &[Admin], "sync:manage"),
     op("POST", "/api/v1/dossiers/{code}/sync/retry", &[Admin], "sync:manage"),

@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod error;
 pub mod extract;
 pub mod feedback;
+pub mod forms;
 pub mod health;
 pub mod idempotency;
 pub mod imports;

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
 use crate::workflows::Workflows;
 use crate::{
-    agencies, calendars, dossiers, feedback, health, imports, integrity, national_databases, payments, procedures,
-    public_lookup, ratings, reports, sync, webhooks,
+    agencies, calendars, dossiers, feedback, forms, health, imports, integrity, national_databases, payments,
+    procedures, public_lookup, ratings, reports, sync, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -63,6 +63,7 @@ use crate::{
         dossiers::apologize,
         dossiers::upload_document,
         dossiers::download_document,
+        forms::form,
         sync::feed,
         sync::failing,
         sync::retry,
@@ -100,7 +101,7 @@ use crate::{
         feedback::publish,
         public_lookup::lookup,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, forms::FormKind)),
     modifiers(&Security, &StandardErrors, &Workflows),
     tags(
         (name = "health", description = "Liveness and readiness"),

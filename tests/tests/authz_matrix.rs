@@ -238,6 +238,7 @@ const TABLE: &[Entry] = &[
         "the applicant (while submitted) or the agency's desk adds documents",
     ),
     e("GET /api/v1/dossiers/{code}/documents/{id}", DOSSIER_READ, "readers of the dossier download"),
+    e("GET /api/v1/dossiers/{code}/forms/{form}", DOSSIER_READ, "readers of the dossier print its forms"),
     // Synchronisation (docs/RULES.md §8).
     e(
         "GET /api/v1/changes",
@@ -731,6 +732,7 @@ fn build(app: &TestApp, fx: &Fx, op: &str) -> Call {
         "GET /api/v1/dossiers/{code}/payments" => get(format!("/api/v1/dossiers/{d}/payments")),
         "GET /api/v1/dossiers/{code}/rating" => get(format!("/api/v1/dossiers/{d}/rating")),
         "GET /api/v1/dossiers/{code}/documents/{id}" => get(format!("/api/v1/dossiers/{d}/documents/{}", fx.document)),
+        "GET /api/v1/dossiers/{code}/forms/{form}" => get(format!("/api/v1/dossiers/{d}/forms/control")),
         "POST /api/v1/dossiers/{code}/receive" => dossier_action(Stage::Submitted, "receive", json!({})),
         "POST /api/v1/dossiers/{code}/refuse" => {
             dossier_action(Stage::Submitted, "refuse", json!({"reason": "Sai thẩm quyền"}))
