@@ -248,7 +248,7 @@ pub async fn lookup_enterprise(
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum OutcomeDto {
+pub enum LookupOutcomeDto {
     Found,
     Verified,
     Mismatch,
@@ -259,7 +259,7 @@ pub enum OutcomeDto {
 
 /// One look-up in a national database.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LookupOut {
+pub struct AuditRowOut {
     /// Its place in the log (and in the chain).
     pub seq: i64,
     pub at: DateTime<FixedOffset>,
@@ -271,20 +271,20 @@ pub struct LookupOut {
     pub subject: String,
     pub dossier_code: Option<String>,
     pub purpose: String,
-    pub outcome: OutcomeDto,
+    pub outcome: LookupOutcomeDto,
     /// SHA-256 over the row's content and the previous row's hash.
     pub hash: String,
 }
 
-impl From<LookupRow> for LookupOut {
+impl From<LookupRow> for AuditRowOut {
     fn from(r: LookupRow) -> Self {
         let outcome = match Outcome::parse(&r.outcome) {
-            Some(Outcome::Found) => OutcomeDto::Found,
-            Some(Outcome::Verified) => OutcomeDto::Verified,
-            Some(Outcome::Mismatch) => OutcomeDto::Mismatch,
-            Some(Outcome::NotFound) => OutcomeDto::NotFound,
-            Some(Outcome::Unavailable) => OutcomeDto::Unavailable,
-            Some(Outcome::Malformed) | None => OutcomeDto::Malformed,
+            Some(Outcome::Found) => LookupOutcomeDto::Found,
+            Some(Outcome::Verified) => LookupOutcomeDto::Verified,
+            Some(Outcome::Mismatch) => LookupOutcomeDto::Mismatch,
+            Some(Outcome::NotFound) => LookupOutcomeDto::NotFound,
+            Some(Outcome::Unavailable) => LookupOutcomeDto::Unavailable,
+            Some(Outcome::Malformed) | None => LookupOutcomeDto::Malformed,
         };
         Self {
             seq: r.seq,
@@ -304,7 +304,7 @@ impl From<LookupRow> for LookupOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LookupList {
-    pub items: Vec<LookupOut>,
+    pub items: Vec<AuditRowOut>,
     /// Pass as `before` for the next (older) page; absent on the last page.
     pub next_before: Option<i64>,
 }
@@ -376,7 +376,7 @@ pub async fn list_lookups(
     };
     let rows = state.db(move |conn| store::list(conn, &filter, limit + 1)).await?;
     let more = rows.len() as i64 > limit;
-    let items: Vec<LookupOut> = rows.into_iter().take(limit as usize).map(Into::into).collect();
+    let items: Vec<AuditRowOut> = rows.into_iter().take(limit as usize).map(Into::into).collect();
     let next_before = if more { items.last().map(|l| l.seq) } else { None };
     Ok(web::Json(LookupList { items, next_before }))
 }

@@ -61,3 +61,50 @@ fn operation_ids_are_unique() {
         }
     }
 }
+
+/// Two types that document themselves under one schema name make the
+/// document lie about one of them (utoipa keeps either, silently): every
+/// `ToSchema` type of the API and every mirrored enum has a name of its own.
+#[test]
+fn no_two_types_share_a_schema_name() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../api/src")), &mut files);
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("source");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let declared = if line.contains("derive(") && line.contains("ToSchema") {
+                // The type the derive is on: the next `struct` or `enum` line.
+                lines[i + 1..].iter().take(12).find_map(|l| {
+                    let l = l.trim_start().trim_start_matches("pub ").trim_start_matches("pub(crate) ");
+                    let rest = l.strip_prefix("struct ").or_else(|| l.strip_prefix("enum "))?;
+                    Some(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next()?.to_owned())
+                })
+            } else {
+                // `Name => Domain { … }` inside `mirror_enum!`.
+                let t = line.trim();
+                (i > 0 && lines[i.saturating_sub(3)..i].iter().any(|l| l.contains("mirror_enum!")))
+                    .then(|| t.split_once(" => ").map(|(n, _)| n.to_owned()))
+                    .flatten()
+                    .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            };
+            if let Some(name) = declared {
+                names.entry(name).or_default().push(format!("{}:{}", file.display(), i + 1));
+            }
+        }
+    }
+    assert!(names.len() > 100, "the scan found only {} schema types", names.len());
+    let shared: Vec<_> = names.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(shared.is_empty(), "schema names declared twice: {shared:#?}");
+}
