@@ -283,7 +283,7 @@ impl LookupLimiter {
             // Buckets back to full say nothing: drop them.
             self.limiter.retain_recent();
         }
-        self.limiter.check_key(&address).map_err(|not_until| {
+        self.limiter.check_key(&bucket_of(address)).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
         })
@@ -302,6 +302,18 @@ impl LookupLimiter {
             .flatten()
             .or_else(|| req.peer_addr().map(|a| a.ip()))
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+/// The bucket an address spends from: itself for IPv4; for IPv6 its /64,
+/// which one subscriber holds whole and can rotate through at will.
+fn bucket_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
     }
 }
 
@@ -336,6 +348,27 @@ pub async fn rate_limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_subscriber_spends_from_one_bucket_for_its_whole_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(bucket_of(a), bucket_of(b));
+        assert_ne!(bucket_of(a), bucket_of(other));
+        let v4: IpAddr = "203.0.113.7".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(bucket_of(v4), v4);
+        assert_eq!(bucket_of(mapped), v4);
+        // A limiter of one look-up: the second address of the /64 is refused.
+        let limiter = LookupLimiter {
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
+            trust_forwarded_for: false,
+        };
+        assert!(limiter.check(a).is_ok());
+        assert!(limiter.check(b).is_err());
+        assert!(limiter.check(other).is_ok());
+    }
 
     #[test]
     fn the_last_digits_skip_punctuation_and_need_six() {
