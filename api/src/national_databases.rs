@@ -19,6 +19,7 @@ use crate::connectors::check::lookup;
 use crate::dossiers::types::RegistryDto;
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::invalid::Invalid;
 use crate::state::AppState;
 use crate::time::vn;
 
@@ -107,7 +108,7 @@ fn refusal(registry: Registry, e: &LookupError) -> ApiError {
             format!("the {registry} database holds no such record"),
         ),
         LookupError::NotConfigured => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::CONFLICT,
             "registry_not_connected",
             format!("dvc is not connected to the {registry} database (see the README's configuration)"),
         ),
@@ -163,7 +164,8 @@ fn staff_only(caller: &Caller) -> Result<(), ApiError> {
 /// look-up is written to the audit log with its purpose. 404
 /// `not_in_registry` when the database holds no such person; 503
 /// `registry_unavailable` (with `Retry-After`) when it does not answer in
-/// time, or `registry_not_connected` when dvc is not connected to it.
+/// time; 409
+/// `registry_not_connected` when dvc is not connected to it.
 #[utoipa::path(
     operation_id = "lookup_citizen",
     tag = "national databases",
@@ -356,15 +358,27 @@ pub async fn list_lookups(
         return Err(ApiError::forbidden("audit:read", "only an admin reads the audit log of look-ups"));
     }
     let q = query.into_inner();
+    let mut invalid = Invalid::default();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "out_of_range", "limit is 1–200"));
+        invalid.push("limit", "out_of_range", "limit is 1–200");
+    }
+    if q.before.is_some_and(|b| b < 1) {
+        invalid.push("before", "out_of_range", "before is a seq, 1 or more");
+    }
+    for (field, value, max) in
+        [("subject", &q.subject, 100), ("dossier_code", &q.dossier_code, 40), ("actor", &q.actor, 128)]
+    {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            invalid.push(field, "too_long", format!("at most {max} characters"));
+        }
     }
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if to <= from {
-            return Err(ApiError::invalid_field("to", "before_from", "to lies after from"));
+            invalid.push("to", "before_from", "to lies after from");
         }
     }
+    invalid.finish()?;
     let filter = LookupFilter {
         registry: q.registry.map(|r| Registry::from(r).as_str().to_owned()),
         subject: q.subject,

@@ -456,7 +456,7 @@ both_backends! {
             Some(&t.officer),
             &json!({"id_number": CITIZEN, "purpose": "Điền sẵn"}),
         )
-        .expect_problem(503, "registry_not_connected");
+        .expect_problem(409, "registry_not_connected");
         let mut s = submission("Hộ kinh doanh");
         s["documents"][1] = json!({"component_code": "TP02", "data_store_code": "KQ.G22-2025-000123"});
         let p = app.post("/api/v1/dossiers", Some(&t.citizen), &s).expect(422).body;
