@@ -11,6 +11,7 @@ pub mod fees;
 pub mod figures;
 pub mod payment;
 pub mod procedure;
+pub mod notify;
 pub mod registry;
 pub mod text;
 pub mod time_limit;

@@ -5,11 +5,13 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod gateway_sim;
 pub mod jwks_sim;
 pub mod loopback;
 pub mod payment_sim;
 pub mod portal_sim;
 pub mod registry_sim;
+pub mod smtp_sim;
 pub mod webhook_sim;
 
 use std::net::TcpListener;

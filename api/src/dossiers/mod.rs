@@ -129,9 +129,11 @@ async fn create(
         + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
+    let notify = state.config.notify_channels();
     let answer = state
         .db(move |conn| {
-            let new = build(conn)?;
+            let mut new = build(conn)?;
+            new.notify = notify;
             let render = |conn: &mut dvc_persistence::DbConnection, d: &dvc_persistence::dossiers::StoredDossier| {
                 let out = view(conn, d.clone(), now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(serde_json::to_string(&out)?)
@@ -597,6 +599,7 @@ async fn act(
     let expected = IfMatch::of(&req);
     let actor = caller.0;
     let max = state.config.max_document_bytes;
+    let notify = state.config.notify_channels();
     let now = state.now();
     let out = state
         .db(move |conn| {
@@ -667,6 +670,7 @@ async fn act(
                     state: t.state,
                     documents,
                     payment: attached.payment,
+                    notify,
                 })
             })?;
             view(conn, updated, now)

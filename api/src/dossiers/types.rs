@@ -58,6 +58,13 @@ pub struct ApplicantDto {
     /// A citizen's date of birth: when given, checked against the population database with the name.
     #[serde(default)]
     pub date_of_birth: Option<chrono::NaiveDate>,
+    /// The channels the applicant is told on (`email`, `sms`, `zalo`), each
+    /// at most once, each with its contact given (email: `email`; sms and
+    /// zalo: `phone`). Absent: every channel a contact was given for; `[]`:
+    /// never told. A channel the province has not configured is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["email", "sms"]))]
+    pub notify_by: Option<Vec<String>>,
 }
 
 /// A document filed with the dossier: its content inline, or the code of a
@@ -538,6 +545,7 @@ impl DossierOut {
                 email: d.applicant.email.clone(),
                 address: d.applicant.address.clone(),
                 date_of_birth: d.applicant.date_of_birth,
+                notify_by: d.applicant.notify_by.as_ref().map(|c| c.iter().map(|c| c.as_str().to_owned()).collect()),
             },
             applicant_check: check.map(Into::into),
             submitted_by: d.owner_sub.as_ref().map(|id| SubmitterOut {
