@@ -139,7 +139,30 @@ impl Notifier for GatewayNotifier {
     }
 }
 
-/// The notifiers the configuration asks for (none: no notification is written).
+/// Checks the notification settings without building anything that needs
+/// a thread of its own (the blocking HTTP client cannot be made, nor
+/// dropped, inside the server's async runtime).
+pub fn check(c: &Config) -> Result<(), String> {
+    let timeout = Duration::from_millis(c.notify_timeout_ms.max(100));
+    match (&c.smtp_url, &c.smtp_from) {
+        (Some(url), Some(from)) => drop(EmailNotifier::new(url, from, timeout)?),
+        (Some(_), None) => return Err("DVC_SMTP_URL is set without DVC_SMTP_FROM (the sender)".into()),
+        (None, Some(_)) => return Err("DVC_SMTP_FROM is set without DVC_SMTP_URL".into()),
+        (None, None) => {}
+    }
+    for (name, url) in [("DVC_SMS_GATEWAY_URL", &c.sms_gateway_url), ("DVC_ZALO_GATEWAY_URL", &c.zalo_gateway_url)] {
+        if let Some(url) = url {
+            let parsed = reqwest::Url::parse(url).map_err(|e| format!("{name} {url:?}: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(format!("{name} {url:?}: http or https"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The notifiers the configuration asks for; call it on the worker's own
+/// thread (see [`check`]).
 pub fn from_config(c: &Config) -> Result<Vec<Box<dyn Notifier>>, String> {
     let timeout = Duration::from_millis(c.notify_timeout_ms.max(100));
     let mut out: Vec<Box<dyn Notifier>> = Vec::new();

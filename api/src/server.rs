@@ -38,7 +38,7 @@ pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
 pub fn prepare(config: Config) -> Result<AppState, String> {
     let keys = Keys::from_config(&config)?;
     // A notification channel misconfigured stops the start, not the first send.
-    crate::notify::from_config(&config)?;
+    crate::notify::check(&config)?;
     let pool = connect_and_migrate(&config)?;
     if config.demo_enabled() {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -153,7 +153,7 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
     if c.notify_channels().any() {
         crate::workers::notify::NotifyWorker {
             pool: state.pool.clone(),
-            notifiers: crate::notify::from_config(c).map_err(std::io::Error::other)?,
+            config: state.config.clone(),
             max_backoff: Duration::from_secs(c.notify_max_backoff_secs.max(1)),
             poll: Duration::from_millis(c.notify_poll_ms.max(10)),
             lease: Duration::from_millis(c.notify_timeout_ms.max(100)) * 3,

@@ -188,14 +188,8 @@ macro_rules! templates {
     };
 }
 
-const TEMPLATES: &[(&str, &str)] = templates!(
-    "received",
-    "supplement_requested",
-    "payment_requested",
-    "result_ready",
-    "apology",
-    "refused"
-);
+const TEMPLATES: &[(&str, &str)] =
+    templates!("received", "supplement_requested", "payment_requested", "result_ready", "apology", "refused");
 
 /// An instant as Vietnam reads it: `dd/mm/yyyy HH:MM`.
 pub fn vn_time(t: DateTime<Utc>) -> String {
@@ -297,14 +291,21 @@ mod tests {
                 let text = format!("{}\n{}", m.subject, m.body);
                 assert!(text.contains(&f.code), "{event:?}/{channel:?} without the code: {text}");
                 for e in expected {
-                    assert!(text.to_lowercase().contains(&e.to_lowercase()), "{event:?}/{channel:?} lacks {e:?}: {text}");
+                    assert!(
+                        text.to_lowercase().contains(&e.to_lowercase()),
+                        "{event:?}/{channel:?} lacks {e:?}: {text}"
+                    );
                 }
                 assert!(!text.contains("{{") && !text.contains("{%"), "{text}");
                 if channel == NotifyChannel::Email {
                     assert!(m.subject.contains("Hồ sơ") || m.subject.contains("hồ sơ"), "{}", m.subject);
                     assert!(m.body.contains("Nguyễn Văn An"), "{}", m.body);
                 } else {
-                    assert!(m.body.chars().count() <= 480, "{event:?}/{channel:?} too long: {}", m.body.chars().count());
+                    assert!(
+                        m.body.chars().count() <= 480,
+                        "{event:?}/{channel:?} too long: {}",
+                        m.body.chars().count()
+                    );
                 }
             }
         }

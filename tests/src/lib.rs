@@ -155,6 +155,18 @@ impl TestApp {
         app
     }
 
+    /// Stops this server and its workers, and starts another on the same
+    /// database with `extra` arguments (a restart), its clock where this one's was.
+    pub fn restart_with(mut self, extra: &[&str]) -> Self {
+        let borrowed = TestDb::borrow(self.backend, self.db.url());
+        let db = std::mem::replace(&mut self.db, borrowed);
+        let now = self.clock.now();
+        drop(self);
+        let app = Self::start(db, extra);
+        app.clock.set(now);
+        app
+    }
+
     /// Sets the servers' clock (an RFC 3339 instant).
     pub fn set_now(&self, at: &str) {
         let at = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339 instant").to_utc();

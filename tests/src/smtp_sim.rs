@@ -26,8 +26,9 @@ impl Mail {
         let mut out: Option<String> = None;
         for line in head.split("\r\n") {
             if line.starts_with([' ', '\t']) {
+                // Unfolding removes the line break only (RFC 5322 §2.2.3).
                 if let Some(v) = out.as_mut() {
-                    v.push_str(line.trim_start());
+                    v.push_str(line);
                 }
                 continue;
             }

@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
         .service(list)
         .service(read)
         .service(history)
+        .service(notifications)
         .service(receive)
         .service(refuse)
         .service(request_supplement)
@@ -470,6 +471,34 @@ pub async fn history(
         .await?;
     let code = rows.first().map(|r| r.dossier_code.clone()).unwrap_or_default();
     Ok(web::Json(HistoryList { code, items: history_out(rows, state.now()) }))
+}
+
+/// The notifications sent (or to be sent) to the applicant of a dossier.
+///
+/// One row per event and channel (docs/RULES.md §14), oldest first, with
+/// its delivery state; the recipient is masked. The dossier's readers only.
+#[utoipa::path(
+    operation_id = "dossier_notifications",
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
+    responses((status = 200, body = NotificationList))
+)]
+#[get("/api/v1/dossiers/{code}/notifications")]
+pub async fn notifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<web::Json<NotificationList>, ApiError> {
+    let code = code.into_inner();
+    let (code, rows) = state
+        .db(move |conn| {
+            let d = readable(conn, &caller.0, &code)?;
+            let rows = dvc_persistence::notifications::of_dossier(conn, &d.code)?;
+            Ok::<_, ApiError>((d.code, rows))
+        })
+        .await?;
+    Ok(web::Json(NotificationList { code, items: rows.into_iter().map(NotificationOut::from).collect() }))
 }
 
 fn cursor_key(d: &DossierOut) -> String {

@@ -68,11 +68,7 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
 
 /// The channels an applicant chose to be told on (docs/RULES.md §14):
 /// each known, at most once, with its contact given.
-fn notify_by(
-    chosen: Option<&[String]>,
-    phone: bool,
-    email: bool,
-) -> Result<Option<Vec<NotifyChannel>>, ApiError> {
+fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Option<Vec<NotifyChannel>>, ApiError> {
     let Some(chosen) = chosen else { return Ok(None) };
     let mut errors = Vec::new();
     let mut out: Vec<NotifyChannel> = Vec::new();
@@ -84,11 +80,9 @@ fn notify_by(
                 code: "unknown_channel".into(),
                 message: format!("{name:?} is not a channel: email, sms or zalo"),
             }),
-            Some(c) if out.contains(&c) => errors.push(FieldError {
-                field,
-                code: "duplicate".into(),
-                message: format!("{name} is listed twice"),
-            }),
+            Some(c) if out.contains(&c) => {
+                errors.push(FieldError { field, code: "duplicate".into(), message: format!("{name} is listed twice") })
+            }
             Some(c) => {
                 let (has, contact) = match c {
                     NotifyChannel::Email => (email, "email"),

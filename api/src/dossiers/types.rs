@@ -864,3 +864,52 @@ pub struct ApologizeIn {
     /// The new promised date.
     pub new_date: DateTime<FixedOffset>,
 }
+
+/// The notifications of one dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub code: String,
+    pub items: Vec<NotificationOut>,
+}
+
+/// One notification to the applicant and where its delivery stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    /// received, supplement_requested, payment_requested, result_ready, apology or refused.
+    #[schema(example = "received")]
+    pub event: String,
+    /// email, sms or zalo.
+    #[schema(example = "sms")]
+    pub channel: String,
+    /// Masked: `a***@example.vn`, `091****678`.
+    #[schema(example = "091****678")]
+    pub recipient: String,
+    /// pending (waiting or being retried), sent, or failed (refused for good).
+    #[schema(example = "sent")]
+    pub status: String,
+    pub attempts: i32,
+    /// The last failed attempt's error, while pending or failed.
+    pub last_error: Option<String>,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+impl From<dvc_persistence::notifications::NotificationRow> for NotificationOut {
+    fn from(r: dvc_persistence::notifications::NotificationRow) -> Self {
+        let vn = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&dvc_domain::calendar::VIETNAM);
+        let pending = r.status == dvc_persistence::notifications::PENDING;
+        Self {
+            event: r.event,
+            channel: r.channel,
+            recipient: dvc_domain::notify::mask_recipient(&r.recipient),
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: pending.then(|| vn(r.next_attempt_at)),
+            created_at: vn(r.created_at),
+            sent_at: r.sent_at.map(vn),
+        }
+    }
+}

@@ -16,7 +16,8 @@ use crate::notify::{Delivery, Notifier};
 
 pub struct NotifyWorker {
     pub pool: Pool,
-    pub notifiers: Vec<Box<dyn Notifier>>,
+    /// The notifiers are built from it on the worker's thread.
+    pub config: std::sync::Arc<crate::config::Config>,
     pub max_backoff: Duration,
     pub poll: Duration,
     /// How long a row being sent is reserved for this process.
@@ -32,10 +33,14 @@ impl NotifyWorker {
     }
 
     fn run(self) {
-        let channels: Vec<&str> = self.notifiers.iter().map(|n| n.channel().as_str()).collect();
+        let notifiers = match crate::notify::from_config(&self.config) {
+            Ok(n) => n,
+            Err(e) => return log::error!("notifications cannot start: {e}"),
+        };
+        let channels: Vec<&str> = notifiers.iter().map(|n| n.channel().as_str()).collect();
         log::info!("notifications go out by {}", channels.join(", "));
         while !self.shutdown.is_stopped() {
-            let tried = self.round().unwrap_or_else(|e| {
+            let tried = self.round(&notifiers).unwrap_or_else(|e| {
                 log::warn!("notifications: {e}");
                 0
             });
@@ -50,17 +55,17 @@ impl NotifyWorker {
     }
 
     /// One round: claim due notifications and send each; how many were tried.
-    fn round(&self) -> Result<usize, String> {
+    fn round(&self, notifiers: &[Box<dyn Notifier>]) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = self.now();
         let lease = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
-        let channels: Vec<NotifyChannel> = self.notifiers.iter().map(|n| n.channel()).collect();
+        let channels: Vec<NotifyChannel> = notifiers.iter().map(|n| n.channel()).collect();
         let claimed = notifications::claim(&mut conn, &channels, now, lease, 20).map_err(|e| e.to_string())?;
         for n in &claimed {
             if self.shutdown.is_stopped() {
                 break;
             }
-            let Some(notifier) = self.notifiers.iter().find(|x| x.channel().as_str() == n.channel) else {
+            let Some(notifier) = notifiers.iter().find(|x| x.channel().as_str() == n.channel) else {
                 continue;
             };
             let outcome = notifier.send(n);
