@@ -1,4 +1,4 @@
-//! Delivery of notifications to applicants (docs/RULES.md §14): one
+//! Delivery of notifications to applicants (docs/RULES.md §12): one
 //! [`Notifier`] per configured channel: email over SMTP, and one HTTP
 //! gateway shape for SMS and Zalo ZNS.
 
@@ -183,7 +183,27 @@ pub fn from_config(c: &Config) -> Result<Vec<Box<dyn Notifier>>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_url;
+    use super::{check, is_loopback_url};
+    use crate::config::Cli;
+    use clap::Parser;
+
+    fn checked(args: &[&str]) -> Result<(), String> {
+        let mut all = vec!["dvc"];
+        all.extend_from_slice(args);
+        check(&Cli::try_parse_from(all).map_err(|e| e.to_string())?.config)
+    }
+
+    #[test]
+    fn refuses_half_or_wrong_settings_at_start_up() {
+        assert!(checked(&[]).is_ok());
+        assert!(checked(&["--smtp-url", "smtp://127.0.0.1:2525", "--smtp-from", "Một cửa <a@example.vn>"]).is_ok());
+        assert!(checked(&["--smtp-url", "smtp://127.0.0.1:2525"]).expect_err("refused").contains("DVC_SMTP_FROM"));
+        assert!(checked(&["--smtp-from", "a@example.vn"]).expect_err("refused").contains("DVC_SMTP_URL"));
+        assert!(checked(&["--smtp-url", "smtp://127.0.0.1:2525", "--smtp-from", "not an address"]).is_err());
+        assert!(checked(&["--smtp-url", "ftp://x", "--smtp-from", "a@example.vn"]).is_err());
+        assert!(checked(&["--sms-gateway-url", "ftp://gateway"]).expect_err("refused").contains("DVC_SMS_GATEWAY_URL"));
+        assert!(checked(&["--zalo-gateway-url", "not a url"]).expect_err("refused").contains("DVC_ZALO_GATEWAY_URL"));
+    }
 
     #[test]
     fn tells_loopback_smtp_urls() {

@@ -1,4 +1,4 @@
-//! Notifications to applicants (docs/RULES.md §14): which events are told,
+//! Notifications to applicants (docs/RULES.md §12): which events are told,
 //! on which channels, and their text, rendered from the templates under
 //! `domain/templates/notifications/` (`<event>.<channel>.txt`: for email the
 //! first line is the subject, the rest after one blank line the body).
@@ -201,7 +201,7 @@ pub fn vnd(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);

@@ -83,7 +83,7 @@ struct StepEvent<'a> {
 }
 
 /// Writes the change for one history step, and the notifications it tells
-/// the applicant on the `notify` channels (docs/RULES.md §14); call it as
+/// the applicant on the `notify` channels (docs/RULES.md §12); call it as
 /// the transaction's last write.
 pub fn record(
     conn: &mut DbConnection,

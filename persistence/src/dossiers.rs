@@ -35,7 +35,7 @@ pub struct ApplicantRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<NaiveDate>,
     /// The channels the applicant chose to be told on; absent: every one
-    /// they gave a contact for (docs/RULES.md §14).
+    /// they gave a contact for (docs/RULES.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_by: Option<Vec<NotifyChannel>>,
 }

@@ -1,4 +1,4 @@
-//! The notification outbox (docs/RULES.md §14): one row per event and
+//! The notification outbox (docs/RULES.md §12): one row per event and
 //! channel, written in the transaction of the change that causes it (so a
 //! change is never told without being made, nor made without being told),
 //! rendered then, and delivered by the notification worker. Each row's

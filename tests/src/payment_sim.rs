@@ -68,7 +68,7 @@ impl PaymentSim {
                 }),
             );
         });
-        let url = format!("{}", server.base);
+        let url = server.base.clone();
         Self { url, queries, asked, _server: server }
     }
 

@@ -475,7 +475,7 @@ pub async fn history(
 
 /// The notifications sent (or to be sent) to the applicant of a dossier.
 ///
-/// One row per event and channel (docs/RULES.md §14), oldest first, with
+/// One row per event and channel (docs/RULES.md §12), oldest first, with
 /// its delivery state; the recipient is masked. The dossier's readers only.
 #[utoipa::path(
     operation_id = "dossier_notifications",

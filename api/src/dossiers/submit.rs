@@ -66,7 +66,7 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
     })
 }
 
-/// The channels an applicant chose to be told on (docs/RULES.md §14):
+/// The channels an applicant chose to be told on (docs/RULES.md §12):
 /// each known, at most once, with its contact given.
 fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Option<Vec<NotifyChannel>>, ApiError> {
     let Some(chosen) = chosen else { return Ok(None) };

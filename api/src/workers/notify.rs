@@ -1,4 +1,4 @@
-//! Delivers the notification outbox (docs/RULES.md §14): claims due rows
+//! Delivers the notification outbox (docs/RULES.md §12): claims due rows
 //! with a lease, sends each through its channel's [`Notifier`], marks it
 //! sent, failed for good, or due again after a backoff. A process that dies
 //! mid-send leaves a lease that runs out; the row is then sent again with

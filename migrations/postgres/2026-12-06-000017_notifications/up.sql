@@ -1,4 +1,4 @@
--- Notifications to applicants (docs/RULES.md §14): an outbox written in the
+-- Notifications to applicants (docs/RULES.md §12): an outbox written in the
 -- transaction of the change that causes them, one row per channel, rendered
 -- then; delivered by the notification worker, at most once per key.
 CREATE TABLE notifications (
