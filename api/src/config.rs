@@ -199,6 +199,32 @@ pub struct Config {
     /// `{DVC_PUBLIC_LOOKUP_URL}?code=<dossier code>`.
     #[arg(long, env = "DVC_PUBLIC_LOOKUP_URL", default_value = "http://127.0.0.1:8080/tra-cuu", global = true)]
     pub public_lookup_url: String,
+    /// The SMTP server that sends email notifications (`smtp://host:port` in plain text, only
+    /// on loopback; `smtps://host:port` for TLS from the start; `smtp://host:port?tls=required`
+    /// for STARTTLS; `user:password@` in the URL to log in); unset: no email.
+    #[arg(long, env = "DVC_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of email notifications (`Bộ phận một cửa <motcua@example.gov.vn>`); required with DVC_SMTP_URL.
+    #[arg(long, env = "DVC_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// The SMS gateway's endpoint (POST JSON); unset: no SMS.
+    #[arg(long, env = "DVC_SMS_GATEWAY_URL", global = true)]
+    pub sms_gateway_url: Option<String>,
+    /// The Zalo notification service (ZNS) gateway's endpoint (POST JSON); unset: no Zalo.
+    #[arg(long, env = "DVC_ZALO_GATEWAY_URL", global = true)]
+    pub zalo_gateway_url: Option<String>,
+    /// Bearer credential sent to the SMS and Zalo gateways.
+    #[arg(long, env = "DVC_NOTIFY_GATEWAY_TOKEN", hide_env_values = true, global = true)]
+    pub notify_gateway_token: Option<String>,
+    /// The longest wait for one gateway or SMTP answer, in milliseconds.
+    #[arg(long, env = "DVC_NOTIFY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub notify_timeout_ms: u64,
+    /// Longest wait between two delivery attempts of one notification, in seconds.
+    #[arg(long, env = "DVC_NOTIFY_MAX_BACKOFF_SECS", default_value_t = 600, global = true)]
+    pub notify_max_backoff_secs: u64,
+    /// Pause between notification rounds when there is nothing to send, in milliseconds.
+    #[arg(long, env = "DVC_NOTIFY_POLL_MS", default_value_t = 500, global = true)]
+    pub notify_poll_ms: u64,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,
@@ -210,6 +236,15 @@ pub struct Config {
 impl Config {
     pub fn demo_enabled(&self) -> bool {
         self.demo.unwrap_or(self.database_url == DEFAULT_DATABASE_URL)
+    }
+
+    /// The channels notifications go out on: each one configured.
+    pub fn notify_channels(&self) -> dvc_domain::notify::Channels {
+        dvc_domain::notify::Channels {
+            email: self.smtp_url.is_some(),
+            sms: self.sms_gateway_url.is_some(),
+            zalo: self.zalo_gateway_url.is_some(),
+        }
     }
 
     pub fn uses_dev_secret(&self) -> bool {

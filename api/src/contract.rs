@@ -69,6 +69,7 @@ pub const ROLES: &[OperationRoles] = &[
     op("POST", "/api/v1/integrations/national-portal/dossiers", &[Integrator], "national_portal:push"),
     op("GET", "/api/v1/dossiers/{code}", READERS, "dossiers:read"),
     op("GET", "/api/v1/dossiers/{code}/history", READERS, "dossiers:read"),
+    op("GET", "/api/v1/dossiers/{code}/notifications", READERS, "dossiers:read"),
     op("POST", "/api/v1/dossiers/{code}/receive", DESK, "dossiers:process"),
     op("POST", "/api/v1/dossiers/{code}/refuse", DESK, "dossiers:process"),
     op("POST", "/api/v1/dossiers/{code}/request-supplement", DESK, "dossiers:process"),

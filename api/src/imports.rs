@@ -373,6 +373,8 @@ fn prepare(
             level: content.level.as_str().to_owned(),
             closed_at,
             publish: false,
+            // An import of earlier records tells nobody.
+            notify: dvc_domain::notify::Channels::default(),
             check: None,
             lookups: Vec::new(),
             count: false,

@@ -24,6 +24,7 @@ pub mod middleware;
 pub mod mirror;
 pub mod national_databases;
 pub mod national_portal;
+pub mod notify;
 pub mod openapi;
 pub mod pagination;
 pub mod payments;

@@ -48,6 +48,7 @@ use crate::{
         dossiers::list,
         dossiers::read,
         dossiers::history,
+        dossiers::notifications,
         dossiers::receive,
         dossiers::refuse,
         dossiers::request_supplement,

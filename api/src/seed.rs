@@ -133,6 +133,7 @@ fn dossier(
             email: None,
             address: None,
             date_of_birth: None,
+            notify_by: None,
         },
         summary: "Hồ sơ tổng hợp".into(),
         submitted_at: submitted,

@@ -37,6 +37,8 @@ pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
 /// Builds the state: keys, pool (migrated), demo data when enabled.
 pub fn prepare(config: Config) -> Result<AppState, String> {
     let keys = Keys::from_config(&config)?;
+    // A notification channel misconfigured stops the start, not the first send.
+    crate::notify::check(&config)?;
     let pool = connect_and_migrate(&config)?;
     if config.demo_enabled() {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -142,6 +144,19 @@ fn start_workers(state: &AppState) -> std::io::Result<()> {
             connectors: state.connectors.clone(),
             max_backoff: Duration::from_secs(c.sync_max_backoff_secs.max(1)),
             poll: Duration::from_millis(c.sync_poll_ms.max(10)),
+            shutdown: state.shutdown.clone(),
+            clock: state.clock.clone(),
+        }
+        .spawn()
+        .map(|t| state.shutdown.track(t))?;
+    }
+    if c.notify_channels().any() {
+        crate::workers::notify::NotifyWorker {
+            pool: state.pool.clone(),
+            config: state.config.clone(),
+            max_backoff: Duration::from_secs(c.notify_max_backoff_secs.max(1)),
+            poll: Duration::from_millis(c.notify_poll_ms.max(10)),
+            lease: Duration::from_millis(c.notify_timeout_ms.max(100)) * 3,
             shutdown: state.shutdown.clone(),
             clock: state.clock.clone(),
         }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod feedback;
 pub mod fees;
 pub mod figures;
+pub mod notify;
 pub mod payment;
 pub mod procedure;
 pub mod registry;

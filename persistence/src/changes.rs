@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 use dvc_domain::calendar::VIETNAM;
+use dvc_domain::notify::Channels;
 use serde::Serialize;
 
 use crate::connection::DbConnection;
@@ -81,13 +82,15 @@ struct StepEvent<'a> {
     step_deadline: Option<DateTime<FixedOffset>>,
 }
 
-/// Writes the change for one history step; call it as the transaction's last
-/// write.
+/// Writes the change for one history step, and the notifications it tells
+/// the applicant on the `notify` channels (docs/RULES.md §12); call it as
+/// the transaction's last write.
 pub fn record(
     conn: &mut DbConnection,
     d: &StoredDossier,
     step: &NewHistory,
     now: DateTime<Utc>,
+    notify: Channels,
 ) -> Result<i64, StoreError> {
     let s = &d.state;
     let event = ChangeEvent {
@@ -134,7 +137,7 @@ pub fn record(
     let seq = diesel::sql_query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
         .get_result::<Last>(conn)?
         .last;
-    let now = to_db(now);
+    let at = to_db(now);
     diesel::insert_into(changes::table)
         .values((
             changes::seq.eq(seq),
@@ -143,11 +146,12 @@ pub fn record(
             changes::status.eq(step.to.as_str()),
             changes::agency_code.eq(s.handling_agency.as_str()),
             changes::payload.eq(payload),
-            changes::created_at.eq(now),
+            changes::created_at.eq(at),
             changes::attempts.eq(0),
-            changes::next_attempt_at.eq(now),
+            changes::next_attempt_at.eq(at),
         ))
         .execute(conn)?;
+    crate::notifications::enqueue(conn, d, step, seq, notify, now)?;
     Ok(seq)
 }
 

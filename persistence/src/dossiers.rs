@@ -11,6 +11,7 @@ use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Actor;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, SupplementItem, TimeLimit};
+use dvc_domain::notify::{Channels, NotifyChannel};
 use dvc_domain::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,10 @@ pub struct ApplicantRecord {
     /// A citizen's date of birth, when given (checked against the population database).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<NaiveDate>,
+    /// The channels the applicant chose to be told on; absent: every one
+    /// they gave a contact for (docs/RULES.md §12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_by: Option<Vec<NotifyChannel>>,
 }
 
 /// What the `data` column holds beside the indexed columns.
@@ -468,6 +473,8 @@ pub struct NewDossier {
     pub closed_at: Option<DateTime<Utc>>,
     /// Publish the history to the change feed and the portal (not for imports of old dossiers).
     pub publish: bool,
+    /// The channels the deployment tells applicants on (none: no notification).
+    pub notify: Channels,
     /// The applicant's check against a national database (docs/RULES.md §11).
     pub check: Option<crate::registry::NewCheck>,
     /// The look-ups made for it, written to the audit log with its code.
@@ -580,7 +587,7 @@ fn create_once(
     let dossier: StoredDossier = row.try_into()?;
     if new.publish {
         for h in &new.history {
-            crate::changes::record(conn, &dossier, h, new.now)?;
+            crate::changes::record(conn, &dossier, h, new.now, new.notify)?;
         }
     }
     // The answer is stored with an idempotency key in this transaction;
@@ -787,6 +794,8 @@ pub struct Change {
     pub documents: Vec<NewDocument>,
     /// A payment obligation or settlement that goes with the move.
     pub payment: Option<crate::payments::PaymentOp>,
+    /// The channels the deployment tells applicants on (none: no notification).
+    pub notify: Channels,
 }
 
 /// Takes the dossier's write lock for the rest of the transaction (the
@@ -863,7 +872,7 @@ fn write_change(
         }
         crate::figures::recount(conn, &[code.to_owned()])?;
         let updated = get(conn, code)?;
-        crate::changes::record(conn, &updated, &change.history, now)?;
+        crate::changes::record(conn, &updated, &change.history, now, change.notify)?;
         Ok(updated)
     }
 }
@@ -901,7 +910,8 @@ pub fn add_document(
         append_history(conn, code, step)?;
         crate::figures::recount(conn, &[code.to_owned()])?;
         let updated = get(conn, code)?;
-        crate::changes::record(conn, &updated, step, doc.at)?;
+        // An upload tells the applicant nothing.
+        crate::changes::record(conn, &updated, step, doc.at, Channels::default())?;
         Ok(row)
     })
 }

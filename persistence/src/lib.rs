@@ -12,6 +12,7 @@ pub mod figures;
 pub mod idempotency;
 pub mod integrity;
 pub mod migrate;
+pub mod notifications;
 pub mod payments;
 pub mod procedures;
 pub mod registry;

@@ -225,6 +225,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (idempotency_key) {
+        idempotency_key -> Text,
+        change_seq -> BigInt,
+        dossier_code -> Text,
+        event -> Text,
+        channel -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     webhooks (id) {
         id -> Text,
         owner -> Text,

@@ -5,11 +5,13 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod gateway_sim;
 pub mod jwks_sim;
 pub mod loopback;
 pub mod payment_sim;
 pub mod portal_sim;
 pub mod registry_sim;
+pub mod smtp_sim;
 pub mod webhook_sim;
 
 use std::net::TcpListener;
@@ -150,6 +152,18 @@ impl TestApp {
     pub fn second_instance_with(&self, extra: &[&str]) -> Self {
         let app = Self::start(TestDb::borrow(self.backend, self.db.url()), extra);
         app.clock.set(self.clock.now());
+        app
+    }
+
+    /// Stops this server and its workers, and starts another on the same
+    /// database with `extra` arguments (a restart), its clock where this one's was.
+    pub fn restart_with(mut self, extra: &[&str]) -> Self {
+        let borrowed = TestDb::borrow(self.backend, self.db.url());
+        let db = std::mem::replace(&mut self.db, borrowed);
+        let now = self.clock.now();
+        drop(self);
+        let app = Self::start(db, extra);
+        app.clock.set(now);
         app
     }
 

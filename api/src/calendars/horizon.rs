@@ -75,6 +75,8 @@ pub fn recompute_provisional(
                 },
                 documents: Vec::new(),
                 payment: None,
+                // A recomputed deadline is not told (docs/RULES.md §12).
+                notify: dvc_domain::notify::Channels::default(),
             })
         })?;
     }

@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
         .service(list)
         .service(read)
         .service(history)
+        .service(notifications)
         .service(receive)
         .service(refuse)
         .service(request_supplement)
@@ -129,9 +130,11 @@ async fn create(
         + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.now();
+    let notify = state.config.notify_channels();
     let answer = state
         .db(move |conn| {
-            let new = build(conn)?;
+            let mut new = build(conn)?;
+            new.notify = notify;
             let render = |conn: &mut dvc_persistence::DbConnection, d: &dvc_persistence::dossiers::StoredDossier| {
                 let out = view(conn, d.clone(), now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 Ok(serde_json::to_string(&out)?)
@@ -485,6 +488,34 @@ pub async fn history(
     Ok(web::Json(HistoryList { code, items: history_out(rows, state.now()) }))
 }
 
+/// The notifications sent (or to be sent) to the applicant of a dossier.
+///
+/// One row per event and channel (docs/RULES.md §12), oldest first, with
+/// its delivery state; the recipient is masked. The dossier's readers only.
+#[utoipa::path(
+    operation_id = "dossier_notifications",
+    tag = "dossiers",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
+    responses((status = 200, body = NotificationList))
+)]
+#[get("/api/v1/dossiers/{code}/notifications")]
+pub async fn notifications(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<web::Json<NotificationList>, ApiError> {
+    let code = code.into_inner();
+    let (code, rows) = state
+        .db(move |conn| {
+            let d = readable(conn, &caller.0, &code)?;
+            let rows = dvc_persistence::notifications::of_dossier(conn, &d.code)?;
+            Ok::<_, ApiError>((d.code, rows))
+        })
+        .await?;
+    Ok(web::Json(NotificationList { code, items: rows.into_iter().map(NotificationOut::from).collect() }))
+}
+
 fn cursor_key(d: &DossierOut) -> String {
     format!("{}|{}", d.submitted_at.timestamp_micros(), d.code)
 }
@@ -612,6 +643,7 @@ async fn act(
     let expected = IfMatch::of(&req);
     let actor = caller.0;
     let max = state.config.max_document_bytes;
+    let notify = state.config.notify_channels();
     let now = state.now();
     let out = state
         .db(move |conn| {
@@ -682,6 +714,7 @@ async fn act(
                     state: t.state,
                     documents,
                     payment: attached.payment,
+                    notify,
                 })
             })?;
             view(conn, updated, now)

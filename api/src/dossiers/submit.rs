@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Actor;
 use dvc_domain::dossier::{Applicant, ApplicantKind, Channel, DossierState, Status, TimeLimit};
+use dvc_domain::notify::NotifyChannel;
 use dvc_domain::procedure::{ProcedureCode, ServiceLevel, SubmissionChannel};
 use dvc_persistence::dossiers::{
     ApplicantRecord, NewDocument, NewDossier, NewHistory, DOC_AUTHORISATION, DOC_COMPONENT,
@@ -52,7 +53,9 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
             ));
         }
     }
+    let notify_by = notify_by(dto.notify_by.as_deref(), a.phone.is_some(), a.email.is_some())?;
     Ok(ApplicantRecord {
+        notify_by,
         kind: a.kind.as_str().to_owned(),
         id_number: a.id_number().to_owned(),
         name: a.name.clone(),
@@ -61,6 +64,46 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
         address: a.address.clone(),
         date_of_birth: dto.date_of_birth,
     })
+}
+
+/// The channels an applicant chose to be told on (docs/RULES.md §12):
+/// each known, at most once, with its contact given.
+fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Option<Vec<NotifyChannel>>, ApiError> {
+    let Some(chosen) = chosen else { return Ok(None) };
+    let mut errors = Vec::new();
+    let mut out: Vec<NotifyChannel> = Vec::new();
+    for (i, name) in chosen.iter().enumerate() {
+        let field = format!("applicant.notify_by[{i}]");
+        match NotifyChannel::parse(name) {
+            None => errors.push(FieldError {
+                field,
+                code: "unknown_channel".into(),
+                message: format!("{name:?} is not a channel: email, sms or zalo"),
+            }),
+            Some(c) if out.contains(&c) => {
+                errors.push(FieldError { field, code: "duplicate".into(), message: format!("{name} is listed twice") })
+            }
+            Some(c) => {
+                let (has, contact) = match c {
+                    NotifyChannel::Email => (email, "email"),
+                    NotifyChannel::Sms | NotifyChannel::Zalo => (phone, "phone"),
+                };
+                if !has {
+                    errors.push(FieldError {
+                        field,
+                        code: "no_contact".into(),
+                        message: format!("{name} needs the applicant's {contact}"),
+                    });
+                }
+                out.push(c);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Some(out))
+    } else {
+        Err(ApiError::validation(errors))
+    }
 }
 
 /// How a batch of documents may say where they come from.
@@ -512,6 +555,8 @@ pub fn prepare(
         level: content.level.as_str().to_owned(),
         closed_at: None,
         publish: true,
+        // Set by the caller from the deployment's gateways.
+        notify: dvc_domain::notify::Channels::default(),
         count: true,
         check: s.checked.check,
         lookups: s.checked.lookups,

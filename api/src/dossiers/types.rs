@@ -58,6 +58,13 @@ pub struct ApplicantDto {
     /// A citizen's date of birth: when given, checked against the population database with the name.
     #[serde(default)]
     pub date_of_birth: Option<chrono::NaiveDate>,
+    /// The channels the applicant is told on (`email`, `sms`, `zalo`), each
+    /// at most once, each with its contact given (email: `email`; sms and
+    /// zalo: `phone`). Absent: every channel a contact was given for; `[]`:
+    /// never told. A channel the province has not configured is skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["email", "sms"]))]
+    pub notify_by: Option<Vec<String>>,
 }
 
 /// A document filed with the dossier: its content inline, or the code of a
@@ -533,6 +540,7 @@ impl DossierOut {
                 email: d.applicant.email.clone(),
                 address: d.applicant.address.clone(),
                 date_of_birth: d.applicant.date_of_birth,
+                notify_by: d.applicant.notify_by.as_ref().map(|c| c.iter().map(|c| c.as_str().to_owned()).collect()),
             },
             applicant_check: check.map(Into::into),
             submitted_by: d.owner_sub.as_ref().map(|id| SubmitterOut {
@@ -850,4 +858,53 @@ pub struct ApologizeIn {
     pub reason: String,
     /// The new promised date.
     pub new_date: DateTime<FixedOffset>,
+}
+
+/// The notifications of one dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub code: String,
+    pub items: Vec<NotificationOut>,
+}
+
+/// One notification to the applicant and where its delivery stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    /// received, supplement_requested, payment_requested, result_ready, apology or refused.
+    #[schema(example = "received")]
+    pub event: String,
+    /// email, sms or zalo.
+    #[schema(example = "sms")]
+    pub channel: String,
+    /// Masked: `a***@example.vn`, `091****678`.
+    #[schema(example = "091****678")]
+    pub recipient: String,
+    /// pending (waiting or being retried), sent, or failed (refused for good).
+    #[schema(example = "sent")]
+    pub status: String,
+    pub attempts: i32,
+    /// The last failed attempt's error, while pending or failed.
+    pub last_error: Option<String>,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+impl From<dvc_persistence::notifications::NotificationRow> for NotificationOut {
+    fn from(r: dvc_persistence::notifications::NotificationRow) -> Self {
+        let vn = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&dvc_domain::calendar::VIETNAM);
+        let pending = r.status == dvc_persistence::notifications::PENDING;
+        Self {
+            event: r.event,
+            channel: r.channel,
+            recipient: dvc_domain::notify::mask_recipient(&r.recipient),
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: pending.then(|| vn(r.next_attempt_at)),
+            created_at: vn(r.created_at),
+            sent_at: r.sent_at.map(vn),
+        }
+    }
 }

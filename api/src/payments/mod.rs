@@ -534,6 +534,8 @@ fn settle(
                             state: t.state,
                             documents: Vec::new(),
                             payment: None,
+                            // A recorded payment is not told (docs/RULES.md §12).
+                            notify: dvc_domain::notify::Channels::default(),
                         })
                     })?;
                 } else {

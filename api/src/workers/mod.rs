@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod checks;
+pub mod notify;
 pub mod portal;
 pub mod webhooks;
 

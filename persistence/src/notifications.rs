@@ -1,0 +1,236 @@
+//! The notification outbox (docs/RULES.md §12): one row per event and
+//! channel, written in the transaction of the change that causes it (so a
+//! change is never told without being made, nor made without being told),
+//! rendered then, and delivered by the notification worker. Each row's
+//! `idempotency_key` (`<change seq>-<channel>`) is unique here and is sent to
+//! the gateway, which drops a repeat after a lease ran out mid-send.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::dossier::Outcome;
+use dvc_domain::notify::{self, Channels, Event, Facts, NotifyChannel};
+
+use crate::connection::DbConnection;
+use crate::dossiers::{NewHistory, StoredDossier};
+use crate::error::StoreError;
+use crate::schema::notifications;
+use crate::time::to_db;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub idempotency_key: String,
+    pub change_seq: i64,
+    pub dossier_code: String,
+    pub event: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// The amount a payment request asks for, from the step's note, which the
+/// domain writes as `<amount> VND due[: note]`.
+fn requested_amount(note: Option<&str>) -> Option<i64> {
+    let note = note?;
+    let (amount, rest) = note.split_once(' ')?;
+    rest.starts_with("VND due").then(|| amount.parse().ok()).flatten()
+}
+
+/// The reason in a step's note: a refusal's note is its reason; a denial's
+/// is `denied: <reason>`.
+fn reason(step: &NewHistory) -> Option<String> {
+    let note = step.note.as_deref()?;
+    Some(note.strip_prefix(&format!("{}: ", Outcome::Denied.as_str())).unwrap_or(note).to_owned())
+}
+
+/// Writes the notifications a change tells the applicant, one per channel
+/// (none when the step tells nothing, or no channel reaches them); call it
+/// inside the change's transaction, after its `changes` row.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    d: &StoredDossier,
+    step: &NewHistory,
+    seq: i64,
+    configured: Channels,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    if !configured.any() {
+        return Ok(0);
+    }
+    let s = &d.state;
+    let Some(event) = Event::of_action(&step.action, s.outcome == Some(Outcome::Denied)) else {
+        return Ok(0);
+    };
+    let a = &d.applicant;
+    let to = notify::recipients(a.notify_by.as_deref(), a.phone.as_deref(), a.email.as_deref(), configured);
+    if to.is_empty() {
+        return Ok(0);
+    }
+    let agency_name = agency_name(conn, &s.receiving_agency)?;
+    let facts = Facts {
+        code: d.code.clone(),
+        applicant_name: a.name.clone(),
+        summary: d.summary.clone(),
+        agency_name,
+        due_at: s.due_at,
+        reply_by: s.reply_by,
+        items: s.supplement_items.clone(),
+        amount_vnd: requested_amount(step.note.as_deref()),
+        new_date: s.promised_at,
+        reason: match event {
+            Event::Refused | Event::Apology => reason(step),
+            _ => None,
+        },
+    };
+    let at = to_db(now);
+    for (channel, recipient) in &to {
+        let message = notify::render(event, *channel, &facts).map_err(StoreError::Corrupt)?;
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::idempotency_key.eq(format!("{seq}-{}", channel.as_str())),
+                notifications::change_seq.eq(seq),
+                notifications::dossier_code.eq(&d.code),
+                notifications::event.eq(event.as_str()),
+                notifications::channel.eq(channel.as_str()),
+                notifications::recipient.eq(recipient),
+                notifications::subject.eq(&message.subject),
+                notifications::body.eq(&message.body),
+                notifications::status.eq(PENDING),
+                notifications::attempts.eq(0),
+                notifications::next_attempt_at.eq(at),
+                notifications::last_error.eq(None::<String>),
+                notifications::created_at.eq(at),
+                notifications::sent_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(to.len())
+}
+
+fn agency_name(conn: &mut DbConnection, code: &AgencyCode) -> Result<String, StoreError> {
+    Ok(crate::schema::agencies::table
+        .find(code.as_str())
+        .select(crate::schema::agencies::name)
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_else(|| code.to_string()))
+}
+
+/// A dossier's notifications, oldest first.
+pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<NotificationRow>, StoreError> {
+    Ok(notifications::table
+        .filter(notifications::dossier_code.eq(code))
+        .order((notifications::change_seq.asc(), notifications::channel.asc()))
+        .select(NotificationRow::as_select())
+        .load(conn)?)
+}
+
+const CLAIM_PG: &str = "UPDATE notifications SET next_attempt_at = $1 WHERE idempotency_key IN (
+    SELECT n.idempotency_key FROM notifications n
+    WHERE n.status = 'pending' AND n.next_attempt_at <= $2 AND n.channel = ANY(string_to_array($3, ','))
+    ORDER BY n.next_attempt_at, n.change_seq LIMIT $4
+    FOR UPDATE SKIP LOCKED)
+  RETURNING *";
+
+/// Claims up to `batch` due notifications on the `channels` given, leased
+/// until `lease_until` so that no other process sends them meanwhile (on
+/// PostgreSQL several processes share the work with `FOR UPDATE SKIP
+/// LOCKED`; SQLite runs a single writer). A process that dies mid-send
+/// leaves a lease that runs out, and the row is sent again with its key.
+pub fn claim(
+    conn: &mut DbConnection,
+    channels: &[NotifyChannel],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<NotificationRow>, StoreError> {
+    let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+    let mut rows: Vec<NotificationRow> = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
+            .bind::<Timestamp, _>(to_db(lease_until))
+            .bind::<Timestamp, _>(to_db(now))
+            .bind::<Text, _>(names.join(","))
+            .bind::<BigInt, _>(batch)
+            .load(pg)?,
+        DbConnection::Sqlite(_) => crate::connection::write_transaction(conn, |conn| {
+            let due: Vec<NotificationRow> = notifications::table
+                .filter(notifications::status.eq(PENDING))
+                .filter(notifications::next_attempt_at.le(to_db(now)))
+                .filter(notifications::channel.eq_any(&names))
+                .order((notifications::next_attempt_at.asc(), notifications::change_seq.asc()))
+                .limit(batch)
+                .select(NotificationRow::as_select())
+                .load(conn)?;
+            let keys: Vec<&str> = due.iter().map(|r| r.idempotency_key.as_str()).collect();
+            diesel::update(notifications::table.filter(notifications::idempotency_key.eq_any(&keys)))
+                .set(notifications::next_attempt_at.eq(to_db(lease_until)))
+                .execute(conn)?;
+            Ok::<_, StoreError>(due)
+        })?,
+    };
+    rows.sort_by_key(|r| (r.change_seq, r.channel.clone()));
+    Ok(rows)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(notifications::table.find(key))
+        .set((
+            notifications::status.eq(SENT),
+            notifications::sent_at.eq(Some(to_db(now))),
+            notifications::attempts.eq(notifications::attempts + 1),
+            notifications::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: to be tried again at `retry_at`, or (None)
+/// failed for good.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    key: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let error: String = error.chars().take(500).collect();
+    let status = if retry_at.is_some() { PENDING } else { FAILED };
+    diesel::update(notifications::table.find(key))
+        .set((
+            notifications::status.eq(status),
+            notifications::attempts.eq(notifications::attempts + 1),
+            notifications::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    if let Some(at) = retry_at {
+        diesel::update(notifications::table.find(key))
+            .set(notifications::next_attempt_at.eq(to_db(at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requested_amount;
+
+    #[test]
+    fn reads_the_amount_of_a_payment_request() {
+        assert_eq!(requested_amount(Some("150000 VND due")), Some(150_000));
+        assert_eq!(requested_amount(Some("150000 VND due: lệ phí")), Some(150_000));
+        assert_eq!(requested_amount(Some("150000 VND paid")), None);
+        assert_eq!(requested_amount(None), None);
+    }
+}
