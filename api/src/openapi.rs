@@ -100,7 +100,7 @@ use crate::{
         feedback::publish,
         public_lookup::lookup,
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::export::ExportFormat, crate::export::CsvFile, crate::export::XlsxFile)),
     modifiers(&Security, &StandardErrors, &Workflows),
     tags(
         (name = "health", description = "Liveness and readiness"),
