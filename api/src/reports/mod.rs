@@ -410,7 +410,7 @@ fn rates_of(r: &Rates) -> [(&'static str, Option<&RateOut>); 9] {
 
 /// The summary as a table: a header, one row per group, then the total
 /// (key `total`); each row every count, `resolved`, and each rate as
-/// `<rate>_numerator`, `<rate>_denominator` and `<rate>` (its value; blank
+/// `<rate>_numerator`, `<rate>_denominator` and `<rate>_rate` (its value; blank
 /// when it has none: no denominator, or feedback for a group other than an
 /// agency).
 fn summary_rows(s: &SummaryOut) -> Vec<Vec<Value<'static>>> {
@@ -421,7 +421,7 @@ fn summary_rows(s: &SummaryOut) -> Vec<Vec<Value<'static>>> {
         header.extend([
             Value::from(format!("{name}_numerator")),
             Value::from(format!("{name}_denominator")),
-            Value::from(name),
+            Value::from(format!("{name}_rate")),
         ]);
     }
     let group_by = s.group_by.map(|g| match g {
