@@ -10,7 +10,7 @@
 //!   RFC 3339 (`2026-04-01T09:00:00+07:00`), as in JSON.
 //! - XLSX: counts and rates are number cells; instants are date-time cells
 //!   holding the Vietnam wall-clock time (`yyyy-mm-dd hh:mm:ss`, to the
-//!   second; a spreadsheet has no time zone): the header says `(+07:00)`.
+//!   second; a spreadsheet cell has no time zone).
 //! - Lists are read from the database a page at a time on a blocking thread
 //!   and written to a streamed body through a bounded channel: memory stays
 //!   bounded whatever the number of rows. An XLSX sheet is written in
@@ -90,7 +90,7 @@ fn from_accept(req: &HttpRequest) -> ExportFormat {
     let Ok(accept) = header::Accept::parse(req) else { return ExportFormat::Json };
     let mut ranked: Vec<_> = accept.iter().filter(|r| r.quality > header::Quality::ZERO).collect();
     // Highest quality first; among equals, the order given.
-    ranked.sort_by(|a, b| b.quality.cmp(&a.quality));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.quality));
     for r in ranked {
         match r.item.essence_str() {
             CSV => return ExportFormat::Csv,

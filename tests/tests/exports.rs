@@ -93,7 +93,11 @@ fn csv_export(app: &TestApp, path: &str, token: &str) -> Table {
     let r = raw(app, path, Some(token), None);
     assert_eq!(r.status, 200, "{path}: {}", String::from_utf8_lossy(&r.bytes));
     assert_eq!(r.content_type, "text/csv; charset=utf-8; header=present");
-    assert!(r.disposition.starts_with("attachment; filename=\"") && r.disposition.ends_with(".csv\""), "{}", r.disposition);
+    assert!(
+        r.disposition.starts_with("attachment; filename=\"") && r.disposition.ends_with(".csv\""),
+        "{}",
+        r.disposition
+    );
     assert_eq!(&r.bytes[..3], b"\xEF\xBB\xBF", "a byte order mark first");
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&r.bytes[3..]);
     let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();

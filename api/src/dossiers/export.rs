@@ -75,9 +75,9 @@ fn row<'a>(d: &'a DossierOut, names: &'a Names, applicant: Applicant) -> Vec<Val
     let mut cells = vec![
         Value::from(d.code.as_str()),
         Value::from(d.external_code.as_deref().unwrap_or_default()),
-        Value::from(word(&d.status)),
+        Value::from(word(d.status)),
         Value::Count(u64::from(d.status_code)),
-        Value::from(word(&d.channel)),
+        Value::from(word(d.channel)),
         Value::from(d.procedure.code.as_str()),
         Value::Count(u64::try_from(d.procedure.version).unwrap_or_default()),
         Value::from(d.sector.as_str()),
@@ -88,7 +88,7 @@ fn row<'a>(d: &'a DossierOut, names: &'a Names, applicant: Applicant) -> Vec<Val
     ];
     if applicant == Applicant::Named {
         cells.extend([
-            Value::from(word(&d.applicant.kind)),
+            Value::from(word(d.applicant.kind)),
             Value::from(d.applicant.id_number.as_str()),
             Value::from(d.applicant.name.as_str()),
         ]);
@@ -102,7 +102,7 @@ fn row<'a>(d: &'a DossierOut, names: &'a Names, applicant: Applicant) -> Vec<Val
         Value::from(d.timeliness.as_ref().map(word).unwrap_or_default()),
         Value::from(d.outcome.as_ref().map(word).unwrap_or_default()),
         Value::from(if d.supplement_overdue { "true" } else { "false" }),
-        Value::from(word(&d.sync.state)),
+        Value::from(word(d.sync.state)),
     ]);
     cells
 }
