@@ -11,8 +11,9 @@
 //! - XLSX: counts and rates are number cells; instants are date-time cells
 //!   holding the Vietnam wall-clock time (`yyyy-mm-dd hh:mm:ss`, to the
 //!   second; a spreadsheet cell has no time zone).
-//! - Lists are read from the database a page at a time on a blocking thread
-//!   and written to a streamed body through a bounded channel: memory stays
+//! - Lists are read from the database a page at a time on a blocking thread,
+//!   in one read-only transaction (every page sees the same database:
+//!   `read_snapshot`), and written to a streamed body through a bounded channel: memory stays
 //!   bounded whatever the number of rows. An XLSX sheet is written in
 //!   rust_xlsxwriter's constant memory mode (rows go to a temporary file),
 //!   then zipped straight into the body. A sheet holds at most 1,048,576
@@ -174,6 +175,15 @@ impl<W: Write> Sheet for CsvSheet<W> {
     }
 }
 
+/// An instant as Excel's date-time of its Vietnam wall-clock time.
+fn excel_instant(t: DateTime<Utc>) -> Option<ExcelDateTime> {
+    let l = vn(t).naive_local();
+    let seconds = f64::from(l.second()) + f64::from(l.nanosecond().min(999_999_999)) / 1e9;
+    ExcelDateTime::from_ymd(u16::try_from(l.year()).ok()?, l.month() as u8, l.day() as u8)
+        .and_then(|d| d.and_hms(l.hour() as u16, l.minute() as u8, seconds))
+        .ok()
+}
+
 /// The rows a worksheet holds, header included.
 const SHEET_ROWS: u32 = 1_048_576;
 
@@ -229,14 +239,11 @@ impl XlsxSheet {
                 Value::Count(n) => sheet.write_number(row, col, *n as f64),
                 Value::Ratio(Some(v)) => sheet.write_number(row, col, *v),
                 Value::Ratio(None) | Value::Instant(None) => continue,
-                Value::Instant(Some(t)) => {
-                    let l = vn(*t).naive_local();
-                    let at = u16::try_from(l.year())
-                        .map_err(write_failed)
-                        .and_then(|y| ExcelDateTime::from_ymd(y, l.month() as u8, l.day() as u8).map_err(write_failed))
-                        .and_then(|d| d.and_hms(l.hour() as u16, l.minute() as u8, l.second()).map_err(write_failed))?;
-                    sheet.write_datetime_with_format(row, col, &at, &self.date)
-                }
+                Value::Instant(Some(t)) => match excel_instant(*t) {
+                    Some(at) => sheet.write_datetime_with_format(row, col, &at, &self.date),
+                    // Before 1900 Excel has no date: the text, as in CSV.
+                    None => sheet.write_string(row, col, instant_text(*t)),
+                },
             }
             .map_err(write_failed)?;
         }
@@ -295,6 +302,25 @@ impl Write for Chunks {
     }
 }
 
+/// A sheet that stops its producer once the client has gone away (an XLSX
+/// sends nothing before its last row: without this it would be written whole
+/// for no one).
+struct Watched<'a> {
+    inner: &'a mut dyn Sheet,
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, io::Error>>,
+    rows: u64,
+}
+
+impl Sheet for Watched<'_> {
+    fn row(&mut self, cells: &[Value]) -> Result<(), ApiError> {
+        self.rows += 1;
+        if self.rows % 1000 == 0 && self.tx.is_closed() {
+            return Err(ApiError::internal("the client went away"));
+        }
+        self.inner.row(cells)
+    }
+}
+
 /// What an export writes its rows with.
 pub type Produce = Box<dyn FnOnce(&mut DbConnection, &mut dyn Sheet) -> Result<(), ApiError> + Send>;
 
@@ -311,13 +337,14 @@ pub fn stream(state: &AppState, format: ExportFormat, name: &str, produce: Produ
             match format {
                 ExportFormat::Xlsx => {
                     let mut sheet = XlsxSheet::new()?;
-                    produce(&mut conn, &mut sheet)?;
+                    let mut watched = Watched { inner: &mut sheet, tx: failed.clone(), rows: 0 };
+                    dvc_persistence::read_snapshot(&mut conn, |c| produce(c, &mut watched))?;
                     drop(conn);
                     sheet.finish(&mut out)?;
                 }
                 _ => {
                     let mut sheet = CsvSheet::new(&mut out)?;
-                    produce(&mut conn, &mut sheet)?;
+                    dvc_persistence::read_snapshot(&mut conn, |c| produce(c, &mut sheet))?;
                     sheet.finish()?;
                 }
             }
