@@ -313,9 +313,13 @@ struct Watched<'a> {
 
 impl Sheet for Watched<'_> {
     fn row(&mut self, cells: &[Value]) -> Result<(), ApiError> {
+        // Looked at every 1,000 rows.
         self.rows += 1;
-        if self.rows % 1000 == 0 && self.tx.is_closed() {
-            return Err(ApiError::internal("the client went away"));
+        if self.rows == 1000 {
+            self.rows = 0;
+            if self.tx.is_closed() {
+                return Err(ApiError::internal("the client went away"));
+            }
         }
         self.inner.row(cells)
     }

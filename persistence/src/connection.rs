@@ -230,29 +230,6 @@ macro_rules! insert_many {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_each_scheme() {
-        assert_eq!(DatabaseUrl::parse("sqlite://dvc.db"), Ok(DatabaseUrl::Sqlite("dvc.db".into())));
-        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/dvc.db"), Ok(DatabaseUrl::Sqlite("/var/lib/dvc.db".into())));
-        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
-        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
-        assert!(DatabaseUrl::parse("dvc.db").is_err());
-        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
-    }
-
-    #[test]
-    fn redacts_the_password() {
-        let url = DatabaseUrl::parse("postgres://dvc:secret@db:5432/dvc").expect("url");
-        assert_eq!(url.redacted(), "postgres://dvc:***@db:5432/dvc");
-        let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").expect("url");
-        assert_eq!(no_password.redacted(), "postgres://postgres@127.0.0.1/test");
-    }
-}
-
 /// What failed in [`read_snapshot`]: the transaction, or the work in it.
 enum SnapshotError<E> {
     Db(diesel::result::Error),
@@ -290,4 +267,27 @@ pub fn read_snapshot<T, E: From<StoreError>>(
         SnapshotError::Db(d) => E::from(StoreError::from(d)),
         SnapshotError::Work(w) => w,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_scheme() {
+        assert_eq!(DatabaseUrl::parse("sqlite://dvc.db"), Ok(DatabaseUrl::Sqlite("dvc.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/dvc.db"), Ok(DatabaseUrl::Sqlite("/var/lib/dvc.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("dvc.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn redacts_the_password() {
+        let url = DatabaseUrl::parse("postgres://dvc:secret@db:5432/dvc").expect("url");
+        assert_eq!(url.redacted(), "postgres://dvc:***@db:5432/dvc");
+        let no_password = DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").expect("url");
+        assert_eq!(no_password.redacted(), "postgres://postgres@127.0.0.1/test");
+    }
 }
