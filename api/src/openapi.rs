@@ -102,7 +102,14 @@ use crate::{
         feedback::publish,
         public_lookup::lookup,
     ),
-    components(schemas(Problem, FieldError, forms::FormKind)),
+    components(schemas(
+        Problem,
+        FieldError,
+        forms::FormKind,
+        crate::export::ExportFormat,
+        crate::export::CsvFile,
+        crate::export::XlsxFile
+    )),
     modifiers(&Security, &StandardErrors, &Workflows),
     tags(
         (name = "health", description = "Liveness and readiness"),

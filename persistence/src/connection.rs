@@ -230,6 +230,45 @@ macro_rules! insert_many {
     };
 }
 
+/// What failed in [`read_snapshot`]: the transaction, or the work in it.
+enum SnapshotError<E> {
+    Db(diesel::result::Error),
+    Work(E),
+}
+
+impl<E> From<diesel::result::Error> for SnapshotError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Runs a long read made of many queries (an export, read a page at a time)
+/// in one transaction, so that every page sees the same state of the
+/// database. On PostgreSQL it is read-only and repeatable-read, and each
+/// query is planned for its own parameters: after five runs PostgreSQL
+/// would otherwise keep a generic plan of a prepared keyset page (`code >
+/// $after … ORDER BY code LIMIT $n`) that ignores the limit and sorts the
+/// whole range each time (90 ms a page instead of 2 on 100,000 dossiers).
+/// On SQLite (WAL) readers do not block the writer.
+pub fn read_snapshot<T, E: From<StoreError>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let pg = matches!(conn, DbConnection::Pg(_));
+    conn.transaction::<T, SnapshotError<E>, _>(|c| {
+        if pg {
+            c.batch_execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL plan_cache_mode = force_custom_plan",
+            )?;
+        }
+        work(c).map_err(SnapshotError::Work)
+    })
+    .map_err(|e| match e {
+        SnapshotError::Db(d) => E::from(StoreError::from(d)),
+        SnapshotError::Work(w) => w,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -758,6 +758,22 @@ pub fn find(conn: &mut DbConnection, code: &str) -> Result<Option<StoredDossier>
         .transpose()
 }
 
+/// The dossiers of these codes (those that exist), in code order.
+pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<StoredDossier>, StoreError> {
+    let mut out = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(500) {
+        let rows: Vec<DossierRow> = dossiers::table
+            .filter(dossiers::code.eq_any(chunk))
+            .order(dossiers::code.asc())
+            .select(DossierRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            out.push(row.try_into()?);
+        }
+    }
+    Ok(out)
+}
+
 pub fn get(conn: &mut DbConnection, code: &str) -> Result<StoredDossier, StoreError> {
     find(conn, code)?.ok_or_else(|| StoreError::not_found(format!("dossier {code}")))
 }

@@ -79,6 +79,19 @@ fn load_counted(
     selection: Selection,
     agencies: Option<&[String]>,
 ) -> Result<Vec<(FactsRow, String)>, StoreError> {
+    load_page(conn, selection, agencies, None)
+}
+
+/// A page of codes: those after a code (all when None), at most this many.
+type PageOf<'a> = Option<(Option<&'a str>, i64)>;
+
+/// [`load_counted`], one page at a time when `page` is given.
+fn load_page(
+    conn: &mut DbConnection,
+    selection: Selection,
+    agencies: Option<&[String]>,
+    page: PageOf,
+) -> Result<Vec<(FactsRow, String)>, StoreError> {
     let query = || {
         let q = dossiers::table
             .select((
@@ -96,8 +109,13 @@ fn load_counted(
             ))
             .order(dossiers::code.asc())
             .into_boxed();
-        match agencies {
+        let q = match agencies {
             Some(set) => q.filter(dossiers::receiving_agency.eq_any(set.to_vec())),
+            None => q,
+        };
+        match page {
+            Some((Some(after), limit)) => q.filter(dossiers::code.gt(after.to_owned())).limit(limit),
+            Some((None, limit)) => q.limit(limit),
             None => q,
         }
     };
@@ -106,9 +124,9 @@ fn load_counted(
         Selection::Metric(p, metric) => {
             let (from, to) = (to_db(p.from), to_db(p.to));
             match metric {
-                Metric::CarriedOver => return load_counted(conn, Selection::OpenAt(p.from), agencies),
+                Metric::CarriedOver => return load_page(conn, Selection::OpenAt(p.from), agencies, page),
                 Metric::OpenWithinDeadline | Metric::OpenOverdue => {
-                    return load_counted(conn, Selection::OpenAt(p.judged_at), agencies)
+                    return load_page(conn, Selection::OpenAt(p.judged_at), agencies, page)
                 }
                 Metric::Received
                 | Metric::ReceivedOnline
@@ -145,6 +163,10 @@ fn load_counted(
                 query().filter(dossiers::closed_at.ge(t)).filter(dossiers::received_at.lt(t)).load::<Raw>(conn)?,
             );
             open.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+            // Each range gave its first page: together, the first page of both.
+            if let Some((_, limit)) = page {
+                open.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            }
             open
         }
     };
@@ -281,6 +303,19 @@ pub fn facts(
     agencies: Option<&[String]>,
 ) -> Result<Vec<FactsRow>, StoreError> {
     Ok(load_counted(conn, selection, agencies)?.into_iter().map(|(row, _)| row).collect())
+}
+
+/// [`facts`] one page at a time: at most `limit` of the selected dossiers
+/// whose code comes after `after`, in code order. An export reads a
+/// drill-down of any size this way without holding it whole.
+pub fn facts_page(
+    conn: &mut DbConnection,
+    selection: Selection,
+    agencies: Option<&[String]>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<FactsRow>, StoreError> {
+    Ok(load_page(conn, selection, agencies, Some((after, limit)))?.into_iter().map(|(row, _)| row).collect())
 }
 
 /// The daily cells a dossier's marks add to: (day, keys) → sums.

@@ -21,7 +21,8 @@ pub mod time;
 pub mod webhooks;
 
 pub use connection::{
-    build_pool, write_transaction, write_transaction_as, DatabaseUrl, DbConnection, Pool, PooledConnection,
+    build_pool, read_snapshot, write_transaction, write_transaction_as, DatabaseUrl, DbConnection, Pool,
+    PooledConnection,
 };
 pub use error::StoreError;
 

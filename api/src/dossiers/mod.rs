@@ -2,6 +2,7 @@
 //! control slip, the actions of the state machine and documents (docs/RULES.md §4, §9).
 
 pub mod access;
+pub mod export;
 pub mod submit;
 pub mod types;
 
@@ -26,6 +27,7 @@ use crate::agencies::types::parse_code;
 use crate::auth::Caller;
 use crate::connectors::check::{self, Checked, Fetched};
 use crate::error::ApiError;
+use crate::export::{ExportFormat, FormatParam};
 use crate::extract::Json;
 use crate::invalid::Invalid;
 use crate::pagination::PageParams;
@@ -524,20 +526,37 @@ fn cursor_key(d: &DossierOut) -> String {
 ///
 /// Newest first. A citizen sees their own, staff their agency's (with its
 /// sub-units), viewers, admins and integrators all.
+///
+/// As CSV or XLSX (`format`, or `Accept`): every dossier the filters match,
+/// newest first, in one file (no pages: `limit` and `cursor` are refused
+/// with 422), one row each (docs/RULES.md §7).
 #[utoipa::path(
     operation_id = "list_dossiers",
     tag = "dossiers",
     security(("bearer" = [])),
-    params(DossierQuery, PageParams),
-    responses((status = 200, body = DossierList))
+    params(DossierQuery, PageParams, FormatParam),
+    responses((status = 200, description = "A page of dossiers (JSON), or every dossier matching the filters (CSV, XLSX)",
+        content(
+            (DossierList = "application/json"),
+            (crate::export::CsvFile = "text/csv"),
+            (crate::export::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        headers(("Content-Disposition" = String, description = "CSV and XLSX: `attachment; filename=\"…\"`"))))
 )]
 #[get("/api/v1/dossiers")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     query: web::Query<DossierQuery>,
     page: web::Query<PageParams>,
-) -> Result<web::Json<DossierList>, ApiError> {
+    format: web::Query<FormatParam>,
+) -> Result<HttpResponse, ApiError> {
+    let format = format.choose(&req)?;
+    let exporting = format != ExportFormat::Json;
+    if exporting {
+        refuse_pages(&page.limit.map(|_| "limit"), &page.cursor.as_ref().map(|_| "cursor"))?;
+    }
     let page = page.page()?;
     let q = query.into_inner();
     let actor = caller.0;
@@ -563,9 +582,9 @@ pub async fn list(
         (_, Some(true)) => Some(Timeliness::Overdue),
         (t, _) => t.map(Into::into),
     };
-    let limit = page.fetch();
+    let limit = if exporting { crate::export::PAGE } else { page.fetch() };
     let now = state.now();
-    let items = state
+    let filter = state
         .db(move |conn| {
             let scope = match (actor.role, &actor.agency) {
                 (Role::Citizen, _) => None,
@@ -573,7 +592,7 @@ pub async fn list(
                 (r, None) if r.is_staff() => Some(Vec::new()),
                 _ => None,
             };
-            let filter = DossierFilter {
+            Ok::<_, ApiError>(DossierFilter {
                 status: q.status.map(Into::into),
                 agencies: agency.as_ref().map(|a| agencies::with_descendants(conn, a)).transpose()?,
                 scope,
@@ -591,13 +610,51 @@ pub async fn list(
                 now: Some(now),
                 after,
                 limit,
-            };
+            })
+        })
+        .await?;
+    if exporting {
+        let name = format!("dossiers-{}", crate::time::today(now));
+        return Ok(crate::export::stream(
+            &state,
+            format,
+            &name,
+            Box::new(move |conn, sheet| {
+                let names = export::agency_names(conn)?;
+                export::header(sheet, export::Applicant::Named)?;
+                let mut filter = filter;
+                loop {
+                    let found = dossiers::list(conn, &filter)?;
+                    let full = i64::try_from(found.len()).unwrap_or(i64::MAX) == filter.limit;
+                    filter.after = found.last().map(|d| (d.submitted_at, d.code.clone()));
+                    export::rows(conn, sheet, found, &names, export::Applicant::Named, now)?;
+                    if !full || filter.after.is_none() {
+                        return Ok(());
+                    }
+                }
+            }),
+        ));
+    }
+    let items = state
+        .db(move |conn| {
             let found = dossiers::list(conn, &filter)?;
             access::view_many(conn, found, now)
         })
         .await?;
     let (items, next_cursor) = page.finish(items, cursor_key);
-    Ok(web::Json(DossierList { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(DossierList { items, next_cursor }))
+}
+
+/// An export is the whole list: its paging parameters are refused.
+pub(crate) fn refuse_pages(limit: &Option<&str>, after: &Option<&str>) -> Result<(), ApiError> {
+    match limit.or(*after) {
+        Some(name) => Err(ApiError::invalid_field(
+            name,
+            "not_with_export",
+            format!("a CSV or XLSX export holds every row: it takes no {name}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 // ---- actions ----

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::figures::daily::{self, DaySums};
@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::export::{self, ExportFormat, FormatParam, Value};
 use crate::state::AppState;
 use crate::time::vietnam;
 
@@ -325,13 +326,23 @@ fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate
 /// stood then: moved by the pause time that had passed by the end, never by
 /// later waiting, so a period's figures do not change once it has ended. A
 /// period that has not ended yet judges its open dossiers now.
-#[utoipa::path(tag = "reports", security(("bearer" = [])), params(ReportParams), responses((status = 200, body = SummaryOut)))]
+#[utoipa::path(tag = "reports", security(("bearer" = [])), params(ReportParams, FormatParam),
+    responses((status = 200, description = "The summary (JSON), or one row per group and the total with every count and rate (CSV, XLSX)",
+        content(
+            (SummaryOut = "application/json"),
+            (crate::export::CsvFile = "text/csv"),
+            (crate::export::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        headers(("Content-Disposition" = String, description = "CSV and XLSX: `attachment; filename=\"…\"`")))))]
 #[get("/api/v1/reports/summary")]
 pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     params: web::Query<ReportParams>,
-) -> Result<web::Json<SummaryOut>, ApiError> {
+    format: web::Query<FormatParam>,
+) -> Result<HttpResponse, ApiError> {
+    let format = format.choose(&req)?;
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
     let agency = scope.asked.clone();
@@ -373,7 +384,70 @@ pub async fn summary(
             })
         })
         .await?;
-    Ok(web::Json(out))
+    match format {
+        ExportFormat::Json => Ok(HttpResponse::Ok().json(out)),
+        f => {
+            let name = format!("summary-{}-{}", out.from, out.to);
+            Ok(export::table(&state, f, &name, summary_rows(&out)))
+        }
+    }
+}
+
+/// The rates of a group, by name, in the order of the JSON answer.
+fn rates_of(r: &Rates) -> [(&'static str, Option<&RateOut>); 9] {
+    [
+        ("on_time", Some(&r.on_time)),
+        ("online", Some(&r.online)),
+        ("cashless", Some(&r.cashless)),
+        ("online_payment", Some(&r.online_payment)),
+        ("digitised", Some(&r.digitised)),
+        ("reused", Some(&r.reused)),
+        ("synced", Some(&r.synced)),
+        ("satisfaction", Some(&r.satisfaction)),
+        ("feedback_on_time", r.feedback_on_time.as_ref()),
+    ]
+}
+
+/// The summary as a table: a header, one row per group, then the total
+/// (key `total`); each row every count, `resolved`, and each rate as
+/// `<rate>_numerator`, `<rate>_denominator` and `<rate>_rate` (its value; blank
+/// when it has none: no denominator, or feedback for a group other than an
+/// agency).
+fn summary_rows(s: &SummaryOut) -> Vec<Vec<Value<'static>>> {
+    let mut header: Vec<Value> = vec!["group_by".into(), "key".into(), "name".into()];
+    header.extend(Metric::ALL.iter().map(|m| Value::from(m.as_str())));
+    header.push("resolved".into());
+    for (name, _) in rates_of(&s.total.rates) {
+        header.extend([
+            Value::from(format!("{name}_numerator")),
+            Value::from(format!("{name}_denominator")),
+            Value::from(format!("{name}_rate")),
+        ]);
+    }
+    let group_by = s.group_by.map(|g| match g {
+        GroupBy::Agency => "agency",
+        GroupBy::Procedure => "procedure",
+        GroupBy::Sector => "sector",
+        GroupBy::Channel => "channel",
+        GroupBy::Level => "level",
+    });
+    let row = |g: &GroupOut, by: Option<&'static str>| {
+        let mut r: Vec<Value<'static>> =
+            vec![Value::from(by.unwrap_or_default()), Value::from(g.key.clone()), Value::from(g.name.clone())];
+        r.extend(Metric::ALL.iter().map(|m| Value::Count(g.counts.get(m.as_str()).copied().unwrap_or_default())));
+        r.push(Value::Count(g.resolved));
+        for (_, rate) in rates_of(&g.rates) {
+            match rate {
+                Some(x) => r.extend([Value::Count(x.numerator), Value::Count(x.denominator), Value::Ratio(x.value)]),
+                None => r.extend([Value::from(""), Value::from(""), Value::Ratio(None)]),
+            }
+        }
+        r
+    };
+    let mut rows = vec![header];
+    rows.extend(s.groups.iter().map(|g| row(g, group_by)));
+    rows.push(row(&s.total, None));
+    rows
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -391,16 +465,27 @@ pub struct DrillOut {
 /// The dossiers behind a figure.
 ///
 /// Exactly the dossiers the summary counts for that metric (and group).
-#[utoipa::path(tag = "reports", security(("bearer" = [])), params(DrillParams), responses((status = 200, body = DrillOut)))]
+#[utoipa::path(tag = "reports", security(("bearer" = [])), params(DrillParams, FormatParam),
+    responses((status = 200, description = "A page of the codes (JSON), or every dossier behind the figure, one row each (CSV, XLSX)",
+        content(
+            (DrillOut = "application/json"),
+            (crate::export::CsvFile = "text/csv"),
+            (crate::export::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        headers(("Content-Disposition" = String, description = "CSV and XLSX: `attachment; filename=\"…\"`")))))]
 #[get("/api/v1/reports/dossiers")]
 pub async fn drilldown(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     params: web::Query<DrillParams>,
-) -> Result<web::Json<DrillOut>, ApiError> {
+    format: web::Query<FormatParam>,
+) -> Result<HttpResponse, ApiError> {
+    let format = format.choose(&req)?;
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
-    let p = period(q.from, q.to, state.now())?;
+    let now = state.now();
+    let p = period(q.from, q.to, now)?;
     let metric = Metric::parse(&q.metric).ok_or_else(|| {
         ApiError::invalid_field(
             "metric",
@@ -413,6 +498,46 @@ pub async fn drilldown(
         (None, None) => None,
         _ => return Err(ApiError::invalid_field("group", "group_needs_group_by", "give group_by and group together")),
     };
+    if format != ExportFormat::Json {
+        let limit = q.limit.map(|_| "limit");
+        let after = q.after.as_ref().map(|_| "after");
+        crate::dossiers::refuse_pages(&limit, &after)?;
+        let name = format!("dossiers-{}-{}-{}", metric.as_str(), q.from, q.to);
+        // Refused (unknown agency, another agency's staff) before the first byte.
+        let ((set, agencies), group) = state
+            .db(move |conn| agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g)).map(|s| (s, group)))
+            .await?;
+        return Ok(export::stream(
+            &state,
+            format,
+            &name,
+            Box::new(move |conn, sheet| {
+                use crate::dossiers::export::{agency_names, header, rows, Applicant};
+                let names = agency_names(conn)?;
+                header(sheet, Applicant::Omitted)?;
+                let mut after: Option<String> = None;
+                loop {
+                    let page = figures::facts_page(
+                        conn,
+                        Selection::Metric(&p, metric),
+                        set.as_deref(),
+                        after.as_deref(),
+                        export::PAGE,
+                    )?;
+                    let Some(last) = page.last() else { return Ok(()) };
+                    after = Some(last.code.clone());
+                    let codes: Vec<String> = page
+                        .into_iter()
+                        .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &agencies)))
+                        .filter(|f| counts(&f.facts, metric, &p))
+                        .map(|f| f.code)
+                        .collect();
+                    let found = dvc_persistence::dossiers::find_many(conn, &codes)?;
+                    rows(conn, sheet, found, &names, Applicant::Omitted, now)?;
+                }
+            }),
+        ));
+    }
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "out_of_range", "between 1 and 10,000"));
@@ -443,7 +568,7 @@ pub async fn drilldown(
             })
         })
         .await?;
-    Ok(web::Json(out))
+    Ok(HttpResponse::Ok().json(out))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
