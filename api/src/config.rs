@@ -225,6 +225,13 @@ pub struct Config {
     /// Pause between notification rounds when there is nothing to send, in milliseconds.
     #[arg(long, env = "DVC_NOTIFY_POLL_MS", default_value_t = 500, global = true)]
     pub notify_poll_ms: u64,
+    /// Warn a dossier's handling agency (its `notify_email`) when the dossier is due within
+    /// this many hours and still being handled; 0: no warnings.
+    #[arg(long, env = "DVC_LATE_WARNING_HOURS", default_value_t = 24, global = true)]
+    pub late_warning_hours: u32,
+    /// How often the dossiers about to run late are looked for, in seconds.
+    #[arg(long, env = "DVC_LATE_WARNING_SCAN_SECS", default_value_t = 60, global = true)]
+    pub late_warning_scan_secs: u64,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,

@@ -28,9 +28,13 @@ pub enum Event {
     Apology,
     /// The dossier was refused (or its request denied), with the reason.
     Refused,
+    /// To the handling agency, not the applicant: the dossier is due soon
+    /// and still open. By email only.
+    RunningLate,
 }
 
 impl Event {
+    /// The events told to the applicant, on every channel.
     pub const ALL: [Event; 6] = [
         Self::Received,
         Self::SupplementRequested,
@@ -48,6 +52,7 @@ impl Event {
             Self::ResultReady => "result_ready",
             Self::Apology => "apology",
             Self::Refused => "refused",
+            Self::RunningLate => "running_late",
         }
     }
 
@@ -191,6 +196,10 @@ macro_rules! templates {
 const TEMPLATES: &[(&str, &str)] =
     templates!("received", "supplement_requested", "payment_requested", "result_ready", "apology", "refused");
 
+/// The warnings to an agency's staff: by email only.
+const STAFF_TEMPLATES: &[(&str, &str)] =
+    &[("running_late.email.txt", include_str!("../templates/notifications/running_late.email.txt"))];
+
 /// An instant as Vietnam reads it: `dd/mm/yyyy HH:MM`.
 pub fn vn_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&VIETNAM).format("%d/%m/%Y %H:%M").to_string()
@@ -218,7 +227,7 @@ pub fn vnd(amount: i64) -> String {
 pub fn render(event: Event, channel: NotifyChannel, facts: &Facts) -> Result<Message, String> {
     let mut env = minijinja::Environment::new();
     env.set_trim_blocks(true);
-    for (name, source) in TEMPLATES {
+    for (name, source) in TEMPLATES.iter().chain(STAFF_TEMPLATES) {
         env.add_template(name, source).map_err(|e| e.to_string())?;
     }
     env.add_filter("vn_time", |s: String| -> String {
@@ -275,6 +284,16 @@ mod tests {
     }
 
     #[test]
+    fn the_running_late_warning_is_an_email_to_the_agency() {
+        let f = facts();
+        let m = render(Event::RunningLate, NotifyChannel::Email, &f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(m.subject.contains("sắp quá hạn") && m.subject.contains(&f.code), "{}", m.subject);
+        assert!(m.body.contains("Kính gửi UBND phường Bến Nghé"), "{}", m.body);
+        assert!(m.body.contains("10/12/2026 16:30"), "{}", m.body);
+        assert!(render(Event::RunningLate, NotifyChannel::Sms, &f).is_err(), "no SMS template for staff");
+    }
+
+    #[test]
     fn every_event_renders_on_every_channel_in_vietnamese() {
         let f = facts();
         for event in Event::ALL {
@@ -285,6 +304,7 @@ mod tests {
                 Event::ResultReady => &["đã có kết quả", "UBND phường Bến Nghé"],
                 Event::Apology => &["xin lỗi", "20/12/2026 08:00", "chờ ý kiến của Sở Xây dựng"],
                 Event::Refused => &["từ chối", "chờ ý kiến của Sở Xây dựng"],
+                Event::RunningLate => unreachable!("not an applicant's event"),
             };
             for channel in NotifyChannel::ALL {
                 let m = render(event, channel, &f).unwrap_or_else(|e| panic!("{e}"));

@@ -25,6 +25,7 @@ pub struct AgencyRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub merged_at: Option<NaiveDateTime>,
+    pub notify_email: Option<String>,
 }
 
 impl TryFrom<AgencyRow> for Agency {
@@ -39,6 +40,7 @@ impl TryFrom<AgencyRow> for Agency {
             active: row.active,
             successor: row.successor_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
             merged_at: row.merged_at.map(crate::time::from_db),
+            notify_email: row.notify_email.clone(),
         })
     }
 }
@@ -55,6 +57,7 @@ fn row_of(agency: &Agency, created_at: NaiveDateTime, now: NaiveDateTime) -> Age
         created_at,
         updated_at: now,
         merged_at: agency.merged_at.map(to_db),
+        notify_email: agency.notify_email.clone(),
     }
 }
 

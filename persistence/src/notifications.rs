@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use dvc_domain::agency::AgencyCode;
-use dvc_domain::dossier::Outcome;
+use dvc_domain::dossier::{Outcome, Status};
 use dvc_domain::notify::{self, Channels, Event, Facts, NotifyChannel};
 
 use crate::connection::DbConnection;
@@ -220,6 +220,86 @@ pub fn mark_failed(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Warns the handling agency of each dossier whose clock runs (received or
+/// processing) and whose due instant falls within `horizon` of `now`, once
+/// per due instant: an email to the agency's `notify_email`, through the
+/// same outbox (docs/RULES.md §12). An agency without an address is not
+/// told. The key `late-<code>-<due instant>` makes a second pass write
+/// nothing, and a due instant moved later (after a pause) warn again.
+/// Returns how many warnings were written.
+pub fn warn_running_late(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    horizon: chrono::Duration,
+) -> Result<usize, StoreError> {
+    use crate::schema::{agencies, changes, dossiers};
+    let due_soon: Vec<(String, NaiveDateTime)> = dossiers::table
+        .filter(dossiers::status.eq_any([Status::Received.as_str(), Status::Processing.as_str()]))
+        .filter(dossiers::due_at.ge(to_db(now)))
+        .filter(dossiers::due_at.le(to_db(now + horizon)))
+        .select((dossiers::code, dossiers::due_at.assume_not_null()))
+        .order(dossiers::due_at.asc())
+        .limit(500)
+        .load(conn)?;
+    let mut written = 0;
+    for (code, due) in due_soon {
+        let key = format!("late-{code}-{}", due.and_utc().timestamp());
+        let exists = notifications::table.find(&key).count().get_result::<i64>(conn)? > 0;
+        if exists {
+            continue;
+        }
+        let d = crate::dossiers::get(conn, &code)?;
+        let agency = d.state.handling_agency.to_string();
+        let Some((name, Some(to))) = agencies::table
+            .find(&agency)
+            .select((agencies::name, agencies::notify_email))
+            .first::<(String, Option<String>)>(conn)
+            .optional()?
+        else {
+            continue;
+        };
+        let seq: Option<i64> = changes::table
+            .filter(changes::dossier_code.eq(&code))
+            .select(diesel::dsl::max(changes::seq))
+            .first(conn)?;
+        let Some(seq) = seq else { continue };
+        let facts = Facts {
+            code: d.code.clone(),
+            applicant_name: d.applicant.name.clone(),
+            summary: d.summary.clone(),
+            agency_name: name,
+            due_at: d.state.due_at,
+            ..Facts::default()
+        };
+        let message = notify::render(Event::RunningLate, NotifyChannel::Email, &facts).map_err(StoreError::Corrupt)?;
+        let at = to_db(now);
+        written += diesel::insert_into(notifications::table)
+            .values((
+                notifications::idempotency_key.eq(&key),
+                notifications::change_seq.eq(seq),
+                notifications::dossier_code.eq(&d.code),
+                notifications::event.eq(Event::RunningLate.as_str()),
+                notifications::channel.eq(NotifyChannel::Email.as_str()),
+                notifications::recipient.eq(&to),
+                notifications::subject.eq(&message.subject),
+                notifications::body.eq(&message.body),
+                notifications::status.eq(PENDING),
+                notifications::attempts.eq(0),
+                notifications::next_attempt_at.eq(at),
+                notifications::last_error.eq(None::<String>),
+                notifications::created_at.eq(at),
+                notifications::sent_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .or_else(|e| match e {
+                // Another process wrote it first.
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
+                e => Err(e),
+            })?;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

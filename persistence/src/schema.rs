@@ -14,6 +14,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         merged_at -> Nullable<Timestamp>,
+        notify_email -> Nullable<Text>,
     }
 }
 

@@ -399,3 +399,57 @@ both_backends! {
         assert!(notifications(&quiet, &t.viewer, &code).is_empty());
     }
 }
+
+both_backends! {
+    fn the_handling_agency_is_warned_once_of_a_dossier_about_to_run_late(backend: Backend) {
+        let sims = Sims::start();
+        let mut args = sims.args();
+        args.extend(["--late-warning-scan-secs".to_owned(), "0".to_owned()]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let app = TestApp::spawn_with(backend, &refs);
+        province(&app);
+        let t = tokens(&app);
+        let admin = app.token(Role::Admin, None);
+        let agency = |email: Value| {
+            json!({"name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": PROVINCE, "active": true,
+                "notify_email": email})
+        };
+        let p = app.put(&format!("/api/v1/agencies/{DEPT}"), Some(&admin), &agency(json!("không phải email"))).expect(422).body;
+        assert_eq!(p["errors"][0]["field"], "notify_email", "{p}");
+        let a = app.put(&format!("/api/v1/agencies/{DEPT}"), Some(&admin), &agency(json!("motcua@sokhdt.example.vn"))).expect(200).body;
+        assert_eq!(a["notify_email"], "motcua@sokhdt.example.vn");
+        // Received now (the real day), handled by the department.
+        let code = submit(&app, &t);
+        act(&app, &t.officer, &code, "receive", json!({})).expect(200);
+        act(&app, &t.officer, &code, "hand-off", json!({"to_agency": DEPT})).expect(200);
+        let d = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body;
+        let due = chrono::DateTime::parse_from_rfc3339(d["due_at"].as_str().expect("due_at")).expect("instant");
+        // Days before the due instant: no warning.
+        wait_for(&app, &code, "the reception told", |items| items.iter().any(|n| n["event"] == "received"));
+        std::thread::sleep(Duration::from_millis(300));
+        let items = notifications(&app, &admin, &code);
+        assert!(items.iter().all(|n| n["event"] != "running_late"), "{items:#?}");
+        // Twelve hours before it: the agency is warned, by email, once.
+        app.clock.set((due - chrono::Duration::hours(12)).to_utc());
+        let items = wait_for(&app, &code, "the warning", |items| {
+            items.iter().any(|n| n["event"] == "running_late" && n["status"] == "sent")
+        });
+        let warning = items.iter().find(|n| n["event"] == "running_late").expect("warning");
+        assert_eq!(warning["channel"], "email");
+        std::thread::sleep(Duration::from_millis(500));
+        let warnings: Vec<_> = sims
+            .smtp
+            .mails()
+            .into_iter()
+            .filter(|m| m.subject().contains("sắp quá hạn"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "one warning, to the agency");
+        assert_eq!(warnings[0].to, ["motcua@sokhdt.example.vn"]);
+        assert!(warnings[0].subject().contains(&code));
+        assert!(warnings[0].body().contains("Sở Kế hoạch và Đầu tư"), "{}", warnings[0].body());
+        // The citizen is not told of it.
+        assert!(sims.smtp.mails().iter().filter(|m| m.to != ["motcua@sokhdt.example.vn"]).all(|m| !m.subject().contains("sắp quá hạn")));
+        let items = notifications(&app, &admin, &code);
+        assert_eq!(items.iter().filter(|n| n["event"] == "running_late").count(), 1);
+    }
+}

@@ -98,6 +98,7 @@ pub async fn create(
         active: true,
         successor: None,
         merged_at: None,
+        notify_email: notify_email("notify_email", body.notify_email.as_deref())?,
     };
     let now = state.now();
     crate::idempotency::created(
@@ -129,6 +130,7 @@ pub async fn update(
     body.validate()?;
     let body = body.into_inner();
     let parent = parse_optional("parent", body.parent.as_deref())?;
+    let notify_email = notify_email("notify_email", body.notify_email.as_deref())?;
     let now = state.now();
     let updated = state
         .db(move |conn| {
@@ -144,6 +146,7 @@ pub async fn update(
                 level: body.level.into(),
                 parent,
                 active: body.active,
+                notify_email,
                 ..current
             };
             Ok(agencies::update(conn, &agency, now)?)
@@ -200,4 +203,17 @@ pub async fn merge(
     }
     let merged = state.db(move |conn| agencies::merge(conn, &code, &successor, merged_at, now)).await?;
     Ok(web::Json(merged.into()))
+}
+
+/// An email address for the agency's warnings: one mailbox, as SMTP takes it.
+fn notify_email(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(v) = value.map(str::trim) else { return Ok(None) };
+    if v.len() > 254 || v.parse::<lettre::Address>().is_err() {
+        return Err(ApiError::invalid_field(
+            field,
+            "invalid_email",
+            "an email address such as motcua@sokhdt.binhduong.gov.vn",
+        ));
+    }
+    Ok(Some(v.to_owned()))
 }

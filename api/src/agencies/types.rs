@@ -26,6 +26,8 @@ pub struct AgencyOut {
     pub successor: Option<String>,
     /// The merge date: from then on the agency takes no new dossier.
     pub merged_at: Option<DateTime<FixedOffset>>,
+    /// Where the agency is told of its dossiers about to run late.
+    pub notify_email: Option<String>,
 }
 
 impl From<Agency> for AgencyOut {
@@ -38,6 +40,7 @@ impl From<Agency> for AgencyOut {
             active: a.active,
             successor: a.successor.map(|s| s.to_string()),
             merged_at: a.merged_at.map(crate::time::vn),
+            notify_email: a.notify_email,
         }
     }
 }
@@ -61,6 +64,11 @@ pub struct NewAgency {
     pub level: AgencyLevelDto,
     #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub parent: Option<String>,
+    /// Where the agency is told of its dossiers about to run late
+    /// (docs/RULES.md §12); absent: it is not told.
+    #[serde(default)]
+    #[schema(max_length = 254, example = "motcua@sokhdt.binhduong.gov.vn")]
+    pub notify_email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -73,6 +81,11 @@ pub struct AgencyUpdate {
     #[schema(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub parent: Option<String>,
     pub active: bool,
+    /// Where the agency is told of its dossiers about to run late; absent:
+    /// it is not told (a PUT replaces it too).
+    #[serde(default)]
+    #[schema(max_length = 254, example = "motcua@sokhdt.binhduong.gov.vn")]
+    pub notify_email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

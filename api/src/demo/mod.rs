@@ -105,6 +105,7 @@ pub fn load_if_empty(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Opti
             active: true,
             successor: None,
             merged_at: None,
+            notify_email: None,
         };
         agencies::insert(conn, &agency, now).map_err(|e| format!("demo agency {}: {e}", a.code))?;
     }

@@ -870,7 +870,8 @@ pub struct NotificationList {
 /// One notification to the applicant and where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationOut {
-    /// received, supplement_requested, payment_requested, result_ready, apology or refused.
+    /// received, supplement_requested, payment_requested, result_ready, apology or refused
+    /// (to the applicant); running_late (to the handling agency).
     #[schema(example = "received")]
     pub event: String,
     /// email, sms or zalo.

@@ -27,6 +27,13 @@ pub struct NotifyWorker {
     pub clock: crate::state::Clock,
 }
 
+/// The last look for dossiers about to run late, on the worker's thread.
+struct LateScan {
+    horizon: Option<chrono::Duration>,
+    every: Duration,
+    last: Option<std::time::Instant>,
+}
+
 impl NotifyWorker {
     pub fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new().name("notifications".into()).spawn(move || self.run())
@@ -39,7 +46,18 @@ impl NotifyWorker {
         };
         let channels: Vec<&str> = notifiers.iter().map(|n| n.channel().as_str()).collect();
         log::info!("notifications go out by {}", channels.join(", "));
+        // Warnings go by email: only with an SMTP server.
+        let by_email = notifiers.iter().any(|n| n.channel() == NotifyChannel::Email);
+        let hours = i64::from(self.config.late_warning_hours);
+        let mut late = LateScan {
+            horizon: (by_email && hours > 0).then(|| chrono::Duration::hours(hours)),
+            every: Duration::from_secs(self.config.late_warning_scan_secs),
+            last: None,
+        };
         while !self.shutdown.is_stopped() {
+            if let Err(e) = self.warn_running_late(&mut late) {
+                log::warn!("warnings of dossiers about to run late: {e}");
+            }
             let tried = self.round(&notifiers).unwrap_or_else(|e| {
                 log::warn!("notifications: {e}");
                 0
@@ -48,6 +66,22 @@ impl NotifyWorker {
                 break;
             }
         }
+    }
+
+    /// Writes the warnings of dossiers about to run late, at most once per
+    /// scan interval; they are then delivered as any notification.
+    fn warn_running_late(&self, late: &mut LateScan) -> Result<(), String> {
+        let Some(horizon) = late.horizon else { return Ok(()) };
+        if late.last.is_some_and(|t| t.elapsed() < late.every) {
+            return Ok(());
+        }
+        late.last = Some(std::time::Instant::now());
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let written = notifications::warn_running_late(&mut conn, self.now(), horizon).map_err(|e| e.to_string())?;
+        if written > 0 {
+            log::info!("{written} dossier(s) about to run late: their agencies are warned");
+        }
+        Ok(())
     }
 
     fn now(&self) -> chrono::DateTime<Utc> {

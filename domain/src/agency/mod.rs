@@ -55,6 +55,9 @@ pub struct Agency {
     pub successor: Option<AgencyCode>,
     /// The merge date: from this instant it takes no new dossier.
     pub merged_at: Option<DateTime<Utc>>,
+    /// Where the agency is told of its dossiers about to run late
+    /// (docs/RULES.md §12); none: it is not told.
+    pub notify_email: Option<String>,
 }
 
 impl Agency {
@@ -106,6 +109,7 @@ mod tests {
             active: true,
             successor: None,
             merged_at: None,
+            notify_email: None,
         }
     }
 
