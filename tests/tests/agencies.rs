@@ -26,7 +26,7 @@ both_backends! {
     fn an_agency_is_created_and_read_back(app: &TestApp) {
         seed(app);
         let a = app.get("/api/v1/agencies/000.01.21.H56", None).expect(200).body;
-        assert_eq!(a, json!({"code": "000.01.21.H56", "name": "Ủy ban nhân dân phường Phú Cường", "level": "commune", "parent": "000.00.21.H56", "active": true, "successor": null, "merged_at": null}));
+        assert_eq!(a, json!({"code": "000.01.21.H56", "name": "Ủy ban nhân dân phường Phú Cường", "level": "commune", "parent": "000.00.21.H56", "active": true, "successor": null, "merged_at": null, "notify_email": null}));
     }
 
     fn duplicate_codes_unknown_parents_and_bad_codes_are_refused(app: &TestApp) {

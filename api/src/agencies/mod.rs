@@ -110,7 +110,7 @@ pub async fn create(
     .await
 }
 
-/// Update an agency's name, level, parent and active flag (admin).
+/// Update an agency's name, level, parent, active flag and warning address (admin).
 #[utoipa::path(
     tag = "agencies",
     security(("bearer" = [])),
