@@ -98,26 +98,43 @@ pub fn enqueue(
     let at = to_db(now);
     for (channel, recipient) in &to {
         let message = notify::render(event, *channel, &facts).map_err(StoreError::Corrupt)?;
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::idempotency_key.eq(format!("{seq}-{}", channel.as_str())),
-                notifications::change_seq.eq(seq),
-                notifications::dossier_code.eq(&d.code),
-                notifications::event.eq(event.as_str()),
-                notifications::channel.eq(channel.as_str()),
-                notifications::recipient.eq(recipient),
-                notifications::subject.eq(&message.subject),
-                notifications::body.eq(&message.body),
-                notifications::status.eq(PENDING),
-                notifications::attempts.eq(0),
-                notifications::next_attempt_at.eq(at),
-                notifications::last_error.eq(None::<String>),
-                notifications::created_at.eq(at),
-                notifications::sent_at.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
+        let key = format!("{seq}-{}", channel.as_str());
+        insert_pending(conn, &key, seq, &d.code, event, *channel, recipient, &message, at)?;
     }
     Ok(to.len())
+}
+
+/// Writes one notification, due at once.
+#[allow(clippy::too_many_arguments)]
+fn insert_pending(
+    conn: &mut DbConnection,
+    key: &str,
+    seq: i64,
+    code: &str,
+    event: Event,
+    channel: NotifyChannel,
+    recipient: &str,
+    message: &notify::Message,
+    at: NaiveDateTime,
+) -> Result<usize, diesel::result::Error> {
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::idempotency_key.eq(key),
+            notifications::change_seq.eq(seq),
+            notifications::dossier_code.eq(code),
+            notifications::event.eq(event.as_str()),
+            notifications::channel.eq(channel.as_str()),
+            notifications::recipient.eq(recipient),
+            notifications::subject.eq(&message.subject),
+            notifications::body.eq(&message.body),
+            notifications::status.eq(PENDING),
+            notifications::attempts.eq(0),
+            notifications::next_attempt_at.eq(at),
+            notifications::last_error.eq(None::<String>),
+            notifications::created_at.eq(at),
+            notifications::sent_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
 }
 
 fn agency_name(conn: &mut DbConnection, code: &AgencyCode) -> Result<String, StoreError> {
@@ -275,29 +292,15 @@ pub fn warn_running_late(
         };
         let message = notify::render(Event::RunningLate, NotifyChannel::Email, &facts).map_err(StoreError::Corrupt)?;
         let at = to_db(now);
-        written += diesel::insert_into(notifications::table)
-            .values((
-                notifications::idempotency_key.eq(&key),
-                notifications::change_seq.eq(seq),
-                notifications::dossier_code.eq(&d.code),
-                notifications::event.eq(Event::RunningLate.as_str()),
-                notifications::channel.eq(NotifyChannel::Email.as_str()),
-                notifications::recipient.eq(&to),
-                notifications::subject.eq(&message.subject),
-                notifications::body.eq(&message.body),
-                notifications::status.eq(PENDING),
-                notifications::attempts.eq(0),
-                notifications::next_attempt_at.eq(at),
-                notifications::last_error.eq(None::<String>),
-                notifications::created_at.eq(at),
-                notifications::sent_at.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)
-            .or_else(|e| match e {
+        let to = to.as_str();
+        let event = Event::RunningLate;
+        written += insert_pending(conn, &key, seq, &d.code, event, NotifyChannel::Email, to, &message, at).or_else(
+            |e| match e {
                 // Another process wrote it first.
                 diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
                 e => Err(e),
-            })?;
+            },
+        )?;
     }
     Ok(written)
 }
