@@ -119,6 +119,9 @@ pub struct Config {
     /// Load the demo catalogue into an empty database (default: on for the default SQLite database, off otherwise).
     #[arg(long, env = "DVC_DEMO", value_parser = BoolishValueParser::new(), global = true)]
     pub demo: Option<bool>,
+    /// With the demo catalogue, this many synthetic dossiers of the past year, loaded through the import path (0: none).
+    #[arg(long, env = "DVC_DEMO_DOSSIERS", default_value_t = 2500, global = true)]
+    pub demo_dossiers: usize,
     /// The national portal's endpoint for status changes; unset: changes wait in the outbox.
     #[arg(long, env = "DVC_NATIONAL_PORTAL_URL", global = true)]
     pub national_portal_url: Option<String>,

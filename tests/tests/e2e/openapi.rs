@@ -10,7 +10,7 @@ fn committed() -> Value {
     serde_json::from_str(&text).expect("openapi.json is JSON")
 }
 
-#[test]
+dvc_tests::e2e_test!(committed_document_equals_the_generated_one);
 fn committed_document_equals_the_generated_one() {
     let generated: Value = serde_json::from_str(&dvc_api::openapi::pretty_json()).expect("generated JSON");
     assert!(
@@ -19,14 +19,14 @@ fn committed_document_equals_the_generated_one() {
     );
 }
 
-#[test]
+dvc_tests::e2e_test!(served_document_equals_the_committed_one);
 fn served_document_equals_the_committed_one() {
     let app = TestApp::spawn(Backend::Sqlite);
     let served = app.get("/api-docs/openapi.json", None).expect(200).body;
     assert_eq!(served, committed());
 }
 
-#[test]
+dvc_tests::e2e_test!(every_operation_has_an_id_summary_tag_security_and_errors);
 fn every_operation_has_an_id_summary_tag_security_and_errors() {
     let doc = committed();
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
@@ -50,7 +50,7 @@ fn every_operation_has_an_id_summary_tag_security_and_errors() {
     assert!(count >= 17, "{count} operations");
 }
 
-#[test]
+dvc_tests::e2e_test!(operation_ids_are_unique);
 fn operation_ids_are_unique() {
     let doc = committed();
     let mut seen = std::collections::HashSet::new();
@@ -62,10 +62,10 @@ fn operation_ids_are_unique() {
     }
 }
 
+dvc_tests::e2e_test!(no_two_types_share_a_schema_name);
 /// Two types that document themselves under one schema name make the
 /// document lie about one of them (utoipa keeps either, silently): every
 /// `ToSchema` type of the API and every mirrored enum has a name of its own.
-#[test]
 fn no_two_types_share_a_schema_name() {
     fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
