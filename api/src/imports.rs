@@ -391,7 +391,7 @@ fn prepare(
 /// one apology); valid dossiers are imported, invalid ones reported with the
 /// event at fault and the reason. Imported history is not sent to the
 /// national portal.
-#[utoipa::path(tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
+#[utoipa::path(operation_id = "import_dossiers", tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
 #[post("/api/v1/imports/dossiers")]
 pub async fn import(
     state: web::Data<AppState>,
