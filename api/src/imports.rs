@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::dossiers::access::transition_error;
 use crate::dossiers::submit::{self, DEFAULT_CALENDAR};
 use crate::dossiers::types::{ApplicantDto, ChannelDto, DocumentIn, OutcomeDto, ReturnChannelDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::ratings::Overall;
 use crate::state::AppState;
 use crate::time::today;
@@ -391,7 +391,7 @@ fn prepare(
 /// one apology); valid dossiers are imported, invalid ones reported with the
 /// event at fault and the reason. Imported history is not sent to the
 /// national portal.
-#[utoipa::path(tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
+#[utoipa::path(operation_id = "import_dossiers", tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
 #[post("/api/v1/imports/dossiers")]
 pub async fn import(
     state: web::Data<AppState>,
@@ -404,6 +404,22 @@ pub async fn import(
     let batch = body.into_inner().dossiers;
     if batch.len() > MAX_BATCH {
         return Err(ApiError::invalid_field("dossiers", "too_many", "at most 1,000 dossiers per request"));
+    }
+    // What the document says of a body is refused as a whole (422), like any
+    // other operation's; the batch's own rules reject one dossier at a time.
+    let shapeless: Vec<FieldError> = batch
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.rating.as_ref()?)))
+        .filter(|(_, r)| r.criteria.len() != 9 || r.criteria.iter().any(|c| *c > 2))
+        .map(|(i, _)| FieldError {
+            field: format!("dossiers[{i}].rating.criteria"),
+            code: "nine_criteria".into(),
+            message: "nine criteria, each 0, 1 or 2".into(),
+        })
+        .collect();
+    if !shapeless.is_empty() {
+        return Err(ApiError::validation(shapeless));
     }
     let now = state.now();
     let max_doc = state.config.max_document_bytes;

@@ -11,6 +11,7 @@ pub mod contract;
 pub mod demo;
 pub mod dossiers;
 pub mod error;
+pub mod examples;
 pub mod export;
 pub mod extract;
 pub mod feedback;

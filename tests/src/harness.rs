@@ -58,7 +58,7 @@ pub fn main() -> ExitCode {
     if std::env::var_os(SERVE_ENV).is_some() {
         return serve();
     }
-    let args = Arguments::from_args();
+    let (args, filters) = arguments();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let postgres = probe(&admin_url());
     if let Err(why) = &postgres {
@@ -73,6 +73,7 @@ pub fn main() -> ExitCode {
     let skipped = postgres.is_err();
     let trials = tests
         .into_iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| matches(&t.full_name(), f, args.exact)))
         .map(|t| {
             let run = t.run;
             Trial::test(t.full_name(), move || {
@@ -87,6 +88,37 @@ pub fn main() -> ExitCode {
         eprintln!("PostgreSQL suite SKIPPED: its tests were not run ({why}).");
     }
     conclusion.exit_code()
+}
+
+/// libtest's arguments; like libtest (not libtest-mimic) it takes several
+/// name filters (`cargo test -- agencies:: payments::`), any of which selects
+/// a test. They are taken out here and applied before the run.
+fn arguments() -> (Arguments, Vec<String>) {
+    /// Options of libtest that take a value in the next argument.
+    const WITH_VALUE: &[&str] = &["--test-threads", "--logfile", "--skip", "--color", "--format", "-Z"];
+    let mut rest = Vec::new();
+    let mut filters = Vec::new();
+    let mut raw = std::env::args();
+    rest.extend(raw.next());
+    while let Some(arg) = raw.next() {
+        if WITH_VALUE.contains(&arg.as_str()) {
+            rest.push(arg);
+            rest.extend(raw.next());
+        } else if arg.starts_with('-') {
+            rest.push(arg);
+        } else {
+            filters.push(arg);
+        }
+    }
+    (Arguments::from_iter(rest), filters)
+}
+
+fn matches(name: &str, filter: &str, exact: bool) -> bool {
+    if exact {
+        name == filter
+    } else {
+        name.contains(filter)
+    }
 }
 
 /// `dvc serve`, configured by the environment (DATABASE_URL, DVC_BIND, …).

@@ -28,6 +28,22 @@ fn count(app: &TestApp, token: &str) -> usize {
 }
 
 both_backends! {
+    /// An import whose body breaks what the document says of it (a rating of
+    /// eight criteria) is refused as a whole with 422, not answered 200 with
+    /// the dossier in `rejected`.
+    fn an_import_that_breaks_the_schema_is_refused_whole(app: &TestApp) {
+        province(app);
+        let rating = json!({"criteria": [2, 2, 2, 2, 2, 2, 2, 2], "overall": "satisfied", "at": "2026-04-02T09:00:00+07:00"});
+        let body = json!({"dossiers": [{
+            "procedure": PROCEDURE, "agency": DEPT, "channel": "in_person",
+            "applicant": {"kind": "citizen", "id_number": CITIZEN, "name": "Nguyễn Văn An"},
+            "summary": "Hồ sơ cũ", "submitted_at": "2026-04-01T08:00:00+07:00", "rating": rating
+        }]});
+        let admin = app.token(Role::Admin, None);
+        let answer = app.post("/api/v1/imports/dossiers", Some(&admin), &body).expect_problem(422, "validation_failed");
+        assert_eq!(fields(&answer), [("dossiers[0].rating.criteria".to_owned(), "nine_criteria".to_owned())]);
+    }
+
     fn a_misspelt_field_is_refused_and_creates_nothing(app: &TestApp) {
         province(app);
         let t = tokens(app);
