@@ -407,7 +407,10 @@ pub async fn import(
     }
     // What the document says of a body is refused as a whole (422), like any
     // other operation's; the batch's own rules reject one dossier at a time.
-    let shapeless: Vec<FieldError> = batch
+    let now = state.now();
+    let max_doc = state.config.max_document_bytes;
+    let importer = caller.0;
+    let mut shapeless: Vec<FieldError> = batch
         .iter()
         .enumerate()
         .filter_map(|(i, d)| Some((i, d.rating.as_ref()?)))
@@ -418,12 +421,21 @@ pub async fn import(
             message: "nine criteria, each 0, 1 or 2".into(),
         })
         .collect();
+    // The documents' own shape (name, media type, content, no data-store
+    // code), before any history is replayed; their components are checked
+    // against the procedure's version with the dossier.
+    let filer = submit::Filer { actor: &importer, now, max_bytes: max_doc };
+    for (i, d) in batch.iter().enumerate() {
+        let field = format!("dossiers[{i}].documents");
+        match submit::documents(&d.documents, &field, DOC_COMPONENT, None, submit::Sources::Import, filer) {
+            Err(e) if e.errors.is_empty() => return Err(e),
+            Err(e) => shapeless.extend(e.errors.iter().cloned()),
+            Ok(_) => {}
+        }
+    }
     if !shapeless.is_empty() {
         return Err(ApiError::validation(shapeless));
     }
-    let now = state.now();
-    let max_doc = state.config.max_document_bytes;
-    let importer = caller.0;
     let out = state.db(move |conn| import_batch(conn, &batch, &importer, max_doc, now)).await?;
     Ok(web::Json(out))
 }
