@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod config;
 pub mod connectors;
 pub mod contract;
+pub mod cors;
 pub mod demo;
 pub mod dossiers;
 pub mod error;

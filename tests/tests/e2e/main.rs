@@ -9,6 +9,7 @@ mod auth;
 mod authz_matrix;
 mod calendars;
 mod catalogue;
+mod cors;
 mod demo;
 mod documents_record;
 mod dossier_lifecycle;
