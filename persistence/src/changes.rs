@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
+#[cfg(feature = "postgres")]
 use diesel::sql_types::{BigInt, Timestamp};
 use dvc_domain::calendar::VIETNAM;
 use dvc_domain::notify::Channels;
@@ -226,6 +227,7 @@ pub fn retry_now(conn: &mut DbConnection, code: &str, now: DateTime<Utc>) -> Res
         .execute(conn)?)
 }
 
+#[cfg(feature = "postgres")]
 const CLAIM_PG: &str = "UPDATE changes SET next_attempt_at = $1 WHERE seq IN (
     SELECT c.seq FROM changes c
     WHERE c.delivered_at IS NULL AND c.next_attempt_at <= $2

@@ -29,11 +29,12 @@ pub enum DbConnection {
 impl DbConnection {
     /// Whether this is an SQLite connection.
     pub fn is_sqlite(&self) -> bool {
-        #[cfg(feature = "sqlite")]
-        if let Self::Sqlite(_) = self {
-            return true;
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(_) => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
-        false
     }
 
     /// Whether this is a PostgreSQL connection.

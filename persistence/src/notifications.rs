@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+#[cfg(feature = "postgres")]
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::dossier::{Outcome, Status};
@@ -155,6 +156,7 @@ pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<Notificatio
         .load(conn)?)
 }
 
+#[cfg(feature = "postgres")]
 const CLAIM_PG: &str = "UPDATE notifications SET next_attempt_at = $1 WHERE idempotency_key IN (
     SELECT n.idempotency_key FROM notifications n
     WHERE n.status = 'pending' AND n.next_attempt_at <= $2 AND n.channel = ANY(string_to_array($3, ','))

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+#[cfg(feature = "postgres")]
 use diesel::sql_types::{BigInt, Timestamp};
 
 use crate::changes::ChangeRow;
@@ -177,6 +178,7 @@ pub fn fan_out(
     })
 }
 
+#[cfg(feature = "postgres")]
 const CLAIM_PG: &str = "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (
     SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
     WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $2 AND w.active AND w.filter_error IS NULL
