@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday, WeekdaySet};
 
-use super::error::{CalendarError, CalendarErrorCode as Code};
+use super::error::CalendarError;
+use crate::error::ErrorCode as Code;
 use super::office_span::OfficeSpan;
 use super::spec::{CalendarSpec, NamedDateSpec};
 use super::working_calendar::WorkingCalendar;
