@@ -22,6 +22,7 @@ use crate::connection::DbConnection;
 use crate::error::StoreError;
 use crate::schema::{changes, dossier_documents, dossiers, figure_days, figure_rebuild, payments, ratings};
 use crate::time::{from_db, to_db};
+use dvc_domain::ErrorCode;
 
 /// The keys a dossier is grouped by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -588,7 +589,7 @@ pub fn rate(
     let exists: Option<String> = ratings::table.find(code).select(ratings::dossier_code).first(conn).optional()?;
     if exists.is_some() {
         return Err(StoreError::Conflict {
-            code: "already_rated",
+            code: ErrorCode::AlreadyRated,
             message: format!("dossier {code} was rated already; a rating is given once"),
         });
     }
