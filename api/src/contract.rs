@@ -30,6 +30,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 
 use Role::*;
+use dvc_domain::ErrorCode;
 
 const DESK: &[Role] = &[Officer, Approver];
 const READERS: &[Role] = &[Citizen, Officer, Approver, AgencyAdmin, Admin, Viewer, Integrator];
@@ -291,12 +292,12 @@ fn unknown_parameters(query: &str, known: &BTreeSet<String>) -> Vec<FieldError> 
         .map(|(name, _)| FieldError {
             message: format!("this operation takes no query parameter {name:?}"),
             field: format!("query.{name}"),
-            code: "unknown_parameter".into(),
+            code: ErrorCode::UnknownParameter,
         })
         .collect();
     errors.extend(pairs.iter().filter(|(_, value)| crate::time::unwritable_text(value)).map(|(name, _)| FieldError {
         field: format!("query.{name}"),
-        code: "out_of_range".into(),
+        code: ErrorCode::OutOfRange,
         message: crate::extract::OUT_OF_RANGE.into(),
     }));
     errors

@@ -15,6 +15,7 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use types::*;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(create).service(read).service(update).service(merge);
@@ -137,7 +138,7 @@ pub async fn update(
             let current = agencies::get(conn, &code)?;
             if body.active && current.successor.is_some() {
                 return Err(ApiError::conflict(
-                    "agency_merged",
+                    ErrorCode::AgencyMerged,
                     format!("agency {code} was merged and cannot be made active again"),
                 ));
             }
@@ -197,7 +198,7 @@ pub async fn merge(
     if merged_at > now {
         return Err(ApiError::invalid_field(
             "merged_at",
-            "merge_in_future",
+            ErrorCode::MergeInFuture,
             "record a merger on or after its date: from then on the agency takes no dossier",
         ));
     }
@@ -211,7 +212,7 @@ fn notify_email(field: &str, value: Option<&str>) -> Result<Option<String>, ApiE
     if v.len() > 254 || v.parse::<lettre::Address>().is_err() {
         return Err(ApiError::invalid_field(
             field,
-            "invalid_email",
+            ErrorCode::InvalidEmail,
             "an email address such as motcua@sokhdt.binhduong.gov.vn",
         ));
     }

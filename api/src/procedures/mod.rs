@@ -18,6 +18,7 @@ use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
 use types::*;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(search)
@@ -94,7 +95,7 @@ pub async fn search(
     let params = params.into_inner();
     let words = params.q.as_deref().map(text::fold).unwrap_or_default();
     if words.chars().count() > 200 {
-        return Err(ApiError::invalid_field("q", "length", "search text is at most 200 characters"));
+        return Err(ApiError::invalid_field("q", ErrorCode::Length, "search text is at most 200 characters"));
     }
     let query = CatalogueQuery {
         at: params.at.unwrap_or_else(|| today(state.now())),

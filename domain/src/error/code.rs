@@ -325,6 +325,34 @@ error_codes! {
     DataStoreNotYours = "data_store_not_yours", FIELD,
         "Only the applicant reads their own data store",
         "Chỉ chính người nộp mới lấy được giấy tờ từ kho dữ liệu của mình";
+    /// Two fields given where one is taken.
+    Conflict = "conflict", FIELD, "Give one of these fields, not both", "Chỉ nhập một trong hai trường, không nhập cả hai";
+    /// A document too large.
+    TooLarge = "too_large", FIELD, "The document is too large", "Tệp quá lớn";
+    /// Content that is not base64.
+    InvalidBase64 = "invalid_base64", FIELD, "Not base64", "Nội dung không phải dạng base64 hợp lệ";
+    /// A citizen's data store code that is not 1–100 visible ASCII characters.
+    InvalidDataStoreCode = "invalid_data_store_code", FIELD,
+        "Not a data store code", "Mã giấy tờ trong kho dữ liệu không hợp lệ";
+    /// A document marked reused without its data store code.
+    ReusedWithoutSource = "reused_without_source", FIELD,
+        "A reused document names its data store code", "Giấy tờ tái sử dụng phải ghi mã trong kho dữ liệu";
+    /// A data store code where documents are not taken from the data store.
+    NotSupportedHere = "not_supported_here", FIELD,
+        "Not supported by this operation", "Thao tác này không hỗ trợ";
+    /// No citizen's data store is connected.
+    DataStoreNotConnected = "data_store_not_connected", FIELD,
+        "No data store is connected", "Hệ thống chưa kết nối kho dữ liệu của công dân";
+    /// The data store holds no document with this code.
+    NotInDataStore = "not_in_data_store", FIELD,
+        "The data store holds no such document", "Kho dữ liệu không có giấy tờ với mã này";
+    /// A document not fetched because the request has other errors.
+    NotFetched = "not_fetched", FIELD,
+        "Not fetched while the request has other errors", "Chưa lấy giấy tờ vì yêu cầu còn lỗi khác cần sửa";
+    /// The data store gave no answer.
+    DataStoreUnavailable = "data_store_unavailable", FIELD,
+        "The data store gave no answer: try again, or upload the document",
+        "Kho dữ liệu không phản hồi: vui lòng thử lại hoặc tải tệp lên";
     /// A portal's dossier code that is not 1–64 visible ASCII characters.
     InvalidExternalCode = "invalid_external_code", FIELD,
         "The external code is invalid", "Mã hồ sơ bên ngoài không hợp lệ";
