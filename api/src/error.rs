@@ -527,7 +527,7 @@ mod tests {
         let e = ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 500");
         let en = serde_json::to_value(e.problem(None, Lang::En)).unwrap_or_default();
         let vi = serde_json::to_value(e.problem(None, Lang::Vi)).unwrap_or_default();
-        assert_eq!(en["title"], "Unprocessable Content");
+        assert_eq!(en["title"], "Unprocessable Entity");
         assert_eq!(en["errors"][0]["message"], "limit is between 1 and 500");
         assert_eq!(vi["title"], "Dữ liệu không hợp lệ");
         assert_eq!(vi["detail"], "Yêu cầu có 1 trường dữ liệu không hợp lệ");

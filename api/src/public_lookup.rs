@@ -335,10 +335,11 @@ pub async fn rate_limit(
                 format!("too many look-ups from this address: try again in {wait} s"),
             )
             .vi(format!("Quá nhiều lượt tra cứu từ địa chỉ này: vui lòng thử lại sau {wait} giây"));
-            // Rendered in the request's language by the request-id middleware.
+            // Rendered in the request's language by the request-id middleware:
+            // the response keeps its error (`into_response` would drop it).
             let mut body = HttpResponse::from_error(error);
             body.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-            req.into_response(body)
+            ServiceResponse::new(req.into_parts().0, body)
         }
         None => next.call(req).await?.map_into_boxed_body(),
     };
