@@ -215,12 +215,18 @@ impl Keys {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
                 K::ExpiredSignature => ApiError::unauthorized(ErrorCode::TokenExpired, "the token has expired"),
-                K::ImmatureSignature => ApiError::unauthorized(ErrorCode::TokenNotYetValid, "the token is not valid yet"),
-                K::InvalidIssuer => ApiError::unauthorized(ErrorCode::InvalidToken, "the token was issued by someone else"),
+                K::ImmatureSignature => {
+                    ApiError::unauthorized(ErrorCode::TokenNotYetValid, "the token is not valid yet")
+                }
+                K::InvalidIssuer => {
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token was issued by someone else")
+                }
                 K::InvalidAudience => {
                     ApiError::unauthorized(ErrorCode::InvalidToken, "the token is meant for another audience")
                 }
-                K::InvalidSignature => ApiError::unauthorized(ErrorCode::InvalidToken, "the token's signature does not verify"),
+                K::InvalidSignature => {
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token's signature does not verify")
+                }
                 K::InvalidAlgorithm => {
                     ApiError::unauthorized(ErrorCode::InvalidToken, "the token is signed with another algorithm")
                 }
@@ -235,7 +241,10 @@ impl Keys {
 }
 
 fn unknown_key() -> ApiError {
-    ApiError::unauthorized(ErrorCode::InvalidToken, "the token names a key (kid) the identity provider does not publish")
+    ApiError::unauthorized(
+        ErrorCode::InvalidToken,
+        "the token names a key (kid) the identity provider does not publish",
+    )
 }
 
 /// The acting user a verified token's claims name.
@@ -265,8 +274,9 @@ fn actor(claims: Claims) -> Result<Actor, ApiError> {
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = req.headers().get(AUTHORIZATION) else { return Ok(None) };
-    let value =
-        value.to_str().map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the Authorization header is not text"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the Authorization header is not text"))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(Some(token.trim()))

@@ -29,8 +29,8 @@ use utoipa::openapi::OpenApi as Document;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 
-use Role::*;
 use dvc_domain::ErrorCode;
+use Role::*;
 
 const DESK: &[Role] = &[Officer, Approver];
 const READERS: &[Role] = &[Citizen, Officer, Approver, AgencyAdmin, Admin, Viewer, Integrator];

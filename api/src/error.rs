@@ -7,8 +7,8 @@ use std::fmt;
 use actix_web::http::header::{HeaderValue, CONTENT_LANGUAGE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-pub use dvc_domain::{ErrorCode, Lang};
 use dvc_domain::{DomainError, ErrorKind};
+pub use dvc_domain::{ErrorCode, Lang};
 use dvc_persistence::StoreError;
 use serde::Serialize;
 use utoipa::openapi::schema::{Object, SchemaType, Type};
@@ -259,8 +259,8 @@ impl ApiError {
         } else {
             format!("the request has {n} invalid fields")
         };
-        let mut e = Self::new(ErrorCode::ValidationFailed, detail)
-            .vi(format!("Yêu cầu có {n} trường dữ liệu không hợp lệ"));
+        let mut e =
+            Self::new(ErrorCode::ValidationFailed, detail).vi(format!("Yêu cầu có {n} trường dữ liệu không hợp lệ"));
         e.errors = errors;
         e
     }

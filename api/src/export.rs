@@ -82,7 +82,9 @@ impl FormatParam {
             Some("json") => Ok(ExportFormat::Json),
             Some("csv") => Ok(ExportFormat::Csv),
             Some("xlsx") => Ok(ExportFormat::Xlsx),
-            Some(_) => Err(ApiError::invalid_field("format", ErrorCode::UnsupportedFormat, "format is json, csv or xlsx")),
+            Some(_) => {
+                Err(ApiError::invalid_field("format", ErrorCode::UnsupportedFormat, "format is json, csv or xlsx"))
+            }
             None => Ok(from_accept(req)),
         }
     }

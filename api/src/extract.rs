@@ -184,15 +184,13 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the JSON body is larger than {limit} bytes"),
-        )
-        .vi(format!("Nội dung JSON vượt quá {limit} byte")),
-        JsonPayloadError::ContentType => ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the body as application/json",
-        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, format!("the JSON body is larger than {limit} bytes"))
+                .vi(format!("Nội dung JSON vượt quá {limit} byte"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json")
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::invalid_field(data_error_field(&e.to_string()), ErrorCode::InvalidValue, e.to_string())
         }

@@ -199,13 +199,21 @@ pub async fn file(
             let agency = match (&b.dossier_code, agency) {
                 (Some(code), _) => {
                     let d = readable(conn, &actor, code).map_err(|_| {
-                        ApiError::invalid_field("dossier_code", ErrorCode::UnknownDossier, "no dossier of yours has this code")
+                        ApiError::invalid_field(
+                            "dossier_code",
+                            ErrorCode::UnknownDossier,
+                            "no dossier of yours has this code",
+                        )
                     })?;
                     d.state.receiving_agency
                 }
                 (None, Some(a)) => {
                     if !agencies::exists(conn, &a)? {
-                        return Err(ApiError::invalid_field("agency", ErrorCode::UnknownAgency, format!("no agency {a}")));
+                        return Err(ApiError::invalid_field(
+                            "agency",
+                            ErrorCode::UnknownAgency,
+                            format!("no agency {a}"),
+                        ));
                     }
                     a
                 }

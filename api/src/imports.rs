@@ -130,8 +130,9 @@ fn need<T>(v: Option<T>, field: &str) -> Result<T, ApiError> {
 }
 
 fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
-    let kind = kind_of(&e.action)
-        .ok_or_else(|| ApiError::invalid_field("action", ErrorCode::UnknownAction, format!("no action {:?}", e.action)))?;
+    let kind = kind_of(&e.action).ok_or_else(|| {
+        ApiError::invalid_field("action", ErrorCode::UnknownAction, format!("no action {:?}", e.action))
+    })?;
     let note = e.note.clone();
     Ok(match kind {
         ActionKind::Receive => (Action::Receive { note }, None),
@@ -159,7 +160,9 @@ fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
         ActionKind::RecordPayment => {
             let method = PaymentMethod::parse(e.method.as_deref().unwrap_or("cash"))
                 .filter(|m| *m != PaymentMethod::Unspecified)
-                .ok_or_else(|| ApiError::invalid_field("method", ErrorCode::InvalidMethod, "cash, transfer or online"))?;
+                .ok_or_else(|| {
+                    ApiError::invalid_field("method", ErrorCode::InvalidMethod, "cash, transfer or online")
+                })?;
             (Action::RecordPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, Some(method))
         }
         ActionKind::RecordFeeRelief => {
@@ -339,11 +342,9 @@ fn prepare(
     let rating = match &d.rating {
         None => None,
         Some(r) => {
-            let criteria: [u8; 9] = r
-                .criteria
-                .clone()
-                .try_into()
-                .map_err(|_| whole(ApiError::invalid_field("rating.criteria", ErrorCode::NineCriteria, "nine criteria")))?;
+            let criteria: [u8; 9] = r.criteria.clone().try_into().map_err(|_| {
+                whole(ApiError::invalid_field("rating.criteria", ErrorCode::NineCriteria, "nine criteria"))
+            })?;
             if criteria.iter().any(|c| *c > 2) || state.status != Status::Returned {
                 return Err(whole(ApiError::invalid_field(
                     "rating",

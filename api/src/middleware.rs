@@ -117,10 +117,9 @@ fn generic<B>(status: StatusCode, res: &ServiceResponse<B>) -> ApiError {
     let reason = res.response().error().map(ToString::to_string);
     match status {
         StatusCode::NOT_FOUND => ApiError::new(ErrorCode::NotFound, "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed here", res.request().method()),
-        ),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", res.request().method()))
+        }
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"),
         _ => ApiError::with_status(
             status,

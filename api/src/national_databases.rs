@@ -102,10 +102,9 @@ fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<St
 /// The problem for a look-up that got no record.
 fn refusal(registry: Registry, e: &LookupError) -> ApiError {
     match e {
-        LookupError::NotFound => ApiError::new(
-            ErrorCode::NotInRegistry,
-            format!("the {registry} database holds no such record"),
-        ),
+        LookupError::NotFound => {
+            ApiError::new(ErrorCode::NotInRegistry, format!("the {registry} database holds no such record"))
+        }
         LookupError::NotConfigured => ApiError::new(
             ErrorCode::RegistryNotConnected,
             format!("dvc is not connected to the {registry} database (see the README's configuration)"),

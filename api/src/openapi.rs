@@ -3,8 +3,8 @@
 
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
@@ -248,9 +248,8 @@ pub const ACCEPT_LANGUAGE_DESCRIPTION: &str = "The language of problem documents
 
 impl Modify for Language {
     fn modify(&self, doc: &mut Document) {
-        let text = |max: usize| {
-            ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).max_length(Some(max)).build()
-        };
+        let text =
+            |max: usize| ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).max_length(Some(max)).build();
         let accept = ParameterBuilder::new()
             .name("Accept-Language")
             .parameter_in(ParameterIn::Header)

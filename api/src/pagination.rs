@@ -69,7 +69,9 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("k:").map(str::to_owned))
         .filter(|key| key.len() <= 256)
-        .ok_or_else(|| ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "the cursor is not one this API gave out"))
+        .ok_or_else(|| {
+            ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "the cursor is not one this API gave out")
+        })
 }
 
 #[cfg(test)]

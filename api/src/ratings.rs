@@ -94,7 +94,11 @@ pub async fn rate(
         ApiError::invalid_field("criteria", ErrorCode::NineCriteria, "give the nine criteria of the national form")
     })?;
     if let Some(i) = criteria.iter().position(|c| *c > 2) {
-        return Err(ApiError::invalid_field(format!("criteria[{i}]"), ErrorCode::OutOfRange, "each criterion is 0, 1 or 2"));
+        return Err(ApiError::invalid_field(
+            format!("criteria[{i}]"),
+            ErrorCode::OutOfRange,
+            "each criterion is 0, 1 or 2",
+        ));
     }
     let comment = b.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
     if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
@@ -110,7 +114,10 @@ pub async fn rate(
                 return Err(ApiError::forbidden("dossiers:applicant", "only the applicant rates the dossier"));
             }
             if d.state.status != Status::Returned {
-                return Err(ApiError::conflict(ErrorCode::NotReturned, "a dossier is rated after its result is returned"));
+                return Err(ApiError::conflict(
+                    ErrorCode::NotReturned,
+                    "a dossier is rated after its result is returned",
+                ));
             }
             figures::rate(conn, &code, &criteria, b.overall.as_str(), comment.as_deref(), &actor.id, now)?;
             read_rating(conn, &code)

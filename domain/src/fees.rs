@@ -53,20 +53,27 @@ impl FeeRelief {
             return Err(DomainError::invalid(ErrorCode::Required, "the legal reason is required").at("legal_basis"));
         }
         if legal_basis.chars().count() > 2000 {
-            return Err(DomainError::invalid(ErrorCode::Length, "the legal reason is at most 2000 characters").at("legal_basis"));
+            return Err(DomainError::invalid(ErrorCode::Length, "the legal reason is at most 2000 characters")
+                .at("legal_basis"));
         }
         let amount_vnd = match (kind, amount_vnd) {
             (ReliefKind::Exempt, None) => fees_vnd,
             (ReliefKind::Exempt, Some(_)) => {
-                return Err(DomainError::invalid(ErrorCode::NotAllowed, "an exemption takes no amount: it is the whole fees")
-                    .at("amount_vnd"))
+                return Err(DomainError::invalid(
+                    ErrorCode::NotAllowed,
+                    "an exemption takes no amount: it is the whole fees",
+                )
+                .at("amount_vnd"))
             }
             (ReliefKind::Reduced, None) => {
                 return Err(DomainError::invalid(ErrorCode::Required, "a reduction states its amount").at("amount_vnd"))
             }
             (ReliefKind::Reduced, Some(a)) if a <= 0 || a > MAX_FEE_VND => {
-                return Err(DomainError::invalid(ErrorCode::OutOfRange, "a whole number of đồng from 1 to 100,000,000,000")
-                    .at("amount_vnd"))
+                return Err(DomainError::invalid(
+                    ErrorCode::OutOfRange,
+                    "a whole number of đồng from 1 to 100,000,000,000",
+                )
+                .at("amount_vnd"))
             }
             (ReliefKind::Reduced, Some(a)) if a >= fees_vnd => {
                 return Err(DomainError::invalid(

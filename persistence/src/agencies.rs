@@ -86,7 +86,9 @@ fn check_parent(conn: &mut DbConnection, agency: &Agency) -> Result<(), StoreErr
                 .into());
         }
         let Some(row) = find_row(conn, &code)? else {
-            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {code}")).at("parent").into());
+            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {code}"))
+                .at("parent")
+                .into());
         };
         hops += 1;
         if hops > 64 {

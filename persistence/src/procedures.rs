@@ -122,7 +122,9 @@ fn check_agencies(conn: &mut DbConnection, agency: &AgencyCode, content: &Proced
             .into())
         }
         Err(StoreError::NotFound { .. }) => {
-            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {agency}")).at("agency").into())
+            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {agency}"))
+                .at("agency")
+                .into())
         }
         Err(e) => return Err(e),
     }

@@ -5,7 +5,7 @@
 use dvc_domain::auth::Role;
 use dvc_domain::{ErrorCode, Lang};
 use dvc_tests::fixtures::{act, province, submit, tokens};
-use dvc_tests::{both_backends, Answer, Backend, TestApp};
+use dvc_tests::{both_backends, Answer, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 

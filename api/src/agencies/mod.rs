@@ -14,8 +14,8 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
-use types::*;
 use dvc_domain::ErrorCode;
+use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list).service(create).service(read).service(update).service(merge);

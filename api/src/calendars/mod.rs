@@ -15,8 +15,8 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
-use types::*;
 use dvc_domain::ErrorCode;
+use types::*;
 
 pub const MAX_PAUSES: usize = 100;
 
@@ -124,7 +124,11 @@ pub async fn preview(
         return Err(ApiError::invalid_field("amount", ErrorCode::OutOfRange, "amount is between 0 and 3650"));
     }
     if !body.same_day && body.amount == 0 {
-        return Err(ApiError::invalid_field("amount", ErrorCode::OutOfRange, "amount is at least 1 unless same_day is true"));
+        return Err(ApiError::invalid_field(
+            "amount",
+            ErrorCode::OutOfRange,
+            "amount is at least 1 unless same_day is true",
+        ));
     }
     if body.pauses.len() > MAX_PAUSES {
         return Err(ApiError::invalid_field("pauses", ErrorCode::TooMany, "at most 100 pauses"));

@@ -34,9 +34,9 @@ use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
 use dvc_domain::dossier::Filing;
+use dvc_domain::ErrorCode;
 use submit::{applicant, Submission, Submitter};
 use types::*;
-use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig, max_document_bytes: usize) {
     cfg.service(
@@ -563,14 +563,15 @@ pub async fn list(
     let actor = caller.0;
     let after = match &page.after {
         Some(key) => {
-            let (micros, code) = key
-                .split_once('|')
-                .ok_or_else(|| ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list"))?;
-            let micros: i64 = micros
-                .parse()
-                .map_err(|_| ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list"))?;
-            let at = DateTime::from_timestamp_micros(micros)
-                .ok_or_else(|| ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list"))?;
+            let (micros, code) = key.split_once('|').ok_or_else(|| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
+            let micros: i64 = micros.parse().map_err(|_| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
+            let at = DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
             Some((at, code.to_owned()))
         }
         None => None,
@@ -578,7 +579,11 @@ pub async fn list(
     let agency = q.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?;
     let timeliness: Option<Timeliness> = match (q.timeliness, q.overdue) {
         (Some(_), Some(true)) => {
-            return Err(ApiError::invalid_field("overdue", ErrorCode::ConflictingFilters, "use either timeliness or overdue"))
+            return Err(ApiError::invalid_field(
+                "overdue",
+                ErrorCode::ConflictingFilters,
+                "use either timeliness or overdue",
+            ))
         }
         (_, Some(true)) => Some(Timeliness::Overdue),
         (t, _) => t.map(Into::into),
@@ -893,8 +898,11 @@ fn payment_request(
             ApiError::conflict(ErrorCode::NothingToPay, "the dossier owes nothing of its fees (all covered, or exempt)")
         });
         if reason.is_some() {
-            refusal =
-                Some(ApiError::invalid_field("reason", ErrorCode::NotAllowed, "a reason goes with an explicit amount_vnd"));
+            refusal = Some(ApiError::invalid_field(
+                "reason",
+                ErrorCode::NotAllowed,
+                "a reason goes with an explicit amount_vnd",
+            ));
         }
         let lines: Vec<&str> = owed.lines.iter().map(|l| l.code.as_str()).collect();
         let mut summary = format!("fees {}", lines.join(", "));
@@ -918,9 +926,11 @@ fn payment_request(
         Some(r) if r.chars().count() > 1000 => {
             Some(ApiError::invalid_field("reason", ErrorCode::Length, "a reason is at most 1,000 characters"))
         }
-        Some(_) if b.collected.is_some() => {
-            Some(ApiError::invalid_field("collected", ErrorCode::NotAllowed, "a stage picks fee lines, not an explicit amount"))
-        }
+        Some(_) if b.collected.is_some() => Some(ApiError::invalid_field(
+            "collected",
+            ErrorCode::NotAllowed,
+            "a stage picks fee lines, not an explicit amount",
+        )),
         Some(_) => None,
     };
     let slip_note = match (&reason, &note) {

@@ -81,9 +81,11 @@ fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Opti
                 code: ErrorCode::UnknownChannel,
                 message: format!("{name:?} is not a channel: email, sms or zalo"),
             }),
-            Some(c) if out.contains(&c) => {
-                errors.push(FieldError { field, code: ErrorCode::Duplicate, message: format!("{name} is listed twice") })
-            }
+            Some(c) if out.contains(&c) => errors.push(FieldError {
+                field,
+                code: ErrorCode::Duplicate,
+                message: format!("{name} is listed twice"),
+            }),
             Some(c) => {
                 let (has, contact) = match c {
                     NotifyChannel::Email => (email, "email"),
@@ -208,7 +210,11 @@ pub fn documents(
                 None
             }
             (None, Some(_), Sources::Uploads | Sources::Import) => {
-                fail("data_store_code", ErrorCode::NotSupportedHere, "documents are reused from the data store on submission");
+                fail(
+                    "data_store_code",
+                    ErrorCode::NotSupportedHere,
+                    "documents are reused from the data store on submission",
+                );
                 None
             }
             (None, Some(code), Sources::Submission(fetched)) => match fetched.get(code) {
@@ -252,7 +258,9 @@ pub fn documents(
         };
         match content {
             None => {}
-            Some((content, _, _)) if content.is_empty() => fail("content_base64", ErrorCode::Empty, "the document is empty"),
+            Some((content, _, _)) if content.is_empty() => {
+                fail("content_base64", ErrorCode::Empty, "the document is empty")
+            }
             Some((content, _, _)) if content.len() > max_bytes => {
                 fail("content_base64", ErrorCode::TooLarge, "the document is too large")
             }

@@ -22,8 +22,8 @@ use crate::dossiers::types::{history_out, HistoryOut, TimelinessDto};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
-use pdf::{keep, words, Piece, Writer, BODY};
 use dvc_domain::ErrorCode;
+use pdf::{keep, words, Piece, Writer, BODY};
 
 /// A form of the one-stop procedure.
 ///

@@ -436,14 +436,22 @@ pub fn process_result(
         return refuse(
             conn,
             "unknown_reference",
-            ApiError::invalid_field("MaThamChieu", ErrorCode::UnknownReference, "no payment attempt has this reference"),
+            ApiError::invalid_field(
+                "MaThamChieu",
+                ErrorCode::UnknownReference,
+                "no payment attempt has this reference",
+            ),
         );
     };
     if r.amount_vnd() != Some(a.amount_vnd) {
         return refuse(
             conn,
             "amount_mismatch",
-            ApiError::invalid_field("SoTien", ErrorCode::AmountMismatch, format!("the payment is {} VND", a.amount_vnd)),
+            ApiError::invalid_field(
+                "SoTien",
+                ErrorCode::AmountMismatch,
+                format!("the payment is {} VND", a.amount_vnd),
+            ),
         );
     }
     let status = a.status().ok_or_else(|| ApiError::internal(format!("attempt status {:?}", a.status)))?;

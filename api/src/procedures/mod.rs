@@ -17,8 +17,8 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
-use types::*;
 use dvc_domain::ErrorCode;
+use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(search)

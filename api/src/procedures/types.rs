@@ -163,7 +163,7 @@ impl ContentDto {
                 Ok(c) => implementing.push(c),
                 Err(e) => field_errors.push(FieldError {
                     field: join(prefix, &format!("implementing_agencies[{i}]")),
-                    code: e.code.into(),
+                    code: e.code,
                     message: e.message,
                 }),
             }

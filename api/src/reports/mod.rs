@@ -497,7 +497,13 @@ pub async fn drilldown(
     let group = match (q.group_by, q.group.clone()) {
         (Some(g), Some(k)) => Some((g, k)),
         (None, None) => None,
-        _ => return Err(ApiError::invalid_field("group", ErrorCode::GroupNeedsGroupBy, "give group_by and group together")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "group",
+                ErrorCode::GroupNeedsGroupBy,
+                "give group_by and group together",
+            ))
+        }
     };
     if format != ExportFormat::Json {
         let limit = q.limit.map(|_| "limit");

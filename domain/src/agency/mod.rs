@@ -72,9 +72,10 @@ impl Agency {
     /// `at`, from its merge date on, naming the agency that took over.
     pub fn check_takes_dossiers(&self, at: DateTime<Utc>) -> Result<(), DomainError> {
         match (&self.successor, self.merged_at) {
-            (Some(successor), merged) if merged.is_none_or(|m| at >= m) => {
-                Err(DomainError::invalid(ErrorCode::AgencyMerged, format!("agency {} was merged into {successor}", self.code)))
-            }
+            (Some(successor), merged) if merged.is_none_or(|m| at >= m) => Err(DomainError::invalid(
+                ErrorCode::AgencyMerged,
+                format!("agency {} was merged into {successor}", self.code),
+            )),
             _ => Ok(()),
         }
     }

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday, WeekdaySet};
 
 use super::error::CalendarError;
-use crate::error::ErrorCode as Code;
 use super::office_span::OfficeSpan;
 use super::spec::{CalendarSpec, NamedDateSpec};
 use super::working_calendar::WorkingCalendar;
+use crate::error::ErrorCode as Code;
 
 impl WorkingCalendar {
     /// Validates `spec` and builds the calendar, or lists every invalid field.

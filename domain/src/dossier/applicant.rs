@@ -172,10 +172,9 @@ impl ApplicantKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| DomainError::invalid(ErrorCode::InvalidApplicantKind, format!("unknown applicant kind {s:?}")))
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            DomainError::invalid(ErrorCode::InvalidApplicantKind, format!("unknown applicant kind {s:?}"))
+        })
     }
 }
 

@@ -140,7 +140,9 @@ pub fn allowed_actions(state: &DossierState, now: DateTime<Utc>, calendar: &Work
 fn required(text: &str, field: &str) -> Result<String, TransitionError> {
     let t = text.trim();
     if t.is_empty() {
-        Err(TransitionError::Invalid(DomainError::invalid(ErrorCode::Required, format!("{field} is required")).at(field)))
+        Err(TransitionError::Invalid(
+            DomainError::invalid(ErrorCode::Required, format!("{field} is required")).at(field),
+        ))
     } else if t.chars().count() > 2000 {
         Err(TransitionError::Invalid(
             DomainError::invalid(ErrorCode::Length, format!("{field} is at most 2000 characters")).at(field),
@@ -386,7 +388,12 @@ fn perform(
         Action::Apologize { reason, new_date } => {
             let r = f.required(reason, "reason");
             let due = state.effective_due(now, calendar).unwrap_or(now);
-            f.check(*new_date > due, ErrorCode::NotAfterDue, "new_date", "the new promised date is after the due instant");
+            f.check(
+                *new_date > due,
+                ErrorCode::NotAfterDue,
+                "new_date",
+                "the new promised date is after the due instant",
+            );
             next.apologized = true;
             next.promised_at = Some(*new_date);
             Some(r)

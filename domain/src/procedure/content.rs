@@ -184,7 +184,12 @@ impl ProcedureContent {
         let mut fee_codes = HashSet::new();
         for (i, fee) in self.fees.iter().enumerate() {
             need(!fee.code.trim().is_empty(), format!("fees[{i}].code"), ErrorCode::Required, "a fee needs a code");
-            need(fee_codes.insert(fee.code.as_str()), format!("fees[{i}].code"), ErrorCode::Duplicate, "fee codes are unique");
+            need(
+                fee_codes.insert(fee.code.as_str()),
+                format!("fees[{i}].code"),
+                ErrorCode::Duplicate,
+                "fee codes are unique",
+            );
             need(
                 (0..=MAX_FEE_VND).contains(&fee.amount_vnd),
                 format!("fees[{i}].amount_vnd"),
@@ -194,8 +199,18 @@ impl ProcedureContent {
         }
         let mut component_keys = HashSet::new();
         for (i, c) in self.components.iter().enumerate() {
-            need(!c.code.trim().is_empty(), format!("components[{i}].code"), ErrorCode::Required, "a component needs a code");
-            need(!c.name.trim().is_empty(), format!("components[{i}].name"), ErrorCode::Required, "a component needs a name");
+            need(
+                !c.code.trim().is_empty(),
+                format!("components[{i}].code"),
+                ErrorCode::Required,
+                "a component needs a code",
+            );
+            need(
+                !c.name.trim().is_empty(),
+                format!("components[{i}].name"),
+                ErrorCode::Required,
+                "a component needs a name",
+            );
             need(
                 component_keys.insert((c.case.as_str(), c.code.as_str())),
                 format!("components[{i}].code"),
@@ -209,7 +224,12 @@ impl ProcedureContent {
                 "at most 100 originals and 100 copies",
             );
         }
-        need(!self.channels.is_empty(), "channels".into(), ErrorCode::Required, "at least one submission channel is needed");
+        need(
+            !self.channels.is_empty(),
+            "channels".into(),
+            ErrorCode::Required,
+            "at least one submission channel is needed",
+        );
         need(unique(self.channels.iter()), "channels".into(), ErrorCode::Duplicate, "a channel is listed twice");
         need(
             self.service_level == ServiceLevel::Information || self.channels.contains(&SubmissionChannel::Online),
