@@ -87,7 +87,7 @@ impl Extra {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:dvc:problem:validation_failed",
-    "title": "Unprocessable Content",
+    "title": "Unprocessable Entity",
     "status": 422,
     "detail": "the request has 1 invalid field",
     "code": "validation_failed",

@@ -238,7 +238,7 @@ impl Modify for StandardErrors {
     }
 }
 
-/// `Accept-Language` on every path (the language of its problem documents)
+/// `Accept-Language` on every operation (the language of its problem documents)
 /// and `Content-Language` on the standard problem responses.
 struct Language;
 
@@ -258,8 +258,14 @@ impl Modify for Language {
             .schema(Some(text(200)))
             .example(Some(serde_json::json!("vi-VN,vi;q=0.9,en;q=0.8")))
             .build();
+        // On each operation: OpenAPI 3.1 has reusable parameters
+        // (`components.parameters`), utoipa 5 does not write them.
         for item in doc.paths.paths.values_mut() {
-            item.parameters.get_or_insert_with(Vec::new).push(accept.clone());
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch] {
+                if let Some(op) = op.as_mut() {
+                    op.parameters.get_or_insert_with(Vec::new).push(accept.clone());
+                }
+            }
         }
         let content_language = HeaderBuilder::new()
             .schema(
