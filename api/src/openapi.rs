@@ -248,14 +248,15 @@ pub const ACCEPT_LANGUAGE_DESCRIPTION: &str = "The language of problem documents
 
 impl Modify for Language {
     fn modify(&self, doc: &mut Document) {
-        let text =
-            |max: usize| ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).max_length(Some(max)).build();
+        // Any text: a value the server cannot read means English, so no
+        // bound is declared that the server would not enforce.
+        let text = ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).build();
         let accept = ParameterBuilder::new()
             .name("Accept-Language")
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(ACCEPT_LANGUAGE_DESCRIPTION))
-            .schema(Some(text(200)))
+            .schema(Some(text))
             .example(Some(serde_json::json!("vi-VN,vi;q=0.9,en;q=0.8")))
             .build();
         // On each operation: OpenAPI 3.1 has reusable parameters
