@@ -78,8 +78,7 @@ pub fn build_app(
 async fn unmatched(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     if req.resource_map().has_resource(req.path()) {
         Err(ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            crate::error::ErrorCode::MethodNotAllowed,
             format!("{} is not allowed on {}", req.method(), req.path()),
         ))
     } else {

@@ -20,6 +20,7 @@ use crate::config::{Config, DEV_JWT_SECRET};
 use crate::error::ApiError;
 use crate::jwks::{Jwks, JwksPolicy};
 use crate::state::AppState;
+use dvc_domain::ErrorCode;
 
 pub const LEEWAY_SECONDS: u64 = 30;
 
@@ -190,17 +191,17 @@ impl Keys {
             Verifier::Fixed(key) => (key, std::borrow::Cow::Borrowed(&self.validation)),
             Verifier::Provider(jwks) => {
                 let header = jsonwebtoken::decode_header(token)
-                    .map_err(|_| ApiError::unauthorized("invalid_token", "the token is malformed"))?;
+                    .map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the token is malformed"))?;
                 if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
                     return Err(ApiError::unauthorized(
-                        "invalid_token",
+                        ErrorCode::InvalidToken,
                         "the token is signed with an algorithm this server does not take from its identity provider (RS256 or ES256)",
                     )
                     .into());
                 }
                 let kid = header.kid.filter(|k| !k.is_empty()).ok_or_else(|| {
                     ApiError::unauthorized(
-                        "invalid_token",
+                        ErrorCode::InvalidToken,
                         "the token's header names no key (kid) of the identity provider",
                     )
                 })?;
@@ -213,20 +214,26 @@ impl Keys {
         let data = jsonwebtoken::decode::<Claims>(token, decoding, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
-                K::ExpiredSignature => ApiError::unauthorized("token_expired", "the token has expired"),
-                K::ImmatureSignature => ApiError::unauthorized("token_not_yet_valid", "the token is not valid yet"),
-                K::InvalidIssuer => ApiError::unauthorized("invalid_token", "the token was issued by someone else"),
-                K::InvalidAudience => {
-                    ApiError::unauthorized("invalid_token", "the token is meant for another audience")
+                K::ExpiredSignature => ApiError::unauthorized(ErrorCode::TokenExpired, "the token has expired"),
+                K::ImmatureSignature => {
+                    ApiError::unauthorized(ErrorCode::TokenNotYetValid, "the token is not valid yet")
                 }
-                K::InvalidSignature => ApiError::unauthorized("invalid_token", "the token's signature does not verify"),
+                K::InvalidIssuer => {
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token was issued by someone else")
+                }
+                K::InvalidAudience => {
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token is meant for another audience")
+                }
+                K::InvalidSignature => {
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token's signature does not verify")
+                }
                 K::InvalidAlgorithm => {
-                    ApiError::unauthorized("invalid_token", "the token is signed with another algorithm")
+                    ApiError::unauthorized(ErrorCode::InvalidToken, "the token is signed with another algorithm")
                 }
                 K::MissingRequiredClaim(c) => {
-                    ApiError::unauthorized("invalid_token", format!("the token has no {c} claim"))
+                    ApiError::unauthorized(ErrorCode::InvalidToken, format!("the token has no {c} claim"))
                 }
-                _ => ApiError::unauthorized("invalid_token", "the token is malformed"),
+                _ => ApiError::unauthorized(ErrorCode::InvalidToken, "the token is malformed"),
             }
         })?;
         Ok(actor(data.claims)?)
@@ -234,7 +241,10 @@ impl Keys {
 }
 
 fn unknown_key() -> ApiError {
-    ApiError::unauthorized("invalid_token", "the token names a key (kid) the identity provider does not publish")
+    ApiError::unauthorized(
+        ErrorCode::InvalidToken,
+        "the token names a key (kid) the identity provider does not publish",
+    )
 }
 
 /// The acting user a verified token's claims name.
@@ -242,21 +252,21 @@ fn actor(claims: Claims) -> Result<Actor, ApiError> {
     // jsonwebtoken checks `nbf` but not `iat`: a token that says it was
     // issued in the future (beyond the leeway) is not valid yet either.
     if claims.iat.is_some_and(|iat| iat > Utc::now().timestamp().saturating_add(LEEWAY_SECONDS as i64)) {
-        return Err(ApiError::unauthorized("token_not_yet_valid", "the token says it was issued in the future"));
+        return Err(ApiError::unauthorized(ErrorCode::TokenNotYetValid, "the token says it was issued in the future"));
     }
     let role = Role::parse(&claims.role)
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", format!("unknown role {:?}", claims.role)))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken, format!("unknown role {:?}", claims.role)))?;
     let agency = claims
         .agency
         .as_deref()
         .map(AgencyCode::parse)
         .transpose()
-        .map_err(|_| ApiError::unauthorized("invalid_token", "the token's agency is not an agency code"))?;
+        .map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the token's agency is not an agency code"))?;
     if role.is_staff() && agency.is_none() {
-        return Err(ApiError::unauthorized("invalid_token", format!("a {role} token must name an agency")));
+        return Err(ApiError::unauthorized(ErrorCode::InvalidToken, format!("a {role} token must name an agency")));
     }
     if claims.sub.is_empty() || claims.sub.len() > 128 {
-        return Err(ApiError::unauthorized("invalid_token", "the token's subject is empty or too long"));
+        return Err(ApiError::unauthorized(ErrorCode::InvalidToken, "the token's subject is empty or too long"));
     }
     let name = claims.name.unwrap_or_else(|| claims.sub.clone());
     Ok(Actor { id: claims.sub, role, agency, name })
@@ -264,13 +274,14 @@ fn actor(claims: Claims) -> Result<Actor, ApiError> {
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(value) = req.headers().get(AUTHORIZATION) else { return Ok(None) };
-    let value =
-        value.to_str().map_err(|_| ApiError::unauthorized("invalid_token", "the Authorization header is not text"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized(ErrorCode::InvalidToken, "the Authorization header is not text"))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(Some(token.trim()))
         }
-        _ => Err(ApiError::unauthorized("invalid_token", "use the Authorization: Bearer <token> scheme")),
+        _ => Err(ApiError::unauthorized(ErrorCode::InvalidToken, "use the Authorization: Bearer <token> scheme")),
     }
 }
 
@@ -324,7 +335,7 @@ impl FromRequest for Caller {
             Ok(Some(token)) => token,
             Ok(None) => {
                 return Box::pin(ready(Err(ApiError::unauthorized(
-                    "missing_token",
+                    ErrorCode::MissingToken,
                     "this operation needs a bearer token (Authorization: Bearer <token>)",
                 ))))
             }

@@ -29,6 +29,8 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the table of error codes (docs/ERRORS.md).
+    Errors,
     /// Mint a bearer token signed with the configured secret.
     Token(TokenArgs),
     /// Load generated data (through the import path).

@@ -29,6 +29,7 @@ use utoipa::openapi::OpenApi as Document;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 
+use dvc_domain::ErrorCode;
 use Role::*;
 
 const DESK: &[Role] = &[Officer, Approver];
@@ -287,12 +288,12 @@ fn unknown_parameters(query: &str, known: &BTreeSet<String>) -> Vec<FieldError> 
         .map(|(name, _)| FieldError {
             message: format!("this operation takes no query parameter {name:?}"),
             field: format!("query.{name}"),
-            code: "unknown_parameter".into(),
+            code: ErrorCode::UnknownParameter,
         })
         .collect();
     errors.extend(pairs.iter().filter(|(_, value)| crate::time::unwritable_text(value)).map(|(name, _)| FieldError {
         field: format!("query.{name}"),
-        code: "out_of_range".into(),
+        code: ErrorCode::OutOfRange,
         message: crate::extract::OUT_OF_RANGE.into(),
     }));
     errors

@@ -30,6 +30,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest};
 
 use crate::error::ApiError;
+use dvc_domain::ErrorCode;
 
 /// The request headers every route reads: the token, the body's type, the
 /// format asked (exports), the caller's request id; `Accept-Language` so that
@@ -85,21 +86,16 @@ pub async fn preflight(
             CorsError::OriginNotAllowed => {
                 let origin = res.request().headers().get(ORIGIN).map(|v| String::from_utf8_lossy(v.as_bytes()));
                 ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "origin_not_allowed",
+                    ErrorCode::OriginNotAllowed,
                     format!("pages of {} may not call this API from a browser", origin.unwrap_or_default()),
                 )
             }
             CorsError::MethodNotAllowed | CorsError::HeadersNotAllowed => {
                 takes.refusal(res.request()).unwrap_or_else(|| {
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "cors_header_not_allowed",
-                        "a method or a header asked for is not taken",
-                    )
+                    ApiError::new(ErrorCode::CorsHeaderNotAllowed, "a method or a header asked for is not taken")
                 })
             }
-            other => ApiError::bad_request("invalid_preflight", format!("not a valid CORS preflight: {other}")),
+            other => ApiError::bad_request(ErrorCode::InvalidPreflight, format!("not a valid CORS preflight: {other}")),
         };
         return Ok(refusal_answer(error, &res));
     }
@@ -151,8 +147,7 @@ impl<'a> Takes<'a> {
         let method = asked(ACCESS_CONTROL_REQUEST_METHOD);
         if !self.methods.contains(&method) {
             return Some(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "cors_method_not_allowed",
+                ErrorCode::CorsMethodNotAllowed,
                 format!("{} does not take {method}; it takes {}", self.path, self.methods.join(", ")),
             ));
         }
@@ -161,8 +156,7 @@ impl<'a> Takes<'a> {
             .map(str::trim)
             .find(|h| !h.is_empty() && !self.headers.iter().any(|known| known.eq_ignore_ascii_case(h)))?;
         Some(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cors_header_not_allowed",
+            ErrorCode::CorsHeaderNotAllowed,
             format!("{method} {} does not read the header {unknown}; it reads {}", self.path, self.headers.join(", ")),
         ))
     }

@@ -1,15 +1,19 @@
 //! `ApiError`: every failure the API answers with, rendered as an RFC 9457
-//! problem document (`application/problem+json`) with a stable `code`.
+//! problem document (`application/problem+json`) with a stable `code` of
+//! [`ErrorCode`], in English or Vietnamese (`Accept-Language`).
 
-use std::borrow::Cow;
 use std::fmt;
 
+use actix_web::http::header::{HeaderValue, CONTENT_LANGUAGE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use dvc_domain::{DomainError, ErrorKind};
+pub use dvc_domain::{ErrorCode, Lang};
 use dvc_persistence::StoreError;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -19,18 +23,71 @@ pub struct FieldError {
     /// Path of the field in the request (`fees[1].amount_vnd`, `query.limit`).
     #[schema(example = "fees[1].amount_vnd")]
     pub field: String,
-    /// Stable machine code.
-    #[schema(example = "out_of_range")]
-    pub code: String,
+    #[schema(value_type = ErrorCodeSchema, example = "out_of_range")]
+    pub code: ErrorCode,
+    /// What is wrong, for a person: a sentence with the values in English,
+    /// the code's message in Vietnamese.
     #[schema(example = "a fee is a whole number of đồng from 0 to 100,000,000,000")]
     pub message: String,
 }
 
-/// An RFC 9457 problem document.
+/// The OpenAPI schema `ErrorCode`: every code of [`ErrorCode::ALL`] (the
+/// domain crate has no OpenAPI dependency, so the schema is written here).
+pub struct ErrorCodeSchema;
+
+impl PartialSchema for ErrorCodeSchema {
+    fn schema() -> RefOr<Schema> {
+        Object::builder()
+            .schema_type(SchemaType::Type(Type::String))
+            .description(Some(
+                "Stable snake_case machine code: of a problem (its `code`) or of one invalid field (`errors[].code`). \
+                 docs/ERRORS.md lists each with its HTTP status and its English and Vietnamese messages.",
+            ))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCodeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "ErrorCode".into()
+    }
+}
+
+/// Facts some codes add to their problem, each under its own key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// `forbidden`: the right the caller's role lacks.
+    pub missing_right: Option<String>,
+    /// `transition_not_allowed`: the dossier's status.
+    pub current_status: Option<String>,
+    /// `transition_not_allowed`: the actions its status allows.
+    pub allowed_actions: Option<Vec<String>>,
+    /// `agency_merged`: the agency that took over a merged one.
+    pub successor: Option<String>,
+    /// `form_not_applicable`: the dossier's code.
+    pub dossier: Option<String>,
+}
+
+impl Extra {
+    /// Takes every fact `other` has.
+    pub fn merge(&mut self, other: Extra) {
+        let Extra { missing_right, current_status, allowed_actions, successor, dossier } = other;
+        self.missing_right = missing_right.or(self.missing_right.take());
+        self.current_status = current_status.or(self.current_status.take());
+        self.allowed_actions = allowed_actions.or(self.allowed_actions.take());
+        self.successor = successor.or(self.successor.take());
+        self.dossier = dossier.or(self.dossier.take());
+    }
+}
+
+/// An RFC 9457 problem document. `title` and `detail` are in the language
+/// `Accept-Language` asks for (English or Vietnamese; `Content-Language`
+/// says which).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:dvc:problem:validation_failed",
-    "title": "Unprocessable Content",
+    "title": "Unprocessable Entity",
     "status": 422,
     "detail": "the request has 1 invalid field",
     "code": "validation_failed",
@@ -40,29 +97,53 @@ pub struct Problem {
     /// `urn:dvc:problem:<code>`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The HTTP status in words.
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable snake_case machine code.
-    pub code: String,
+    #[schema(value_type = ErrorCodeSchema)]
+    pub code: ErrorCode,
+    /// `validation_failed`: one entry per invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Present on internal errors: quote it when reporting the problem.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub request_id: Option<String>,
-    /// Extra facts for this code (e.g. the missing right).
-    #[serde(skip_serializing_if = "Option::is_none", flatten)]
-    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `forbidden`: the right the caller's role lacks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub missing_right: Option<String>,
+    /// `transition_not_allowed`: the dossier's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub current_status: Option<String>,
+    /// `transition_not_allowed`: the actions the dossier's status allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub allowed_actions: Option<Vec<String>>,
+    /// `agency_merged` (in `errors`): the agency that took over the merged one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub successor: Option<String>,
+    /// `form_not_applicable`: the dossier's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub dossier: Option<String>,
 }
 
 /// What an `ApiError` holds (boxed: errors travel in every `Result`).
 #[derive(Debug, Clone)]
 pub struct ApiErrorBody {
     pub status: StatusCode,
-    pub code: Cow<'static, str>,
+    pub code: ErrorCode,
+    /// A sentence in English, with the values of this case.
     pub detail: String,
+    /// The same in Vietnamese, where the place that raises the error gives
+    /// one; else the Vietnamese answer says the code's message.
+    pub detail_vi: Option<String>,
     pub errors: Vec<FieldError>,
-    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    pub extra: Extra,
     /// Logged, never shown: the cause of an internal error.
     pub cause: Option<String>,
 }
@@ -83,20 +164,61 @@ impl std::ops::DerefMut for ApiError {
     }
 }
 
+/// The status a code decides, else `otherwise`.
+fn status_of(code: ErrorCode, otherwise: StatusCode) -> StatusCode {
+    code.status().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(otherwise)
+}
+
+/// The title of a problem: its HTTP status in words.
+pub fn title(status: StatusCode, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => status.canonical_reason().unwrap_or("Error"),
+        Lang::Vi => match status.as_u16() {
+            400 => "Yêu cầu không hợp lệ",
+            401 => "Chưa xác thực",
+            403 => "Không có quyền truy cập",
+            404 => "Không tìm thấy",
+            405 => "Phương thức không được phép",
+            406 => "Không có định dạng phù hợp",
+            409 => "Xung đột với dữ liệu hiện có",
+            412 => "Dữ liệu đã thay đổi",
+            413 => "Nội dung quá lớn",
+            415 => "Kiểu nội dung không được hỗ trợ",
+            422 => "Dữ liệu không hợp lệ",
+            429 => "Quá nhiều yêu cầu",
+            502 => "Lỗi kết nối hệ thống bên ngoài",
+            503 => "Dịch vụ tạm thời không khả dụng",
+            504 => "Hết thời gian chờ",
+            507 => "Không đủ dung lượng lưu trữ",
+            s if s >= 500 => "Lỗi hệ thống",
+            _ => "Yêu cầu không hợp lệ",
+        },
+    }
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    /// A problem with the status its code decides.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::with_status(status_of(code, StatusCode::BAD_REQUEST), code, detail)
+    }
+
+    /// A problem whose status is not its code's (a generic `bad_request`
+    /// for another 4xx).
+    pub fn with_status(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(ApiErrorBody {
             status,
-            code: code.into(),
+            code,
             detail: detail.into(),
+            detail_vi: None,
             errors: Vec::new(),
-            extra: None,
+            extra: Extra::default(),
             cause: None,
         }))
     }
 
-    fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+    /// The detail in Vietnamese, with the values of this case.
+    pub fn vi(mut self, detail: impl Into<String>) -> Self {
+        self.detail_vi = Some(detail.into());
         self
     }
 
@@ -105,25 +227,28 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::with_status(status_of(code, StatusCode::BAD_REQUEST), code, detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+        Self::new(ErrorCode::NotFound, detail)
     }
 
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::with_status(status_of(code, StatusCode::UNAUTHORIZED), code, detail)
     }
 
     /// 403 naming the right that was missing.
     pub fn forbidden(right: &str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail).with_extra("missing_right", right.into())
+        let mut e = Self::new(ErrorCode::Forbidden, detail)
+            .vi(format!("Vai trò của bạn không có quyền {right} cần cho thao tác này"));
+        e.extra.missing_right = Some(right.to_owned());
+        e
     }
 
-    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::with_status(status_of(code, StatusCode::CONFLICT), code, detail)
     }
 
     /// 422 with one entry per invalid field.
@@ -134,45 +259,42 @@ impl ApiError {
         } else {
             format!("the request has {n} invalid fields")
         };
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        let mut e =
+            Self::new(ErrorCode::ValidationFailed, detail).vi(format!("Yêu cầu có {n} trường dữ liệu không hợp lệ"));
         e.errors = errors;
         e
     }
 
     /// One invalid field.
-    pub fn invalid_field(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError { field: field.into(), code: code.into(), message: message.into() }])
+    pub fn invalid_field(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError { field: field.into(), code, message: message.into() }])
     }
 
     /// 503: no database connection within the pool's timeout, or one lost
     /// mid-request. Answered with `Retry-After`.
     pub fn unavailable(cause: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "the database is unavailable; try again shortly",
-        )
-        .with_cause(cause.into())
+        Self::new(ErrorCode::DatabaseUnavailable, "the database is unavailable; try again shortly")
+            .with_cause(cause.into())
     }
 
     /// 503: the database refuses writes (read-only file, file system or
     /// transaction) until an operator fixes it; reads still work.
     pub fn read_only(cause: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_read_only",
+            ErrorCode::DatabaseReadOnly,
             "the database is read-only: changes are refused until an operator makes it writable; reads still work",
         )
+        .vi("Cơ sở dữ liệu đang ở chế độ chỉ đọc: chưa thể ghi thay đổi cho đến khi người quản trị khắc phục; vẫn có thể đọc dữ liệu")
         .with_cause(cause.into())
     }
 
     /// 507: the database's disk is full; reads still work.
     pub fn storage_full(cause: impl Into<String>) -> Self {
         Self::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "storage_full",
+            ErrorCode::StorageFull,
             "the database's storage is full: changes are refused until space is freed; reads still work",
         )
+        .vi("Bộ nhớ lưu trữ của cơ sở dữ liệu đã đầy: chưa thể ghi thay đổi cho đến khi được giải phóng; vẫn có thể đọc dữ liệu")
         .with_cause(cause.into())
     }
 
@@ -180,38 +302,61 @@ impl ApiError {
     /// a retry can succeed without anyone's help (a database restarting).
     /// A read-only or full database needs an operator: a longer wait.
     pub fn retry_after_secs(&self) -> Option<u32> {
-        match (self.status, self.code.as_ref()) {
-            (StatusCode::SERVICE_UNAVAILABLE, "database_read_only") => Some(60),
+        match (self.status, self.code) {
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseReadOnly) => Some(60),
             (StatusCode::SERVICE_UNAVAILABLE, _) => Some(5),
             (StatusCode::INSUFFICIENT_STORAGE, _) => Some(60),
             _ => None,
         }
     }
 
-    /// The problem response, with `Retry-After` where it applies.
-    pub fn response(&self, request_id: Option<String>) -> HttpResponse {
+    /// The problem response in `lang`, with `Content-Language`, and
+    /// `Retry-After` where it applies.
+    pub fn response(&self, request_id: Option<String>, lang: Lang) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
         res.content_type(PROBLEM_JSON);
+        res.insert_header((CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag())));
         if let Some(secs) = self.retry_after_secs() {
             res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
         }
-        res.json(self.problem(request_id))
+        res.json(self.problem(request_id, lang))
     }
 
     pub fn internal(cause: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error").with_cause(cause.into())
+        Self::new(ErrorCode::InternalError, "internal error").with_cause(cause.into())
     }
 
-    pub fn problem(&self, request_id: Option<String>) -> Problem {
+    /// The detail in `lang`.
+    pub fn detail_in(&self, lang: Lang) -> String {
+        match (lang, &self.detail_vi) {
+            (Lang::En, _) => self.detail.clone(),
+            (Lang::Vi, Some(vi)) => vi.clone(),
+            (Lang::Vi, None) => self.code.message(Lang::Vi).to_owned(),
+        }
+    }
+
+    pub fn problem(&self, request_id: Option<String>, lang: Lang) -> Problem {
+        let Extra { missing_right, current_status, allowed_actions, successor, dossier } = self.extra.clone();
         Problem {
             kind: format!("urn:dvc:problem:{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: title(self.status, lang).to_owned(),
             status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            code: self.code.to_string(),
-            errors: self.errors.clone(),
+            detail: self.detail_in(lang),
+            code: self.code,
+            errors: self
+                .errors
+                .iter()
+                .map(|f| match lang {
+                    Lang::En => f.clone(),
+                    Lang::Vi => FieldError { message: f.code.message(Lang::Vi).to_owned(), ..f.clone() },
+                })
+                .collect(),
             request_id,
-            extra: self.extra.clone(),
+            missing_right,
+            current_status,
+            allowed_actions,
+            successor,
+            dossier,
         }
     }
 
@@ -227,7 +372,7 @@ impl ApiError {
                 .into_iter()
                 .map(|e| FieldError {
                     field: join_path(prefix, e.field.as_deref().unwrap_or_default()),
-                    code: e.code.to_owned(),
+                    code: e.code,
                     message: e.message,
                 })
                 .collect(),
@@ -260,8 +405,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         // Internal errors get their request id from the request-id middleware,
-        // which also logs the cause.
-        self.response(None)
+        // which also logs the cause, and answers in the request's language.
+        self.response(None, Lang::En)
     }
 }
 
@@ -271,7 +416,7 @@ impl From<DomainError> for ApiError {
             ErrorKind::Conflict => Self::conflict(e.code, e.message),
             ErrorKind::Invalid => Self::validation(vec![FieldError {
                 field: e.field.unwrap_or_default(),
-                code: e.code.to_owned(),
+                code: e.code,
                 message: e.message,
             }]),
         }
@@ -292,7 +437,7 @@ impl From<StoreError> for ApiError {
             // encoding UTF8: 0x00"): the request's fault, and nothing was written.
             StoreError::Database(other) if other.to_string().contains("0x00") => Self::validation(vec![FieldError {
                 field: "body".into(),
-                code: "nul_character".into(),
+                code: ErrorCode::NulCharacter,
                 message: "text may not contain a NUL character (\\u0000)".into(),
             }]),
             StoreError::Database(other) => Self::internal(format!("database: {other}")),
@@ -316,7 +461,7 @@ fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &
         match kind {
             K::Field(list) => out.extend(list.iter().map(|e| FieldError {
                 field: path.clone(),
-                code: e.code.to_string(),
+                code: validator_code(&e.code),
                 message:
                     e.message.as_ref().map_or_else(|| format!("{path} is invalid ({})", e.code), ToString::to_string),
             })),
@@ -328,6 +473,12 @@ fn flatten_validation(prefix: &str, errors: &validator::ValidationErrors, out: &
             }
         }
     }
+}
+
+/// The code of a `validator` check: its name when that is a code
+/// (`length`, `range`), else `invalid_value`.
+fn validator_code(name: &str) -> ErrorCode {
+    ErrorCode::parse(name).unwrap_or(ErrorCode::InvalidValue)
 }
 
 #[cfg(test)]
@@ -353,7 +504,7 @@ mod tests {
     fn a_read_only_database_is_a_503_database_read_only() {
         let e = ApiError::from(StoreError::ReadOnly("attempt to write a readonly database".into()));
         let res = e.error_response();
-        assert_eq!((res.status(), e.code.as_ref()), (StatusCode::SERVICE_UNAVAILABLE, "database_read_only"));
+        assert_eq!((res.status(), e.code.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "database_read_only"));
         assert_eq!(header(&res, RETRY_AFTER).as_deref(), Some("60"));
     }
 
@@ -361,13 +512,62 @@ mod tests {
     fn a_full_disk_is_a_507_storage_full() {
         let e = ApiError::from(StoreError::StorageFull("database or disk is full".into()));
         let res = e.error_response();
-        assert_eq!((res.status(), e.code.as_ref()), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
-        assert_eq!(e.problem(None).title, "Insufficient Storage");
+        assert_eq!((res.status(), e.code.as_str()), (StatusCode::INSUFFICIENT_STORAGE, "storage_full"));
+        assert_eq!(e.problem(None, Lang::En).title, "Insufficient Storage");
     }
 
     #[test]
     fn other_errors_carry_no_retry_after() {
         assert_eq!(ApiError::not_found("x").retry_after_secs(), None);
         assert_eq!(ApiError::internal("x").retry_after_secs(), None);
+    }
+
+    #[test]
+    fn a_vietnamese_problem_translates_title_detail_and_field_messages_and_keeps_the_rest() {
+        let e = ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 500");
+        let en = serde_json::to_value(e.problem(None, Lang::En)).unwrap_or_default();
+        let vi = serde_json::to_value(e.problem(None, Lang::Vi)).unwrap_or_default();
+        assert_eq!(en["title"], "Unprocessable Entity");
+        assert_eq!(en["errors"][0]["message"], "limit is between 1 and 500");
+        assert_eq!(vi["title"], "Dữ liệu không hợp lệ");
+        assert_eq!(vi["detail"], "Yêu cầu có 1 trường dữ liệu không hợp lệ");
+        assert_eq!(vi["errors"][0]["message"], "Giá trị nằm ngoài phạm vi cho phép");
+        for key in ["type", "status", "code"] {
+            assert_eq!(en[key], vi[key], "{key}");
+        }
+        assert_eq!(vi["errors"][0]["code"], "out_of_range");
+        let not_found = ApiError::not_found("dossier X not found").problem(None, Lang::Vi);
+        assert_eq!((not_found.title.as_str(), not_found.detail.as_str()), ("Không tìm thấy", "Không tìm thấy"));
+    }
+
+    #[test]
+    fn a_problem_says_its_language() {
+        for lang in Lang::ALL {
+            let res = ApiError::not_found("x").response(None, lang);
+            assert_eq!(header(&res, CONTENT_LANGUAGE).as_deref(), Some(lang.tag()));
+        }
+    }
+
+    #[test]
+    fn extra_facts_are_flat_keys_of_the_problem() {
+        let p = serde_json::to_value(ApiError::forbidden("dossier.receive", "no").problem(None, Lang::En))
+            .unwrap_or_default();
+        assert_eq!(p["missing_right"], "dossier.receive");
+        assert!(p.get("successor").is_none() && p.get("request_id").is_none() && p.get("errors").is_none());
+    }
+
+    #[test]
+    fn the_schema_of_codes_lists_every_code() {
+        let schema = serde_json::to_value(ErrorCodeSchema::schema()).unwrap_or_default();
+        let listed: Vec<&str> = schema["enum"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, all);
+    }
+
+    #[test]
+    fn validator_checks_keep_their_codes() {
+        assert_eq!(validator_code("length"), ErrorCode::Length);
+        assert_eq!(validator_code("range"), ErrorCode::Range);
+        assert_eq!(validator_code("something_else"), ErrorCode::InvalidValue);
     }
 }

@@ -37,6 +37,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub const CSV: &str = "text/csv";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -81,7 +82,9 @@ impl FormatParam {
             Some("json") => Ok(ExportFormat::Json),
             Some("csv") => Ok(ExportFormat::Csv),
             Some("xlsx") => Ok(ExportFormat::Xlsx),
-            Some(_) => Err(ApiError::invalid_field("format", "unsupported_format", "format is json, csv or xlsx")),
+            Some(_) => {
+                Err(ApiError::invalid_field("format", ErrorCode::UnsupportedFormat, "format is json, csv or xlsx"))
+            }
             None => Ok(from_accept(req)),
         }
     }

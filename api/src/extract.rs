@@ -7,12 +7,12 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
 use crate::error::{ApiError, FieldError};
+use dvc_domain::ErrorCode;
 
 /// A JSON request body, read like `web::Json` (same limits, media type and
 /// problem documents), except that a whole number written with a fraction
@@ -45,7 +45,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 // PostgreSQL text cannot hold NUL; refused alike on both backends.
                 return Err(ApiError::invalid_field(
                     "body",
-                    "nul_character",
+                    ErrorCode::NulCharacter,
                     "a NUL character (\\u0000) is not allowed in a text",
                 )
                 .into());
@@ -68,7 +68,7 @@ fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             errors.push(FieldError {
                 message: format!("unknown field {:?}: this operation does not take it", last_segment(&field)),
                 field,
-                code: "unknown_field".into(),
+                code: ErrorCode::UnknownField,
             });
         };
         serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut unknown))
@@ -85,7 +85,7 @@ fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
                 (".", None) | ("", None) => "body".to_owned(),
                 (at, None) => at.to_owned(),
             };
-            errors.push(FieldError { field, code: "invalid_value".into(), message });
+            errors.push(FieldError { field, code: ErrorCode::InvalidValue, message });
             Err(ApiError::validation(errors))
         }
     }
@@ -101,7 +101,7 @@ fn unwritable_instants(value: &Value, path: &str, errors: &mut Vec<FieldError>) 
             if crate::time::unwritable_text(s) {
                 errors.push(FieldError {
                     field: if path.is_empty() { "body".into() } else { path.to_owned() },
-                    code: "out_of_range".into(),
+                    code: ErrorCode::OutOfRange,
                     message: OUT_OF_RANGE.into(),
                 });
             }
@@ -184,23 +184,20 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
     match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the JSON body is larger than {limit} bytes"),
-        ),
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, format!("the JSON body is larger than {limit} bytes"))
+                .vi(format!("Nội dung JSON vượt quá {limit} byte"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json")
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::invalid_field(data_error_field(&e.to_string()), "invalid_value", e.to_string())
+            ApiError::invalid_field(data_error_field(&e.to_string()), ErrorCode::InvalidValue, e.to_string())
         }
         JsonPayloadError::Deserialize(e) => {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            ApiError::bad_request(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
         }
-        other => ApiError::bad_request("malformed_body", other.to_string()),
+        other => ApiError::bad_request(ErrorCode::MalformedBody, other.to_string()),
     }
 }
 
@@ -215,13 +212,13 @@ fn data_error_field(message: &str) -> String {
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| {
-        ApiError::bad_request("invalid_query", format!("the query string is invalid: {err}")).into()
+        ApiError::bad_request(ErrorCode::InvalidQuery, format!("the query string is invalid: {err}")).into()
     })
 }
 
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req: &HttpRequest| {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no such resource: {err}")).into()
+        ApiError::new(ErrorCode::NotFound, format!("no such resource: {err}")).into()
     })
 }
 

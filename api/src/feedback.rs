@@ -20,6 +20,7 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(file)
@@ -135,7 +136,7 @@ pub struct FeedbackList {
 fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let t = value.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(ApiError::invalid_field(field, "length", format!("{field} is 1–{max} characters")));
+        return Err(ApiError::invalid_field(field, ErrorCode::Length, format!("{field} is 1–{max} characters")));
     }
     Ok(t.to_owned())
 }
@@ -198,20 +199,28 @@ pub async fn file(
             let agency = match (&b.dossier_code, agency) {
                 (Some(code), _) => {
                     let d = readable(conn, &actor, code).map_err(|_| {
-                        ApiError::invalid_field("dossier_code", "unknown_dossier", "no dossier of yours has this code")
+                        ApiError::invalid_field(
+                            "dossier_code",
+                            ErrorCode::UnknownDossier,
+                            "no dossier of yours has this code",
+                        )
                     })?;
                     d.state.receiving_agency
                 }
                 (None, Some(a)) => {
                     if !agencies::exists(conn, &a)? {
-                        return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
+                        return Err(ApiError::invalid_field(
+                            "agency",
+                            ErrorCode::UnknownAgency,
+                            format!("no agency {a}"),
+                        ));
                     }
                     a
                 }
                 (None, None) => {
                     return Err(ApiError::invalid_field(
                         "agency",
-                        "required",
+                        ErrorCode::Required,
                         "name the agency or the dossier concerned",
                     ))
                 }
@@ -431,7 +440,7 @@ pub async fn give_info(
                 }
                 if r.status != FeedbackStatus::InfoRequested.as_str() {
                     return Err(ApiError::conflict(
-                        "no_information_asked",
+                        ErrorCode::NoInformationAsked,
                         "the agency has not asked for more information",
                     ));
                 }

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use dvc_domain::ErrorCode;
 
 /// The claim of a request that carries an `Idempotency-Key`: the key, whose
 /// it is, and a digest of what was asked (path and canonical body).
@@ -22,7 +23,7 @@ pub fn claim(
     let key =
         value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()));
     let key = key.ok_or_else(|| {
-        ApiError::bad_request("invalid_idempotency_key", "an Idempotency-Key is 1–128 visible ASCII characters")
+        ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, "an Idempotency-Key is 1–128 visible ASCII characters")
     })?;
     let canonical = serde_json::to_vec(body).map_err(|e| ApiError::internal(e.to_string()))?;
     let mut hasher = Sha256::new();

@@ -23,6 +23,7 @@ use crate::error::{ApiError, FieldError};
 use crate::ratings::Overall;
 use crate::state::AppState;
 use crate::time::today;
+use dvc_domain::ErrorCode;
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -108,7 +109,9 @@ pub struct Rejected {
     pub index: usize,
     /// The event at fault, if one.
     pub event: Option<usize>,
-    pub code: String,
+    /// The problem's code, or the first invalid field's.
+    #[schema(value_type = crate::error::ErrorCodeSchema)]
+    pub code: ErrorCode,
     pub reason: String,
 }
 
@@ -123,12 +126,13 @@ fn kind_of(s: &str) -> Option<ActionKind> {
 }
 
 fn need<T>(v: Option<T>, field: &str) -> Result<T, ApiError> {
-    v.ok_or_else(|| ApiError::invalid_field(field, "required", format!("{field} is required for this action")))
+    v.ok_or_else(|| ApiError::invalid_field(field, ErrorCode::Required, format!("{field} is required for this action")))
 }
 
 fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
-    let kind = kind_of(&e.action)
-        .ok_or_else(|| ApiError::invalid_field("action", "unknown_action", format!("no action {:?}", e.action)))?;
+    let kind = kind_of(&e.action).ok_or_else(|| {
+        ApiError::invalid_field("action", ErrorCode::UnknownAction, format!("no action {:?}", e.action))
+    })?;
     let note = e.note.clone();
     Ok(match kind {
         ActionKind::Receive => (Action::Receive { note }, None),
@@ -156,13 +160,15 @@ fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
         ActionKind::RecordPayment => {
             let method = PaymentMethod::parse(e.method.as_deref().unwrap_or("cash"))
                 .filter(|m| *m != PaymentMethod::Unspecified)
-                .ok_or_else(|| ApiError::invalid_field("method", "invalid_method", "cash, transfer or online"))?;
+                .ok_or_else(|| {
+                    ApiError::invalid_field("method", ErrorCode::InvalidMethod, "cash, transfer or online")
+                })?;
             (Action::RecordPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, Some(method))
         }
         ActionKind::RecordFeeRelief => {
             return Err(ApiError::invalid_field(
                 "action",
-                "not_importable",
+                ErrorCode::NotImportable,
                 "an exemption or reduction is recorded on the dossier (POST /api/v1/dossiers/{code}/fee-relief)",
             ))
         }
@@ -259,14 +265,14 @@ fn prepare(
     let version = lookups.version(conn, &code, today(submitted)).map_err(whole)?.ok_or_else(|| {
         whole(ApiError::invalid_field(
             "procedure",
-            "procedure_not_in_force",
+            ErrorCode::ProcedureNotInForce,
             format!("no version of {code} in force on {}", today(submitted)),
         ))
     })?;
     let agency =
         AgencyCode::parse(&d.agency).map_err(|e| whole(ApiError::invalid_field("agency", e.code, e.message)))?;
     if !lookups.agency_exists(conn, &agency).map_err(whole)? {
-        return Err(whole(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {agency}"))));
+        return Err(whole(ApiError::invalid_field("agency", ErrorCode::UnknownAgency, format!("no agency {agency}"))));
     }
     let applicant = submit::applicant(&d.applicant).map_err(whole)?;
     let docs = submit::documents(
@@ -305,12 +311,12 @@ fn prepare(
         if at < last {
             return Err(fail(ApiError::invalid_field(
                 "at",
-                "out_of_order",
+                ErrorCode::OutOfOrder,
                 "events are in time order, after the submission",
             )));
         }
         if at > now {
-            return Err(fail(ApiError::invalid_field("at", "in_the_future", "an imported event has happened")));
+            return Err(fail(ApiError::invalid_field("at", ErrorCode::InTheFuture, "an imported event has happened")));
         }
         last = at;
         let (action, method) = action_of(e).map_err(fail)?;
@@ -336,15 +342,13 @@ fn prepare(
     let rating = match &d.rating {
         None => None,
         Some(r) => {
-            let criteria: [u8; 9] = r
-                .criteria
-                .clone()
-                .try_into()
-                .map_err(|_| whole(ApiError::invalid_field("rating.criteria", "nine_criteria", "nine criteria")))?;
+            let criteria: [u8; 9] = r.criteria.clone().try_into().map_err(|_| {
+                whole(ApiError::invalid_field("rating.criteria", ErrorCode::NineCriteria, "nine criteria"))
+            })?;
             if criteria.iter().any(|c| *c > 2) || state.status != Status::Returned {
                 return Err(whole(ApiError::invalid_field(
                     "rating",
-                    "invalid_rating",
+                    ErrorCode::InvalidRating,
                     "criteria are 0–2, and only a returned dossier is rated",
                 )));
             }
@@ -403,7 +407,7 @@ pub async fn import(
     }
     let batch = body.into_inner().dossiers;
     if batch.len() > MAX_BATCH {
-        return Err(ApiError::invalid_field("dossiers", "too_many", "at most 1,000 dossiers per request"));
+        return Err(ApiError::invalid_field("dossiers", ErrorCode::TooMany, "at most 1,000 dossiers per request"));
     }
     // What the document says of a body is refused as a whole (422), like any
     // other operation's; the batch's own rules reject one dossier at a time.
@@ -417,7 +421,7 @@ pub async fn import(
         .filter(|(_, r)| r.criteria.len() != 9 || r.criteria.iter().any(|c| *c > 2))
         .map(|(i, _)| FieldError {
             field: format!("dossiers[{i}].rating.criteria"),
-            code: "nine_criteria".into(),
+            code: ErrorCode::NineCriteria,
             message: "nine criteria, each 0, 1 or 2".into(),
         })
         .collect();
@@ -472,7 +476,7 @@ fn import_in_transaction(
                     Some(f) => format!("{}: {}", f.field, f.message),
                     None => e.detail.clone(),
                 };
-                let code = e.errors.first().map_or_else(|| e.code.to_string(), |f| f.code.clone());
+                let code = e.errors.first().map_or(e.code, |f| f.code);
                 rejected.push(Rejected { index, event, code, reason });
             }
         }

@@ -4,12 +4,12 @@
 
 use actix_web::http::StatusCode;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, Extra, FieldError};
 
 #[derive(Debug, Default)]
 pub struct Invalid {
     errors: Vec<FieldError>,
-    extra: Option<serde_json::Map<String, serde_json::Value>>,
+    extra: Extra,
 }
 
 impl Invalid {
@@ -28,21 +28,17 @@ impl Invalid {
 
     fn absorb(&mut self, e: ApiError) {
         self.errors.extend(e.errors.iter().cloned());
-        if let Some(extra) = &e.extra {
-            self.extra.get_or_insert_with(Default::default).extend(extra.clone());
-        }
+        self.extra.merge(e.extra.clone());
     }
 
     /// Adds the errors another stage gathered on its own.
     pub fn merge(&mut self, other: Invalid) {
         self.errors.extend(other.errors);
-        if let Some(extra) = other.extra {
-            self.extra.get_or_insert_with(Default::default).extend(extra);
-        }
+        self.extra.merge(other.extra);
     }
 
-    pub fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.errors.push(FieldError { field: field.to_owned(), code: code.to_owned(), message: message.into() });
+    pub fn push(&mut self, field: &str, code: ErrorCode, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.to_owned(), code, message: message.into() });
     }
 
     /// True while no error was gathered.
@@ -69,9 +65,9 @@ mod tests {
     fn errors_of_every_stage_come_back_together_and_others_end_the_request() {
         let mut invalid = Invalid::default();
         assert_eq!(invalid.take(Ok::<_, ApiError>(1)).ok().flatten(), Some(1));
-        let first: Result<(), ApiError> = Err(ApiError::invalid_field("a", "x", "a is bad"));
+        let first: Result<(), ApiError> = Err(ApiError::invalid_field("a", ErrorCode::Required, "a is bad"));
         assert!(invalid.take(first).is_ok_and(|v| v.is_none()));
-        invalid.push("b", "y", "b is bad");
+        invalid.push("b", ErrorCode::Length, "b is bad");
         let forbidden: Result<(), ApiError> = Err(ApiError::forbidden("r", "no"));
         assert!(invalid.take(forbidden).is_err());
         let e = invalid.finish().err().map(|e| e.errors.iter().map(|f| f.field.clone()).collect::<Vec<_>>());

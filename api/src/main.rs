@@ -20,6 +20,10 @@ fn main() -> ExitCode {
             println!("{}", openapi::pretty_json());
             Ok(())
         }
+        Command::Errors => {
+            print!("{}", dvc_api::errors_doc::markdown());
+            Ok(())
+        }
         Command::Token(args) => token(&cli.config, &args).map(|t| println!("{t}")),
         Command::Seed(SeedCommand::Synthetic { dossiers, seed, batch }) => {
             seed_synthetic(&cli.config, dossiers, seed, batch)

@@ -1,7 +1,8 @@
 //! The request-id middleware: every response carries `X-Request-Id` and
 //! the security headers ([`security_headers`]), every error response is a
 //! problem document, and internal errors are logged with their cause and the
-//! request id; a 405 says what is allowed.
+//! request id; a 405 says what is allowed. Problem documents are answered in
+//! the language of `Accept-Language`.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -13,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -66,12 +67,15 @@ pub async fn request_id(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = request_id_of(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let lang = crate::language::of_request(req.request());
     if has_nul(&req) {
         // PostgreSQL text cannot hold NUL (it answered 500), SQLite stores it
         // and a search for it matched everything: refuse it at the door.
-        let error =
-            ApiError::bad_request("invalid_characters", "a NUL character (%00) is not allowed in a path or a query");
-        let body = error.response(None);
+        let error = ApiError::bad_request(
+            ErrorCode::InvalidCharacters,
+            "a NUL character (%00) is not allowed in a path or a query",
+        );
+        let body = error.response(None, lang);
         let mut res = req.into_response(body);
         let path = res.request().path().to_owned();
         security_headers(&path, res.headers_mut());
@@ -88,22 +92,35 @@ pub async fn request_id(
         }
     };
     let status = res.status();
-    if status.is_server_error() || (status.is_client_error() && !is_problem(&res)) {
+    if status.is_server_error() || status.is_client_error() {
+        // Every problem is rendered here, in the request's language: the
+        // handlers' and extractors' (their `ApiError` travels with the
+        // response), and the ones that came without a problem document.
         let api_error = res.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
         let error = match api_error {
-            Some(e) => e,
+            Some(e) => Some(e),
             None if status.is_server_error() => {
                 let cause = res.response().error().map(ToString::to_string).unwrap_or_else(|| "no cause".into());
-                ApiError::internal(cause)
+                Some(ApiError::internal(cause))
             }
-            None => generic(status, &res),
+            None if !is_problem(&res) => Some(generic(status, &res)),
+            None => None,
         };
-        if status.is_server_error() {
-            log::error!("request {id} failed: {error}");
+        if let Some(error) = error {
+            if status.is_server_error() {
+                log::error!("request {id} failed: {error}");
+            }
+            let shown_id = status.is_server_error().then(|| id.clone());
+            let mut body = error.response(shown_id, lang);
+            // Headers set on the way out (`Retry-After` of the rate limit,
+            // `Cache-Control`, `Allow`) stay.
+            for (name, value) in res.headers() {
+                if !body.headers().contains_key(name) && name != actix_web::http::header::CONTENT_LENGTH {
+                    body.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            res = res.into_response(body);
         }
-        let shown_id = status.is_server_error().then(|| id.clone());
-        let body = error.response(shown_id);
-        res = res.into_response(body);
     }
     if status == StatusCode::METHOD_NOT_ALLOWED && !res.headers().contains_key(ALLOW) {
         let allow = crate::routes::allow(res.request().path());
@@ -135,14 +152,14 @@ fn is_problem<B>(res: &ServiceResponse<B>) -> bool {
 fn generic<B>(status: StatusCode, res: &ServiceResponse<B>) -> ApiError {
     let reason = res.response().error().map(ToString::to_string);
     match status {
-        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "no such resource"),
+        StatusCode::NOT_FOUND => ApiError::new(ErrorCode::NotFound, "no such resource"),
         StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::new(status, "method_not_allowed", format!("{} is not allowed here", res.request().method()))
+            ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here", res.request().method()))
         }
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload_too_large", "the request body is too large"),
-        _ => ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"),
+        _ => ApiError::with_status(
             status,
-            "bad_request",
+            ErrorCode::BadRequest,
             reason.unwrap_or_else(|| status.canonical_reason().unwrap_or("bad request").to_owned()),
         ),
     }

@@ -4,7 +4,6 @@
 //! logged (who, when, whose number, which database, for which dossier, why);
 //! the log has no operation that edits it.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use dvc_domain::auth::{Actor, Role};
@@ -22,6 +21,7 @@ use crate::extract::Json;
 use crate::invalid::Invalid;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(lookup_citizen).service(lookup_enterprise).service(list_lookups).service(verify_lookups);
@@ -87,12 +87,12 @@ fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<St
     let mut errors = crate::invalid::Invalid::default();
     let p = purpose.trim();
     if p.is_empty() || p.chars().count() > 300 {
-        errors.push("purpose", "length", "say why the data is needed, in 1–300 characters");
+        errors.push("purpose", ErrorCode::Length, "say why the data is needed, in 1–300 characters");
     }
     let dossier = dossier.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned);
     if let Some(d) = &dossier {
         if dvc_domain::dossier::DossierCode::parse(d).is_err() {
-            errors.push("dossier_code", "invalid_dossier_code", "not a dossier code");
+            errors.push("dossier_code", ErrorCode::InvalidDossierCode, "not a dossier code");
         }
     }
     errors.finish()?;
@@ -102,19 +102,15 @@ fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<St
 /// The problem for a look-up that got no record.
 fn refusal(registry: Registry, e: &LookupError) -> ApiError {
     match e {
-        LookupError::NotFound => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_in_registry",
-            format!("the {registry} database holds no such record"),
-        ),
+        LookupError::NotFound => {
+            ApiError::new(ErrorCode::NotInRegistry, format!("the {registry} database holds no such record"))
+        }
         LookupError::NotConfigured => ApiError::new(
-            StatusCode::CONFLICT,
-            "registry_not_connected",
+            ErrorCode::RegistryNotConnected,
             format!("dvc is not connected to the {registry} database (see the README's configuration)"),
         ),
         e => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "registry_unavailable",
+            ErrorCode::RegistryUnavailable,
             format!("the {registry} database gave no answer; try again shortly ({e})"),
         ),
     }
@@ -361,21 +357,21 @@ pub async fn list_lookups(
     let mut invalid = Invalid::default();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        invalid.push("limit", "out_of_range", "limit is 1–200");
+        invalid.push("limit", ErrorCode::OutOfRange, "limit is 1–200");
     }
     if q.before.is_some_and(|b| b < 1) {
-        invalid.push("before", "out_of_range", "before is a seq, 1 or more");
+        invalid.push("before", ErrorCode::OutOfRange, "before is a seq, 1 or more");
     }
     for (field, value, max) in
         [("subject", &q.subject, 100), ("dossier_code", &q.dossier_code, 40), ("actor", &q.actor, 128)]
     {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            invalid.push(field, "too_long", format!("at most {max} characters"));
+            invalid.push(field, ErrorCode::TooLong, format!("at most {max} characters"));
         }
     }
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if to <= from {
-            invalid.push("to", "before_from", "to lies after from");
+            invalid.push("to", ErrorCode::BeforeFrom, "to lies after from");
         }
     }
     invalid.finish()?;

@@ -1,10 +1,12 @@
 //! The OpenAPI 3.1 document: generated from the handlers' annotations, with
 //! the bearer scheme and the standard problem responses of every operation.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
@@ -19,7 +21,7 @@ use crate::{
 #[openapi(
     info(
         title = "dvc — dịch vụ công trực tuyến",
-        description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`. A NUL character (`%00`) in a path or a query is refused with 400 `invalid_characters`, and in a JSON string with 422.\n\nInput is strict, in this order: 401 without a valid token; 403 `forbidden` when the caller's role is not among the operation's `x-roles`, however bad the request; then one 422 `validation_failed` naming every invalid field: `unknown_parameter` (a query parameter the operation does not take, field `query.<name>`), `unknown_field` (a JSON field it does not know, with its path such as `applicant.emial`), `invalid_value`, `out_of_range` (an instant outside the years 0001–9999 in UTC or Vietnam time), and the operation's own codes. The payment platform's callback keeps its own field set.",
+        description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code` (the schema `ErrorCode`; docs/ERRORS.md lists each with its status and messages), its `title` and `detail` in Vietnamese when `Accept-Language` prefers `vi`, else in English (`Content-Language` says which). A NUL character (`%00`) in a path or a query is refused with 400 `invalid_characters`, and in a JSON string with 422.\n\nInput is strict, in this order: 401 without a valid token; 403 `forbidden` when the caller's role is not among the operation's `x-roles`, however bad the request; then one 422 `validation_failed` naming every invalid field: `unknown_parameter` (a query parameter the operation does not take, field `query.<name>`), `unknown_field` (a JSON field it does not know, with its path such as `applicant.emial`), `invalid_value`, `out_of_range` (an instant outside the years 0001–9999 in UTC or Vietnam time), and the operation's own codes. The payment platform's callback keeps its own field set.",
         license(name = "MIT")
     ),
     servers((url = "/", description = "The server that serves this document, in whichever environment it runs (local, staging or production)")),
@@ -111,7 +113,7 @@ use crate::{
         crate::export::CsvFile,
         crate::export::XlsxFile
     )),
-    modifiers(&Security, &StandardErrors, &Workflows, &Examples),
+    modifiers(&Security, &StandardErrors, &Language, &Workflows, &Examples),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
@@ -334,6 +336,53 @@ impl Modify for StandardErrors {
                         );
                     }
                 }
+            }
+        }
+    }
+}
+
+/// `Accept-Language` on every operation (the language of its problem documents)
+/// and `Content-Language` on the standard problem responses.
+struct Language;
+
+pub const ACCEPT_LANGUAGE_DESCRIPTION: &str = "The language of problem documents: Vietnamese when `vi` (or `vi-VN`…) \
+     weighs most among `vi` and `en` (RFC 9110 `q` values), else English. Only `title`, `detail` and \
+     `errors[].message` change; `code` does not.";
+
+impl Modify for Language {
+    fn modify(&self, doc: &mut Document) {
+        // Any text: a value the server cannot read means English, so no
+        // bound is declared that the server would not enforce.
+        let text = ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)).build();
+        let accept = ParameterBuilder::new()
+            .name("Accept-Language")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(ACCEPT_LANGUAGE_DESCRIPTION))
+            .schema(Some(text))
+            .example(Some(serde_json::json!("vi-VN,vi;q=0.9,en;q=0.8")))
+            .build();
+        // On each operation: OpenAPI 3.1 has reusable parameters
+        // (`components.parameters`), utoipa 5 does not write them.
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch] {
+                if let Some(op) = op.as_mut() {
+                    op.parameters.get_or_insert_with(Vec::new).push(accept.clone());
+                }
+            }
+        }
+        let content_language = HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .enum_values(Some(dvc_domain::Lang::ALL.map(|l| l.tag()))),
+            )
+            .description(Some("The language of `title` and `detail`"))
+            .build();
+        let components = doc.components.get_or_insert_with(Default::default);
+        for response in components.responses.values_mut() {
+            if let RefOr::T(response) = response {
+                response.headers.insert("Content-Language".to_owned(), content_language.clone());
             }
         }
     }

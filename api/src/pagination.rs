@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::error::ApiError;
+use dvc_domain::ErrorCode;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
@@ -31,7 +32,7 @@ impl PageParams {
     pub fn page(&self) -> Result<Page, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid_field("limit", "out_of_range", "limit is between 1 and 500"));
+            return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 500"));
         }
         let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
         Ok(Page { after, limit })
@@ -68,7 +69,9 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("k:").map(str::to_owned))
         .filter(|key| key.len() <= 256)
-        .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "the cursor is not one this API gave out"))
+        .ok_or_else(|| {
+            ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "the cursor is not one this API gave out")
+        })
 }
 
 #[cfg(test)]

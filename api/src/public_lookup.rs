@@ -16,7 +16,6 @@ use std::num::NonZeroU32;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderValue, CACHE_CONTROL, RETRY_AFTER};
-use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{post, web, Error, HttpResponse};
 use chrono::{DateTime, FixedOffset};
@@ -36,6 +35,7 @@ use crate::extract::Json;
 use crate::invalid::Invalid;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 /// How many trailing digits of the applicant's identification number the
 /// second factor takes (docs/RULES.md §4.4).
@@ -177,13 +177,13 @@ fn checked(body: LookupIn) -> Result<(DossierCode, Factor), ApiError> {
     let factor = match (digits, phone) {
         (Some(_), Some(_)) => {
             for field in ["id_number_last_digits", "phone"] {
-                invalid.push(field, "one_factor_only", "give id_number_last_digits or phone, not both");
+                invalid.push(field, ErrorCode::OneFactorOnly, "give id_number_last_digits or phone, not both");
             }
             None
         }
         (None, None) => {
             for field in ["id_number_last_digits", "phone"] {
-                invalid.push(field, "factor_required", "give id_number_last_digits or phone");
+                invalid.push(field, ErrorCode::FactorRequired, "give id_number_last_digits or phone");
             }
             None
         }
@@ -193,7 +193,7 @@ fn checked(body: LookupIn) -> Result<(DossierCode, Factor), ApiError> {
             } else {
                 invalid.push(
                     "id_number_last_digits",
-                    "invalid_last_digits",
+                    ErrorCode::InvalidLastDigits,
                     format!("the last {LAST_DIGITS} digits of the applicant's identification number; got {d:?}"),
                 );
                 None
@@ -331,13 +331,15 @@ pub async fn rate_limit(
     let mut res = match limited {
         Some(wait) => {
             let error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("too many look-ups from this address: try again in {wait} s"),
-            );
-            let mut body = error.response(None);
+            )
+            .vi(format!("Quá nhiều lượt tra cứu từ địa chỉ này: vui lòng thử lại sau {wait} giây"));
+            // Rendered in the request's language by the request-id middleware:
+            // the response keeps its error (`into_response` would drop it).
+            let mut body = HttpResponse::from_error(error);
             body.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-            req.into_response(body)
+            ServiceResponse::new(req.into_parts().0, body)
         }
         None => next.call(req).await?.map_into_boxed_body(),
     };

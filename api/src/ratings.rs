@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(rate).service(read);
@@ -90,14 +91,18 @@ pub async fn rate(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let criteria: [u8; 9] = b.criteria.clone().try_into().map_err(|_| {
-        ApiError::invalid_field("criteria", "nine_criteria", "give the nine criteria of the national form")
+        ApiError::invalid_field("criteria", ErrorCode::NineCriteria, "give the nine criteria of the national form")
     })?;
     if let Some(i) = criteria.iter().position(|c| *c > 2) {
-        return Err(ApiError::invalid_field(format!("criteria[{i}]"), "out_of_range", "each criterion is 0, 1 or 2"));
+        return Err(ApiError::invalid_field(
+            format!("criteria[{i}]"),
+            ErrorCode::OutOfRange,
+            "each criterion is 0, 1 or 2",
+        ));
     }
     let comment = b.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
     if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-        return Err(ApiError::invalid_field("comment", "length", "at most 2000 characters"));
+        return Err(ApiError::invalid_field("comment", ErrorCode::Length, "at most 2000 characters"));
     }
     let code = code.into_inner();
     let now = state.now();
@@ -109,7 +114,10 @@ pub async fn rate(
                 return Err(ApiError::forbidden("dossiers:applicant", "only the applicant rates the dossier"));
             }
             if d.state.status != Status::Returned {
-                return Err(ApiError::conflict("not_returned", "a dossier is rated after its result is returned"));
+                return Err(ApiError::conflict(
+                    ErrorCode::NotReturned,
+                    "a dossier is rated after its result is returned",
+                ));
             }
             figures::rate(conn, &code, &criteria, b.overall.as_str(), comment.as_deref(), &actor.id, now)?;
             read_rating(conn, &code)

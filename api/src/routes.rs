@@ -40,6 +40,8 @@ fn table() -> &'static [Route] {
                     .flatten()
                     .chain(operations.iter().filter_map(|(_, op)| op.as_ref()).flat_map(parameters))
                     .filter(|p| matches!(p.parameter_in, ParameterIn::Header))
+                    // Read by every route (Accept-Language): not the route's own.
+                    .filter(|p| !crate::cors::REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&p.name)))
                     .map(|p| p.name.clone())
                     .collect();
                 headers.sort();

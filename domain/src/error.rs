@@ -3,6 +3,10 @@
 
 use thiserror::Error;
 
+mod code;
+
+pub use code::{ErrorCode, Lang};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The input breaks a rule on its own (422).
@@ -15,18 +19,18 @@ pub enum ErrorKind {
 #[error("{message}")]
 pub struct DomainError {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// The input field the error is about, as a path (`fees[2].amount_vnd`).
     pub field: Option<String>,
 }
 
 impl DomainError {
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::Invalid, code, message: message.into(), field: None }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::Conflict, code, message: message.into(), field: None }
     }
 

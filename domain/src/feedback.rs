@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::WorkingCalendar;
 use crate::error::DomainError;
 use crate::time_limit::TimeUnit;
+use crate::ErrorCode;
 
 pub const REFUSE_WITHIN_DAYS: u32 = 2;
 pub const ASK_INFO_WITHIN_DAYS: u32 = 5;
@@ -81,7 +82,7 @@ pub fn respond(status: FeedbackStatus, response: Response) -> Result<FeedbackSta
         (Open, Response::Answer) => Ok(Answered),
         (Answered, Response::Publish) => Ok(Published),
         _ => Err(DomainError::conflict(
-            "feedback_response_not_allowed",
+            ErrorCode::FeedbackResponseNotAllowed,
             format!("feedback that is {} cannot take this response", status.as_str()),
         )),
     }

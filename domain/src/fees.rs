@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::procedure::{Fee, FeeCollection, MAX_FEE_VND};
+use crate::ErrorCode;
 
 /// Exempt from the fees, or a reduction of them (miễn, giảm phí, lệ phí).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,27 +50,34 @@ impl FeeRelief {
     ) -> Result<Self, DomainError> {
         let legal_basis = legal_basis.trim();
         if legal_basis.is_empty() {
-            return Err(DomainError::invalid("required", "the legal reason is required").at("legal_basis"));
+            return Err(DomainError::invalid(ErrorCode::Required, "the legal reason is required").at("legal_basis"));
         }
         if legal_basis.chars().count() > 2000 {
-            return Err(DomainError::invalid("length", "the legal reason is at most 2000 characters").at("legal_basis"));
+            return Err(DomainError::invalid(ErrorCode::Length, "the legal reason is at most 2000 characters")
+                .at("legal_basis"));
         }
         let amount_vnd = match (kind, amount_vnd) {
             (ReliefKind::Exempt, None) => fees_vnd,
             (ReliefKind::Exempt, Some(_)) => {
-                return Err(DomainError::invalid("not_allowed", "an exemption takes no amount: it is the whole fees")
-                    .at("amount_vnd"))
+                return Err(DomainError::invalid(
+                    ErrorCode::NotAllowed,
+                    "an exemption takes no amount: it is the whole fees",
+                )
+                .at("amount_vnd"))
             }
             (ReliefKind::Reduced, None) => {
-                return Err(DomainError::invalid("required", "a reduction states its amount").at("amount_vnd"))
+                return Err(DomainError::invalid(ErrorCode::Required, "a reduction states its amount").at("amount_vnd"))
             }
             (ReliefKind::Reduced, Some(a)) if a <= 0 || a > MAX_FEE_VND => {
-                return Err(DomainError::invalid("out_of_range", "a whole number of đồng from 1 to 100,000,000,000")
-                    .at("amount_vnd"))
+                return Err(DomainError::invalid(
+                    ErrorCode::OutOfRange,
+                    "a whole number of đồng from 1 to 100,000,000,000",
+                )
+                .at("amount_vnd"))
             }
             (ReliefKind::Reduced, Some(a)) if a >= fees_vnd => {
                 return Err(DomainError::invalid(
-                    "exceeds_fees",
+                    ErrorCode::ExceedsFees,
                     format!("the fees are {fees_vnd} VND: a reduction is less (all of them is an exemption)"),
                 )
                 .at("amount_vnd"))

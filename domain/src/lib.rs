@@ -16,4 +16,4 @@ pub mod registry;
 pub mod text;
 pub mod time_limit;
 
-pub use error::{DomainError, ErrorKind};
+pub use error::{DomainError, ErrorCode, ErrorKind, Lang};

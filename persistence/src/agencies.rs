@@ -10,6 +10,7 @@ use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::agencies;
 use crate::time::to_db;
+use dvc_domain::ErrorCode;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = agencies)]
@@ -80,12 +81,14 @@ fn check_parent(conn: &mut DbConnection, agency: &Agency) -> Result<(), StoreErr
     let mut hops = 0;
     while let Some(code) = next {
         if code == agency.code {
-            return Err(DomainError::invalid("parent_cycle", "an agency cannot be its own ancestor")
+            return Err(DomainError::invalid(ErrorCode::ParentCycle, "an agency cannot be its own ancestor")
                 .at("parent")
                 .into());
         }
         let Some(row) = find_row(conn, &code)? else {
-            return Err(DomainError::invalid("unknown_agency", format!("no agency {code}")).at("parent").into());
+            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {code}"))
+                .at("parent")
+                .into());
         };
         hops += 1;
         if hops > 64 {
@@ -100,7 +103,7 @@ pub fn insert(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
     write_transaction(conn, |conn| {
         if find_row(conn, &agency.code)?.is_some() {
             return Err(StoreError::Conflict {
-                code: "agency_exists",
+                code: ErrorCode::AgencyExists,
                 message: format!("agency {} already exists", agency.code),
             });
         }
@@ -136,13 +139,13 @@ pub fn merge(
         let mut agency = get(conn, code)?;
         let target = get(conn, successor).map_err(|e| match e {
             StoreError::NotFound { .. } => {
-                DomainError::invalid("unknown_agency", format!("no agency {successor}")).at("successor").into()
+                DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {successor}")).at("successor").into()
             }
             other => other,
         })?;
         if !target.active {
             return Err(DomainError::invalid(
-                "inactive_successor",
+                ErrorCode::InactiveSuccessor,
                 format!("agency {successor} is itself merged; name its successor"),
             )
             .at("successor")
@@ -150,7 +153,7 @@ pub fn merge(
         }
         if with_descendants(conn, code)?.iter().skip(1).any(|c| c == successor.as_str()) {
             return Err(DomainError::invalid(
-                "merge_into_descendant",
+                ErrorCode::MergeIntoDescendant,
                 format!("agency {successor} stands below {code}; give it another parent before the merger"),
             )
             .at("successor")

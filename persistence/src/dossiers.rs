@@ -21,6 +21,7 @@ use crate::error::StoreError;
 use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers, idempotency_keys};
 use crate::time::{from_db, to_db};
 use dvc_domain::dossier::chain::{Chained, Link};
+use dvc_domain::ErrorCode;
 
 /// The applicant as stored (validated by the domain before it gets here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -509,7 +510,7 @@ fn find_idempotent(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<
             Ok(Some(Created::Replayed { status: u16::try_from(status).unwrap_or(200), body }))
         }
         Some(_) => Err(DomainError::invalid(
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used with another request body; use a new key",
         )
         .at("Idempotency-Key")
@@ -531,7 +532,7 @@ pub fn create(
     loop {
         attempt += 1;
         match write_transaction(conn, |conn| create_once(conn, new, claim, render)) {
-            Err(StoreError::Conflict { code: "already_exists", .. }) if attempt < 3 => continue,
+            Err(StoreError::Conflict { code: ErrorCode::AlreadyExists, .. }) if attempt < 3 => continue,
             Ok(Created::New { dossier, body }) if claim.is_none() && body.is_empty() => {
                 let body = render(conn, &dossier)?;
                 return Ok(Created::New { dossier, body });
@@ -566,7 +567,7 @@ fn create_once(
     let counter = next_counter(conn, agency, new.code_date)?;
     if counter > 9999 {
         return Err(StoreError::Conflict {
-            code: "daily_limit_reached",
+            code: ErrorCode::DailyLimitReached,
             message: format!("agency {agency} has received 9999 dossiers today; codes have four digits"),
         });
     }
@@ -625,7 +626,7 @@ fn reserve_counters(conn: &mut DbConnection, agency: &str, day: NaiveDate, n: u3
     let last = u32::try_from(last).map_err(|_| StoreError::Corrupt("negative dossier counter".into()))?;
     if last > 9999 {
         return Err(StoreError::Conflict {
-            code: "daily_limit_reached",
+            code: ErrorCode::DailyLimitReached,
             message: format!("agency {agency} would receive more than 9999 dossiers on {day}; codes have four digits"),
         });
     }

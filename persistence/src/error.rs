@@ -1,6 +1,6 @@
 //! The persistence layer's error.
 
-use dvc_domain::DomainError;
+use dvc_domain::{DomainError, ErrorCode};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -9,7 +9,7 @@ pub enum StoreError {
     NotFound { what: String },
     /// A uniqueness or state conflict found by the database.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     /// A rule of the domain refused the change.
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -35,13 +35,13 @@ impl From<diesel::result::Error> for StoreError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::DatabaseError(K::UniqueViolation, info) => Self::Conflict {
-                code: "already_exists",
+                code: ErrorCode::AlreadyExists,
                 message: format!("a record with the same key already exists ({})", info.message()),
             },
             E::DatabaseError(K::ClosedConnection, info) => Self::Unavailable(info.message().to_owned()),
             E::DatabaseError(K::ReadOnlyTransaction, info) => Self::ReadOnly(info.message().to_owned()),
             E::DatabaseError(K::SerializationFailure, info) => Self::Conflict {
-                code: "concurrent_change",
+                code: ErrorCode::ConcurrentChange,
                 message: format!("a concurrent change won; try again ({})", info.message()),
             },
             E::DatabaseError(kind, info) => match fault_of(info.message()) {
@@ -81,7 +81,7 @@ fn fault_of(message: &str) -> Option<StoreError> {
     if message.contains("deadlock detected") {
         // Two transactions waited on each other; PostgreSQL rolled this one back.
         Some(StoreError::Conflict {
-            code: "concurrent_change",
+            code: ErrorCode::ConcurrentChange,
             message: format!("a concurrent change won; try again ({message})"),
         })
     } else if has(READ_ONLY) {
@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn a_deadlock_is_a_concurrent_change_to_retry() {
         let e = database_error(K::Unknown, "deadlock detected");
-        assert!(matches!(e, StoreError::Conflict { code: "concurrent_change", .. }), "{e:?}");
+        assert!(matches!(e, StoreError::Conflict { code: ErrorCode::ConcurrentChange, .. }), "{e:?}");
     }
 
     #[test]

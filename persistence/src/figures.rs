@@ -22,6 +22,7 @@ use crate::connection::DbConnection;
 use crate::error::StoreError;
 use crate::schema::{changes, dossier_documents, dossiers, figure_days, figure_rebuild, payments, ratings};
 use crate::time::{from_db, to_db};
+use dvc_domain::ErrorCode;
 
 /// The keys a dossier is grouped by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -425,8 +426,9 @@ fn add_to_days(conn: &mut DbConnection, cells: &Cells) -> Result<(), StoreError>
 fn store_counted(conn: &mut DbConnection, changed: &[(String, String)]) -> Result<(), StoreError> {
     let pg = conn.is_postgres();
     for chunk in changed.chunks(500) {
-        let rows: Vec<String> =
-            (0..chunk.len()).map(|r| format!("({}, {})", placeholder(pg, 2 * r + 1), placeholder(pg, 2 * r + 2))).collect();
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({}, {})", placeholder(pg, 2 * r + 1), placeholder(pg, 2 * r + 2)))
+            .collect();
         let sql = format!(
             "UPDATE dossiers SET counted = v.column2 FROM (VALUES {}) AS v WHERE dossiers.code = v.column1",
             rows.join(", ")
@@ -604,7 +606,7 @@ pub fn rate(
     let exists: Option<String> = ratings::table.find(code).select(ratings::dossier_code).first(conn).optional()?;
     if exists.is_some() {
         return Err(StoreError::Conflict {
-            code: "already_rated",
+            code: ErrorCode::AlreadyRated,
             message: format!("dossier {code} was rated already; a rating is given once"),
         });
     }

@@ -10,6 +10,7 @@ use crate::dossiers::IdempotencyClaim;
 use crate::error::StoreError;
 use crate::schema::idempotency_keys;
 use crate::time::to_db;
+use dvc_domain::ErrorCode;
 
 /// The answer to a creating request: made now, or replayed.
 pub struct Answer {
@@ -38,7 +39,7 @@ pub fn once<E: From<StoreError>>(
             if hash != claim.request_hash {
                 return Err(StoreError::from(
                     DomainError::invalid(
-                        "idempotency_key_reused",
+                        ErrorCode::IdempotencyKeyReused,
                         "this Idempotency-Key was used with another request body; use a new key",
                     )
                     .at("Idempotency-Key"),

@@ -12,6 +12,7 @@ use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{procedure_versions as pv, procedures};
 use crate::time::to_db;
+use dvc_domain::ErrorCode;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pv)]
@@ -114,20 +115,22 @@ fn check_agencies(conn: &mut DbConnection, agency: &AgencyCode, content: &Proced
         Ok(a) if a.active => {}
         Ok(_) => {
             return Err(DomainError::invalid(
-                "inactive_agency",
+                ErrorCode::InactiveAgency,
                 format!("agency {agency} was merged; its successor publishes now"),
             )
             .at("agency")
             .into())
         }
         Err(StoreError::NotFound { .. }) => {
-            return Err(DomainError::invalid("unknown_agency", format!("no agency {agency}")).at("agency").into())
+            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {agency}"))
+                .at("agency")
+                .into())
         }
         Err(e) => return Err(e),
     }
     for (i, code) in content.implementing_agencies.iter().enumerate() {
         if !crate::agencies::exists(conn, code)? {
-            return Err(DomainError::invalid("unknown_agency", format!("no agency {code}"))
+            return Err(DomainError::invalid(ErrorCode::UnknownAgency, format!("no agency {code}"))
                 .at(format!("content.implementing_agencies[{i}]"))
                 .into());
         }
@@ -146,7 +149,7 @@ pub fn create(
     write_transaction(conn, |conn| {
         if owner_row(conn, code)?.is_some() {
             return Err(StoreError::Conflict {
-                code: "procedure_exists",
+                code: ErrorCode::ProcedureExists,
                 message: format!("procedure {code} already exists; add a version to it instead"),
             });
         }
@@ -324,7 +327,7 @@ pub fn retire(
             (VersionStatus::Published, Some(v)) => v,
             _ => {
                 return Err(DomainError::conflict(
-                    "not_published",
+                    ErrorCode::NotPublished,
                     format!("version {number} of {code} is a draft; delete it instead of retiring it"),
                 )
                 .into())

@@ -115,6 +115,20 @@ impl Answer {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Every code of a problem document (its own and its fields') is one of
+    /// `ErrorCode`: checked on every answer of every test.
+    #[track_caller]
+    pub fn assert_known_problem_codes(&self) {
+        if self.header("content-type") != Some("application/problem+json") {
+            return;
+        }
+        let fields = self.body["errors"].as_array().into_iter().flatten().map(|e| &e["code"]);
+        for code in std::iter::once(&self.body["code"]).chain(fields) {
+            let known = code.as_str().and_then(dvc_domain::ErrorCode::parse);
+            assert!(known.is_some(), "problem code {code} is not an ErrorCode; body: {}", self.text);
+        }
+    }
+
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
@@ -284,7 +298,9 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        let answer = Answer { status, headers, body, text };
+        answer.assert_known_problem_codes();
+        answer
     }
 
     fn with_token(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
+use dvc_domain::ErrorCode;
 use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -138,7 +139,7 @@ pub async fn update(
             let current = agencies::get(conn, &code)?;
             if body.active && current.successor.is_some() {
                 return Err(ApiError::conflict(
-                    "agency_merged",
+                    ErrorCode::AgencyMerged,
                     format!("agency {code} was merged and cannot be made active again"),
                 ));
             }
@@ -199,7 +200,7 @@ pub async fn merge(
     if merged_at > now {
         return Err(ApiError::invalid_field(
             "merged_at",
-            "merge_in_future",
+            ErrorCode::MergeInFuture,
             "record a merger on or after its date: from then on the agency takes no dossier",
         ));
     }
@@ -213,7 +214,7 @@ fn notify_email(field: &str, value: Option<&str>) -> Result<Option<String>, ApiE
     if v.len() > 254 || v.parse::<lettre::Address>().is_err() {
         return Err(ApiError::invalid_field(
             field,
-            "invalid_email",
+            ErrorCode::InvalidEmail,
             "an email address such as motcua@sokhdt.binhduong.gov.vn",
         ));
     }

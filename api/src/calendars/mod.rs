@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 use types::*;
 
 pub const MAX_PAUSES: usize = 100;
@@ -122,28 +123,32 @@ pub async fn preview(
 ) -> Result<web::Json<PreviewOut>, ApiError> {
     let body = body.into_inner();
     if body.amount > dvc_domain::procedure::MAX_PROCESSING_AMOUNT {
-        return Err(ApiError::invalid_field("amount", "out_of_range", "amount is between 0 and 3650"));
+        return Err(ApiError::invalid_field("amount", ErrorCode::OutOfRange, "amount is between 0 and 3650"));
     }
     if !body.same_day && body.amount == 0 {
-        return Err(ApiError::invalid_field("amount", "out_of_range", "amount is at least 1 unless same_day is true"));
+        return Err(ApiError::invalid_field(
+            "amount",
+            ErrorCode::OutOfRange,
+            "amount is at least 1 unless same_day is true",
+        ));
     }
     if body.pauses.len() > MAX_PAUSES {
-        return Err(ApiError::invalid_field("pauses", "too_many", "at most 100 pauses"));
+        return Err(ApiError::invalid_field("pauses", ErrorCode::TooMany, "at most 100 pauses"));
     }
     if let Some(i) = body.pauses.iter().position(|p| p.to < p.from) {
         return Err(ApiError::invalid_field(
             format!("pauses[{i}].to"),
-            "pause_ends_before_start",
+            ErrorCode::PauseEndsBeforeStart,
             "a pause ends after it starts",
         ));
     }
     let id = calendar_id(&body.calendar)
-        .ok_or_else(|| ApiError::invalid_field("calendar", "unknown_calendar", "no such calendar"))?
+        .ok_or_else(|| ApiError::invalid_field("calendar", ErrorCode::UnknownCalendar, "no such calendar"))?
         .to_owned();
     let stored = state
         .db(move |conn| match calendars::get(conn, &id) {
             Err(StoreError::NotFound { .. }) => {
-                Err(ApiError::invalid_field("calendar", "unknown_calendar", format!("no calendar {id}")))
+                Err(ApiError::invalid_field("calendar", ErrorCode::UnknownCalendar, format!("no calendar {id}")))
             }
             other => Ok(other?),
         })
@@ -154,7 +159,7 @@ pub async fn preview(
     if !crate::time::writable(deadline.due_at) {
         return Err(ApiError::invalid_field(
             "start",
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "the due instant would fall after the year 9999: start earlier or count less",
         ));
     }

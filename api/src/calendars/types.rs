@@ -123,10 +123,7 @@ impl From<StoredCalendar> for CalendarOut {
 
 pub fn calendar_errors(errors: Vec<CalendarError>) -> ApiError {
     ApiError::validation(
-        errors
-            .into_iter()
-            .map(|e| FieldError { field: e.field, code: e.code.as_str().to_owned(), message: e.message })
-            .collect(),
+        errors.into_iter().map(|e| FieldError { field: e.field, code: e.code, message: e.message }).collect(),
     )
 }
 

@@ -21,6 +21,7 @@ use dvc_persistence::registry::{NewCheck, NewLookup};
 
 use super::Connectors;
 use crate::invalid::Invalid;
+use dvc_domain::ErrorCode;
 
 /// The first background retry of a check the database did not answer.
 pub const FIRST_RETRY_SECS: i64 = 5;
@@ -195,7 +196,7 @@ pub async fn check_applicant(
             } else {
                 for d in &differences {
                     let message = if reveal { d.message.clone() } else { d.neutral(registry).message };
-                    invalid.push(&format!("applicant.{}", d.field), "applicant_mismatch", message);
+                    invalid.push(&format!("applicant.{}", d.field), ErrorCode::ApplicantMismatch, message);
                 }
                 return Checked { check: None, lookups };
             }
@@ -206,7 +207,7 @@ pub async fn check_applicant(
             } else {
                 invalid.push(
                     "applicant.id_number",
-                    "applicant_not_found",
+                    ErrorCode::ApplicantNotFound,
                     format!("the {registry} database holds no record of this number"),
                 );
                 return Checked { check: None, lookups };

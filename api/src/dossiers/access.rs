@@ -9,6 +9,7 @@ use dvc_persistence::{agencies, calendars, DbConnection};
 
 use super::types::DossierOut;
 use crate::error::ApiError;
+use dvc_domain::ErrorCode;
 
 /// The actor's relation to a dossier.
 pub struct Access {
@@ -95,16 +96,16 @@ pub fn transition_error(code: &str, e: TransitionError) -> ApiError {
         TransitionError::Forbidden { right, message } => ApiError::forbidden(right, message),
         TransitionError::NotAllowed { status, action, allowed, reason } => {
             let mut err = ApiError::conflict(
-                "transition_not_allowed",
+                ErrorCode::TransitionNotAllowed,
                 format!("cannot {} a dossier that is {}: {reason}", action.as_str(), status.as_str()),
-            );
-            let mut extra = serde_json::Map::new();
-            extra.insert("current_status".into(), status.as_str().into());
-            extra.insert(
-                "allowed_actions".into(),
-                allowed.iter().map(|a| serde_json::Value::from(a.as_str())).collect(),
-            );
-            err.extra = Some(extra);
+            )
+            .vi(format!(
+                "Không thể thực hiện thao tác {} với hồ sơ đang ở trạng thái {}",
+                action.as_str(),
+                status.as_str()
+            ));
+            err.extra.current_status = Some(status.as_str().to_owned());
+            err.extra.allowed_actions = Some(allowed.iter().map(|a| a.as_str().to_owned()).collect());
             err
         }
         TransitionError::Invalid(d) => d.into(),

@@ -34,6 +34,7 @@ use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
 use dvc_domain::dossier::Filing;
+use dvc_domain::ErrorCode;
 use submit::{applicant, Submission, Submitter};
 use types::*;
 
@@ -100,10 +101,10 @@ impl IfMatch {
             Self::Any => Ok(()),
             Self::Tags(tags) if tags.iter().any(|t| *t == etag(version)) => Ok(()),
             Self::Tags(_) => Err(ApiError::new(
-                actix_web::http::StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
+                ErrorCode::PreconditionFailed,
                 format!("the dossier changed: its ETag is now {}", etag(version)),
-            )),
+            )
+            .vi(format!("Hồ sơ đã thay đổi: ETag hiện tại là {}", etag(version)))),
         }
     }
 }
@@ -195,7 +196,7 @@ async fn national_databases(
         for (i, _) in documents.iter().enumerate().filter(|(_, d)| d.data_store_code.is_some()) {
             invalid.push(
                 &format!("documents[{i}].data_store_code"),
-                "data_store_not_yours",
+                ErrorCode::DataStoreNotYours,
                 "only the applicant reads their own data store: upload the document instead",
             );
         }
@@ -252,13 +253,13 @@ pub async fn submit_dossier(
     let channel = match (actor.role, body.channel) {
         (Role::Citizen, None | Some(ChannelDto::Online)) => dvc_domain::dossier::Channel::Online,
         (Role::Citizen, Some(_)) => {
-            invalid.push("channel", "channel_not_allowed", "a citizen submits online");
+            invalid.push("channel", ErrorCode::ChannelNotAllowed, "a citizen submits online");
             dvc_domain::dossier::Channel::Online
         }
         (Role::Officer | Role::Approver, None | Some(ChannelDto::InPerson)) => dvc_domain::dossier::Channel::InPerson,
         (Role::Officer | Role::Approver, Some(ChannelDto::Postal)) => dvc_domain::dossier::Channel::Postal,
         (Role::Officer | Role::Approver, Some(_)) => {
-            invalid.push("channel", "channel_not_allowed", "the desk registers in_person or postal dossiers");
+            invalid.push("channel", ErrorCode::ChannelNotAllowed, "the desk registers in_person or postal dossiers");
             dvc_domain::dossier::Channel::InPerson
         }
         _ => {
@@ -293,13 +294,13 @@ pub async fn submit_dossier(
         Some(_) if !staff => {
             invalid.push(
                 "check_override",
-                "not_allowed",
+                ErrorCode::NotAllowed,
                 "only staff at the desk accept an applicant the national database disagrees with",
             );
             None
         }
         Some(o) if o.reason.trim().is_empty() || o.reason.chars().count() > 500 => {
-            invalid.push("check_override.reason", "length", "a reason is 1–500 characters");
+            invalid.push("check_override.reason", ErrorCode::Length, "a reason is 1–500 characters");
             None
         }
         Some(o) => Some(o.reason.trim().to_owned()),
@@ -385,17 +386,17 @@ pub async fn push_from_portal(
     let mut invalid = Invalid::default();
     let external = body.external_code.trim().to_owned();
     if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
-        invalid.push("external_code", "invalid_external_code", "1–64 visible ASCII characters");
+        invalid.push("external_code", ErrorCode::InvalidExternalCode, "1–64 visible ASCII characters");
     }
     let now = state.now();
     let submitted = body.submitted_at.to_utc();
     if submitted > now + chrono::Duration::minutes(5) {
-        invalid.push("submitted_at", "in_the_future", "submitted_at is not in the future");
+        invalid.push("submitted_at", ErrorCode::InTheFuture, "submitted_at is not in the future");
     }
     let received = body.received_at.map(|r| r.to_utc());
     if let Some(r) = received {
         if r < submitted || r > now + chrono::Duration::minutes(5) {
-            invalid.push("received_at", "out_of_order", "received_at lies between submitted_at and now");
+            invalid.push("received_at", ErrorCode::OutOfOrder, "received_at lies between submitted_at and now");
         }
     }
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
@@ -565,14 +566,15 @@ pub async fn list(
     let actor = caller.0;
     let after = match &page.after {
         Some(key) => {
-            let (micros, code) = key
-                .split_once('|')
-                .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
-            let micros: i64 = micros
-                .parse()
-                .map_err(|_| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
-            let at = DateTime::from_timestamp_micros(micros)
-                .ok_or_else(|| ApiError::invalid_field("cursor", "invalid_cursor", "not a cursor of this list"))?;
+            let (micros, code) = key.split_once('|').ok_or_else(|| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
+            let micros: i64 = micros.parse().map_err(|_| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
+            let at = DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+                ApiError::invalid_field("cursor", ErrorCode::InvalidCursor, "not a cursor of this list")
+            })?;
             Some((at, code.to_owned()))
         }
         None => None,
@@ -580,7 +582,11 @@ pub async fn list(
     let agency = q.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?;
     let timeliness: Option<Timeliness> = match (q.timeliness, q.overdue) {
         (Some(_), Some(true)) => {
-            return Err(ApiError::invalid_field("overdue", "conflicting_filters", "use either timeliness or overdue"))
+            return Err(ApiError::invalid_field(
+                "overdue",
+                ErrorCode::ConflictingFilters,
+                "use either timeliness or overdue",
+            ))
         }
         (_, Some(true)) => Some(Timeliness::Overdue),
         (t, _) => t.map(Into::into),
@@ -653,7 +659,7 @@ pub(crate) fn refuse_pages(limit: &Option<&str>, after: &Option<&str>) -> Result
     match limit.or(*after) {
         Some(name) => Err(ApiError::invalid_field(
             name,
-            "not_with_export",
+            ErrorCode::NotWithExport,
             format!("a CSV or XLSX export holds every row: it takes no {name}"),
         )),
         None => Ok(()),
@@ -720,7 +726,7 @@ async fn act(
                     if agencies::exists(conn, to_agency)? {
                         invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency", now))?;
                     } else {
-                        invalid.push("to_agency", "unknown_agency", format!("no agency {to_agency}"));
+                        invalid.push("to_agency", ErrorCode::UnknownAgency, format!("no agency {to_agency}"));
                     }
                 }
                 let calendar = access::calendar_of(conn, current)?;
@@ -893,11 +899,14 @@ fn payment_request(
     let Some(amount_vnd) = b.amount_vnd else {
         let owed = crate::payments::obligation(conn, current, b.collected.map(Into::into))?;
         let mut refusal = (owed.amount_vnd <= 0).then(|| {
-            ApiError::conflict("nothing_to_pay", "the dossier owes nothing of its fees (all covered, or exempt)")
+            ApiError::conflict(ErrorCode::NothingToPay, "the dossier owes nothing of its fees (all covered, or exempt)")
         });
         if reason.is_some() {
-            refusal =
-                Some(ApiError::invalid_field("reason", "not_allowed", "a reason goes with an explicit amount_vnd"));
+            refusal = Some(ApiError::invalid_field(
+                "reason",
+                ErrorCode::NotAllowed,
+                "a reason goes with an explicit amount_vnd",
+            ));
         }
         let lines: Vec<&str> = owed.lines.iter().map(|l| l.code.as_str()).collect();
         let mut summary = format!("fees {}", lines.join(", "));
@@ -917,13 +926,15 @@ fn payment_request(
         return Ok((Action::RequestPayment { amount_vnd: owed.amount_vnd.max(1), note }, attached));
     };
     let refusal = match &reason {
-        None => Some(ApiError::invalid_field("reason", "required", "an explicit amount_vnd needs its reason")),
+        None => Some(ApiError::invalid_field("reason", ErrorCode::Required, "an explicit amount_vnd needs its reason")),
         Some(r) if r.chars().count() > 1000 => {
-            Some(ApiError::invalid_field("reason", "length", "a reason is at most 1,000 characters"))
+            Some(ApiError::invalid_field("reason", ErrorCode::Length, "a reason is at most 1,000 characters"))
         }
-        Some(_) if b.collected.is_some() => {
-            Some(ApiError::invalid_field("collected", "not_allowed", "a stage picks fee lines, not an explicit amount"))
-        }
+        Some(_) if b.collected.is_some() => Some(ApiError::invalid_field(
+            "collected",
+            ErrorCode::NotAllowed,
+            "a stage picks fee lines, not an explicit amount",
+        )),
         Some(_) => None,
     };
     let slip_note = match (&reason, &note) {
@@ -965,7 +976,7 @@ fn fee_relief_of(
         .find(|p| matches!(p.status(), Some(PaymentStatus::Pending | PaymentStatus::Paid)));
     if let Some(p) = open {
         let refusal = ApiError::conflict(
-            "payments_exist",
+            ErrorCode::PaymentsExist,
             format!(
                 "payment {} of {} VND is {}: an exemption or reduction is recorded before any payment is asked \
                  for or made (an admin cancels a pending one, or refunds a paid one, first)",
@@ -1065,11 +1076,11 @@ fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
     };
     let reference = b.reference.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reference.is_some_and(|r| r.chars().count() > 100) {
-        return Err(ApiError::invalid_field("reference", "length", "a reference is at most 100 characters"));
+        return Err(ApiError::invalid_field("reference", ErrorCode::Length, "a reference is at most 100 characters"));
     }
     // The history note joins method, reference and note, and holds 2,000 characters.
     if b.note.as_deref().is_some_and(|n| n.trim().chars().count() > 1800) {
-        return Err(ApiError::invalid_field("note", "length", "a payment note is at most 1,800 characters"));
+        return Err(ApiError::invalid_field("note", ErrorCode::Length, "a payment note is at most 1,800 characters"));
     }
     let mut note = method.to_owned();
     if let Some(r) = reference {
@@ -1177,13 +1188,13 @@ pub async fn upload_document(
         .to_owned();
     let mut invalid = Invalid::default();
     if !submit::valid_media_type(&media_type) {
-        invalid.push("Content-Type", "invalid_media_type", "a media type such as application/pdf");
+        invalid.push("Content-Type", ErrorCode::InvalidMediaType, "a media type such as application/pdf");
     }
     if body.is_empty() {
-        invalid.push("body", "empty", "the document is empty");
+        invalid.push("body", ErrorCode::Empty, "the document is empty");
     }
     if params.name.trim().is_empty() || params.name.chars().count() > 255 {
-        invalid.push("name", "length", "a document name is 1–255 characters");
+        invalid.push("name", ErrorCode::Length, "a document name is 1–255 characters");
     }
     invalid.finish()?;
     let actor = caller.0;
@@ -1205,7 +1216,7 @@ pub async fn upload_document(
             };
             if !may {
                 return Err(ApiError::conflict(
-                    "documents_closed",
+                    ErrorCode::DocumentsClosed,
                     format!("documents cannot be added to a dossier that is {}", d.state.status.as_str()),
                 ));
             }
@@ -1218,7 +1229,7 @@ pub async fn upload_document(
             if !pinned.version.content.components.iter().any(|c| c.code == params.component_code) {
                 return Err(ApiError::invalid_field(
                     "component_code",
-                    "unknown_component",
+                    ErrorCode::UnknownComponent,
                     "not a component of the procedure version",
                 ));
             }

@@ -22,6 +22,7 @@ use crate::error::{ApiError, FieldError};
 use crate::invalid::Invalid;
 use crate::time::today;
 use dvc_domain::registry::LookupError;
+use dvc_domain::ErrorCode;
 
 pub const DEFAULT_CALENDAR: &str = "default";
 
@@ -40,7 +41,7 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
         if a.kind != ApplicantKind::Citizen {
             return Err(ApiError::invalid_field(
                 "applicant.date_of_birth",
-                "not_applicable",
+                ErrorCode::NotApplicable,
                 "only a citizen applicant has a date of birth",
             ));
         }
@@ -48,7 +49,7 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
         if born < earliest || born > Utc::now().date_naive() {
             return Err(ApiError::invalid_field(
                 "applicant.date_of_birth",
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "a date of birth lies between 1900-01-01 and today",
             ));
         }
@@ -77,12 +78,14 @@ fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Opti
         match NotifyChannel::parse(name) {
             None => errors.push(FieldError {
                 field,
-                code: "unknown_channel".into(),
+                code: ErrorCode::UnknownChannel,
                 message: format!("{name:?} is not a channel: email, sms or zalo"),
             }),
-            Some(c) if out.contains(&c) => {
-                errors.push(FieldError { field, code: "duplicate".into(), message: format!("{name} is listed twice") })
-            }
+            Some(c) if out.contains(&c) => errors.push(FieldError {
+                field,
+                code: ErrorCode::Duplicate,
+                message: format!("{name} is listed twice"),
+            }),
             Some(c) => {
                 let (has, contact) = match c {
                     NotifyChannel::Email => (email, "email"),
@@ -91,7 +94,7 @@ fn notify_by(chosen: Option<&[String]>, phone: bool, email: bool) -> Result<Opti
                 if !has {
                     errors.push(FieldError {
                         field,
-                        code: "no_contact".into(),
+                        code: ErrorCode::NoContact,
                         message: format!("{name} needs the applicant's {contact}"),
                     });
                 }
@@ -151,18 +154,18 @@ pub fn documents(
 ) -> Result<Vec<NewDocument>, ApiError> {
     let Filer { actor, now, max_bytes } = by;
     if docs.len() > MAX_DOCUMENTS {
-        return Err(ApiError::invalid_field(field, "too_many", "at most 50 documents at once"));
+        return Err(ApiError::invalid_field(field, ErrorCode::TooMany, "at most 50 documents at once"));
     }
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         let at = |f: &str| format!("{field}[{i}].{f}");
-        let mut fail = |f: &str, code: &str, message: &str| {
-            errors.push(FieldError { field: at(f), code: code.into(), message: message.into() })
+        let mut fail = |f: &str, code: ErrorCode, message: &str| {
+            errors.push(FieldError { field: at(f), code, message: message.into() })
         };
         if let Some(v) = version {
             if kind == DOC_COMPONENT && !v.version.content.components.iter().any(|c| c.code == d.component_code) {
-                fail("component_code", "unknown_component", "not a component of the procedure version");
+                fail("component_code", ErrorCode::UnknownComponent, "not a component of the procedure version");
             }
         }
         // A document from the data store brings its own media type, and its
@@ -178,36 +181,40 @@ pub fn documents(
         };
         let media_type = stored.map_or(d.media_type.as_str(), |s| s.media_type.as_str());
         if (name.trim().is_empty() && !(from_store && stored.is_none())) || name.chars().count() > 255 {
-            fail("name", "length", "a document name is 1–255 characters");
+            fail("name", ErrorCode::Length, "a document name is 1–255 characters");
         }
         if !(valid_media_type(media_type) || from_store && stored.is_none()) {
-            fail("media_type", "invalid_media_type", "a media type such as application/pdf");
+            fail("media_type", ErrorCode::InvalidMediaType, "a media type such as application/pdf");
         }
         if d.reused && d.data_store_code.is_none() && !matches!(sources, Sources::Import) {
             fail(
                 "reused",
-                "reused_without_source",
+                ErrorCode::ReusedWithoutSource,
                 "a document is marked reused when dvc fetches it from the data store: name it by data_store_code",
             );
         }
         if d.data_store_code.as_deref().is_some_and(|c| !valid_data_store_code(c)) {
-            fail("data_store_code", "invalid_data_store_code", "1–100 visible ASCII characters");
+            fail("data_store_code", ErrorCode::InvalidDataStoreCode, "1–100 visible ASCII characters");
         }
         let content = match (&d.content_base64, &d.data_store_code, sources) {
             (Some(_), Some(_), _) => {
-                fail("data_store_code", "conflict", "send content_base64 or data_store_code, not both");
+                fail("data_store_code", ErrorCode::Conflict, "send content_base64 or data_store_code, not both");
                 None
             }
             (None, None, _) => {
                 fail(
                     "content_base64",
-                    "required",
+                    ErrorCode::Required,
                     "send the content, or data_store_code for a document in the data store",
                 );
                 None
             }
             (None, Some(_), Sources::Uploads | Sources::Import) => {
-                fail("data_store_code", "not_supported_here", "documents are reused from the data store on submission");
+                fail(
+                    "data_store_code",
+                    ErrorCode::NotSupportedHere,
+                    "documents are reused from the data store on submission",
+                );
                 None
             }
             (None, Some(code), Sources::Submission(fetched)) => match fetched.get(code) {
@@ -215,19 +222,19 @@ pub fn documents(
                 Some(Err(LookupError::NotFound)) => {
                     fail(
                         "data_store_code",
-                        "not_in_data_store",
+                        ErrorCode::NotInDataStore,
                         "the applicant's data store holds no document with this code",
                     );
                     None
                 }
                 Some(Err(LookupError::NotConfigured)) => {
-                    fail("data_store_code", "data_store_not_connected", "no data store is connected");
+                    fail("data_store_code", ErrorCode::DataStoreNotConnected, "no data store is connected");
                     None
                 }
                 None => {
                     fail(
                         "data_store_code",
-                        "not_fetched",
+                        ErrorCode::NotFetched,
                         "not fetched from the data store while the request has other errors to correct",
                     );
                     None
@@ -235,7 +242,7 @@ pub fn documents(
                 Some(Err(e)) => {
                     fail(
                         "data_store_code",
-                        "data_store_unavailable",
+                        ErrorCode::DataStoreUnavailable,
                         &format!("the data store did not give the document ({e}); try again, or upload it"),
                     );
                     None
@@ -244,16 +251,18 @@ pub fn documents(
             (Some(b64), None, _) => match STANDARD.decode(b64.as_bytes()) {
                 Ok(content) => Some((content, None, None)),
                 Err(_) => {
-                    fail("content_base64", "invalid_base64", "not base64 (standard alphabet, padded)");
+                    fail("content_base64", ErrorCode::InvalidBase64, "not base64 (standard alphabet, padded)");
                     None
                 }
             },
         };
         match content {
             None => {}
-            Some((content, _, _)) if content.is_empty() => fail("content_base64", "empty", "the document is empty"),
+            Some((content, _, _)) if content.is_empty() => {
+                fail("content_base64", ErrorCode::Empty, "the document is empty")
+            }
             Some((content, _, _)) if content.len() > max_bytes => {
-                fail("content_base64", "too_large", "the document is too large")
+                fail("content_base64", ErrorCode::TooLarge, "the document is too large")
             }
             Some((content, source, _)) => {
                 let reused = d.reused || source.is_some();
@@ -353,7 +362,7 @@ pub fn check_takes_dossiers(
         for f in &mut e.errors {
             f.message = format!("{}; it takes no new dossier: send it to {now}", f.message);
         }
-        e.extra.get_or_insert_with(Default::default).insert("successor".into(), now.as_str().into());
+        e.extra.successor = Some(now.as_str().to_owned());
         return Err(e);
     }
     Ok(())
@@ -421,13 +430,13 @@ pub fn prepare(
             Ok(None) => {
                 invalid.push(
                     "procedure",
-                    "procedure_not_in_force",
+                    ErrorCode::ProcedureNotInForce,
                     format!("procedure {code} has no version in force on {on} (retired or not yet published)"),
                 );
                 None
             }
             Err(StoreError::NotFound { .. }) => {
-                invalid.push("procedure", "unknown_procedure", format!("no procedure {code}"));
+                invalid.push("procedure", ErrorCode::UnknownProcedure, format!("no procedure {code}"));
                 None
             }
             Err(e) => return Err(e.into()),
@@ -441,7 +450,7 @@ pub fn prepare(
         {
             invalid.push(
                 "procedure",
-                "procedure_not_online",
+                ErrorCode::ProcedureNotOnline,
                 format!("procedure {code} is not offered online; submit it at the desk"),
             );
         }
@@ -456,7 +465,7 @@ pub fn prepare(
             _ => match content.map(|c| c.implementing_agencies.first()) {
                 Some(Some(first)) => Some(agencies::current(conn, first)?),
                 Some(None) => {
-                    invalid.push("agency", "required", "name the receiving agency");
+                    invalid.push("agency", ErrorCode::Required, "name the receiving agency");
                     None
                 }
                 None => None,
@@ -479,14 +488,14 @@ pub fn prepare(
             if !implementing {
                 invalid.push(
                     "agency",
-                    "not_implementing_agency",
+                    ErrorCode::NotImplementingAgency,
                     format!("agency {agency} does not carry out procedure {code}"),
                 );
             }
         }
     }
     if s.summary.trim().is_empty() || s.summary.chars().count() > 2000 {
-        invalid.push("summary", "length", "a summary is 1–2000 characters");
+        invalid.push("summary", ErrorCode::Length, "a summary is 1–2000 characters");
     }
     let docs = invalid.take(documents(
         s.documents,

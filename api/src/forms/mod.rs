@@ -22,6 +22,7 @@ use crate::dossiers::types::{history_out, HistoryOut, TimelinessDto};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 use pdf::{keep, words, Piece, Writer, BODY};
 
 /// A form of the one-stop procedure.
@@ -163,10 +164,8 @@ impl Record {
 }
 
 fn not_applicable(code: &str, detail: String) -> ApiError {
-    let mut e = ApiError::conflict("form_not_applicable", detail);
-    let mut extra = serde_json::Map::new();
-    extra.insert("dossier".into(), code.into());
-    e.extra = Some(extra);
+    let mut e = ApiError::conflict(ErrorCode::FormNotApplicable, detail);
+    e.extra.dossier = Some(code.to_owned());
     e
 }
 

@@ -28,6 +28,7 @@ use crate::pagination::PageParams;
 use crate::procedures::types::FeeCollectionDto;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list)
@@ -267,7 +268,7 @@ pub async fn pay_online(
             }
             if d.state.status.is_final() {
                 return Err(ApiError::conflict(
-                    "payment_closed",
+                    ErrorCode::PaymentClosed,
                     format!("the dossier is {}", d.state.status.as_str()),
                 ));
             }
@@ -280,7 +281,7 @@ pub async fn pay_online(
                     None => {
                         let owed = obligation(conn, &d, None)?;
                         if owed.amount_vnd <= 0 {
-                            return Err(ApiError::conflict("nothing_to_pay", "the dossier owes nothing"));
+                            return Err(ApiError::conflict(ErrorCode::NothingToPay, "the dossier owes nothing"));
                         }
                         let new = payments::NewPayment {
                             dossier_code: &code,
@@ -421,28 +422,36 @@ pub fn process_result(
         return refuse(
             conn,
             "bad_signature",
-            ApiError::bad_request("invalid_signature", "the message's MaXacThuc does not verify"),
+            ApiError::bad_request(ErrorCode::InvalidSignature, "the message's MaXacThuc does not verify"),
         );
     }
     if r.partner != config.payment_partner_code || r.currency != "VND" {
         return refuse(
             conn,
             "wrong_partner",
-            ApiError::invalid_field("MaDoiTac", "wrong_partner", "not our partner code or currency"),
+            ApiError::invalid_field("MaDoiTac", ErrorCode::WrongPartner, "not our partner code or currency"),
         );
     }
     let Some(a) = payments::attempt_by_reference(conn, &r.reference)? else {
         return refuse(
             conn,
             "unknown_reference",
-            ApiError::invalid_field("MaThamChieu", "unknown_reference", "no payment attempt has this reference"),
+            ApiError::invalid_field(
+                "MaThamChieu",
+                ErrorCode::UnknownReference,
+                "no payment attempt has this reference",
+            ),
         );
     };
     if r.amount_vnd() != Some(a.amount_vnd) {
         return refuse(
             conn,
             "amount_mismatch",
-            ApiError::invalid_field("SoTien", "amount_mismatch", format!("the payment is {} VND", a.amount_vnd)),
+            ApiError::invalid_field(
+                "SoTien",
+                ErrorCode::AmountMismatch,
+                format!("the payment is {} VND", a.amount_vnd),
+            ),
         );
     }
     let status = a.status().ok_or_else(|| ApiError::internal(format!("attempt status {:?}", a.status)))?;
@@ -455,7 +464,7 @@ pub fn process_result(
         AttemptResult::Refused => refuse(
             conn,
             "not_pending",
-            ApiError::conflict("payment_not_pending", format!("the attempt is {}", a.status)),
+            ApiError::conflict(ErrorCode::PaymentNotPending, format!("the attempt is {}", a.status)),
         ),
         AttemptResult::SecondDebit => dvc_persistence::write_transaction_as(conn, |conn| {
             let new = payments::record_second_debit(conn, &a, &r.transaction_id, &r.bank_code, now)?;
@@ -602,7 +611,7 @@ async fn admin_transition(
             let p = payments::get(conn, &id)?;
             if !payments::transition(conn, &id, from, to, None, None, None, now)? {
                 return Err(ApiError::conflict(
-                    "payment_not_allowed",
+                    ErrorCode::PaymentNotAllowed,
                     format!("a {} payment cannot become {}", p.status, to.as_str()),
                 ));
             }
@@ -710,7 +719,7 @@ pub async fn refund_attempt(
         .db(move |conn| {
             payments::attempt(conn, &id)?;
             if !payments::refund_attempt(conn, &id, &by, now)? {
-                return Err(ApiError::conflict("refund_not_due", "this attempt is not owed back"));
+                return Err(ApiError::conflict(ErrorCode::RefundNotDue, "this attempt is not owed back"));
             }
             Ok(payments::attempt(conn, &id)?)
         })

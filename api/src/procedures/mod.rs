@@ -17,6 +17,7 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
+use dvc_domain::ErrorCode;
 use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -95,7 +96,7 @@ pub async fn search(
     let params = params.into_inner();
     let words = params.q.as_deref().map(text::fold).unwrap_or_default();
     if words.chars().count() > 200 {
-        return Err(ApiError::invalid_field("q", "length", "search text is at most 200 characters"));
+        return Err(ApiError::invalid_field("q", ErrorCode::Length, "search text is at most 200 characters"));
     }
     let query = CatalogueQuery {
         at: params.at.unwrap_or_else(|| today(state.now())),

@@ -14,6 +14,7 @@ use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 crate::mirror_enum! {
     /// The administrative level a procedure is settled at.
@@ -162,7 +163,7 @@ impl ContentDto {
                 Ok(c) => implementing.push(c),
                 Err(e) => field_errors.push(FieldError {
                     field: join(prefix, &format!("implementing_agencies[{i}]")),
-                    code: e.code.into(),
+                    code: e.code,
                     message: e.message,
                 }),
             }
@@ -171,14 +172,14 @@ impl ContentDto {
         if too_long(&self.results) {
             field_errors.push(FieldError {
                 field: join(prefix, "results"),
-                code: "length".into(),
+                code: ErrorCode::Length,
                 message: "each result is 1–1000 characters".into(),
             });
         }
         if too_long(&self.legal_bases) {
             field_errors.push(FieldError {
                 field: join(prefix, "legal_bases"),
-                code: "length".into(),
+                code: ErrorCode::Length,
                 message: "each legal basis is 1–1000 characters".into(),
             });
         }

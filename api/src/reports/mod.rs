@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::export::{self, ExportFormat, FormatParam, Value};
 use crate::state::AppState;
 use crate::time::vietnam;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(summary).service(drilldown).service(index);
@@ -156,19 +157,19 @@ fn scope(actor: &Actor, agency: Option<&str>) -> Result<Scope, ApiError> {
 /// The period of whole Vietnam days `from`..=`to` as it stands at `now`.
 fn period(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Result<Period, ApiError> {
     if to < from {
-        return Err(ApiError::invalid_field("to", "before_from", "the period ends on or after it starts"));
+        return Err(ApiError::invalid_field("to", ErrorCode::BeforeFrom, "the period ends on or after it starts"));
     }
     if (to - from).num_days() > 3700 {
-        return Err(ApiError::invalid_field("to", "too_long", "a period is at most ten years"));
+        return Err(ApiError::invalid_field("to", ErrorCode::TooLong, "a period is at most ten years"));
     }
     let start = |d: NaiveDate| {
         d.and_time(NaiveTime::MIN)
             .and_local_timezone(vietnam())
             .single()
             .map(|t| t.to_utc())
-            .ok_or_else(|| ApiError::invalid_field("from", "invalid_date", "not a date"))
+            .ok_or_else(|| ApiError::invalid_field("from", ErrorCode::InvalidDate, "not a date"))
     };
-    let next = to.succ_opt().ok_or_else(|| ApiError::invalid_field("to", "invalid_date", "out of range"))?;
+    let next = to.succ_opt().ok_or_else(|| ApiError::invalid_field("to", ErrorCode::InvalidDate, "out of range"))?;
     Ok(Period::as_of(start(from)?, start(next)?, now))
 }
 
@@ -204,7 +205,7 @@ fn agency_scope(
     let agency = scope.asked.as_ref();
     if let Some(a) = agency {
         if !agencies::exists(conn, a)? {
-            return Err(ApiError::invalid_field("agency", "unknown_agency", format!("no agency {a}")));
+            return Err(ApiError::invalid_field("agency", ErrorCode::UnknownAgency, format!("no agency {a}")));
         }
         if let Some(own) = &scope.staff_of {
             if !agencies::with_ancestors(conn, a)?.iter().any(|c| c == own.as_str()) {
@@ -489,14 +490,20 @@ pub async fn drilldown(
     let metric = Metric::parse(&q.metric).ok_or_else(|| {
         ApiError::invalid_field(
             "metric",
-            "unknown_metric",
+            ErrorCode::UnknownMetric,
             format!("one of {}", Metric::ALL.map(|m| m.as_str()).join(", ")),
         )
     })?;
     let group = match (q.group_by, q.group.clone()) {
         (Some(g), Some(k)) => Some((g, k)),
         (None, None) => None,
-        _ => return Err(ApiError::invalid_field("group", "group_needs_group_by", "give group_by and group together")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "group",
+                ErrorCode::GroupNeedsGroupBy,
+                "give group_by and group together",
+            ))
+        }
     };
     if format != ExportFormat::Json {
         let limit = q.limit.map(|_| "limit");
@@ -540,7 +547,7 @@ pub async fn drilldown(
     }
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "out_of_range", "between 1 and 10,000"));
+        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "between 1 and 10,000"));
     }
     let after = q.after.clone();
     let out = state

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(feed).service(failing).service(retry);
@@ -85,11 +86,11 @@ pub async fn feed(
     may_follow(&caller)?;
     let after = params.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::invalid_field("after", "out_of_range", "after is 0 or more"));
+        return Err(ApiError::invalid_field("after", ErrorCode::OutOfRange, "after is 0 or more"));
     }
     let limit = params.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "out_of_range", "limit is between 1 and 1000"));
+        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 1000"));
     }
     let rows = state.db(move |conn| changes::feed(conn, after, limit)).await?;
     let next_after = rows.last().map_or(after, |r| r.seq);

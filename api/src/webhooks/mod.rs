@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create).service(list).service(remove).service(deliveries).service(redeliver);
@@ -153,12 +154,12 @@ pub async fn create(
     {
         return Err(ApiError::invalid_field(
             "url",
-            "invalid_url",
+            ErrorCode::InvalidUrl,
             "an http:// or https:// address of at most 500 characters",
         ));
     }
     if !(16..=200).contains(&b.secret.chars().count()) {
-        return Err(ApiError::invalid_field("secret", "length", "a secret is 16–200 characters"));
+        return Err(ApiError::invalid_field("secret", ErrorCode::Length, "a secret is 16–200 characters"));
     }
     let agencies = b
         .agencies

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// An agency code that can only be built valid: three digits, two, two, then
 /// an upper-case letter and two digits, separated by dots.
@@ -32,7 +33,7 @@ impl AgencyCode {
             Ok(Self(input.to_owned()))
         } else {
             Err(DomainError::invalid(
-                "invalid_agency_code",
+                ErrorCode::InvalidAgencyCode,
                 format!("an agency code has the shape {} (e.g. 000.17.22.H56); got {input:?}", Self::SHAPE),
             ))
         }

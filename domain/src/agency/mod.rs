@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// The administrative level of an agency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,7 +36,7 @@ impl AgencyLevel {
         Self::ALL
             .into_iter()
             .find(|l| l.as_str() == s)
-            .ok_or_else(|| DomainError::invalid("invalid_agency_level", format!("unknown agency level {s:?}")))
+            .ok_or_else(|| DomainError::invalid(ErrorCode::InvalidAgencyLevel, format!("unknown agency level {s:?}")))
     }
 }
 
@@ -71,9 +72,10 @@ impl Agency {
     /// `at`, from its merge date on, naming the agency that took over.
     pub fn check_takes_dossiers(&self, at: DateTime<Utc>) -> Result<(), DomainError> {
         match (&self.successor, self.merged_at) {
-            (Some(successor), merged) if merged.is_none_or(|m| at >= m) => {
-                Err(DomainError::invalid("agency_merged", format!("agency {} was merged into {successor}", self.code)))
-            }
+            (Some(successor), merged) if merged.is_none_or(|m| at >= m) => Err(DomainError::invalid(
+                ErrorCode::AgencyMerged,
+                format!("agency {} was merged into {successor}", self.code),
+            )),
             _ => Ok(()),
         }
     }
@@ -81,11 +83,11 @@ impl Agency {
     /// Marks this agency merged into `successor` at `at`: it becomes inactive.
     pub fn merge_into(&mut self, successor: AgencyCode, at: DateTime<Utc>) -> Result<(), DomainError> {
         if successor == self.code {
-            return Err(DomainError::invalid("merge_into_self", "an agency cannot be merged into itself"));
+            return Err(DomainError::invalid(ErrorCode::MergeIntoSelf, "an agency cannot be merged into itself"));
         }
         if let Some(existing) = &self.successor {
             return Err(DomainError::conflict(
-                "agency_already_merged",
+                ErrorCode::AgencyAlreadyMerged,
                 format!("agency {} was already merged into {existing}", self.code),
             ));
         }

@@ -46,7 +46,7 @@ mod properties;
 mod test_calendar;
 
 pub use deadline::Deadline;
-pub use error::{CalendarError, CalendarErrorCode};
+pub use error::CalendarError;
 pub use explanation::{ExplanationStep, OfficeTiming};
 pub use local_time::VIETNAM;
 pub use office_span::OfficeSpan;

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday, WeekdaySet};
 
-use super::error::{CalendarError, CalendarErrorCode as Code};
+use super::error::CalendarError;
 use super::office_span::OfficeSpan;
 use super::spec::{CalendarSpec, NamedDateSpec};
 use super::working_calendar::WorkingCalendar;
+use crate::error::ErrorCode as Code;
 
 impl WorkingCalendar {
     /// Validates `spec` and builds the calendar, or lists every invalid field.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agency::AgencyCode;
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// A citizen's personal identification number: 12 digits (CCCD, căn cước
 /// công dân) whose first three are a province code 001–099, or 9 digits (the
@@ -32,7 +33,7 @@ impl PersonalId {
             Ok(Self(input.to_owned()))
         } else {
             Err(DomainError::invalid(
-                "invalid_personal_id",
+                ErrorCode::InvalidPersonalId,
                 format!(
                     "a personal identification number is 12 digits starting with a province code 001–099 (CCCD) \
                      or 9 digits (CMND); got {input:?}"
@@ -86,7 +87,7 @@ impl TaxCode {
             Ok(Self(input.to_owned()))
         } else {
             Err(DomainError::invalid(
-                "invalid_tax_code",
+                ErrorCode::InvalidTaxCode,
                 format!(
                     "a tax code is 10 digits with a valid check digit, or those 10 digits, a dash and a \
                      suffix 001–999 for a dependent unit; got {input:?}"
@@ -171,10 +172,9 @@ impl ApplicantKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| DomainError::invalid("invalid_applicant_kind", format!("unknown applicant kind {s:?}")))
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            DomainError::invalid(ErrorCode::InvalidApplicantKind, format!("unknown applicant kind {s:?}"))
+        })
     }
 }
 
@@ -208,7 +208,7 @@ impl ApplicantId {
                     Ok(Self::Other(input.to_owned()))
                 } else {
                     Err(DomainError::invalid(
-                        "invalid_id_number",
+                        ErrorCode::InvalidIdNumber,
                         format!(
                             "an organisation's identifier is 1–{} printable characters without white space at \
                              either end; got {input:?}",
@@ -307,10 +307,10 @@ fn present(value: Option<&str>) -> Option<&str> {
 fn check_name(name: &str) -> Result<String, DomainError> {
     let name = name.trim();
     if name.is_empty() {
-        Err(DomainError::invalid("required", "the applicant's name is required"))
+        Err(DomainError::invalid(ErrorCode::Required, "the applicant's name is required"))
     } else if name.chars().count() > Applicant::MAX_NAME_CHARS {
         Err(DomainError::invalid(
-            "length",
+            ErrorCode::Length,
             format!("the applicant's name is at most {} characters", Applicant::MAX_NAME_CHARS),
         ))
     } else {
@@ -331,7 +331,7 @@ pub fn normalise_phone(phone: &str) -> Result<String, DomainError> {
         Ok(format!("0{national}"))
     } else {
         Err(DomainError::invalid(
-            "invalid_phone",
+            ErrorCode::InvalidPhone,
             format!("a phone number is 9–11 digits starting with 0, or +84 followed by the rest; got {phone:?}"),
         ))
     }
@@ -355,14 +355,14 @@ fn check_email(email: &str) -> Result<String, DomainError> {
     if valid {
         Ok(email.to_owned())
     } else {
-        Err(DomainError::invalid("invalid_email", format!("{email:?} is not an email address")))
+        Err(DomainError::invalid(ErrorCode::InvalidEmail, format!("{email:?} is not an email address")))
     }
 }
 
 fn check_address(address: &str) -> Result<String, DomainError> {
     if address.chars().count() > Applicant::MAX_ADDRESS_CHARS {
         Err(DomainError::invalid(
-            "length",
+            ErrorCode::Length,
             format!("the address is at most {} characters", Applicant::MAX_ADDRESS_CHARS),
         ))
     } else {
@@ -398,7 +398,7 @@ mod tests {
     }
 
     fn codes(errors: &[DomainError]) -> Vec<(&str, &str)> {
-        errors.iter().map(|e| (e.field.as_deref().unwrap_or(""), e.code)).collect()
+        errors.iter().map(|e| (e.field.as_deref().unwrap_or(""), e.code.as_str())).collect()
     }
 
     // Personal identification numbers.

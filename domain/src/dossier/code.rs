@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::agency::AgencyCode;
 use crate::error::DomainError;
+use crate::ErrorCode;
 
-const CODE: &str = "invalid_dossier_code";
+const CODE: ErrorCode = ErrorCode::InvalidDossierCode;
 
 /// A dossier code that can only be built valid: the receiving agency's code,
 /// the reception date in Vietnam time as `YYMMDD` (years 2000–2099), and a

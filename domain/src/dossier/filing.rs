@@ -5,6 +5,7 @@
 //! portal's pushes are not bound by this rule.
 
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// The component code an authorisation document is filed under.
 pub const AUTHORISATION_COMPONENT: &str = "giay_uy_quyen";
@@ -27,7 +28,7 @@ impl Filing {
             (true, false) => Ok(Self::Own),
             (false, true) => Ok(Self::Representative),
             (false, false) => Err(DomainError::invalid(
-                "applicant_not_submitter",
+                ErrorCode::ApplicantNotSubmitter,
                 format!(
                     "you ({subject}) may file only for yourself; to file for applicant {applicant_id}, act as their \
                      representative and attach the authorisation (giấy ủy quyền) in `representative`"
@@ -35,7 +36,7 @@ impl Filing {
             )
             .at("applicant.id_number")),
             (true, true) => Err(DomainError::invalid(
-                "representative_of_self",
+                ErrorCode::RepresentativeOfSelf,
                 "you are the applicant: a representative files for someone else; leave out `representative`",
             )
             .at("representative")),

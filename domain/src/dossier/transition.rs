@@ -9,6 +9,7 @@ use super::status::Status;
 use crate::auth::{Actor, Role};
 use crate::calendar::WorkingCalendar;
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// What the caller knows about the actor's relation to the dossier.
 #[derive(Debug, Clone, Copy)]
@@ -139,10 +140,12 @@ pub fn allowed_actions(state: &DossierState, now: DateTime<Utc>, calendar: &Work
 fn required(text: &str, field: &str) -> Result<String, TransitionError> {
     let t = text.trim();
     if t.is_empty() {
-        Err(TransitionError::Invalid(DomainError::invalid("required", format!("{field} is required")).at(field)))
+        Err(TransitionError::Invalid(
+            DomainError::invalid(ErrorCode::Required, format!("{field} is required")).at(field),
+        ))
     } else if t.chars().count() > 2000 {
         Err(TransitionError::Invalid(
-            DomainError::invalid("length", format!("{field} is at most 2000 characters")).at(field),
+            DomainError::invalid(ErrorCode::Length, format!("{field} is at most 2000 characters")).at(field),
         ))
     } else {
         Ok(t.to_owned())
@@ -186,7 +189,7 @@ impl Fields {
         self.keep(optional(text, field))
     }
 
-    fn check(&mut self, ok: bool, code: &'static str, field: &str, message: &str) {
+    fn check(&mut self, ok: bool, code: ErrorCode, field: &str, message: &str) {
         if !ok {
             self.0.push(DomainError::invalid(code, message.to_owned()).at(field));
         }
@@ -194,7 +197,7 @@ impl Fields {
 
     fn amount(&mut self, amount_vnd: i64) {
         let ok = amount_vnd > 0 && amount_vnd <= crate::procedure::MAX_FEE_VND;
-        self.check(ok, "out_of_range", "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000");
+        self.check(ok, ErrorCode::OutOfRange, "amount_vnd", "a whole number of đồng from 1 to 100,000,000,000");
     }
 
     fn finish(mut self) -> Result<(), TransitionError> {
@@ -282,13 +285,13 @@ fn perform(
         }
         Action::Refuse { reason } => Some(f.required(reason, "reason")),
         Action::RequestSupplement { items, reply_by, note } => {
-            f.check(!items.is_empty(), "required", "items", "list each missing or faulty component");
-            f.check(items.len() <= 100, "too_many", "items", "at most 100 items");
+            f.check(!items.is_empty(), ErrorCode::Required, "items", "list each missing or faulty component");
+            f.check(items.len() <= 100, ErrorCode::TooMany, "items", "at most 100 items");
             for (i, item) in items.iter().enumerate().take(100) {
                 f.required(&item.component_code, &format!("items[{i}].component_code"));
                 f.required(&item.problem, &format!("items[{i}].problem"));
             }
-            f.check(*reply_by > now, "in_the_past", "reply_by", "the reply deadline is after now");
+            f.check(*reply_by > now, ErrorCode::InThePast, "reply_by", "the reply deadline is after now");
             let n = f.optional(note, "note");
             if state.status == Status::Processing {
                 next.supplement_requested_in_processing = true;
@@ -314,7 +317,7 @@ fn perform(
         }
         Action::HandOff { to_agency, to_officer, step_deadline: deadline, note } => {
             if let Some(d) = deadline {
-                f.check(*d > now, "in_the_past", "step_deadline", "the step deadline is after now");
+                f.check(*d > now, ErrorCode::InThePast, "step_deadline", "the step deadline is after now");
             }
             let officer = f.optional(to_officer, "to_officer");
             let n = f.optional(note, "note");
@@ -385,7 +388,12 @@ fn perform(
         Action::Apologize { reason, new_date } => {
             let r = f.required(reason, "reason");
             let due = state.effective_due(now, calendar).unwrap_or(now);
-            f.check(*new_date > due, "not_after_due", "new_date", "the new promised date is after the due instant");
+            f.check(
+                *new_date > due,
+                ErrorCode::NotAfterDue,
+                "new_date",
+                "the new promised date is after the due instant",
+            );
             next.apologized = true;
             next.promised_at = Some(*new_date);
             Some(r)

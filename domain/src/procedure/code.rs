@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agency::AgencyCode;
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// A national procedure code: one digit, a dot, six digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ impl ProcedureCode {
             Ok(Self(input.to_owned()))
         } else {
             Err(DomainError::invalid(
-                "invalid_procedure_code",
+                ErrorCode::InvalidProcedureCode,
                 format!("a procedure code is one digit, a dot and six digits (e.g. 1.000656); got {input:?}"),
             ))
         }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::agency::AgencyCode;
 use crate::error::DomainError;
 use crate::time_limit::TimeUnit;
+use crate::ErrorCode;
 
 /// The administrative level a procedure is settled at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,75 +146,95 @@ impl ProcedureContent {
     /// breach with its field path, not just the first.
     pub fn validate(&self) -> Result<(), Vec<DomainError>> {
         let mut errors = Vec::new();
-        let mut need = |ok: bool, field: String, code: &'static str, message: &str| {
+        let mut need = |ok: bool, field: String, code: ErrorCode, message: &str| {
             if !ok {
                 errors.push(DomainError::invalid(code, message).at(field));
             }
         };
-        need(!self.name.trim().is_empty(), "name".into(), "required", "the procedure needs a name");
-        need(!self.sector.code.trim().is_empty(), "sector.code".into(), "required", "the sector needs a code");
-        need(!self.sector.name.trim().is_empty(), "sector.name".into(), "required", "the sector needs a name");
+        need(!self.name.trim().is_empty(), "name".into(), ErrorCode::Required, "the procedure needs a name");
+        need(!self.sector.code.trim().is_empty(), "sector.code".into(), ErrorCode::Required, "the sector needs a code");
+        need(!self.sector.name.trim().is_empty(), "sector.name".into(), ErrorCode::Required, "the sector needs a name");
         need(
             !self.implementing_agencies.is_empty(),
             "implementing_agencies".into(),
-            "required",
+            ErrorCode::Required,
             "at least one implementing agency is needed",
         );
         need(
             unique(self.implementing_agencies.iter()),
             "implementing_agencies".into(),
-            "duplicate",
+            ErrorCode::Duplicate,
             "an implementing agency is listed twice",
         );
         let time = &self.processing_time;
         need(
             time.same_day || (1..=MAX_PROCESSING_AMOUNT).contains(&time.amount),
             "processing_time.amount".into(),
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "the processing time is between 1 and 3650 units (or same_day)",
         );
         if let Some(online) = time.online_amount {
             need(
                 (1..=time.amount.max(1)).contains(&online),
                 "processing_time.online_amount".into(),
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "the online processing time is at least 1 and at most the processing time",
             );
         }
         let mut fee_codes = HashSet::new();
         for (i, fee) in self.fees.iter().enumerate() {
-            need(!fee.code.trim().is_empty(), format!("fees[{i}].code"), "required", "a fee needs a code");
-            need(fee_codes.insert(fee.code.as_str()), format!("fees[{i}].code"), "duplicate", "fee codes are unique");
+            need(!fee.code.trim().is_empty(), format!("fees[{i}].code"), ErrorCode::Required, "a fee needs a code");
+            need(
+                fee_codes.insert(fee.code.as_str()),
+                format!("fees[{i}].code"),
+                ErrorCode::Duplicate,
+                "fee codes are unique",
+            );
             need(
                 (0..=MAX_FEE_VND).contains(&fee.amount_vnd),
                 format!("fees[{i}].amount_vnd"),
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "a fee is a whole number of đồng from 0 to 100,000,000,000",
             );
         }
         let mut component_keys = HashSet::new();
         for (i, c) in self.components.iter().enumerate() {
-            need(!c.code.trim().is_empty(), format!("components[{i}].code"), "required", "a component needs a code");
-            need(!c.name.trim().is_empty(), format!("components[{i}].name"), "required", "a component needs a name");
+            need(
+                !c.code.trim().is_empty(),
+                format!("components[{i}].code"),
+                ErrorCode::Required,
+                "a component needs a code",
+            );
+            need(
+                !c.name.trim().is_empty(),
+                format!("components[{i}].name"),
+                ErrorCode::Required,
+                "a component needs a name",
+            );
             need(
                 component_keys.insert((c.case.as_str(), c.code.as_str())),
                 format!("components[{i}].code"),
-                "duplicate",
+                ErrorCode::Duplicate,
                 "component codes are unique within a case",
             );
             need(
                 c.originals <= 100 && c.copies <= 100,
                 format!("components[{i}]"),
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "at most 100 originals and 100 copies",
             );
         }
-        need(!self.channels.is_empty(), "channels".into(), "required", "at least one submission channel is needed");
-        need(unique(self.channels.iter()), "channels".into(), "duplicate", "a channel is listed twice");
+        need(
+            !self.channels.is_empty(),
+            "channels".into(),
+            ErrorCode::Required,
+            "at least one submission channel is needed",
+        );
+        need(unique(self.channels.iter()), "channels".into(), ErrorCode::Duplicate, "a channel is listed twice");
         need(
             self.service_level == ServiceLevel::Information || self.channels.contains(&SubmissionChannel::Online),
             "channels".into(),
-            "online_channel_required",
+            ErrorCode::OnlineChannelRequired,
             "a partial or full online service must accept online submission",
         );
         if errors.is_empty() {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::agency::AgencyCode;
 use crate::error::DomainError;
 use crate::text;
+use crate::ErrorCode;
 
 /// A version is a draft until published; a published version is immutable
 /// but for its retirement date.
@@ -56,7 +57,7 @@ impl ProcedureVersion {
         match self.status {
             VersionStatus::Draft => Ok(()),
             VersionStatus::Published => Err(DomainError::conflict(
-                "version_immutable",
+                ErrorCode::VersionImmutable,
                 format!(
                     "version {} of {} is published and cannot change; draft a new version",
                     self.version, self.code

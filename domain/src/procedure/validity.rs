@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
+use crate::ErrorCode;
 
 /// A half-open validity period; an open end means "until retired".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,7 +18,7 @@ impl Validity {
     pub fn new(from: NaiveDate, to: Option<NaiveDate>) -> Result<Self, DomainError> {
         match to {
             Some(to) if to <= from => Err(DomainError::invalid(
-                "empty_validity",
+                ErrorCode::EmptyValidity,
                 format!("effective_to ({to}) must be after effective_from ({from})"),
             )
             .at("effective_to")),
@@ -40,7 +41,7 @@ impl Validity {
     pub fn check_publishable(&self, published: &[(i32, Validity)]) -> Result<(), DomainError> {
         match published.iter().find(|(_, v)| v.overlaps(self)) {
             Some((version, v)) => Err(DomainError::conflict(
-                "validity_overlap",
+                ErrorCode::ValidityOverlap,
                 format!(
                     "version {version} is in force from {} to {}, which overlaps; retire it first",
                     v.from,
@@ -56,7 +57,7 @@ impl Validity {
     pub fn retire(&self, to: NaiveDate) -> Result<Validity, DomainError> {
         if to <= self.from {
             return Err(DomainError::invalid(
-                "empty_validity",
+                ErrorCode::EmptyValidity,
                 format!("a version in force from {} can be retired from the day after at the earliest", self.from),
             )
             .at("effective_to"));
@@ -64,7 +65,7 @@ impl Validity {
         if let Some(current) = self.to {
             if to > current {
                 return Err(DomainError::conflict(
-                    "validity_extension",
+                    ErrorCode::ValidityExtension,
                     format!("this version is already retired from {current}; a retirement cannot be postponed"),
                 ));
             }
@@ -116,8 +117,8 @@ mod tests {
     fn retire_never_extends_nor_empties() {
         let x = v("2025-01-01", Some("2025-06-01"));
         assert_eq!(x.retire(d("2025-03-01")).map(|r| r.to), Ok(Some(d("2025-03-01"))));
-        assert_eq!(x.retire(d("2025-07-01")).map_err(|e| e.code), Err("validity_extension"));
-        assert_eq!(x.retire(d("2025-01-01")).map_err(|e| e.code), Err("empty_validity"));
+        assert_eq!(x.retire(d("2025-07-01")).map_err(|e| e.code.as_str()), Err("validity_extension"));
+        assert_eq!(x.retire(d("2025-01-01")).map_err(|e| e.code.as_str()), Err("empty_validity"));
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod national_databases;
 mod notifications;
 mod openapi;
 mod payments;
+mod problem_language;
 mod public_lookup;
 mod registry_contract;
 mod representation;
