@@ -108,7 +108,9 @@ use crate::{
         forms::FormKind,
         crate::export::ExportFormat,
         crate::export::CsvFile,
-        crate::export::XlsxFile
+        crate::export::XlsxFile,
+        crate::export::PdfFile,
+        crate::export::DocumentContent
     )),
     modifiers(&Security, &StandardErrors, &Workflows),
     tags(

@@ -75,7 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("form" = FormKind, Path, description = "The form")
     ),
     responses(
-        (status = 200, description = "The form", content_type = "application/pdf", body = Vec<u8>),
+        (status = 200, description = "The form", content_type = "application/pdf", body = crate::export::PdfFile),
         (status = 404, description = "No such dossier for the caller, or no such form", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`form_not_applicable`: the form does not apply to the dossier as it stands", body = crate::error::Problem, content_type = "application/problem+json")
     )
