@@ -483,7 +483,7 @@ fn control(w: &mut Writer, r: &Record, now: DateTime<Utc>) {
         w.para(
             &[
                 keep(format!("Bước {}.", s.seq)),
-                words(format!("{} —", action_vi(&s.action))),
+                words(format!("{} —", action_vi(&row.action))),
                 keep(instant(s.at.to_utc())),
             ],
             BODY,
@@ -492,7 +492,7 @@ fn control(w: &mut Writer, r: &Record, now: DateTime<Utc>) {
         );
         let agency = s.actor_agency.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
         w.para(
-            &[words("Người thực hiện:"), keep(s.actor_name.clone()), words(format!("({}{agency})", s.actor_role))],
+            &[words("Người thực hiện:"), keep(s.actor_name.clone()), words(format!("({}{agency})", row.actor_role))],
             BODY,
             false,
             14.0,
