@@ -194,3 +194,54 @@ fn closed_sets_are_enums() {
         assert_eq!(x, y, "{a:?} and {b:?}");
     }
 }
+
+fn example(doc: &Value, schema: &str) -> Value {
+    let e = doc["components"]["schemas"][schema]["example"].clone();
+    assert!(!e.is_null(), "{schema} has an example");
+    e
+}
+
+both_backends! {
+    spawn = spawn_demo;
+
+    /// The examples of the answers are answers: a dossier walked as the
+    /// DossierOut example says (submitted online on 5 March 2026 at 08:15,
+    /// received at 09:00, handed on) reads as the example, and the preview
+    /// of the PreviewIn example answers the PreviewOut example.
+    fn examples_are_what_the_server_answers(app: &TestApp) {
+        use dvc_domain::auth::Role;
+        let doc = committed();
+        let citizen = app.token_for(Role::Citizen, "001099012345", None);
+        let officer = app.token_for(Role::Officer, "officer.dkkd", Some("000.00.05.H56"));
+        let mut want = example(&doc, "DossierOut");
+        app.set_now(want["submitted_at"].as_str().unwrap_or_default());
+        let mut submission = example(&doc, "SubmitIn");
+        submission["applicant"] = want["applicant"].clone();
+        submission["summary"] = want["summary"].clone();
+        submission["documents"][0]["name"] = want["documents"][0]["name"].clone();
+        let d = app.post("/api/v1/dossiers", Some(&citizen), &submission).expect(201).body;
+        assert_eq!((d["status"].as_str(), d["status_code"].as_u64()), (Some("submitted"), Some(1)));
+        let code = d["code"].as_str().unwrap_or_default().to_owned();
+        app.set_now(want["received_at"].as_str().unwrap_or_default());
+        let received = act(app, &officer, &code, "receive", serde_json::json!({})).expect(200).body;
+        assert_eq!((received["status"].as_str(), received["status_code"].as_u64()), (Some("received"), Some(2)));
+        let mut got = act(app, &officer, &code, "hand-off", example(&doc, "HandOffIn")).expect(200).body;
+        // What differs from one server to the next: the counter, ids, the
+        // signed-in name, the portal's queue.
+        got["code"] = want["code"].clone();
+        got["documents"][0]["id"] = want["documents"][0]["id"].clone();
+        got["submitted_by"]["name"] = want["submitted_by"]["name"].clone();
+        want["sync"] = got["sync"].clone();
+        assert_eq!(got, want);
+        let field = &doc["components"]["schemas"]["DossierOut"]["properties"]["status_code"]["example"];
+        assert_eq!(field, &want["status_code"], "the field's example is the example's");
+
+        let preview = app.post("/api/v1/deadlines/preview", Some(&officer), &example(&doc, "PreviewIn")).expect(200).body;
+        assert_eq!(preview, example(&doc, "PreviewOut"));
+
+        // The public look-up's example: awaiting a supplement is code 5.
+        let lookup = example(&doc, "LookupOut");
+        assert_eq!(lookup["status_code"], 5);
+        assert_eq!(lookup["status"], "awaiting_supplement");
+    }
+}

@@ -178,11 +178,24 @@ fn default_calendar() -> String {
 /// The due instant, and the steps that explain it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "received_at": "2026-02-23T07:00:00+07:00",
-    "due_at": "2026-02-27T17:00:00+07:00",
+    "received_at": "2026-02-13T16:30:00+07:00",
+    "due_at": "2026-02-27T16:30:00+07:00",
     "provisional": false,
     "valid_through": "2027-01-31",
-    "explanation": [{"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}}]
+    "explanation": [
+        {"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}},
+        {"step": "limit_counted", "amount": 5, "unit": "working_days", "office_seconds": 144000, "ends_at": "2026-02-27T16:30:00+07:00"},
+        {"step": "day_skipped", "date": "2026-02-14", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-15", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-16", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-17", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-18", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-19", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-20", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-21", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-22", "reason": {"kind": "weekend"}},
+        {"step": "due", "due_at": "2026-02-27T16:30:00+07:00"}
+    ]
 }))]
 pub struct PreviewOut {
     /// Where counting starts: the normalised reception instant.

@@ -430,6 +430,23 @@ impl From<DocumentRow> for DocumentOut {
 
 /// A dossier as its readers see it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "000.00.05.H56-260305-0007", "external_code": null, "status": "processing", "status_code": 4, "channel": "online",
+    "procedure": {"code": "2.001610", "version": 1}, "sector": "DN",
+    "applicant": {"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an.nguyen@example.vn", "address": "Phường Phú Cường, Thủ Dầu Một", "date_of_birth": null},
+    "applicant_check": null,
+    "submitted_by": {"id_number": "001099012345", "name": "Nguyễn Văn An", "representative": false},
+    "receiving_agency": "000.00.05.H56", "handling_agency": "000.00.05.H56",
+    "summary": "Đăng ký thành lập doanh nghiệp tư nhân An Phát",
+    "submitted_at": "2026-03-05T08:15:00+07:00", "received_at": "2026-03-05T09:00:00+07:00", "due_at": "2026-03-10T09:00:00+07:00",
+    "due_provisional": false, "calendar_valid_through": "2027-01-31",
+    "promised_at": null, "resolved_at": null, "returned_at": null, "pauses": [], "reply_by": null, "supplement_overdue": false,
+    "timeliness": "within_deadline", "outcome": null,
+    "documents": [{"id": "01a24903-4360-71f6-a86b-341b9d809dcc", "kind": "component", "component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "size": 9, "sha256": "e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4", "digitised": false, "reused": false, "source": null, "uploaded_at": "2026-03-05T08:15:00+07:00"}],
+    "allowed_actions": ["request-supplement", "hand-off", "request-payment", "record-payment", "record-fee-relief", "resolve", "withdraw", "stop", "apologize"],
+    "sync": {"state": "pending", "pending_changes": 3, "attempts": 0, "last_error": null},
+    "version": 3
+}))]
 pub struct DossierOut {
     /// `<agency>-<YYMMDD>-<NNNN>`.
     #[schema(example = "000.00.05.H56-260305-0007")]
@@ -481,7 +498,6 @@ pub struct DossierOut {
     pub outcome: Option<OutcomeDto>,
     pub documents: Vec<DocumentOut>,
     /// What may be done next (by someone with the right role).
-    #[schema(example = json!(["hand-off", "request-supplement", "request-payment", "withdraw", "stop", "apologize"]))]
     pub allowed_actions: Vec<ActionKindDto>,
     /// Synchronisation with the national portal.
     pub sync: SyncOut,

@@ -246,15 +246,17 @@ pub struct OnlinePaymentOut {
 
 /// The signed `INIT` message for the national payment platform (docs/RULES.md §5).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"LoaiBanTin": "INIT", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC1230010a1b2c3d4e5f6", "SoTien": "50000", "MaTienTe": "VND", "ThoiGianGD": "20260305090000", "ThongTinGiaoDich": "Phí, lệ phí hồ sơ 000.00.05.H56-260305-0007", "ThongTinBienLai": "", "MaXacThuc": "…sha256 hex…"}))]
+#[schema(example = json!({"LoaiBanTin": "INIT", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC10006053e181100e6d", "SoTien": "150000", "MaTienTe": "VND", "ThoiGianGD": "20261206084147", "ThongTinGiaoDich": "Nghĩa vụ tài chính", "ThongTinBienLai": "Hồ sơ 000.00.05.H56-261206-0001", "MaXacThuc": "bb5c678a94755053c23f3ee6bb08fdd0cdc2b58cb13deca1c585576d96312444"}))]
 pub struct InitMessage {
     /// The message type: `INIT`.
+    #[schema(pattern = "^INIT$")]
     #[serde(rename = "LoaiBanTin")]
     pub kind: String,
     /// Our partner code at the platform.
     #[serde(rename = "MaDoiTac")]
     pub partner: String,
-    /// The attempt's reference.
+    /// The attempt's reference: `DVC`, the dossier code's last six digits
+    /// reversed, and twelve hexadecimal digits of the attempt's id.
     #[serde(rename = "MaThamChieu")]
     pub reference: String,
     /// The amount in VND, as digits.
@@ -386,7 +388,7 @@ pub fn account(config: &Config) -> PlatformAccount<'_> {
 
 /// The platform's signed result message (a callback), as sent.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[schema(example = json!({"LoaiBanTin": "RESULT", "MaLoi": "00", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC1230010a1b2c3d4e5f6", "SoTien": "50000", "MaTienTe": "VND", "MaGiaoDich": "GD0001", "MaNganHang": "VCB", "ThoiGianGD": "20260305090000", "ThongTinGiaoDich": "Phí, lệ phí", "MaXacThuc": "…sha256 hex…"}))]
+#[schema(example = json!({"LoaiBanTin": "RESULT", "MaLoi": "00", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC10006053e181100e6d", "SoTien": "150000", "MaTienTe": "VND", "MaGiaoDich": "GD0001", "MaNganHang": "VCB", "ThoiGianGD": "20260305090000", "ThongTinGiaoDich": "Phí, lệ phí", "MaXacThuc": "…sha256 hex…"}))]
 pub struct CallbackIn {
     #[serde(rename = "LoaiBanTin")]
     pub kind: String,
