@@ -74,7 +74,7 @@ def main():
         subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(a.pg_port), "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS dvc_bench_exports WITH (FORCE)", "-c", "CREATE DATABASE dvc_bench_exports"], check=True)
         url = f"postgres://postgres@127.0.0.1:{a.pg_port}/dvc_bench_exports"
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET, DVC_DEMO="true", RUST_LOG="warn")
+    env = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET, DVC_DEMO="true", DVC_DEMO_DOSSIERS="0", RUST_LOG="warn")
     if not a.keep:
         t = time.time()
         out = subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", str(a.dossiers), "--seed", "1"], env=env).decode().strip()

@@ -485,7 +485,7 @@ def pgbench(db, script, defs, conns, duration=None, transactions=None):
     lat = re.search(r"latency average = ([\d.]+) ms", r.stdout)
     failed = re.search(r"number of failed transactions: (\d+)", r.stdout)
     return {"tps": tps, "latency_avg_ms": float(lat.group(1)) if lat else None,
-            "failed": int(failed.group(1)) if failed else 0, "output": r.stdout}
+            "failed": int(failed.group(1)) if failed else 0, "output": re.sub(r"/tmp/[^/\s]+/", "<tmp>/", r.stdout)}
 
 
 # SQLite: the same statements through Python's sqlite3 module
@@ -650,15 +650,15 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dvc-load-")
     started = datetime.datetime.now(datetime.timezone.utc)
     port = free_port()
-    res = {"db": a.db, "date": started.strftime("%Y-%m-%d %H:%M UTC"), "binary": BIN,
+    res = {"db": a.db, "date": started.strftime("%Y-%m-%d %H:%M UTC"), "binary": os.path.basename(BIN),
            "binary_mtime": datetime.datetime.fromtimestamp(os.path.getmtime(BIN), datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-           "args": vars(a), "cores": os.cpu_count(),
+           "args": {**vars(a), "out": os.path.relpath(a.out, ROOT)}, "cores": os.cpu_count(),
            "mem_total_gb": round(int(open("/proc/meminfo").readline().split()[1]) / 1048576, 1),
            "machine": [machine()], "api": {}, "ceiling": {}, "memory_mb": {}, "statements": {}}
 
     def env_for(url):
         e = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET,
-                 DVC_DEMO="true", RUST_LOG="warn")
+                 DVC_DEMO="true", DVC_DEMO_DOSSIERS="0", RUST_LOG="warn")
         if a.pool_size:
             e["DVC_POOL_SIZE"] = a.pool_size
         return e

@@ -2,7 +2,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::{from_fn, Condition, Logger};
 use actix_web::{web, App, HttpResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -28,6 +28,7 @@ pub fn build_app(
 > {
     let json_limit = state.config.max_json_bytes;
     let max_document_bytes = state.config.max_document_bytes;
+    let cors_origins = state.config.cors_origins.clone();
     App::new()
         .app_data(state)
         .app_data(json_config(json_limit))
@@ -35,6 +36,9 @@ pub fn build_app(
         .app_data(path_config())
         .app_data(web::PayloadConfig::new(json_limit))
         .wrap(from_fn(crate::contract::enforce))
+        // A preflight is answered here, before any role or query is checked.
+        .wrap(Condition::new(!cors_origins.is_empty(), crate::cors::layer(&cors_origins)))
+        .wrap(from_fn(crate::cors::preflight))
         .wrap(from_fn(request_id))
         // The path without its query: a query may carry personal data (an ID
         // number filter), which logs never print in full (docs/RULES.md §11).

@@ -119,6 +119,9 @@ pub struct Config {
     /// Load the demo catalogue into an empty database (default: on for the default SQLite database, off otherwise).
     #[arg(long, env = "DVC_DEMO", value_parser = BoolishValueParser::new(), global = true)]
     pub demo: Option<bool>,
+    /// With the demo catalogue, this many synthetic dossiers of the past year, loaded through the import path (0: none).
+    #[arg(long, env = "DVC_DEMO_DOSSIERS", default_value_t = 2500, global = true)]
+    pub demo_dossiers: usize,
     /// The national portal's endpoint for status changes; unset: changes wait in the outbox.
     #[arg(long, env = "DVC_NATIONAL_PORTAL_URL", global = true)]
     pub national_portal_url: Option<String>,
@@ -232,6 +235,11 @@ pub struct Config {
     /// How often the dossiers about to run late are looked for, in seconds.
     #[arg(long, env = "DVC_LATE_WARNING_SCAN_SECS", default_value_t = 60, global = true)]
     pub late_warning_scan_secs: u64,
+    /// The web origins whose pages may call the API from a browser (CORS), comma-separated,
+    /// each exactly as a browser sends it: `https://dvc.binhduong.gov.vn` (scheme, host, a port
+    /// other than the scheme's own; no path). None: no CORS headers at all.
+    #[arg(long, env = "DVC_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<String>,
     /// Largest document, in bytes (413 above).
     #[arg(long, env = "DVC_MAX_DOCUMENT_BYTES", default_value_t = 10 << 20, global = true)]
     pub max_document_bytes: usize,
@@ -286,6 +294,71 @@ fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
+/// Checks one allowed origin of `DVC_CORS_ORIGINS`: `http` or `https`, a
+/// host, a port only when it is not the scheme's own, nothing else — the form
+/// in which browsers send `Origin`, which is compared byte for byte.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let hint = "an origin is a scheme, a host and maybe a port, as in https://dvc.binhduong.gov.vn";
+    if text == "*" {
+        return Err(format!(
+            "\"*\" is not accepted: any web page could then read the API through its visitors' browsers \
+             (and spend their addresses' public look-up allowance); list the front-ends' origins, {hint}"
+        ));
+    }
+    let (scheme, rest) = text.split_once("://").ok_or_else(|| format!("{text:?} has no scheme: {hint}"))?;
+    let default_port = match scheme {
+        "https" => 443,
+        "http" => 80,
+        _ => return Err(format!("{text:?}: the scheme must be http or https (in lower case): {hint}")),
+    };
+    if rest.is_empty() {
+        return Err(format!("{text:?} has no host: {hint}"));
+    }
+    if let Some(at) = rest.find(['/', '?', '#', '@']) {
+        let what = match rest.as_bytes()[at] {
+            b'@' => "a user name",
+            b'/' if at + 1 == rest.len() => "a trailing /",
+            _ => "a path, a query or a fragment",
+        };
+        return Err(format!("{text:?} has {what}, which an origin never has: {hint}"));
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let ipv6 = host.len() > 2 && host.starts_with('[') && host.ends_with(']');
+    let plain = host.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    let ipv6_ok = ipv6 && host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok();
+    if !(plain || ipv6_ok) {
+        let lower = host.to_ascii_lowercase();
+        return Err(if lower != host {
+            format!("{text:?}: browsers send the host in lower case ({lower}): {hint}")
+        } else {
+            format!("{text:?}: {host:?} is not a host name (letters, digits, - and . in lower case; punycode for others): {hint}")
+        });
+    }
+    if let Some(port) = port {
+        let n: u16 = port
+            .parse()
+            .ok()
+            .filter(|n| *n > 0 && !port.starts_with('0'))
+            .ok_or_else(|| format!("{text:?}: {port:?} is not a port (1–65535): {hint}"))?;
+        if n == default_port {
+            return Err(format!(
+                "{text:?}: browsers leave out the default port {n} of {scheme}: write {scheme}://{host}"
+            ));
+        }
+    }
+    Ok(text.to_owned())
+}
+
 /// Parses a lifetime such as `90s`, `30m`, `1h` or `7d`.
 pub fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
     let text = text.trim();
@@ -322,6 +395,52 @@ mod tests {
         assert!(config("0.0.0.0:8080", None).listen_addrs().is_err());
         assert!(config("127.0.0.1:8080", None).listen_addrs().is_ok());
         assert!(config("0.0.0.0:8080", Some("a-real-secret")).listen_addrs().is_ok());
+    }
+
+    #[test]
+    fn takes_origins_as_browsers_send_them() {
+        for good in [
+            "https://dvc.binhduong.gov.vn",
+            "http://127.0.0.1:5173",
+            "http://localhost:8080",
+            "https://[::1]:8443",
+            "https://xn--dchvcng-m2a.vn",
+        ] {
+            assert_eq!(parse_origin(good).as_deref(), Ok(good), "{good}");
+        }
+        assert_eq!(parse_origin(" https://a.vn ").as_deref(), Ok("https://a.vn"));
+        let refused = |text: &str, says: &str| {
+            let error = parse_origin(text).expect_err(text);
+            assert!(error.contains(says), "{text}: {error}");
+        };
+        refused("*", "not accepted");
+        refused("", "no scheme");
+        refused("dvc.binhduong.gov.vn", "no scheme");
+        refused("ftp://a.vn", "http or https");
+        refused("HTTPS://a.vn", "http or https");
+        refused("https://", "no host");
+        refused("https://a.vn/", "trailing /");
+        refused("https://a.vn/tra-cuu", "a path");
+        refused("https://user@a.vn", "user name");
+        refused("https://DVC.vn", "lower case (dvc.vn)");
+        refused("https://a_b.vn", "not a host name");
+        refused("https://a.vn:443", "default port 443");
+        refused("http://a.vn:80", "default port 80");
+        refused("http://a.vn:0", "not a port");
+        refused("http://a.vn:99999", "not a port");
+        refused("http://a.vn:", "not a port");
+        refused("null", "no scheme");
+    }
+
+    #[test]
+    fn reads_a_comma_separated_list_of_origins() {
+        let config = Cli::try_parse_from(["dvc", "--cors-origins", "https://a.vn,http://127.0.0.1:3000"])
+            .expect("parses")
+            .config;
+        assert_eq!(config.cors_origins, ["https://a.vn", "http://127.0.0.1:3000"]);
+        assert!(Cli::try_parse_from(["dvc"]).expect("parses").config.cors_origins.is_empty());
+        let error = Cli::try_parse_from(["dvc", "--cors-origins", "https://a.vn,https://b.vn/"]).expect_err("refused");
+        assert!(error.to_string().contains("trailing /"), "{error}");
     }
 
     #[test]

@@ -120,11 +120,7 @@ pub const ROLES: &[OperationRoles] = &[
     op("POST", "/api/v1/feedback/{id}/publish", DESK, "feedback:respond"),
 ];
 
-fn is_public(op: &utoipa::openapi::path::Operation) -> bool {
-    op.security.as_ref().is_none_or(|reqs| {
-        reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
-    })
-}
+use crate::openapi::is_public;
 
 /// The operations of a document: (method, path, operation) for each.
 fn operations_mut(doc: &mut Document) -> Vec<(&'static str, String, &mut utoipa::openapi::path::Operation)> {

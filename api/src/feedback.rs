@@ -190,7 +190,7 @@ fn public(mut o: FeedbackOut) -> FeedbackOut {
 }
 
 /// File feedback or a petition (citizen).
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), request_body = FeedbackIn, responses((status = 201, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "file_feedback", tag = "feedback", security(("bearer" = [])), request_body = FeedbackIn, responses((status = 201, body = FeedbackOut)))]
 #[post("/api/v1/feedback")]
 pub async fn file(
     state: web::Data<AppState>,
@@ -277,7 +277,7 @@ pub async fn list(
 }
 
 /// Published answers, readable by anyone.
-#[utoipa::path(tag = "feedback", security((), ("bearer" = [])), params(PageParams), responses((status = 200, body = FeedbackList)))]
+#[utoipa::path(operation_id = "list_published_feedback", tag = "feedback", security(()), params(PageParams), responses((status = 200, body = FeedbackList)))]
 #[get("/api/v1/feedback/published")]
 pub async fn published(
     state: web::Data<AppState>,
@@ -381,7 +381,7 @@ pub async fn refuse(
 }
 
 /// Ask the author for more information (the agency, within 5 working days).
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "request_feedback_info", tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = TextIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/request-info")]
 pub async fn request_info(
     state: web::Data<AppState>,
@@ -394,7 +394,7 @@ pub async fn request_info(
 }
 
 /// Answer the item (the agency, within 15 working days).
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = AnswerIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "answer_feedback", tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = AnswerIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
@@ -418,7 +418,7 @@ pub async fn publish(
 }
 
 /// Give the information the agency asked for (the author); the item is open again.
-#[utoipa::path(tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = InfoIn, responses((status = 200, body = FeedbackOut)))]
+#[utoipa::path(operation_id = "give_feedback_info", tag = "feedback", security(("bearer" = [])), params(("id" = String, Path, description = "Feedback id")), request_body = InfoIn, responses((status = 200, body = FeedbackOut)))]
 #[post("/api/v1/feedback/{id}/info")]
 pub async fn give_info(
     state: web::Data<AppState>,

@@ -52,7 +52,7 @@ pub enum BreakerDto {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "health", operation_id = "health_live", security(()), responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "health", operation_id = "check_liveness", security(()), responses((status = 200, body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", database: None, warnings: None, national_databases: None })
@@ -63,7 +63,7 @@ pub async fn live() -> HttpResponse {
 /// Still 200 while a calendar's `valid_through` is near: `warnings` says so.
 #[utoipa::path(
     tag = "health",
-    operation_id = "health_ready",
+    operation_id = "check_readiness",
     security(()),
     responses((status = 200, body = Health), (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"))
 )]

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::dossiers::access::transition_error;
 use crate::dossiers::submit::{self, DEFAULT_CALENDAR};
 use crate::dossiers::types::{ApplicantDto, ChannelDto, DocumentIn, OutcomeDto, ReturnChannelDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::ratings::Overall;
 use crate::state::AppState;
 use crate::time::today;
@@ -391,7 +391,7 @@ fn prepare(
 /// one apology); valid dossiers are imported, invalid ones reported with the
 /// event at fault and the reason. Imported history is not sent to the
 /// national portal.
-#[utoipa::path(tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
+#[utoipa::path(operation_id = "import_dossiers", tag = "imports", security(("bearer" = [])), request_body = ImportIn, responses((status = 200, body = ImportOut)))]
 #[post("/api/v1/imports/dossiers")]
 pub async fn import(
     state: web::Data<AppState>,
@@ -405,9 +405,37 @@ pub async fn import(
     if batch.len() > MAX_BATCH {
         return Err(ApiError::invalid_field("dossiers", "too_many", "at most 1,000 dossiers per request"));
     }
+    // What the document says of a body is refused as a whole (422), like any
+    // other operation's; the batch's own rules reject one dossier at a time.
     let now = state.now();
     let max_doc = state.config.max_document_bytes;
     let importer = caller.0;
+    let mut shapeless: Vec<FieldError> = batch
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.rating.as_ref()?)))
+        .filter(|(_, r)| r.criteria.len() != 9 || r.criteria.iter().any(|c| *c > 2))
+        .map(|(i, _)| FieldError {
+            field: format!("dossiers[{i}].rating.criteria"),
+            code: "nine_criteria".into(),
+            message: "nine criteria, each 0, 1 or 2".into(),
+        })
+        .collect();
+    // The documents' own shape (name, media type, content, no data-store
+    // code), before any history is replayed; their components are checked
+    // against the procedure's version with the dossier.
+    let filer = submit::Filer { actor: &importer, now, max_bytes: max_doc };
+    for (i, d) in batch.iter().enumerate() {
+        let field = format!("dossiers[{i}].documents");
+        match submit::documents(&d.documents, &field, DOC_COMPONENT, None, submit::Sources::Import, filer) {
+            Err(e) if e.errors.is_empty() => return Err(e),
+            Err(e) => shapeless.extend(e.errors.iter().cloned()),
+            Ok(_) => {}
+        }
+    }
+    if !shapeless.is_empty() {
+        return Err(ApiError::validation(shapeless));
+    }
     let out = state.db(move |conn| import_batch(conn, &batch, &importer, max_doc, now)).await?;
     Ok(web::Json(out))
 }

@@ -67,7 +67,14 @@ fn verify(config: &dvc_api::config::Config) -> Result<(), String> {
 fn seed_synthetic(config: &dvc_api::config::Config, dossiers: usize, seed: u64, batch: usize) -> Result<(), String> {
     let state = server::prepare(config.clone())?;
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let report = dvc_api::seed::synthetic(&mut conn, dossiers, seed, batch, config.max_document_bytes)?;
+    let report = dvc_api::seed::synthetic(
+        &mut conn,
+        dossiers,
+        seed,
+        batch,
+        config.max_document_bytes,
+        dvc_api::seed::Span::year_2025(Utc::now()),
+    )?;
     println!("{report}");
     Ok(())
 }

@@ -8,6 +8,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
+use crate::examples::Examples;
 use crate::workflows::Workflows;
 use crate::{
     agencies, calendars, dossiers, feedback, forms, health, imports, integrity, national_databases, payments,
@@ -21,7 +22,7 @@ use crate::{
         description = "Back office of a province's online public services: the procedure catalogue, dossiers, deadlines, fees, figures and national-portal synchronisation.\n\nAuthenticate with a bearer JWT (`Authorization: Bearer <token>`); `dvc token --role admin` mints one, and a server on the development secret prints one per role at start-up. Every error is an RFC 9457 problem document with a stable `code`. A NUL character (`%00`) in a path or a query is refused with 400 `invalid_characters`, and in a JSON string with 422.\n\nInput is strict, in this order: 401 without a valid token; 403 `forbidden` when the caller's role is not among the operation's `x-roles`, however bad the request; then one 422 `validation_failed` naming every invalid field: `unknown_parameter` (a query parameter the operation does not take, field `query.<name>`), `unknown_field` (a JSON field it does not know, with its path such as `applicant.emial`), `invalid_value`, `out_of_range` (an instant outside the years 0001–9999 in UTC or Vietnam time), and the operation's own codes. The payment platform's callback keeps its own field set.",
         license(name = "MIT")
     ),
-    servers((url = "/", description = "The server that serves this document")),
+    servers((url = "/", description = "The server that serves this document, in whichever environment it runs (local, staging or production)")),
     paths(
         health::live,
         health::ready,
@@ -112,7 +113,7 @@ use crate::{
         crate::export::PdfFile,
         crate::export::DocumentContent
     )),
-    modifiers(&Security, &StandardErrors, &Workflows, &TaggedUnions),
+    modifiers(&Security, &StandardErrors, &Workflows, &Examples, &TaggedUnions),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
@@ -137,17 +138,109 @@ pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
     crate::contract::with_roles(&mut doc);
     crate::contract::close_request_bodies(&mut doc);
+    integer_formats(&mut doc);
     doc
+}
+
+/// Gives every integer schema without a format its width (`int32` when its
+/// bounds fit, else `int64`): a count or an index of `usize` is written
+/// without one, and a client generator must know what to hold it in.
+fn integer_formats(doc: &mut Document) {
+    use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type};
+    fn walk(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(o) => {
+                let integer = match &o.schema_type {
+                    SchemaType::Type(t) => *t == Type::Integer,
+                    SchemaType::Array(ts) => ts.contains(&Type::Integer),
+                    SchemaType::AnyValue => false,
+                };
+                if integer && o.format.is_none() {
+                    let fits = |n: &Option<utoipa::Number>, lo: bool| {
+                        n.as_ref().is_some_and(|n| {
+                            let v = serde_json::to_value(n).ok().and_then(|v| v.as_f64()).unwrap_or(f64::MAX);
+                            if lo {
+                                v >= f64::from(i32::MIN)
+                            } else {
+                                v <= f64::from(i32::MAX)
+                            }
+                        })
+                    };
+                    let width = if fits(&o.minimum, true) && fits(&o.maximum, false) {
+                        KnownFormat::Int32
+                    } else {
+                        KnownFormat::Int64
+                    };
+                    o.format = Some(SchemaFormat::KnownFormat(width));
+                }
+                o.properties.values_mut().for_each(walk);
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items);
+                }
+            }
+            Schema::OneOf(x) => x.items.iter_mut().for_each(walk),
+            Schema::AllOf(x) => x.items.iter_mut().for_each(walk),
+            Schema::AnyOf(x) => x.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(walk);
+    }
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            for parameter in op.parameters.iter_mut().flatten() {
+                if let Some(schema) = parameter.schema.as_mut() {
+                    walk(schema);
+                }
+            }
+        }
+    }
 }
 
 pub fn pretty_json() -> String {
     document().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// Whether an operation can be called without a token: no requirement
+/// (`security: []`), or an empty one among its alternatives (`{}`: the
+/// token is optional, and changes what the caller sees).
+pub fn is_public(op: &Operation) -> bool {
+    op.security.as_ref().is_none_or(|reqs| {
+        reqs.is_empty()
+            || reqs.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
+    })
+}
+
+/// The bearer scheme; the operations that need no token at all say so with
+/// an empty requirement list (`security: []`), which Swagger UI shows
+/// without a padlock (utoipa writes `security(())` as `[{}]`).
 struct Security;
 
 impl Modify for Security {
     fn modify(&self, doc: &mut Document) {
+        // Each environment (local, staging, production) serves its own
+        // document: the one server is the one that serves it, reached by
+        // citizens and businesses as well as staff, so not internal.
+        for server in doc.servers.iter_mut().flatten() {
+            server.extensions.get_or_insert_with(Default::default).insert("x-internal".to_owned(), false.into());
+        }
+        for item in doc.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                if let Some(reqs) = op.security.as_mut() {
+                    let only_empty = reqs.len() == 1
+                        && serde_json::to_value(&reqs[0]).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()));
+                    if only_empty {
+                        reqs.clear();
+                    }
+                }
+            }
+        }
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -155,7 +248,12 @@ impl Modify for Security {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("A token from `dvc token` or the start-up banner"))
+                    .description(Some(
+                        "A token from `dvc token`, the start-up banner or the province's identity provider. \
+                         Verified as RFC8725 (JWT best current practices) advises: one algorithm fixed by the \
+                         server (HS256 with the shared secret, or the identity provider's keys), never `none`; \
+                         `exp`, `iss`, `aud` and `sub` required and checked.",
+                    ))
                     .build(),
             ),
         );
@@ -223,7 +321,7 @@ struct StandardErrors;
 
 const ERRORS: &[(&str, &str)] = &[
     ("400", "Malformed request: invalid JSON, query string or header"),
-    ("401", "Missing, expired or invalid bearer token"),
+    ("401", "Missing, expired or invalid bearer token (on a public operation: a token sent that is not valid)"),
     ("403", "The caller's role lacks the named right"),
     ("404", "No such resource, or one the caller may not see"),
     ("405", "Method not allowed on this resource"),
@@ -232,12 +330,20 @@ const ERRORS: &[(&str, &str)] = &[
     ("413", "Request body too large"),
     ("415", "Unsupported media type: send application/json"),
     ("422", "Validation failed: one entry per invalid field"),
+    ("500", "An unexpected error: quote the problem's `request_id` when reporting it"),
     ("503", "The database is unavailable"),
 ];
 
+/// The operations that never read a token: the probes, the payment
+/// platform's callback (signed instead) and the public look-up. Every other
+/// one verifies a token that is sent, public or not (401 when it is not
+/// valid), even where none is needed.
+const TOKEN_NEVER_READ: &[&str] = &["check_liveness", "check_readiness", "receive_payment_callback", "lookup_dossier"];
+
 fn applies(status: &str, op: &Operation, is_write: bool, public: bool) -> bool {
     match status {
-        "401" | "403" => !public,
+        "401" => !op.operation_id.as_deref().is_some_and(|id| TOKEN_NEVER_READ.contains(&id)),
+        "403" => !public,
         "409" | "413" | "415" => is_write,
         "412" => op.parameters.iter().flatten().any(|p| p.name.eq_ignore_ascii_case("If-Match")),
         "422" => is_write || op.parameters.as_ref().is_some_and(|p| !p.is_empty()),
@@ -272,10 +378,7 @@ impl Modify for StandardErrors {
             ];
             for (op, is_write) in ops {
                 let Some(op) = op.as_mut() else { continue };
-                let public = op.security.as_ref().is_none_or(|reqs| {
-                    reqs.iter()
-                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
-                });
+                let public = is_public(op);
                 let is_health = op.tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "health"));
                 for (status, _) in ERRORS {
                     if is_health && *status != "503" {

@@ -80,7 +80,7 @@ pub struct RatingOut {
 }
 
 /// Rate a returned dossier (its applicant, once).
-#[utoipa::path(tag = "dossiers", security(("bearer" = [])), params(("code" = String, Path, description = "Dossier code")),
+#[utoipa::path(operation_id = "rate_dossier", tag = "dossiers", security(("bearer" = [])), params(("code" = String, Path, description = "Dossier code")),
     request_body = RatingIn, responses((status = 201, body = RatingOut)))]
 #[post("/api/v1/dossiers/{code}/rating")]
 pub async fn rate(

@@ -143,19 +143,45 @@ fn dossier(
     }
 }
 
-/// Loads `count` synthetic dossiers of 2025 in batches; prints the rate.
+/// Where and how many synthetic dossiers to load.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    /// The first submission's day (07:30, Vietnam time).
+    pub first_day: chrono::NaiveDate,
+    /// Submissions are spread evenly over this many days.
+    pub days: u32,
+    /// Events after this instant are left out: dossiers submitted lately are
+    /// still open (received, handed off, awaiting a supplement or a payment).
+    pub now: DateTime<Utc>,
+}
+
+impl Span {
+    /// The year 2025, as `dvc seed synthetic` loads it.
+    pub fn year_2025(now: DateTime<Utc>) -> Self {
+        Self { first_day: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default(), days: 360, now }
+    }
+
+    /// The year up to `now`: the demo's history.
+    pub fn last_year(now: DateTime<Utc>) -> Self {
+        let today = now.with_timezone(&vietnam()).date_naive();
+        Self { first_day: today - Duration::days(365), days: 365, now }
+    }
+}
+
+/// Loads `count` synthetic dossiers over `span` in batches; says how many
+/// and how fast.
 pub fn synthetic(
     conn: &mut DbConnection,
     count: usize,
     seed: u64,
     batch: usize,
     max_doc: usize,
+    span: Span,
 ) -> Result<String, String> {
-    let on = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).ok_or("date")?;
     let found = procedures::search(
         conn,
         &CatalogueQuery {
-            at: on,
+            at: span.first_day,
             words: vec![],
             sector: None,
             agency: None,
@@ -177,28 +203,35 @@ pub fn synthetic(
         })
         .collect();
     if procedures.is_empty() {
-        return Err("no procedure in force in 2025: load the demo catalogue first (DVC_DEMO=1)".into());
+        return Err(format!("no procedure in force on {}: load the demo catalogue first (DVC_DEMO=1)", span.first_day));
     }
     let importer = Actor { id: "seed".into(), role: Role::Admin, agency: None, name: "dvc seed".into() };
     let mut rng = StdRng::seed_from_u64(seed);
-    let start = vietnam().with_ymd_and_hms(2025, 1, 2, 7, 30, 0).single().ok_or("start instant")?;
-    let now = Utc::now();
+    let start = vietnam()
+        .from_local_datetime(&span.first_day.and_hms_opt(7, 30, 0).unwrap_or_default())
+        .single()
+        .ok_or("start instant")?;
+    let cutoff = span.now.with_timezone(&vietnam());
     let started = Instant::now();
     let (mut imported, mut rejected) = (0usize, 0usize);
-    // Submitted in day order over 360 days, as an older system's history
-    // would be exported.
+    // Submitted in day order, as an older system's history would be exported.
     let mut left = count;
     while left > 0 {
         let n = left.min(batch.max(1));
         let first = count - left;
         let dossiers: Vec<ImportDossier> = (first..first + n)
-            .map(|i| {
+            .filter_map(|i| {
                 let p = &procedures[rng.random_range(0..procedures.len())];
-                let day = i64::try_from(i * 360 / count.max(1)).unwrap_or(0);
-                dossier(&mut rng, start, day, p)
+                let day = i64::try_from(i * span.days as usize / count.max(1)).unwrap_or(0);
+                let mut d = dossier(&mut rng, start, day, p);
+                d.events.retain(|e| e.at <= cutoff);
+                if d.rating.as_ref().is_some_and(|r| r.at > cutoff) {
+                    d.rating = None;
+                }
+                (d.submitted_at <= cutoff).then_some(d)
             })
             .collect();
-        let out = import_batch(conn, &dossiers, &importer, max_doc, now).map_err(|e| e.to_string())?;
+        let out = import_batch(conn, &dossiers, &importer, max_doc, span.now).map_err(|e| e.to_string())?;
         imported += out.imported.len();
         rejected += out.rejected.len();
         left -= n;

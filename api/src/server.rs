@@ -52,6 +52,12 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
             for date in &loaded.unverified {
                 log::warn!("demo calendar: left out (not verified against a government notice): {date}");
             }
+            if config.demo_dossiers > 0 {
+                let span = crate::seed::Span::last_year(Utc::now());
+                let report =
+                    crate::seed::synthetic(&mut conn, config.demo_dossiers, 1, 500, config.max_document_bytes, span)?;
+                log::info!("demo dossiers of the past year: {report}");
+            }
         }
     }
     log_calendar_horizons(&pool);

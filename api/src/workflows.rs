@@ -29,72 +29,121 @@ const DOSSIER_IN_PATH: Param = ("code", "$request.path.code");
 /// server still decides, by its status and the caller's role.
 const AFTER_SUBMISSION: &[&str] = &[
     "read_dossier",
-    "history",
-    "receive",
-    "refuse",
+    "list_dossier_history",
+    "receive_dossier",
+    "refuse_dossier",
     "request_supplement",
-    "hand_off",
-    "withdraw",
-    "stop",
+    "hand_off_dossier",
+    "withdraw_dossier",
+    "stop_dossier",
     "upload_document",
     "list_payments",
-    "retry",
+    "retry_dossier_sync",
 ];
-const AFTER_RECEPTION: &[&str] =
-    &["read_dossier", "hand_off", "request_supplement", "request_payment", "stop", "withdraw", "apologize"];
-const WHILE_PROCESSING: &[&str] =
-    &["read_dossier", "hand_off", "request_supplement", "request_payment", "resolve", "stop", "withdraw", "apologize"];
-const AWAITING_SUPPLEMENT: &[&str] = &["read_dossier", "supplement", "withdraw", "stop"];
-const AWAITING_PAYMENT: &[&str] = &["read_dossier", "record_payment", "pay_online", "list_payments", "withdraw"];
-const AFTER_RESOLUTION: &[&str] = &["read_dossier", "history", "return_result"];
-const AFTER_RETURN: &[&str] = &["read_dossier", "history", "rate", "read_rating"];
-const CLOSED: &[&str] = &["read_dossier", "history"];
+const AFTER_RECEPTION: &[&str] = &[
+    "read_dossier",
+    "hand_off_dossier",
+    "request_supplement",
+    "request_payment",
+    "stop_dossier",
+    "withdraw_dossier",
+    "apologize_for_delay",
+];
+const WHILE_PROCESSING: &[&str] = &[
+    "read_dossier",
+    "hand_off_dossier",
+    "request_supplement",
+    "request_payment",
+    "resolve_dossier",
+    "stop_dossier",
+    "withdraw_dossier",
+    "apologize_for_delay",
+];
+const AWAITING_SUPPLEMENT: &[&str] = &["read_dossier", "supplement_dossier", "withdraw_dossier", "stop_dossier"];
+const AWAITING_PAYMENT: &[&str] =
+    &["read_dossier", "record_payment", "start_online_payment", "list_payments", "withdraw_dossier"];
+const AFTER_RESOLUTION: &[&str] = &["read_dossier", "list_dossier_history", "return_result"];
+const AFTER_RETURN: &[&str] = &["read_dossier", "list_dossier_history", "rate_dossier", "read_rating"];
+const CLOSED: &[&str] = &["read_dossier", "list_dossier_history"];
 
 const LINKS: &[Links] = &[
     // Agencies.
-    ("create_agency", &["read_agency", "update", "merge"], &[CODE]),
-    ("update", &["read_agency", "merge"], &[CODE]),
+    ("create_agency", &["read_agency", "update_agency", "merge_agency"], &[CODE]),
+    ("update_agency", &["read_agency", "merge_agency"], &[CODE]),
     // Procedures: a draft is read, changed, published or deleted; a
     // published version is read, retired, and followed by a new draft.
-    ("create_procedure", &["read_version", "update_version", "publish_version", "delete_version"], &[CODE, VERSION]),
-    ("create_procedure", &["list_versions", "add_version", "read_in_force"], &[CODE]),
-    ("add_version", &["read_version", "update_version", "publish_version", "delete_version"], &[CODE, VERSION]),
-    ("update_version", &["read_version", "publish_version", "delete_version"], &[CODE, VERSION]),
-    ("publish_version", &["read_version", "retire"], &[CODE, VERSION]),
-    ("publish_version", &["read_in_force", "list_versions", "add_version"], &[CODE]),
-    ("retire", &["read_version"], &[CODE, VERSION]),
+    (
+        "create_procedure",
+        &[
+            "read_procedure_version",
+            "update_procedure_version",
+            "publish_procedure_version",
+            "delete_procedure_version",
+        ],
+        &[CODE, VERSION],
+    ),
+    ("create_procedure", &["list_procedure_versions", "create_procedure_version", "read_procedure"], &[CODE]),
+    (
+        "create_procedure_version",
+        &[
+            "read_procedure_version",
+            "update_procedure_version",
+            "publish_procedure_version",
+            "delete_procedure_version",
+        ],
+        &[CODE, VERSION],
+    ),
+    (
+        "update_procedure_version",
+        &["read_procedure_version", "publish_procedure_version", "delete_procedure_version"],
+        &[CODE, VERSION],
+    ),
+    ("publish_procedure_version", &["read_procedure_version", "retire_procedure_version"], &[CODE, VERSION]),
+    ("publish_procedure_version", &["read_procedure", "list_procedure_versions", "create_procedure_version"], &[CODE]),
+    ("retire_procedure_version", &["read_procedure_version"], &[CODE, VERSION]),
     // Dossiers: the state machine.
     ("submit_dossier", AFTER_SUBMISSION, &[CODE]),
-    ("push_from_portal", AFTER_SUBMISSION, &[CODE]),
-    ("read_dossier", &["history", "list_payments"], &[CODE]),
-    ("receive", AFTER_RECEPTION, &[CODE]),
-    ("refuse", CLOSED, &[CODE]),
+    ("push_portal_dossier", AFTER_SUBMISSION, &[CODE]),
+    ("read_dossier", &["list_dossier_history", "list_payments"], &[CODE]),
+    ("receive_dossier", AFTER_RECEPTION, &[CODE]),
+    ("refuse_dossier", CLOSED, &[CODE]),
     ("request_supplement", AWAITING_SUPPLEMENT, &[CODE]),
-    ("supplement", &["receive", "refuse", "hand_off", "request_supplement", "resolve", "read_dossier"], &[CODE]),
-    ("hand_off", WHILE_PROCESSING, &[CODE]),
+    (
+        "supplement_dossier",
+        &[
+            "receive_dossier",
+            "refuse_dossier",
+            "hand_off_dossier",
+            "request_supplement",
+            "resolve_dossier",
+            "read_dossier",
+        ],
+        &[CODE],
+    ),
+    ("hand_off_dossier", WHILE_PROCESSING, &[CODE]),
     ("request_payment", AWAITING_PAYMENT, &[CODE]),
     ("record_payment", WHILE_PROCESSING, &[CODE]),
-    ("apologize", WHILE_PROCESSING, &[CODE]),
-    ("resolve", AFTER_RESOLUTION, &[CODE]),
+    ("apologize_for_delay", WHILE_PROCESSING, &[CODE]),
+    ("resolve_dossier", AFTER_RESOLUTION, &[CODE]),
     ("return_result", AFTER_RETURN, &[CODE]),
-    ("withdraw", CLOSED, &[CODE]),
-    ("stop", CLOSED, &[CODE]),
+    ("withdraw_dossier", CLOSED, &[CODE]),
+    ("stop_dossier", CLOSED, &[CODE]),
     ("upload_document", &["download_document"], &[DOSSIER_IN_PATH, ID]),
-    ("rate", &["read_rating", "read_dossier"], &[DOSSIER_OF_RATING]),
+    ("rate_dossier", &["read_rating", "read_dossier"], &[DOSSIER_OF_RATING]),
     // Payments.
-    ("pay_online", &["cancel"], &[ID]),
-    ("pay_online", &["list_payments", "read_dossier"], &[DOSSIER_OF_PAYMENT]),
-    ("cancel", &["list_payments"], &[DOSSIER_OF_PAYMENT]),
-    ("refund", &["list_payments"], &[DOSSIER_OF_PAYMENT]),
+    ("start_online_payment", &["cancel_payment"], &[ID]),
+    ("start_online_payment", &["list_payments", "read_dossier"], &[DOSSIER_OF_PAYMENT]),
+    ("cancel_payment", &["list_payments"], &[DOSSIER_OF_PAYMENT]),
+    ("refund_payment", &["list_payments"], &[DOSSIER_OF_PAYMENT]),
     // Feedback: refused, asked about, answered, published.
-    ("file", &["read_feedback", "refuse_feedback", "request_info", "answer"], &[ID]),
-    ("request_info", &["read_feedback", "give_info"], &[ID]),
-    ("give_info", &["read_feedback", "answer", "refuse_feedback"], &[ID]),
-    ("answer", &["read_feedback", "publish_feedback"], &[ID]),
+    ("file_feedback", &["read_feedback", "refuse_feedback", "request_feedback_info", "answer_feedback"], &[ID]),
+    ("request_feedback_info", &["read_feedback", "give_feedback_info"], &[ID]),
+    ("give_feedback_info", &["read_feedback", "answer_feedback", "refuse_feedback"], &[ID]),
+    ("answer_feedback", &["read_feedback", "publish_feedback"], &[ID]),
     ("refuse_feedback", &["read_feedback"], &[ID]),
     ("publish_feedback", &["read_feedback"], &[ID]),
     // Webhooks.
-    ("create_webhook", &["deliveries", "remove"], &[ID]),
+    ("create_webhook", &["list_webhook_deliveries", "delete_webhook"], &[ID]),
 ];
 
 /// Adds [`LINKS`] to the success responses of their operations.

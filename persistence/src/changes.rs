@@ -246,11 +246,13 @@ pub fn claim(
     batch: i64,
 ) -> Result<Vec<ChangeRow>, StoreError> {
     let mut rows: Vec<ChangeRow> = match conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
             .bind::<Timestamp, _>(to_db(lease_until))
             .bind::<Timestamp, _>(to_db(now))
             .bind::<BigInt, _>(batch)
             .load(pg)?,
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => crate::connection::write_transaction(conn, |conn| {
             let due: Vec<ChangeRow> = changes::table
                 .filter(changes::delivered_at.is_null())

@@ -5,16 +5,41 @@
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+#[cfg(feature = "postgres")]
 use diesel::pg::PgConnection;
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 
 use crate::error::StoreError;
 
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("dvc-persistence needs a backend: the feature `postgres`, `sqlite`, or both");
+
+/// A connection to either backend; a backend left out of the build (cargo
+/// features `postgres` and `sqlite`) has no variant.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
+    #[cfg(feature = "postgres")]
     Pg(PgConnection),
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    /// Whether this is an SQLite connection.
+    pub fn is_sqlite(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        if let Self::Sqlite(_) = self {
+            return true;
+        }
+        false
+    }
+
+    /// Whether this is a PostgreSQL connection.
+    pub fn is_postgres(&self) -> bool {
+        !self.is_sqlite()
+    }
 }
 
 pub type Pool = r2d2::Pool<DbManager>;
@@ -77,9 +102,19 @@ impl DbManager {
 
     pub fn connect(&self) -> Result<DbConnection, StoreError> {
         match &self.url {
+            #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Pg)
                 .map_err(|e| StoreError::Unavailable(format!("PostgreSQL: {e}"))),
+            #[cfg(not(feature = "postgres"))]
+            DatabaseUrl::Postgres(_) => Err(StoreError::Unavailable(
+                "this build of dvc has no PostgreSQL support (built without the cargo feature `postgres`)".into(),
+            )),
+            #[cfg(not(feature = "sqlite"))]
+            DatabaseUrl::Sqlite(_) => Err(StoreError::Unavailable(
+                "this build of dvc has no SQLite support (built without the cargo feature `sqlite`)".into(),
+            )),
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Unavailable(format!("SQLite {path}: {e}")))?;
@@ -134,10 +169,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
 /// Asks the database a trivial query; answers which backend it is.
 pub fn ping(conn: &mut DbConnection) -> Result<&'static str, StoreError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
-    Ok(match conn {
-        DbConnection::Pg(_) => "postgres",
-        DbConnection::Sqlite(_) => "sqlite",
-    })
+    Ok(if conn.is_sqlite() { "sqlite" } else { "postgres" })
 }
 
 /// Runs `f` in a transaction that holds the write lock from its first
@@ -151,9 +183,9 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let _queued = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::enter);
+    let _queued = conn.is_sqlite().then(SqliteWriter::enter);
     conn.transaction(|conn| {
-        if matches!(conn, DbConnection::Sqlite(_)) {
+        if conn.is_sqlite() {
             diesel::sql_query("UPDATE write_lock SET n = n + 1 WHERE id = 1").execute(conn)?;
         }
         f(conn)
@@ -224,7 +256,9 @@ pub fn write_transaction_as<T, E: From<StoreError>>(
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {
         match $conn {
+            #[cfg(feature = "postgres")]
             $crate::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            #[cfg(feature = "sqlite")]
             $crate::DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
@@ -254,7 +288,7 @@ pub fn read_snapshot<T, E: From<StoreError>>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E> {
-    let pg = matches!(conn, DbConnection::Pg(_));
+    let pg = conn.is_postgres();
     conn.transaction::<T, SnapshotError<E>, _>(|c| {
         if pg {
             c.batch_execute(

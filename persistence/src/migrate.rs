@@ -5,7 +5,9 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use crate::connection::DbConnection;
 use crate::error::StoreError;
 
+#[cfg(feature = "postgres")]
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+#[cfg(feature = "sqlite")]
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 
 fn harness_error(e: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
@@ -15,7 +17,9 @@ fn harness_error(e: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
 /// Applies every pending migration; returns the versions applied.
 pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
     let applied = match conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES).map_err(harness_error)?,
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(harness_error)?,
     };
     Ok(applied.iter().map(ToString::to_string).collect())
@@ -25,7 +29,9 @@ pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
 /// proves each migration can be undone).
 pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
     let reverted = match conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Pg(c) => c.revert_all_migrations(POSTGRES).map_err(harness_error)?,
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE).map_err(harness_error)?,
     };
     Ok(reverted.iter().map(ToString::to_string).collect())

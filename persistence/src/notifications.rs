@@ -176,12 +176,14 @@ pub fn claim(
 ) -> Result<Vec<NotificationRow>, StoreError> {
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let mut rows: Vec<NotificationRow> = match conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
             .bind::<Timestamp, _>(to_db(lease_until))
             .bind::<Timestamp, _>(to_db(now))
             .bind::<Text, _>(names.join(","))
             .bind::<BigInt, _>(batch)
             .load(pg)?,
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => crate::connection::write_transaction(conn, |conn| {
             let due: Vec<NotificationRow> = notifications::table
                 .filter(notifications::status.eq(PENDING))

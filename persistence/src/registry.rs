@@ -77,7 +77,7 @@ pub fn append(conn: &mut DbConnection, lookups: &[NewLookup], dossier_code: Opti
     if lookups.is_empty() {
         return Ok(());
     }
-    if let DbConnection::Pg(_) = conn {
+    if conn.is_postgres() {
         // 0x6476632d6c6f67 is "dvc-log".
         diesel::sql_query("SELECT pg_advisory_xact_lock(28263722720765799)").execute(conn)?;
     }
@@ -295,7 +295,9 @@ pub fn claim_checks(
             };
         }
         let rows: Vec<CheckRow> = match conn {
+            #[cfg(feature = "postgres")]
             DbConnection::Pg(pg) => due!().for_update().skip_locked().load(pg)?,
+            #[cfg(feature = "sqlite")]
             DbConnection::Sqlite(c) => due!().load(c)?,
         };
         let codes: Vec<&str> = rows.iter().map(|r| r.dossier_code.as_str()).collect();

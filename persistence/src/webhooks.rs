@@ -192,11 +192,13 @@ pub fn claim(
     batch: i64,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     match conn {
+        #[cfg(feature = "postgres")]
         DbConnection::Pg(pg) => Ok(diesel::sql_query(CLAIM_PG)
             .bind::<Timestamp, _>(to_db(lease_until))
             .bind::<Timestamp, _>(to_db(now))
             .bind::<BigInt, _>(batch)
             .load(pg)?),
+        #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
             let due: Vec<DeliveryRow> = wd::table
                 .inner_join(webhooks::table)

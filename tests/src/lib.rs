@@ -6,6 +6,7 @@
 pub mod db;
 pub mod fixtures;
 pub mod gateway_sim;
+pub mod harness;
 pub mod jwks_sim;
 pub mod loopback;
 pub mod payment_sim;
@@ -31,13 +32,15 @@ use serde_json::Value;
 
 pub use db::{Backend, TestDb};
 
-/// Whether the PostgreSQL suite is built in (see build.rs).
-pub const POSTGRES_SUITE: bool = cfg!(dvc_postgres);
-
 pub const TEST_SECRET: &str = "dvc-test-secret-0123456789abcdef";
 
-/// Runs one test body on SQLite and, where the PostgreSQL suite is built
-/// (see build.rs), on PostgreSQL.
+pub use harness::E2eTest;
+#[doc(hidden)]
+pub use inventory;
+
+/// Declares end-to-end tests that each run on SQLite and on PostgreSQL
+/// (`name::sqlite`, `name::postgres`); the harness decides when the tests
+/// run whether the PostgreSQL half can (see [`harness`]).
 #[macro_export]
 macro_rules! both_backends {
     ($($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {
@@ -50,15 +53,14 @@ macro_rules! both_backends {
             #[allow(unused_imports)]
             use super::*;
             fn run($backend: $crate::Backend) $body
-            #[test]
             fn sqlite() {
                 run($crate::Backend::Sqlite);
             }
-            #[cfg(dvc_postgres)]
-            #[test]
             fn postgres() {
                 run($crate::Backend::Postgres);
             }
+            $crate::register!(sqlite, Some($crate::Backend::Sqlite));
+            $crate::register!(postgres, Some($crate::Backend::Postgres));
         }
     )*};
     (spawn = $spawn:ident; $($(#[$meta:meta])* fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
@@ -67,17 +69,36 @@ macro_rules! both_backends {
             #[allow(unused_imports)]
             use super::*;
             fn run($app: &$crate::TestApp) $body
-            #[test]
             fn sqlite() {
                 run(&$crate::TestApp::$spawn($crate::Backend::Sqlite));
             }
-            #[cfg(dvc_postgres)]
-            #[test]
             fn postgres() {
                 run(&$crate::TestApp::$spawn($crate::Backend::Postgres));
             }
+            $crate::register!(sqlite, Some($crate::Backend::Sqlite));
+            $crate::register!(postgres, Some($crate::Backend::Postgres));
         }
     )*};
+}
+
+/// Registers a test that needs no database from the harness, written as a
+/// plain function beside it: `e2e_test!(name); fn name() { … }`.
+#[macro_export]
+macro_rules! e2e_test {
+    ($f:ident) => {
+        $crate::register!($f, None);
+    };
+}
+
+/// Registers a test function with the harness.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! register {
+    ($f:ident, $backend:expr) => {
+        $crate::inventory::submit! {
+            $crate::E2eTest { module: module_path!(), name: stringify!($f), backend: $backend, run: $f }
+        }
+    };
 }
 
 /// An answer: status, headers, and the body as JSON (Null when empty or not JSON).
@@ -206,6 +227,10 @@ impl TestApp {
         ];
         if !extra.contains(&"--demo") {
             args.extend(["--demo", "false"]);
+        }
+        // The demo's catalogue without its year of dossiers, unless a test asks for them.
+        if !extra.contains(&"--demo-dossiers") {
+            args.extend(["--demo-dossiers", "0"]);
         }
         // Every request of a test comes from 127.0.0.1: the public look-up's
         // rate limit is out of the way unless a test sets it.

@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(
     operation_id = "list_agencies",
     tag = "agencies",
-    security((), ("bearer" = [])),
+    security(()),
     params(AgencyQuery, PageParams),
     responses((status = 200, body = AgencyList))
 )]
@@ -55,7 +55,7 @@ pub async fn list(
 #[utoipa::path(
     operation_id = "read_agency",
     tag = "agencies",
-    security((), ("bearer" = [])),
+    security(()),
     params(("code" = String, Path, description = "Agency code `ddd.dd.dd.Ldd`", example = "000.00.00.H56")),
     responses((status = 200, body = AgencyOut))
 )]
@@ -112,6 +112,7 @@ pub async fn create(
 
 /// Update an agency's name, level, parent, active flag and warning address (admin).
 #[utoipa::path(
+    operation_id = "update_agency",
     tag = "agencies",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Agency code", example = "000.17.22.H56")),
@@ -176,6 +177,7 @@ pub async fn update(
 /// successor), `merge_into_self`, `merge_into_descendant` (re-parent the
 /// successor first), `merge_in_future`; 409 `agency_already_merged`.
 #[utoipa::path(
+    operation_id = "merge_agency",
     tag = "agencies",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Agency code", example = "000.17.22.H56")),

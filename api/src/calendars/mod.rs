@@ -37,7 +37,7 @@ fn calendar_id(id: &str) -> Option<&str> {
 #[utoipa::path(
     operation_id = "read_calendar",
     tag = "calendars",
-    security((), ("bearer" = [])),
+    security(()),
     params(("id" = String, Path, description = "Calendar id", example = "default")),
     responses((status = 200, body = CalendarOut))
 )]
@@ -62,6 +62,7 @@ pub async fn read(
 /// recomputed on the new calendar, from its reception and through its pauses,
 /// with a `recompute-deadline` history row and a change in the feed.
 #[utoipa::path(
+    operation_id = "replace_calendar",
     tag = "calendars",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Calendar id (lower-case letters, digits, hyphens)", example = "default")),
@@ -107,6 +108,7 @@ pub async fn replace(
 /// counts `amount` `unit`s from `start` on the calendar, extends the result
 /// by the office time inside each pause, and explains every step.
 #[utoipa::path(
+    operation_id = "preview_deadline",
     tag = "calendars",
     security(("bearer" = [])),
     request_body = PreviewIn,

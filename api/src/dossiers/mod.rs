@@ -232,6 +232,7 @@ async fn national_databases(
 /// refused with 422 `agency_merged`, naming the agency that took over in
 /// `successor`. Staff at the desk register for any applicant.
 #[utoipa::path(
+    operation_id = "submit_dossier",
     tag = "dossiers",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first answer", pattern = r"^[!-~]{1,128}$")),
@@ -359,6 +360,7 @@ pub async fn submit_dossier(
 /// names is recorded as `submitted_by`. A merged receiving agency is
 /// refused with 422 `agency_merged`, naming its `successor`.
 #[utoipa::path(
+    operation_id = "push_portal_dossier",
     tag = "national portal",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; pushes are idempotent on external_code anyway", pattern = r"^[!-~]{1,128}$")),
@@ -468,6 +470,7 @@ pub async fn read(
 /// One row per move: actor, role, agency, instant, note, step deadline and
 /// whether the next step met it.
 #[utoipa::path(
+    operation_id = "list_dossier_history",
     tag = "dossiers",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
@@ -495,7 +498,7 @@ pub async fn history(
 /// One row per event and channel (docs/RULES.md §12), oldest first, with
 /// its delivery state; the recipient is masked. The dossier's readers only.
 #[utoipa::path(
-    operation_id = "dossier_notifications",
+    operation_id = "list_dossier_notifications",
     tag = "dossiers",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code", example = "000.00.05.H56-260305-0007")),
@@ -789,21 +792,22 @@ fn at_utc(t: chrono::DateTime<chrono::FixedOffset>) -> DateTime<Utc> {
 /// how the body becomes the action (and any documents it carries).
 macro_rules! action_endpoint {
     // The action made from the body alone.
-    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident| $make:expr) => {
-        action_endpoint! { @ $(#[doc = $doc])* $name, $path, $body, |$b| {
+    ($(#[doc = $doc:literal])* $name:ident, operation_id = $id:literal, $path:literal, $body:ty, |$b:ident| $make:expr) => {
+        action_endpoint! { @ $(#[doc = $doc])* $name, $id, $path, $body, |$b| {
             let (action, attached): (Action, Attached) = $make;
             Box::new(move |_, _| Ok((action, attached)))
         } }
     };
     // The action made from the body and the dossier as it stands under its lock.
-    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident, $conn:ident, $current:ident| $make:expr) => {
-        action_endpoint! { @ $(#[doc = $doc])* $name, $path, $body, |$b| {
+    ($(#[doc = $doc:literal])* $name:ident, operation_id = $id:literal, $path:literal, $body:ty, |$b:ident, $conn:ident, $current:ident| $make:expr) => {
+        action_endpoint! { @ $(#[doc = $doc])* $name, $id, $path, $body, |$b| {
             Box::new(move |$conn: &mut DbConnection, $current: &StoredDossier| $make)
         } }
     };
-    (@ $(#[doc = $doc:literal])* $name:ident, $path:literal, $body:ty, |$b:ident| $make:expr) => {
+    (@ $(#[doc = $doc:literal])* $name:ident, $id:literal, $path:literal, $body:ty, |$b:ident| $make:expr) => {
         $(#[doc = $doc])*
         #[utoipa::path(
+            operation_id = $id,
             tag = "dossier actions",
             security(("bearer" = [])),
             params(
@@ -830,12 +834,12 @@ macro_rules! action_endpoint {
 
 action_endpoint! {
     /// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
-    receive, "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, Attached::default())
+    receive, operation_id = "receive_dossier", "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, Attached::default())
 }
 
 action_endpoint! {
     /// Refuse a submitted dossier at reception (officer), with a reason.
-    refuse, "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, Attached::default())
+    refuse, operation_id = "refuse_dossier", "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, Attached::default())
 }
 
 action_endpoint! {
@@ -843,7 +847,7 @@ action_endpoint! {
     ///
     /// At intake the clock has not started; while processing it may be
     /// requested once, and the clock pauses until the applicant supplements.
-    request_supplement, "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| {
+    request_supplement, operation_id = "request_supplement", "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| {
         let items = b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
         (Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note }, Attached::default())
     }
@@ -851,7 +855,7 @@ action_endpoint! {
 
 action_endpoint! {
     /// Supplement the dossier (the applicant), with the added or corrected documents; the clock resumes.
-    supplement, "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
+    supplement, operation_id = "supplement_dossier", "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
         Action::Supplement { note: b.note },
         Attached::documents(DOC_COMPONENT, b.documents),
     )
@@ -859,7 +863,7 @@ action_endpoint! {
 
 action_endpoint! {
     /// Hand the dossier on to a unit (officer), with an optional step deadline.
-    hand_off, "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b| {
+    hand_off, operation_id = "hand_off_dossier", "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b| {
         let to_agency = parse_code("to_agency", &b.to_agency)?;
         (Action::HandOff { to_agency, to_officer: b.to_officer, step_deadline: b.step_deadline.map(at_utc), note: b.note }, Attached::default())
     }
@@ -874,7 +878,7 @@ action_endpoint! {
     /// or reduction; the payment lists the fee lines it covers. 409
     /// `nothing_to_pay` when that is nothing (all covered, or exempt). An
     /// explicit `amount_vnd` needs its `reason` (422 `required` on `reason`).
-    request_payment, "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b, conn, current| payment_request(conn, current, b)
+    request_payment, operation_id = "request_payment", "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b, conn, current| payment_request(conn, current, b)
 }
 
 /// The obligation a request asks for: the fees owed, or an explicit amount with its reason.
@@ -942,7 +946,7 @@ action_endpoint! {
     /// one holds. An exemption takes off all the fees, a reduction
     /// `amount_vnd` of them (422 `exceeds_fees` when it is not less than the
     /// fees: that is an exemption).
-    fee_relief, "/api/v1/dossiers/{code}/fee-relief", FeeReliefIn, |b, conn, current| fee_relief_of(conn, current, b)
+    fee_relief, operation_id = "record_fee_relief", "/api/v1/dossiers/{code}/fee-relief", FeeReliefIn, |b, conn, current| fee_relief_of(conn, current, b)
 }
 
 /// The relief a request records, checked against the pinned version's fees.
@@ -991,7 +995,7 @@ action_endpoint! {
     /// new paid payment, which covers the fee lines it pays for when its
     /// amount is exactly what the dossier owes of its fees (all of them, or
     /// those collected at one stage), so that they are not asked for again.
-    record_payment, "/api/v1/dossiers/{code}/payments", PaymentIn, |b, conn, current| recorded_payment(conn, current, &b)
+    record_payment, operation_id = "record_payment", "/api/v1/dossiers/{code}/payments", PaymentIn, |b, conn, current| recorded_payment(conn, current, &b)
 }
 
 /// A payment recorded at the desk, and the fee lines it pays for.
@@ -1025,7 +1029,7 @@ fn recorded_payment(
 
 action_endpoint! {
     /// Decide (approver): granted, or denied with a reason; with the result documents.
-    resolve, "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
+    resolve, operation_id = "resolve_dossier", "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
         Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
         Attached::documents(DOC_RESULT, b.documents),
     )
@@ -1033,24 +1037,24 @@ action_endpoint! {
 
 action_endpoint! {
     /// Return the result (officer), with the hand-over channel.
-    return_result, "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, Attached::default())
+    return_result, operation_id = "return_result", "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, Attached::default())
 }
 
 action_endpoint! {
     /// Withdraw the dossier (the applicant), at any status before it is resolved.
-    withdraw, "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, Attached::default())
+    withdraw, operation_id = "withdraw_dossier", "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, Attached::default())
 }
 
 action_endpoint! {
     /// Stop handling the dossier (approver), with a reason.
-    stop, "/api/v1/dossiers/{code}/stop", StopIn, |b| (Action::Stop { reason: b.reason, cause: b.cause.map(Into::into) }, Attached::default())
+    stop, operation_id = "stop_dossier", "/api/v1/dossiers/{code}/stop", StopIn, |b| (Action::Stop { reason: b.reason, cause: b.cause.map(Into::into) }, Attached::default())
 }
 
 action_endpoint! {
     /// Apologise and promise a new date (approver), once, before the due instant.
     ///
     /// Changes the promised date, not the legal due instant.
-    apologize, "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, Attached::default())
+    apologize, operation_id = "apologize_for_delay", "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, Attached::default())
 }
 
 /// The history note of a recorded payment: method, reference, note.
@@ -1080,7 +1084,7 @@ fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
 // ---- documents ----
 
 /// Download a document of a dossier (whoever may read the dossier).
-#[utoipa::path(tag = "dossiers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "download_document", tag = "dossiers", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code"), ("id" = String, Path, description = "Document id")),
     responses((status = 200, description = "The content as uploaded, with its media type in `Content-Type`, its SHA-256 in `X-Content-SHA256` and its file name in `Content-Disposition`", content_type = "*/*", body = crate::export::DocumentContent)))]
 #[get("/api/v1/dossiers/{code}/documents/{id}")]
@@ -1170,6 +1174,7 @@ pub struct UploadParams {
 /// submitted or awaiting a supplement; staff of its agencies while it is open.
 /// Above `DVC_MAX_DOCUMENT_BYTES`: 413.
 #[utoipa::path(
+    operation_id = "upload_document",
     post,
     path = "/api/v1/dossiers/{code}/documents",
     tag = "dossiers",

@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// carries the dossier code as text and as a QR code of
 /// `{DVC_PUBLIC_LOOKUP_URL}?code=<code>`.
 #[utoipa::path(
-    operation_id = "dossier_form",
+    operation_id = "read_dossier_form",
     tag = "dossiers",
     security(("bearer" = [])),
     params(

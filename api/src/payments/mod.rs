@@ -304,7 +304,7 @@ impl From<PlatformRequest> for InitMessage {
 /// them is taken. Answers the signed `INIT` message and the address to send
 /// the applicant to. 409 `nothing_to_pay` when the dossier owes nothing,
 /// `payment_closed` when it is closed.
-#[utoipa::path(tag = "payments", security(("bearer" = [])),
+#[utoipa::path(operation_id = "start_online_payment", tag = "payments", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses((status = 201, body = OnlinePaymentOut)))]
 #[post("/api/v1/dossiers/{code}/payments/online")]
@@ -620,7 +620,7 @@ fn settle(
 /// or another amount (422 `amount_mismatch`) changes nothing and is logged;
 /// the same callback twice changes nothing the second time; a failure
 /// after a success is refused (409 `payment_not_pending`).
-#[utoipa::path(tag = "payments", security(()), request_body = CallbackIn,
+#[utoipa::path(operation_id = "receive_payment_callback", tag = "payments", security(()), request_body = CallbackIn,
     responses((status = 200, body = CallbackAck)))]
 #[post("/api/v1/payments/callback")]
 pub async fn callback(
@@ -672,7 +672,7 @@ async fn admin_transition(
 }
 
 /// Cancel a pending payment (admin). Payments are never deleted.
-#[utoipa::path(tag = "payments", security(("bearer" = [])),
+#[utoipa::path(operation_id = "cancel_payment", tag = "payments", security(("bearer" = [])),
     params(("id" = String, Path, description = "Payment id")), responses((status = 200, body = PaymentOut)))]
 #[post("/api/v1/payments/{id}/cancel")]
 pub async fn cancel(
@@ -685,7 +685,7 @@ pub async fn cancel(
 }
 
 /// Refund a paid payment (admin). Payments are never deleted.
-#[utoipa::path(tag = "payments", security(("bearer" = [])),
+#[utoipa::path(operation_id = "refund_payment", tag = "payments", security(("bearer" = [])),
     params(("id" = String, Path, description = "Payment id")), responses((status = 200, body = PaymentOut)))]
 #[post("/api/v1/payments/{id}/refund")]
 pub async fn refund(
@@ -727,7 +727,7 @@ fn attempt_scope(conn: &mut DbConnection, actor: &Actor) -> Result<Option<Vec<St
 /// Payment attempts (officers and approvers of the agency, admins), oldest
 /// first; `refund_due=true` lists the money owed back: successes for an
 /// obligation that another attempt (or the desk) had already settled.
-#[utoipa::path(tag = "payments", security(("bearer" = [])), params(AttemptFilter, PageParams),
+#[utoipa::path(operation_id = "list_payment_attempts", tag = "payments", security(("bearer" = [])), params(AttemptFilter, PageParams),
     responses((status = 200, body = AttemptList)))]
 #[get("/api/v1/payment-attempts")]
 pub async fn list_attempts(
@@ -752,7 +752,7 @@ pub async fn list_attempts(
 
 /// Record that the money of a refund-due attempt was given back (admin).
 /// 409 `refund_not_due` when the attempt is not flagged or already refunded.
-#[utoipa::path(tag = "payments", security(("bearer" = [])),
+#[utoipa::path(operation_id = "refund_payment_attempt", tag = "payments", security(("bearer" = [])),
     params(("id" = String, Path, description = "Payment attempt id")), responses((status = 200, body = AttemptOut)))]
 #[post("/api/v1/payment-attempts/{id}/refund")]
 pub async fn refund_attempt(

@@ -78,8 +78,9 @@ fn path_version(code: &str, version: i32) -> Result<(ProcedureCode, i32), ApiErr
 /// (diacritics and case ignored: `q=dang ky kinh doanh` finds "Đăng ký kinh
 /// doanh"), sector, agency, level and online service level; ordered by code.
 #[utoipa::path(
+    operation_id = "search_procedures",
     tag = "procedures",
-    security((), ("bearer" = [])),
+    security(()),
     params(CatalogueParams, PageParams),
     responses((status = 200, body = VersionList))
 )]
@@ -154,8 +155,9 @@ pub async fn create(
 /// Public. `code` may be the national code or its local form with the
 /// agency code appended. 404 when no version is in force on `at`.
 #[utoipa::path(
+    operation_id = "read_procedure",
     tag = "procedures",
-    security((), ("bearer" = [])),
+    security(()),
     params(("code" = String, Path, description = "National procedure code", example = "2.001610"), AtParams),
     responses((status = 200, body = VersionOut))
 )]
@@ -181,6 +183,7 @@ pub async fn read_in_force(
 ///
 /// Public for published versions; the procedure's keepers also see drafts.
 #[utoipa::path(
+    operation_id = "list_procedure_versions",
     tag = "procedures",
     security((), ("bearer" = [])),
     params(("code" = String, Path, description = "National procedure code", example = "2.001610")),
@@ -207,6 +210,7 @@ pub async fn list_versions(
 
 /// Add a new draft version (the procedure's keepers).
 #[utoipa::path(
+    operation_id = "create_procedure_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "National procedure code", example = "2.001610")),
@@ -242,6 +246,7 @@ pub async fn add_version(
 ///
 /// Public for a published version; a draft only for the procedure's keepers (404 for others).
 #[utoipa::path(
+    operation_id = "read_procedure_version",
     tag = "procedures",
     security((), ("bearer" = [])),
     params(
@@ -271,6 +276,7 @@ pub async fn read_version(
 
 /// Replace a draft's content (the procedure's keepers). A published version is immutable: 409.
 #[utoipa::path(
+    operation_id = "update_procedure_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(
@@ -302,6 +308,7 @@ pub async fn update_version(
 
 /// Delete a draft (the procedure's keepers). A published version is never deleted: 409.
 #[utoipa::path(
+    operation_id = "delete_procedure_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(
@@ -333,7 +340,7 @@ pub async fn delete_version(
 /// effective_to)` must not overlap another published version's (409):
 /// retire the version in force first.
 #[utoipa::path(
-    operation_id = "publish_version",
+    operation_id = "publish_procedure_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(
@@ -367,6 +374,7 @@ pub async fn publish(
 ///
 /// Sets (or brings forward) `effective_to`; a retirement is never postponed.
 #[utoipa::path(
+    operation_id = "retire_procedure_version",
     tag = "procedures",
     security(("bearer" = [])),
     params(

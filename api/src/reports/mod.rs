@@ -327,7 +327,7 @@ fn group_out(key: String, name: Option<String>, t: &Tally, feedback: Option<Rate
 /// stood then: moved by the pause time that had passed by the end, never by
 /// later waiting, so a period's figures do not change once it has ended. A
 /// period that has not ended yet judges its open dossiers now.
-#[utoipa::path(tag = "reports", security(("bearer" = [])), params(ReportParams, FormatParam),
+#[utoipa::path(operation_id = "read_report_summary", tag = "reports", security(("bearer" = [])), params(ReportParams, FormatParam),
     responses((status = 200, description = "The summary (JSON), or one row per group and the total with every count and rate (CSV, XLSX)",
         content(
             (SummaryOut = "application/json"),
@@ -501,7 +501,7 @@ pub struct DrillOut {
 /// The dossiers behind a figure.
 ///
 /// Exactly the dossiers the summary counts for that metric (and group).
-#[utoipa::path(tag = "reports", security(("bearer" = [])), params(DrillParams, FormatParam),
+#[utoipa::path(operation_id = "list_report_dossiers", tag = "reports", security(("bearer" = [])), params(DrillParams, FormatParam),
     responses((status = 200, description = "A page of the codes (JSON), or every dossier behind the figure, one row each (CSV, XLSX)",
         content(
             (DrillOut = "application/json"),
@@ -702,7 +702,7 @@ impl From<Index766> for Index766Out {
 /// Scores out of 100 in six groups; a sub-indicator with maximum P and
 /// threshold T scores P when its ratio r ≥ T, else r × P / T. Parts the
 /// system holds no data for are marked `known: false`.
-#[utoipa::path(tag = "reports", security(("bearer" = [])),
+#[utoipa::path(operation_id = "read_index_766", tag = "reports", security(("bearer" = [])),
     params(("from" = NaiveDate, Query, description = "First day"), ("to" = NaiveDate, Query, description = "Last day"), ("agency" = Option<String>, Query, description = "Agency code (with sub-units)", pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")),
     responses((status = 200, body = IndexOut)))]
 #[get("/api/v1/reports/index-766")]

@@ -160,7 +160,7 @@ fn may_follow(caller: &Caller) -> Result<(), ApiError> {
 /// Every change of every dossier, in commit order, with no gaps and no
 /// duplicates: a change that commits late never appears behind a cursor
 /// that has passed it.
-#[utoipa::path(tag = "national portal", security(("bearer" = [])), params(FeedParams), responses((status = 200, body = ChangeFeed)))]
+#[utoipa::path(operation_id = "read_change_feed", tag = "national portal", security(("bearer" = [])), params(FeedParams), responses((status = 200, body = ChangeFeed)))]
 #[get("/api/v1/changes")]
 pub async fn feed(
     state: web::Data<AppState>,
@@ -206,7 +206,7 @@ fn admin(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// Dossiers whose synchronisation with the national portal is failing (admin).
-#[utoipa::path(tag = "national portal", security(("bearer" = [])), responses((status = 200, body = FailingList)))]
+#[utoipa::path(operation_id = "list_failing_syncs", tag = "national portal", security(("bearer" = [])), responses((status = 200, body = FailingList)))]
 #[get("/api/v1/sync/failing")]
 pub async fn failing(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<FailingList>, ApiError> {
     admin(&caller)?;
@@ -232,7 +232,7 @@ pub struct RetryOut {
 }
 
 /// Retry a dossier's synchronisation now (admin).
-#[utoipa::path(tag = "national portal", security(("bearer" = [])),
+#[utoipa::path(operation_id = "retry_dossier_sync", tag = "national portal", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code")),
     responses((status = 200, body = RetryOut)))]
 #[post("/api/v1/dossiers/{code}/sync/retry")]

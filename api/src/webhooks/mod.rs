@@ -186,7 +186,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<web::Jso
 }
 
 /// Unsubscribe (the delivery log stays).
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
+#[utoipa::path(operation_id = "delete_webhook", tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
     responses((status = 204, description = "Unsubscribed")))]
 #[delete("/api/v1/webhooks/{id}")]
 pub async fn remove(
@@ -206,7 +206,7 @@ pub async fn remove(
 }
 
 /// A webhook's delivery log, newest first.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
+#[utoipa::path(operation_id = "list_webhook_deliveries", tag = "webhooks", security(("bearer" = [])), params(("id" = String, Path, description = "Webhook id")),
     responses((status = 200, body = DeliveryList)))]
 #[get("/api/v1/webhooks/{id}/deliveries")]
 pub async fn deliveries(
@@ -226,7 +226,7 @@ pub async fn deliveries(
 }
 
 /// Send a delivery again.
-#[utoipa::path(tag = "webhooks", security(("bearer" = [])),
+#[utoipa::path(operation_id = "redeliver_webhook_delivery", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path, description = "Webhook id"), ("delivery" = String, Path, description = "Delivery id")),
     responses((status = 200, body = DeliveryOut)))]
 #[post("/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver")]

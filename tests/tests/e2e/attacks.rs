@@ -15,8 +15,8 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const PUBLIC_KEY: &str = include_str!("../keys/test-rs256-public.pem");
-const PRIVATE_KEY: &str = include_str!("../keys/test-rs256-private.pem");
+const PUBLIC_KEY: &str = include_str!("../../keys/test-rs256-public.pem");
+const PRIVATE_KEY: &str = include_str!("../../keys/test-rs256-private.pem");
 
 fn claims(role: &str) -> Value {
     let now = Utc::now().timestamp();
@@ -370,7 +370,7 @@ both_backends! {
         let t = tokens(app);
         let dossier = submit(app, &t);
         let admin = app.token(Role::Admin, None);
-        let doc: Value = serde_json::from_str(include_str!("../../openapi.json")).expect("openapi.json");
+        let doc: Value = serde_json::from_str(include_str!("../../../openapi.json")).expect("openapi.json");
         let before = snapshot(app);
         let mut cases = 0;
         let mut failures = Vec::new();

@@ -28,6 +28,48 @@ fn count(app: &TestApp, token: &str) -> usize {
 }
 
 both_backends! {
+    /// An import whose body breaks what the document says of it (a rating of
+    /// eight criteria) is refused as a whole with 422, not answered 200 with
+    /// the dossier in `rejected`.
+    fn an_import_that_breaks_the_schema_is_refused_whole(app: &TestApp) {
+        province(app);
+        let rating = json!({"criteria": [2, 2, 2, 2, 2, 2, 2, 2], "overall": "satisfied", "at": "2026-04-02T09:00:00+07:00"});
+        let body = json!({"dossiers": [{
+            "procedure": PROCEDURE, "agency": DEPT, "channel": "in_person",
+            "applicant": {"kind": "citizen", "id_number": CITIZEN, "name": "Nguyễn Văn An"},
+            "summary": "Hồ sơ cũ", "submitted_at": "2026-04-01T08:00:00+07:00", "rating": rating
+        }]});
+        let admin = app.token(Role::Admin, None);
+        let answer = app.post("/api/v1/imports/dossiers", Some(&admin), &body).expect_problem(422, "validation_failed");
+        assert_eq!(fields(&answer), [("dossiers[0].rating.criteria".to_owned(), "nine_criteria".to_owned())]);
+    }
+
+    /// A document of an import that breaks its own shape (a data-store code
+    /// with a space, a media type without a slash) refuses the whole request,
+    /// and nothing is imported.
+    fn an_import_with_a_malformed_document_is_refused_whole(app: &TestApp) {
+        province(app);
+        let dossier = |documents: serde_json::Value| json!({
+            "procedure": PROCEDURE, "agency": DEPT, "channel": "in_person",
+            "applicant": {"kind": "citizen", "id_number": CITIZEN, "name": "Nguyễn Văn An"},
+            "summary": "Hồ sơ cũ", "submitted_at": "2026-04-01T08:00:00+07:00", "documents": documents
+        });
+        let body = json!({"dossiers": [
+            dossier(json!([{"component_code": "TP01", "name": "a.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"}])),
+            dossier(json!([
+                {"component_code": "TP01", "name": "b.pdf", "media_type": "pdf", "content_base64": "JVBERi0xLjQK"},
+                {"component_code": "TP01", "name": "c.pdf", "data_store_code": "KHO 01"}
+            ])),
+        ]});
+        let admin = app.token(Role::Admin, None);
+        let answer = app.post("/api/v1/imports/dossiers", Some(&admin), &body).expect_problem(422, "validation_failed");
+        let found = fields(&answer);
+        assert!(found.contains(&("dossiers[1].documents[1].data_store_code".to_owned(), "invalid_data_store_code".to_owned())), "{found:?}");
+        assert!(found.contains(&("dossiers[1].documents[0].media_type".to_owned(), "invalid_media_type".to_owned())), "{found:?}");
+        assert!(found.iter().all(|(f, _)| f.starts_with("dossiers[1].")), "the good dossier has no error: {found:?}");
+        assert_eq!(count(app, &admin), 0, "nothing was imported");
+    }
+
     fn a_misspelt_field_is_refused_and_creates_nothing(app: &TestApp) {
         province(app);
         let t = tokens(app);

@@ -1,4 +1,5 @@
-//! Fault drill: the real `dvc serve` process is killed (SIGKILL) while it
+//! Fault drill: a real server process (`dvc serve`, run by this test
+//! binary, see dvc_tests::harness) is killed (SIGKILL) while it
 //! delivers to the national portal, and restarted. Every change is still
 //! delivered, in order per dossier; repeats are harmless (the portal keys
 //! on MaThayDoi); every acknowledged dossier exists once.
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use dvc_tests::fixtures::*;
 use dvc_tests::portal_sim::PortalSim;
-use dvc_tests::{Backend, TestApp, TestDb, TEST_SECRET};
+use dvc_tests::{both_backends, Backend, TestApp, TestDb, TEST_SECRET};
 use serde_json::json;
 
 fn free_port() -> u16 {
@@ -18,8 +19,9 @@ fn free_port() -> u16 {
 }
 
 fn serve(db_url: &str, port: u16, portal: &str) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_dvc"))
-        .arg("serve")
+    // This test binary, as `dvc serve` (see dvc_tests::harness).
+    let child = Command::new(std::env::current_exe().expect("the test binary"))
+        .env(dvc_tests::harness::SERVE_ENV, "1")
         .env("DATABASE_URL", db_url)
         .env("DVC_BIND", format!("127.0.0.1:{port}"))
         .env("DVC_JWT_SECRET", TEST_SECRET)
@@ -109,12 +111,8 @@ fn drill(backend: Backend) {
     );
 }
 
-/// On SQLite always; on PostgreSQL too when the PostgreSQL suite is built
-/// (see tests/build.rs, which says so when it is not).
-#[test]
-fn sigkill_during_delivery_loses_nothing() {
-    drill(Backend::Sqlite);
-    if dvc_tests::POSTGRES_SUITE {
-        drill(Backend::Postgres);
+both_backends! {
+    fn sigkill_during_delivery_loses_nothing(backend: Backend) {
+        drill(backend);
     }
 }

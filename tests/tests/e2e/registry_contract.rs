@@ -36,7 +36,7 @@ fn id() -> PersonalId {
     PersonalId::parse(ID).expect("valid ID")
 }
 
-#[test]
+dvc_tests::e2e_test!(a_citizen_is_read_and_judged_and_the_request_names_the_contract_and_the_token);
 fn a_citizen_is_read_and_judged_and_the_request_names_the_contract_and_the_token() {
     let sim = RegistrySim::start();
     sim.citizen(ID, "Nguyễn Văn An", "1999-04-12", "Phường Phú Cường, Thủ Dầu Một");
@@ -54,7 +54,7 @@ fn a_citizen_is_read_and_judged_and_the_request_names_the_contract_and_the_token
     assert_eq!(sim.headers(), [(Some("1".to_owned()), Some("Bearer lgsp-token".to_owned()))]);
 }
 
-#[test]
+dvc_tests::e2e_test!(an_unknown_person_is_a_definite_answer_not_a_failure);
 fn an_unknown_person_is_a_definite_answer_not_a_failure() {
     let sim = RegistrySim::start();
     let p = population(&sim, policy());
@@ -67,7 +67,9 @@ fn an_unknown_person_is_a_definite_answer_not_a_failure() {
     assert_eq!(p.0.breaker_state(), BreakerState::Closed);
 }
 
-#[test]
+dvc_tests::e2e_test!(
+    a_database_answering_503_is_retried_a_bounded_number_of_times_then_the_breaker_opens_and_half_opens
+);
 fn a_database_answering_503_is_retried_a_bounded_number_of_times_then_the_breaker_opens_and_half_opens() {
     let sim = RegistrySim::start();
     sim.citizen(ID, "Nguyễn Văn An", "1999-04-12", "Thủ Dầu Một");
@@ -92,7 +94,7 @@ fn a_database_answering_503_is_retried_a_bounded_number_of_times_then_the_breake
     assert_eq!(p.0.breaker_state(), BreakerState::Closed);
 }
 
-#[test]
+dvc_tests::e2e_test!(a_slow_database_holds_nobody_past_the_bound);
 fn a_slow_database_holds_nobody_past_the_bound() {
     let sim = RegistrySim::start();
     sim.citizen(ID, "Nguyễn Văn An", "1999-04-12", "Thủ Dầu Một");
@@ -110,7 +112,7 @@ fn a_slow_database_holds_nobody_past_the_bound() {
     assert_eq!(sim.asked(POPULATION), 2);
 }
 
-#[test]
+dvc_tests::e2e_test!(garbage_and_answers_about_someone_else_are_malformed);
 fn garbage_and_answers_about_someone_else_are_malformed() {
     let sim = RegistrySim::start();
     sim.set_mode(Mode::Garbage);
@@ -126,7 +128,7 @@ fn garbage_and_answers_about_someone_else_are_malformed() {
     assert!(matches!(p.citizen(&id()), Err(LookupError::Malformed(_))));
 }
 
-#[test]
+dvc_tests::e2e_test!(a_repeated_look_up_is_answered_from_the_cache_while_fresh);
 fn a_repeated_look_up_is_answered_from_the_cache_while_fresh() {
     let sim = RegistrySim::start();
     sim.citizen(ID, "Nguyễn Văn An", "1999-04-12", "Thủ Dầu Một");
@@ -140,7 +142,7 @@ fn a_repeated_look_up_is_answered_from_the_cache_while_fresh() {
     assert_eq!(sim.asked(POPULATION), 2);
 }
 
-#[test]
+dvc_tests::e2e_test!(an_enterprise_is_read_with_its_status_and_an_unknown_status_is_malformed);
 fn an_enterprise_is_read_with_its_status_and_an_unknown_status_is_malformed() {
     let sim = RegistrySim::start();
     sim.enterprise("0312345673", "Công ty TNHH An Phát", "Nguyễn Văn An", "suspended");
@@ -157,7 +159,7 @@ fn an_enterprise_is_read_with_its_status_and_an_unknown_status_is_malformed() {
     assert_eq!(sim.asked(BUSINESS), 3);
 }
 
-#[test]
+dvc_tests::e2e_test!(a_stored_document_comes_back_with_its_bytes_only_for_its_owner);
 fn a_stored_document_comes_back_with_its_bytes_only_for_its_owner() {
     let sim = RegistrySim::start();
     sim.document("KQ-2026-000123", ID, "giay-khai-sinh.pdf", "application/pdf", b"%PDF-1.4 birth certificate");

@@ -19,7 +19,15 @@ const YEAR: &str = "from=2025-01-01&to=2025-12-31";
 /// A province of synthetic dossiers of 2025 (more than one export page of 1,000).
 fn seeded(app: &TestApp, dossiers: usize) {
     let mut conn = app.db.connect();
-    let report = dvc_api::seed::synthetic(&mut conn, dossiers, 7, 500, 1 << 20).expect("seeded");
+    let report = dvc_api::seed::synthetic(
+        &mut conn,
+        dossiers,
+        7,
+        500,
+        1 << 20,
+        dvc_api::seed::Span::year_2025(chrono::Utc::now()),
+    )
+    .expect("seeded");
     assert!(report.starts_with(&format!("imported {dossiers} dossiers (0 rejected")), "{report}");
 }
 

@@ -333,7 +333,7 @@ both_backends! {
         let other = TestApp::spawn_demo(app.backend);
         for a in [app, &other] {
             let mut conn = a.db.connect();
-            let report = dvc_api::seed::synthetic(&mut conn, 300, 42, 100, 1 << 20).expect("seeded");
+            let report = dvc_api::seed::synthetic(&mut conn, 300, 42, 100, 1 << 20, dvc_api::seed::Span::year_2025(chrono::Utc::now())).expect("seeded");
             assert!(report.starts_with("imported 300 dossiers (0 rejected"), "{report}");
         }
         let viewer = app.token(Role::Viewer, None);

@@ -62,9 +62,9 @@ both_backends! {
     }
 }
 
+dvc_tests::e2e_test!(uploads_and_downloads_are_binary_in_the_document);
 /// The upload's request body and the download's answer are bytes, in the
 /// media types a file has; no JSON among them.
-#[test]
 fn uploads_and_downloads_are_binary_in_the_document() {
     let doc = committed();
     let binary = &doc["components"]["schemas"]["DocumentContent"];
@@ -82,10 +82,10 @@ fn uploads_and_downloads_are_binary_in_the_document() {
     assert_eq!(download["*/*"]["schema"]["$ref"], "#/components/schemas/DocumentContent");
 }
 
+dvc_tests::e2e_test!(every_object_has_its_properties);
 /// Every object in the document names its properties (or is a union of
 /// objects that do, or a map whose values are typed): a generated client
 /// gets no `Record<string, never>` or `{ [key: string]: unknown }`.
-#[test]
 fn every_object_has_its_properties() {
     fn walk(at: &str, schema: &Value, bad: &mut Vec<String>) {
         match schema {
@@ -147,9 +147,9 @@ fn property<'a>(doc: &'a Value, schema: &str, field: &str) -> &'a Value {
     resolve(doc, s)
 }
 
+dvc_tests::e2e_test!(closed_sets_are_enums);
 /// Each closed set of values is an enum in the document, one schema for
 /// input and output alike.
-#[test]
 fn closed_sets_are_enums() {
     let doc = committed();
     let fields = [
