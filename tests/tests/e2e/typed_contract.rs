@@ -245,3 +245,15 @@ both_backends! {
         assert_eq!(lookup["status"], "awaiting_supplement");
     }
 }
+
+both_backends! {
+    /// An import whose applicant names a channel outside the document's set
+    /// is refused whole (422), as the document's enum says, not answered 200.
+    fn an_import_with_an_unknown_channel_is_refused_whole(app: &TestApp) {
+        let admin = app.token(dvc_domain::auth::Role::Admin, None);
+        let body = serde_json::json!({"dossiers": [{"agency": "", "applicant": {"id_number": "", "kind": "agency", "name": "", "notify_by": ["email", "AAA"]}, "channel": "online", "documents": [], "events": [], "procedure": "", "submitted_at": "2000-01-01T00:00:00Z", "summary": ""}]});
+        let p = app.post("/api/v1/imports/dossiers", Some(&admin), &body).expect_problem(422, "validation_failed");
+        assert_eq!(p.body["errors"][0]["field"], "dossiers[0].applicant.notify_by[1]", "{}", p.text);
+        assert_eq!(p.body["errors"][0]["code"], "unknown_channel", "{}", p.text);
+    }
+}
