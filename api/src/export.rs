@@ -57,8 +57,19 @@ pub enum ExportFormat {
 
 /// An XLSX workbook (the OpenAPI document's name for the file's bytes).
 #[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
 pub struct XlsxFile(pub Vec<u8>);
+
+/// A PDF file's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/pdf")]
+pub struct PdfFile(pub Vec<u8>);
+
+/// A document's content: its bytes as uploaded, in its own media type (not
+/// JSON, not base64).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+pub struct DocumentContent(pub Vec<u8>);
 
 /// A CSV file: UTF-8 with a byte order mark, a header row, RFC 4180 quoting.
 #[derive(ToSchema)]

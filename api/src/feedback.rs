@@ -80,8 +80,7 @@ pub struct FeedbackOut {
     pub content: String,
     pub dossier_code: Option<String>,
     pub agency: String,
-    /// open, refused, info_requested, answered or published.
-    pub status: String,
+    pub status: FeedbackStatusDto,
     pub filed_at: DateTime<FixedOffset>,
     /// Refuse by this instant (2 working days).
     pub refuse_by: DateTime<FixedOffset>,
@@ -95,25 +94,39 @@ pub struct FeedbackOut {
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<FixedOffset>>,
     pub published_at: Option<DateTime<FixedOffset>>,
-    /// on_time / late once refused or answered; within_deadline / overdue before.
-    pub timeliness: String,
+    pub timeliness: FeedbackTimelinessDto,
+}
+
+crate::mirror_enum! {
+    /// `open` (filed, or its extra information given), `refused`, `info_requested`, `answered` or `published`.
+    FeedbackStatusDto => FeedbackStatus { Open, Refused, InfoRequested, Answered, Published }
+}
+
+/// `on_time` / `late` once refused or answered; `within_deadline` / `overdue` before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackTimelinessDto {
+    OnTime,
+    Late,
+    WithinDeadline,
+    Overdue,
 }
 
 fn out(r: FeedbackRow, now: DateTime<Utc>) -> FeedbackOut {
     let timeliness = match r.responded_on_time {
-        Some(true) => "on_time",
-        Some(false) => "late",
-        None if now <= r.answer_by.and_utc() => "within_deadline",
-        None => "overdue",
+        Some(true) => FeedbackTimelinessDto::OnTime,
+        Some(false) => FeedbackTimelinessDto::Late,
+        None if now <= r.answer_by.and_utc() => FeedbackTimelinessDto::WithinDeadline,
+        None => FeedbackTimelinessDto::Overdue,
     };
     FeedbackOut {
-        timeliness: timeliness.into(),
+        timeliness,
         id: r.id,
         title: r.title,
         content: r.content,
         dossier_code: r.dossier_code,
         agency: r.agency_code,
-        status: r.status,
+        status: crate::mirror::stored(&r.status, "feedback status", FeedbackStatusDto::Open),
         filed_at: vn(r.filed_at.and_utc()),
         refuse_by: vn(r.refuse_by.and_utc()),
         ask_info_by: vn(r.ask_info_by.and_utc()),

@@ -13,9 +13,9 @@ use crate::state::AppState;
 pub struct Health {
     #[schema(example = "ok")]
     pub status: &'static str,
-    /// `postgres` or `sqlite` (readiness only).
+    /// The database's kind (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "sqlite")]
+    #[schema(value_type = Option<DatabaseKind>, example = "sqlite")]
     pub database: Option<&'static str>,
     /// Readiness only: what an operator should act on while the service
     /// still answers — a calendar maintained for fewer than 60 more days, or
@@ -26,6 +26,14 @@ pub struct Health {
     /// breaker (`open`: failing, not asked until its pause ends).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_databases: Option<Vec<ConnectorHealth>>,
+}
+
+/// `postgres` or `sqlite`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseKind {
+    Postgres,
+    Sqlite,
 }
 
 #[derive(Serialize, ToSchema)]

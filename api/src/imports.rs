@@ -425,6 +425,18 @@ pub async fn import(
             message: "nine criteria, each 0, 1 or 2".into(),
         })
         .collect();
+    // The applicant's channels are of the document's closed set.
+    for (i, d) in batch.iter().enumerate() {
+        for (j, c) in d.applicant.notify_by.iter().flatten().enumerate() {
+            if dvc_domain::notify::NotifyChannel::parse(c).is_none() {
+                shapeless.push(FieldError {
+                    field: format!("dossiers[{i}].applicant.notify_by[{j}]"),
+                    code: ErrorCode::UnknownChannel,
+                    message: "a channel is email, sms or zalo".into(),
+                });
+            }
+        }
+    }
     // The documents' own shape (name, media type, content, no data-store
     // code), before any history is replayed; their components are checked
     // against the procedure's version with the dossier.

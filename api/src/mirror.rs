@@ -24,3 +24,14 @@ macro_rules! mirror_enum {
         }
     };
 }
+
+/// A value of a closed set as the database stores it (its serde name, as the
+/// domain's `as_str` writes it), read as the set's HTTP enum. A text outside
+/// the set — a row written by hand — is logged as an error and read as
+/// `fallback`.
+pub fn stored<T: serde::de::DeserializeOwned>(text: &str, what: &str, fallback: T) -> T {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or_else(|_| {
+        log::error!("{what} {text:?} is not one of its values");
+        fallback
+    })
+}

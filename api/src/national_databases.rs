@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::connectors::check::lookup;
-use crate::dossiers::types::RegistryDto;
+use crate::dossiers::types::{RegistryDto, RoleDto};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::invalid::Invalid;
@@ -262,7 +262,7 @@ pub struct AuditRowOut {
     pub seq: i64,
     pub at: DateTime<FixedOffset>,
     pub actor_id: String,
-    pub actor_role: String,
+    pub actor_role: RoleDto,
     pub actor_agency: Option<String>,
     pub registry: RegistryDto,
     /// Whose record: the ID number or tax code asked about.
@@ -289,7 +289,7 @@ impl From<LookupRow> for AuditRowOut {
             at: vn(r.at.and_utc()),
             registry: Registry::parse(&r.registry).unwrap_or(Registry::Population).into(),
             actor_id: r.actor_id,
-            actor_role: r.actor_role,
+            actor_role: crate::mirror::stored(&r.actor_role, "look-up actor role", RoleDto::Viewer),
             actor_agency: r.actor_agency,
             subject: r.subject,
             dossier_code: r.dossier_code,

@@ -111,9 +111,11 @@ use crate::{
         forms::FormKind,
         crate::export::ExportFormat,
         crate::export::CsvFile,
-        crate::export::XlsxFile
+        crate::export::XlsxFile,
+        crate::export::PdfFile,
+        crate::export::DocumentContent
     )),
-    modifiers(&Security, &StandardErrors, &Language, &Workflows, &Examples),
+    modifiers(&Security, &StandardErrors, &Language, &Workflows, &Examples, &TaggedUnions),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "agencies", description = "Agencies (cơ quan, đơn vị) and administrative mergers"),
@@ -257,6 +259,61 @@ impl Modify for Security {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every tagged union (a serde `tag`: each variant an object whose tag
+/// property holds one value) names its tag as the `discriminator`, so that
+/// generated clients and validators pick the variant by it. utoipa writes a
+/// discriminator only for untagged enums of references; the variants here
+/// are inline, so the discriminator has no mapping: the tag's value is in
+/// each variant's schema.
+struct TaggedUnions;
+
+/// The property that holds one required value in this variant (directly, or
+/// in a part of its `allOf`).
+fn tags_of(variant: &RefOr<utoipa::openapi::schema::Schema>) -> Vec<String> {
+    use utoipa::openapi::schema::Schema;
+    let object_tags = |o: &utoipa::openapi::schema::Object| -> Vec<String> {
+        o.properties
+            .iter()
+            .filter(|(name, p)| {
+                o.required.contains(name)
+                    && matches!(p, RefOr::T(Schema::Object(p)) if p.enum_values.as_ref().is_some_and(|e| e.len() == 1))
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
+    match variant {
+        RefOr::T(Schema::Object(o)) => object_tags(o),
+        RefOr::T(Schema::AllOf(all)) => all
+            .items
+            .iter()
+            .flat_map(|part| match part {
+                RefOr::T(Schema::Object(o)) => object_tags(o),
+                _ => Vec::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Modify for TaggedUnions {
+    fn modify(&self, doc: &mut Document) {
+        use utoipa::openapi::schema::{Discriminator, Schema};
+        let Some(components) = doc.components.as_mut() else { return };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::OneOf(one_of)) = schema else { continue };
+            if one_of.discriminator.is_some() || one_of.items.len() < 2 {
+                continue;
+            }
+            let mut variants = one_of.items.iter().map(tags_of);
+            let first = variants.next().unwrap_or_default();
+            let rest: Vec<Vec<String>> = variants.collect();
+            if let Some(tag) = first.into_iter().find(|t| rest.iter().all(|v| v.contains(t))) {
+                one_of.discriminator = Some(Discriminator::new(tag));
+            }
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(rate).service(read);
 }
 
+/// The overall answer of the satisfaction form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Overall {
@@ -74,7 +75,7 @@ pub struct RatingOut {
     pub criteria: Vec<u8>,
     /// Sum of the criteria (0–18).
     pub total: i32,
-    pub overall: String,
+    pub overall: Overall,
     pub comment: Option<String>,
     pub rated_at: DateTime<FixedOffset>,
 }
@@ -132,7 +133,7 @@ fn read_rating(conn: &mut dvc_persistence::DbConnection, code: &str) -> Result<R
         dossier_code: code.to_owned(),
         criteria: r.criteria,
         total: r.total,
-        overall: r.overall,
+        overall: crate::mirror::stored(&r.overall, "rating overall", Overall::Dissatisfied),
         comment: r.comment,
         rated_at: vn(r.rated_at),
     })

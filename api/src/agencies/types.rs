@@ -14,7 +14,7 @@ crate::mirror_enum! {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"code": "000.17.22.H56", "name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": "000.00.00.H56", "active": true, "successor": null, "merged_at": null}))]
+#[schema(example = json!({"code": "000.17.22.H56", "name": "Sở Kế hoạch và Đầu tư", "level": "department", "parent": "000.00.00.H56", "active": true, "successor": null, "merged_at": null, "notify_email": null}))]
 pub struct AgencyOut {
     pub code: String,
     pub name: String,

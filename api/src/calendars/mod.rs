@@ -163,12 +163,7 @@ pub async fn preview(
             "the due instant would fall after the year 9999: start earlier or count less",
         ));
     }
-    let explanation = deadline
-        .steps
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError::internal(format!("explanation: {e}")))?;
+    let explanation = deadline.steps.into_iter().map(Into::into).collect();
     Ok(web::Json(PreviewOut {
         received_at: vn(deadline.counted_from),
         due_at: vn(deadline.due_at),

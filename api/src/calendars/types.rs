@@ -1,7 +1,9 @@
 //! HTTP shapes of working calendars and the deadline preview.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use dvc_domain::calendar::{CalendarError, CalendarSpec, NamedDateSpec, OfficeSpanSpec};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use dvc_domain::calendar::{
+    CalendarError, CalendarSpec, DayOffReason, ExplanationStep, NamedDateSpec, OfficeSpanSpec, OfficeTiming,
+};
 use dvc_persistence::calendars::StoredCalendar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -173,11 +175,24 @@ fn default_calendar() -> String {
 /// The due instant, and the steps that explain it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "received_at": "2026-02-23T07:00:00+07:00",
-    "due_at": "2026-02-27T17:00:00+07:00",
+    "received_at": "2026-02-13T16:30:00+07:00",
+    "due_at": "2026-02-27T16:30:00+07:00",
     "provisional": false,
     "valid_through": "2027-01-31",
-    "explanation": [{"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}}]
+    "explanation": [
+        {"step": "received", "received_at": "2026-02-13T16:30:00+07:00", "counted_from": "2026-02-13T16:30:00+07:00", "timing": {"kind": "in_office_hours"}},
+        {"step": "limit_counted", "amount": 5, "unit": "working_days", "office_seconds": 144000, "ends_at": "2026-02-27T16:30:00+07:00"},
+        {"step": "day_skipped", "date": "2026-02-14", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-15", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-16", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-17", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-18", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-19", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-20", "reason": {"kind": "holiday", "name": "Tết Âm lịch Bính Ngọ (công chức nghỉ 14/02-22/02/2026)"}},
+        {"step": "day_skipped", "date": "2026-02-21", "reason": {"kind": "weekend"}},
+        {"step": "day_skipped", "date": "2026-02-22", "reason": {"kind": "weekend"}},
+        {"step": "due", "due_at": "2026-02-27T16:30:00+07:00"}
+    ]
 }))]
 pub struct PreviewOut {
     /// Where counting starts: the normalised reception instant.
@@ -190,6 +205,134 @@ pub struct PreviewOut {
     pub valid_through: Option<NaiveDate>,
     /// Ordered steps: the normalised start, days skipped and why, pauses
     /// added, `provisional` (with `valid_through`) when it applies, the result.
-    #[schema(value_type = Vec<Object>)]
-    pub explanation: Vec<serde_json::Value>,
+    pub explanation: Vec<ExplanationStepOut>,
+}
+
+/// One step of the explanation of a due instant, in the order they apply
+/// (a union over `step`). Instants are in Vietnam time.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum ExplanationStepOut {
+    /// The reception instant, where it fell, and where counting starts.
+    #[schema(title = "ReceivedStep")]
+    Received { received_at: DateTime<FixedOffset>, counted_from: DateTime<FixedOffset>, timing: OfficeTimingOut },
+    /// A day passed over because it is not a working day.
+    #[schema(title = "DaySkippedStep")]
+    DaySkipped { date: NaiveDate, reason: DayOffReasonOut },
+    /// A weekend date that is a working day in exchange for a bridged holiday.
+    #[schema(title = "SwappedWorkingDayStep")]
+    SwappedWorkingDay { date: NaiveDate, name: String },
+    /// A working-hours or working-days limit counted as office time.
+    #[schema(title = "LimitCountedStep")]
+    LimitCounted { amount: u32, unit: TimeUnitDto, office_seconds: u64, ends_at: DateTime<FixedOffset> },
+    /// A calendar-days limit: the same wall-clock time `amount` days after the counting start.
+    #[schema(title = "CalendarDaysCountedStep")]
+    CalendarDaysCounted { amount: u32, lands_at: DateTime<FixedOffset> },
+    /// A calendar-days landing outside office time, moved to the next office instant.
+    #[schema(title = "MovedToOfficeHoursStep")]
+    MovedToOfficeHours { from: DateTime<FixedOffset>, to: DateTime<FixedOffset>, timing: OfficeTimingOut },
+    /// A same-day procedure: due at the closing of the reception day if
+    /// received before the cut-off on a working day, else of the next working day.
+    #[schema(title = "SameDayStep")]
+    SameDay {
+        /// The cut-off, `HH:MM:SS`.
+        #[schema(value_type = String, example = "15:00:00")]
+        cutoff: NaiveTime,
+        before_cutoff_on_working_day: bool,
+        due_at: DateTime<FixedOffset>,
+    },
+    /// A pause: the office time that passed during it (not counted again when
+    /// it overlaps an earlier pause) moves the due instant forward.
+    #[schema(title = "PauseAddedStep")]
+    PauseAdded {
+        from: DateTime<FixedOffset>,
+        to: DateTime<FixedOffset>,
+        office_seconds: u64,
+        due_at: DateTime<FixedOffset>,
+    },
+    /// The due instant runs past `valid_through`, the last date the
+    /// calendar's holidays are known for: it is provisional.
+    #[schema(title = "ProvisionalStep")]
+    Provisional { valid_through: NaiveDate },
+    /// The due instant.
+    #[schema(title = "DueStep")]
+    Due { due_at: DateTime<FixedOffset> },
+}
+
+/// Where an instant falls relative to office hours (a union over `kind`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OfficeTimingOut {
+    /// Inside an office span: nothing moves.
+    #[schema(title = "InOfficeHours")]
+    InOfficeHours,
+    /// Before the day's opening: moves to the opening.
+    #[schema(title = "BeforeOpening")]
+    BeforeOpening,
+    /// Between two spans: moves to the next span.
+    #[schema(title = "MiddayBreak")]
+    MiddayBreak,
+    /// At or after the day's closing: moves to the next working day's opening.
+    #[schema(title = "AfterClosing")]
+    AfterClosing,
+    /// On a day off: moves to the next working day's opening.
+    #[schema(title = "DayOff")]
+    DayOff { reason: DayOffReasonOut },
+}
+
+/// Why a date is not a working day (a union over `kind`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DayOffReasonOut {
+    /// A weekday outside the working week.
+    #[schema(title = "Weekend")]
+    Weekend,
+    /// A listed holiday, with its name.
+    #[schema(title = "Holiday")]
+    Holiday { name: String },
+}
+
+impl From<DayOffReason> for DayOffReasonOut {
+    fn from(r: DayOffReason) -> Self {
+        match r {
+            DayOffReason::Weekend => Self::Weekend,
+            DayOffReason::Holiday { name } => Self::Holiday { name },
+        }
+    }
+}
+
+impl From<OfficeTiming> for OfficeTimingOut {
+    fn from(t: OfficeTiming) -> Self {
+        match t {
+            OfficeTiming::InOfficeHours => Self::InOfficeHours,
+            OfficeTiming::BeforeOpening => Self::BeforeOpening,
+            OfficeTiming::MiddayBreak => Self::MiddayBreak,
+            OfficeTiming::AfterClosing => Self::AfterClosing,
+            OfficeTiming::DayOff { reason } => Self::DayOff { reason: reason.into() },
+        }
+    }
+}
+
+impl From<ExplanationStep> for ExplanationStepOut {
+    fn from(s: ExplanationStep) -> Self {
+        use ExplanationStep as S;
+        match s {
+            S::Received { received_at, counted_from, timing } => {
+                Self::Received { received_at, counted_from, timing: timing.into() }
+            }
+            S::DaySkipped { date, reason } => Self::DaySkipped { date, reason: reason.into() },
+            S::SwappedWorkingDay { date, name } => Self::SwappedWorkingDay { date, name },
+            S::LimitCounted { amount, unit, office_seconds, ends_at } => {
+                Self::LimitCounted { amount, unit: unit.into(), office_seconds, ends_at }
+            }
+            S::CalendarDaysCounted { amount, lands_at } => Self::CalendarDaysCounted { amount, lands_at },
+            S::MovedToOfficeHours { from, to, timing } => Self::MovedToOfficeHours { from, to, timing: timing.into() },
+            S::SameDay { cutoff, before_cutoff_on_working_day, due_at } => {
+                Self::SameDay { cutoff, before_cutoff_on_working_day, due_at }
+            }
+            S::PauseAdded { from, to, office_seconds, due_at } => Self::PauseAdded { from, to, office_seconds, due_at },
+            S::Provisional { valid_through } => Self::Provisional { valid_through },
+            S::Due { due_at } => Self::Due { due_at },
+        }
+    }
 }

@@ -1097,7 +1097,7 @@ fn payment_note(b: &PaymentIn) -> Result<String, ApiError> {
 /// Download a document of a dossier (whoever may read the dossier).
 #[utoipa::path(operation_id = "download_document", tag = "dossiers", security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code"), ("id" = String, Path, description = "Document id")),
-    responses((status = 200, description = "The content, with its media type", content_type = "*/*", body = Vec<u8>)))]
+    responses((status = 200, description = "The content as uploaded, with its media type in `Content-Type`, its SHA-256 in `X-Content-SHA256` and its file name in `Content-Disposition`", content_type = "*/*", body = crate::export::DocumentContent)))]
 #[get("/api/v1/dossiers/{code}/documents/{id}")]
 pub async fn download_document(
     state: web::Data<AppState>,
@@ -1116,6 +1116,24 @@ pub async fn download_document(
         .insert_header(("X-Content-SHA256", doc.sha256.clone()))
         .insert_header(content_disposition(&doc.name))
         .body(content))
+}
+
+/// Whether an upload's `Content-Type` may be a file's: not JSON, not an
+/// HTML form's encoding (those bodies describe a file, they are not one).
+fn is_file_media_type(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    !(essence == "application/json"
+        || essence == "text/json"
+        || essence.ends_with("+json")
+        || essence == "multipart/form-data"
+        || essence == "application/x-www-form-urlencoded")
+}
+
+/// Whether a body is a JSON array of numbers: what a client sends when it
+/// writes a file's bytes as JSON (`[37,80,68,70]`).
+fn is_json_byte_array(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+        && serde_json::from_slice::<Vec<serde_json::Number>>(body).is_ok_and(|n| !n.is_empty())
 }
 
 /// `attachment` with the original file name (RFC 6266): `filename*` in
@@ -1156,7 +1174,13 @@ pub struct UploadParams {
 
 /// Upload a document for a component.
 ///
-/// The body is the content, its `Content-Type` the document's media type.
+/// The body is the file's bytes as they are, its `Content-Type` the
+/// document's media type: the usual ones are listed; any other media type is
+/// taken too, except JSON (`application/json`, `*/*+json`) and HTML forms
+/// (`multipart/form-data`, `application/x-www-form-urlencoded`), refused with
+/// 415 `unsupported_media_type`: such a body is a description of a file, not
+/// the file. A body that is a JSON array of numbers (a file's bytes written
+/// as JSON) is refused with 422 whatever its `Content-Type`.
 /// Stored once per SHA-256. The applicant uploads while the dossier is
 /// submitted or awaiting a supplement; staff of its agencies while it is open.
 /// Above `DVC_MAX_DOCUMENT_BYTES`: 413.
@@ -1167,8 +1191,23 @@ pub struct UploadParams {
     tag = "dossiers",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Dossier code"), UploadParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The document's content"),
-    responses((status = 201, body = DocumentOut))
+    request_body(
+        description = "The document's bytes, in its own media type",
+        content(
+            (crate::export::DocumentContent = "application/pdf"),
+            (crate::export::DocumentContent = "image/jpeg"),
+            (crate::export::DocumentContent = "image/png"),
+            (crate::export::DocumentContent = "image/tiff"),
+            (crate::export::DocumentContent = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (crate::export::DocumentContent = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::export::DocumentContent = "application/xml"),
+            (crate::export::DocumentContent = "application/octet-stream")
+        )
+    ),
+    responses(
+        (status = 201, body = DocumentOut),
+        (status = 415, description = "`unsupported_media_type`: a JSON or form body instead of the file's bytes", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
 pub async fn upload_document(
     state: web::Data<AppState>,
@@ -1186,7 +1225,23 @@ pub async fn upload_document(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
+    if !is_file_media_type(&media_type) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!(
+                "a document is uploaded as the file's bytes with its own media type (application/pdf, image/jpeg, …), not as {}",
+                media_type.split(';').next().unwrap_or_default().trim()
+            ),
+        ));
+    }
     let mut invalid = Invalid::default();
+    if is_json_byte_array(&body) {
+        invalid.push(
+            "body",
+            ErrorCode::JsonByteArray,
+            "the body is a JSON array of numbers: send the file's bytes as they are, not written as JSON",
+        );
+    }
     if !submit::valid_media_type(&media_type) {
         invalid.push("Content-Type", ErrorCode::InvalidMediaType, "a media type such as application/pdf");
     }

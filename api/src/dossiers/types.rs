@@ -1,10 +1,12 @@
 //! HTTP shapes of dossiers.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use dvc_domain::auth::Role;
 use dvc_domain::calendar::{Timeliness, WorkingCalendar};
 use dvc_domain::dossier::{
     allowed_actions, ActionKind, ApplicantKind, Channel, Outcome, PauseReason, ReturnChannel, Status,
 };
+use dvc_domain::notify::{Event as NotifyEvent, NotifyChannel};
 use dvc_domain::registry::{CheckState, Registry};
 use dvc_persistence::dossiers::{DocumentRow, HistoryRow, StoredDossier};
 use dvc_persistence::registry::CheckRow;
@@ -41,6 +43,116 @@ crate::mirror_enum! {
     /// early / on_time / late once resolved; within_deadline / overdue while open.
     TimelinessDto => Timeliness { Early, OnTime, Late, WithinDeadline, Overdue }
 }
+crate::mirror_enum! {
+    /// The caller's role (docs/RULES.md §1).
+    RoleDto => Role { Citizen, Officer, Approver, AgencyAdmin, Admin, Integrator, Viewer }
+}
+crate::mirror_enum! {
+    /// What a notification tells: `received`, `supplement_requested`, `payment_requested`,
+    /// `result_ready`, `apology` or `refused` (to the applicant); `running_late` (to the handling agency).
+    NotificationEventDto => NotifyEvent { Received, SupplementRequested, PaymentRequested, ResultReady, Apology, Refused, RunningLate }
+}
+crate::mirror_enum! {
+    /// A channel the applicant is told on.
+    NotifyChannelDto => NotifyChannel { Email, Sms, Zalo }
+}
+
+/// Where a notification's delivery stands: `pending` (waiting or being
+/// retried), `sent`, or `failed` (refused for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatusDto {
+    Pending,
+    Sent,
+    Failed,
+}
+
+/// A move that may be made next, named as its sub-resource's action
+/// (`record-payment` is `POST …/payments`, `record-fee-relief` is `POST …/fee-relief`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKindDto {
+    Receive,
+    Refuse,
+    RequestSupplement,
+    Supplement,
+    HandOff,
+    RequestPayment,
+    RecordPayment,
+    RecordFeeRelief,
+    Resolve,
+    Return,
+    Withdraw,
+    Stop,
+    Apologize,
+}
+
+impl From<ActionKind> for ActionKindDto {
+    fn from(k: ActionKind) -> Self {
+        match k {
+            ActionKind::Receive => Self::Receive,
+            ActionKind::Refuse => Self::Refuse,
+            ActionKind::RequestSupplement => Self::RequestSupplement,
+            ActionKind::Supplement => Self::Supplement,
+            ActionKind::HandOff => Self::HandOff,
+            ActionKind::RequestPayment => Self::RequestPayment,
+            ActionKind::RecordPayment => Self::RecordPayment,
+            ActionKind::RecordFeeRelief => Self::RecordFeeRelief,
+            ActionKind::Resolve => Self::Resolve,
+            ActionKind::Return => Self::Return,
+            ActionKind::Withdraw => Self::Withdraw,
+            ActionKind::Stop => Self::Stop,
+            ActionKind::Apologize => Self::Apologize,
+        }
+    }
+}
+
+/// The step a history row (and a change of the feed) records: a move of the
+/// state machine by the name of its sub-resource (`payments` records a
+/// payment, `fee-relief` a fee relief), `submit` for the first row,
+/// `upload-document` for a document added outside a move, and
+/// `recompute-deadline` when an extended calendar recomputed a provisional
+/// due instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HistoryActionDto {
+    Submit,
+    Receive,
+    Refuse,
+    RequestSupplement,
+    Supplement,
+    HandOff,
+    RequestPayment,
+    Payments,
+    FeeRelief,
+    Resolve,
+    Return,
+    Withdraw,
+    Stop,
+    Apologize,
+    UploadDocument,
+    RecomputeDeadline,
+}
+
+/// What a document is to its dossier: a `component` of the procedure, a
+/// `result`, or a representative's `authorisation` (giấy ủy quyền).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKindDto {
+    Component,
+    Result,
+    Authorisation,
+}
+
+/// The applicant's field a national database holds otherwise: `name`,
+/// `date_of_birth`, or `status` (an enterprise not active).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferenceFieldDto {
+    Name,
+    DateOfBirth,
+    Status,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an.nguyen@example.vn", "address": "Phường Phú Cường, Thủ Dầu Một"}))]
@@ -63,7 +175,7 @@ pub struct ApplicantDto {
     /// zalo: `phone`). Absent: every channel a contact was given for; `[]`:
     /// never told. A channel the province has not configured is skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = json!(["email", "sms"]))]
+    #[schema(value_type = Option<Vec<NotifyChannelDto>>, example = json!(["email", "sms"]))]
     pub notify_by: Option<Vec<String>>,
 }
 
@@ -284,8 +396,7 @@ pub struct PauseOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentOut {
     pub id: String,
-    /// `component`, `result` or `authorisation` (a representative's giấy ủy quyền).
-    pub kind: String,
+    pub kind: DocumentKindDto,
     pub component_code: Option<String>,
     pub name: String,
     pub media_type: String,
@@ -303,7 +414,7 @@ impl From<DocumentRow> for DocumentOut {
     fn from(d: DocumentRow) -> Self {
         Self {
             id: d.id,
-            kind: d.kind,
+            kind: crate::mirror::stored(&d.kind, "document kind", DocumentKindDto::Component),
             component_code: d.component_code,
             name: d.name,
             media_type: d.media_type,
@@ -319,6 +430,23 @@ impl From<DocumentRow> for DocumentOut {
 
 /// A dossier as its readers see it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "000.00.05.H56-260305-0007", "external_code": null, "status": "processing", "status_code": 4, "channel": "online",
+    "procedure": {"code": "2.001610", "version": 1}, "sector": "DN",
+    "applicant": {"kind": "citizen", "id_number": "001099012345", "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an.nguyen@example.vn", "address": "Phường Phú Cường, Thủ Dầu Một", "date_of_birth": null},
+    "applicant_check": null,
+    "submitted_by": {"id_number": "001099012345", "name": "Nguyễn Văn An", "representative": false},
+    "receiving_agency": "000.00.05.H56", "handling_agency": "000.00.05.H56",
+    "summary": "Đăng ký thành lập doanh nghiệp tư nhân An Phát",
+    "submitted_at": "2026-03-05T08:15:00+07:00", "received_at": "2026-03-05T09:00:00+07:00", "due_at": "2026-03-10T09:00:00+07:00",
+    "due_provisional": false, "calendar_valid_through": "2027-01-31",
+    "promised_at": null, "resolved_at": null, "returned_at": null, "pauses": [], "reply_by": null, "supplement_overdue": false,
+    "timeliness": "within_deadline", "outcome": null,
+    "documents": [{"id": "01a24903-4360-71f6-a86b-341b9d809dcc", "kind": "component", "component_code": "TP01", "name": "Giấy đề nghị.pdf", "media_type": "application/pdf", "size": 9, "sha256": "e5c62df5dab5c87b6a015ef3d43597074d1eec433b15f51aec63b8582d0e4ab4", "digitised": false, "reused": false, "source": null, "uploaded_at": "2026-03-05T08:15:00+07:00"}],
+    "allowed_actions": ["request-supplement", "hand-off", "request-payment", "record-payment", "record-fee-relief", "resolve", "withdraw", "stop", "apologize"],
+    "sync": {"state": "pending", "pending_changes": 3, "attempts": 0, "last_error": null},
+    "version": 3
+}))]
 pub struct DossierOut {
     /// `<agency>-<YYMMDD>-<NNNN>`.
     #[schema(example = "000.00.05.H56-260305-0007")]
@@ -370,8 +498,7 @@ pub struct DossierOut {
     pub outcome: Option<OutcomeDto>,
     pub documents: Vec<DocumentOut>,
     /// What may be done next (by someone with the right role).
-    #[schema(value_type = Vec<String>, example = json!(["hand-off", "withdraw", "stop", "apologize"]))]
-    pub allowed_actions: Vec<ActionKind>,
+    pub allowed_actions: Vec<ActionKindDto>,
     /// Synchronisation with the national portal.
     pub sync: SyncOut,
     /// Increases with every change; the `ETag`.
@@ -470,8 +597,7 @@ impl From<RegistryDto> for Registry {
 /// One thing the applicant said that the database holds otherwise.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DifferenceOut {
-    /// `name`, `date_of_birth` or `status` (an enterprise not active).
-    pub field: String,
+    pub field: DifferenceFieldDto,
     pub message: String,
 }
 
@@ -504,7 +630,10 @@ impl From<CheckRow> for ApplicantCheckOut {
             differences: c
                 .differences()
                 .into_iter()
-                .map(|d| DifferenceOut { field: d.field, message: d.message })
+                .map(|d| DifferenceOut {
+                    field: crate::mirror::stored(&d.field, "difference field", DifferenceFieldDto::Name),
+                    message: d.message,
+                })
                 .collect(),
             next_attempt_at: if state == CheckState::Pending { c.next_attempt_at().map(vn) } else { None },
             checked_at: c.checked_at().map(vn),
@@ -577,7 +706,7 @@ impl DossierOut {
             timeliness: s.timeliness(now, calendar).map(Into::into),
             outcome: s.outcome.map(Into::into),
             documents: documents.into_iter().map(Into::into).collect(),
-            allowed_actions: allowed_actions(s, now, calendar),
+            allowed_actions: allowed_actions(s, now, calendar).into_iter().map(Into::into).collect(),
             sync,
             version: d.version,
             code: d.code,
@@ -596,13 +725,11 @@ pub struct DossierList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryOut {
     pub seq: i32,
-    /// The action (`receive`, `hand-off`, …; `submit` for the first row;
-    /// `recompute-deadline` when an extended calendar recomputed a provisional due instant).
-    pub action: String,
+    pub action: HistoryActionDto,
     pub from_status: Option<StatusDto>,
     pub to_status: StatusDto,
     pub actor_id: String,
-    pub actor_role: String,
+    pub actor_role: RoleDto,
     pub actor_name: String,
     pub actor_agency: Option<String>,
     pub at: DateTime<FixedOffset>,
@@ -633,11 +760,11 @@ pub fn history_out(rows: Vec<HistoryRow>, now: chrono::DateTime<chrono::Utc>) ->
             });
             HistoryOut {
                 seq: r.seq,
-                action: r.action,
+                action: crate::mirror::stored(&r.action, "history action", HistoryActionDto::Submit),
                 from_status: r.from_status.as_deref().and_then(Status::parse).map(Into::into),
                 to_status: Status::parse(&r.to_status).map(Into::into).unwrap_or(StatusDto::Submitted),
                 actor_id: r.actor_id,
-                actor_role: r.actor_role,
+                actor_role: crate::mirror::stored(&r.actor_role, "history actor role", RoleDto::Viewer),
                 actor_name: r.actor_name,
                 actor_agency: r.actor_agency,
                 at: vn(r.at.and_utc()),
@@ -870,19 +997,15 @@ pub struct NotificationList {
 /// One notification to the applicant and where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationOut {
-    /// received, supplement_requested, payment_requested, result_ready, apology or refused
-    /// (to the applicant); running_late (to the handling agency).
     #[schema(example = "received")]
-    pub event: String,
-    /// email, sms or zalo.
+    pub event: NotificationEventDto,
     #[schema(example = "sms")]
-    pub channel: String,
+    pub channel: NotifyChannelDto,
     /// Masked: `a***@example.vn`, `091****678`.
     #[schema(example = "091****678")]
     pub recipient: String,
-    /// pending (waiting or being retried), sent, or failed (refused for good).
     #[schema(example = "sent")]
-    pub status: String,
+    pub status: NotificationStatusDto,
     pub attempts: i32,
     /// The last failed attempt's error, while pending or failed.
     pub last_error: Option<String>,
@@ -897,10 +1020,10 @@ impl From<dvc_persistence::notifications::NotificationRow> for NotificationOut {
         let vn = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&dvc_domain::calendar::VIETNAM);
         let pending = r.status == dvc_persistence::notifications::PENDING;
         Self {
-            event: r.event,
-            channel: r.channel,
+            event: crate::mirror::stored(&r.event, "notification event", NotificationEventDto::Received),
+            channel: crate::mirror::stored(&r.channel, "notification channel", NotifyChannelDto::Email),
             recipient: dvc_domain::notify::mask_recipient(&r.recipient),
-            status: r.status,
+            status: crate::mirror::stored(&r.status, "notification status", NotificationStatusDto::Failed),
             attempts: r.attempts,
             last_error: r.last_error,
             next_attempt_at: pending.then(|| vn(r.next_attempt_at)),

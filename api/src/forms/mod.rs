@@ -76,7 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("form" = FormKind, Path, description = "The form")
     ),
     responses(
-        (status = 200, description = "The form", content_type = "application/pdf", body = Vec<u8>),
+        (status = 200, description = "The form", content_type = "application/pdf", body = crate::export::PdfFile),
         (status = 404, description = "No such dossier for the caller, or no such form", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`form_not_applicable`: the form does not apply to the dossier as it stands", body = crate::error::Problem, content_type = "application/problem+json")
     )
@@ -482,7 +482,7 @@ fn control(w: &mut Writer, r: &Record, now: DateTime<Utc>) {
         w.para(
             &[
                 keep(format!("Bước {}.", s.seq)),
-                words(format!("{} —", action_vi(&s.action))),
+                words(format!("{} —", action_vi(&row.action))),
                 keep(instant(s.at.to_utc())),
             ],
             BODY,
@@ -491,7 +491,7 @@ fn control(w: &mut Writer, r: &Record, now: DateTime<Utc>) {
         );
         let agency = s.actor_agency.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
         w.para(
-            &[words("Người thực hiện:"), keep(s.actor_name.clone()), words(format!("({}{agency})", s.actor_role))],
+            &[words("Người thực hiện:"), keep(s.actor_name.clone()), words(format!("({}{agency})", row.actor_role))],
             BODY,
             false,
             14.0,

@@ -64,8 +64,7 @@ pub struct AttemptOut {
     /// This attempt's reference at the platform (MaThamChieu).
     pub reference: String,
     pub amount_vnd: i64,
-    /// `pending`, `paid` or `failed`.
-    pub status: String,
+    pub status: AttemptStatusDto,
     pub transaction_id: Option<String>,
     pub bank_code: Option<String>,
     /// Paid while its obligation was already paid (or cancelled): the money
@@ -84,7 +83,7 @@ impl From<AttemptRow> for AttemptOut {
             dossier_code: a.dossier_code,
             reference: a.reference,
             amount_vnd: a.amount_vnd,
-            status: a.status,
+            status: crate::mirror::stored(&a.status, "attempt status", AttemptStatusDto::Failed),
             transaction_id: a.transaction_id,
             bank_code: a.bank_code,
             refund_due: a.refund_due,
@@ -101,10 +100,8 @@ pub struct PaymentOut {
     pub dossier_code: String,
     /// The obligation's own reference; each online attempt has its own (see `attempts`).
     pub reference: String,
-    /// `online`, `transfer`, `cash`, or `unspecified` while only requested.
-    pub method: String,
-    /// `pending`, `paid`, `failed`, `cancelled` or `refunded`.
-    pub status: String,
+    pub method: PaymentMethodDto,
+    pub status: PaymentStatusDto,
     pub amount_vnd: i64,
     pub description: String,
     pub cashless: bool,
@@ -132,8 +129,8 @@ impl PaymentOut {
             id: p.id,
             dossier_code: p.dossier_code,
             reference: p.reference,
-            method: p.method,
-            status: p.status,
+            method: crate::mirror::stored(&p.method, "payment method", PaymentMethodDto::Unspecified),
+            status: crate::mirror::stored(&p.status, "payment status", PaymentStatusDto::Failed),
             amount_vnd: p.amount_vnd,
             description: p.description,
             transaction_id: p.transaction_id,
@@ -166,6 +163,18 @@ pub struct FeeReliefOut {
     pub legal_basis: String,
 }
 
+crate::mirror_enum! {
+    /// `online` (the national payment platform), `transfer`, `cash`, or `unspecified` while only requested.
+    PaymentMethodDto => PaymentMethod { Online, Transfer, Cash, Unspecified }
+}
+crate::mirror_enum! {
+    /// `pending`, `paid`, `failed`, `cancelled` or `refunded` (docs/RULES.md §5).
+    PaymentStatusDto => PaymentStatus { Pending, Paid, Failed, Cancelled, Refunded }
+}
+crate::mirror_enum! {
+    /// An attempt at the payment platform: `pending`, `paid` or `failed`.
+    AttemptStatusDto => AttemptStatus { Pending, Paid, Failed }
+}
 crate::mirror_enum! {
     /// `exempt` from the fees, or `reduced` by an amount.
     ReliefKindDto => ReliefKind { Exempt, Reduced }
@@ -231,11 +240,60 @@ pub struct OnlinePaymentOut {
     pub payment: PaymentOut,
     /// The attempt this `INIT` starts, with its own reference.
     pub attempt: AttemptOut,
-    /// The signed INIT message for the national payment platform.
-    #[schema(value_type = Object)]
-    pub init_message: PlatformRequest,
+    pub init_message: InitMessage,
     /// Where to send the applicant (absent when no platform is configured).
     pub redirect_url: Option<String>,
+}
+
+/// The signed `INIT` message for the national payment platform (docs/RULES.md §5).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"LoaiBanTin": "INIT", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC10006053e181100e6d", "SoTien": "150000", "MaTienTe": "VND", "ThoiGianGD": "20261206084147", "ThongTinGiaoDich": "Nghĩa vụ tài chính", "ThongTinBienLai": "Hồ sơ 000.00.05.H56-261206-0001", "MaXacThuc": "bb5c678a94755053c23f3ee6bb08fdd0cdc2b58cb13deca1c585576d96312444"}))]
+pub struct InitMessage {
+    /// The message type: `INIT`.
+    #[schema(pattern = "^INIT$")]
+    #[serde(rename = "LoaiBanTin")]
+    pub kind: String,
+    /// Our partner code at the platform.
+    #[serde(rename = "MaDoiTac")]
+    pub partner: String,
+    /// The attempt's reference: `DVC`, the dossier code's last six digits
+    /// reversed, and twelve hexadecimal digits of the attempt's id.
+    #[serde(rename = "MaThamChieu")]
+    pub reference: String,
+    /// The amount in VND, as digits.
+    #[serde(rename = "SoTien")]
+    #[schema(pattern = "^[0-9]+$")]
+    pub amount: String,
+    #[serde(rename = "MaTienTe")]
+    #[schema(example = "VND")]
+    pub currency: String,
+    /// `yyyyMMddHHmmss`, Vietnam time.
+    #[serde(rename = "ThoiGianGD")]
+    #[schema(pattern = "^[0-9]{14}$")]
+    pub time: String,
+    #[serde(rename = "ThongTinGiaoDich")]
+    pub description: String,
+    #[serde(rename = "ThongTinBienLai")]
+    pub receipt: String,
+    /// SHA-256 hex over the fields joined by `|`, the shared secret last.
+    #[serde(rename = "MaXacThuc")]
+    pub checksum: String,
+}
+
+impl From<PlatformRequest> for InitMessage {
+    fn from(r: PlatformRequest) -> Self {
+        Self {
+            kind: r.kind,
+            partner: r.partner,
+            reference: r.reference,
+            amount: r.amount,
+            currency: r.currency,
+            time: r.time,
+            description: r.description,
+            receipt: r.receipt,
+            checksum: r.checksum,
+        }
+    }
 }
 
 /// Pay online (the applicant).
@@ -320,7 +378,7 @@ pub async fn pay_online(
     Ok(HttpResponse::Created().json(OnlinePaymentOut {
         payment,
         attempt: attempt.into(),
-        init_message: init,
+        init_message: init.into(),
         redirect_url,
     }))
 }
@@ -331,7 +389,7 @@ pub fn account(config: &Config) -> PlatformAccount<'_> {
 
 /// The platform's signed result message (a callback), as sent.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[schema(example = json!({"LoaiBanTin": "RESULT", "MaLoi": "00", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC1230010a1b2c3d4e5f6", "SoTien": "50000", "MaTienTe": "VND", "MaGiaoDich": "GD0001", "MaNganHang": "VCB", "ThoiGianGD": "20260305090000", "ThongTinGiaoDich": "Phí, lệ phí", "MaXacThuc": "…sha256 hex…"}))]
+#[schema(example = json!({"LoaiBanTin": "RESULT", "MaLoi": "00", "MaDoiTac": "DVC-DEMO", "MaThamChieu": "DVC10006053e181100e6d", "SoTien": "150000", "MaTienTe": "VND", "MaGiaoDich": "GD0001", "MaNganHang": "VCB", "ThoiGianGD": "20260305090000", "ThongTinGiaoDich": "Phí, lệ phí", "MaXacThuc": "…sha256 hex…"}))]
 pub struct CallbackIn {
     #[serde(rename = "LoaiBanTin")]
     pub kind: String,

@@ -56,6 +56,7 @@ pub struct DrillParams {
     #[param(pattern = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")]
     pub agency: Option<String>,
     /// The count to explain: `received`, `resolved_late`, `open_overdue`, `exempt`, …
+    #[param(value_type = MetricDto)]
     pub metric: String,
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
@@ -118,7 +119,7 @@ pub struct GroupOut {
     /// platform), `exempt` (received in the period and exempt from their fees, docs/RULES.md §5: counted apart
     /// from `paid`), `digitised`, `reused` (with a document fetched from the data store), `synced`, `rated`,
     /// `satisfied`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = counts_schema)]
     pub counts: BTreeMap<&'static str, u64>,
     pub resolved: u64,
     pub rates: Rates,
@@ -451,9 +452,44 @@ fn summary_rows(s: &SummaryOut) -> Vec<Vec<Value<'static>>> {
     rows
 }
 
+crate::mirror_enum! {
+    /// A count of the figures (docs/RULES.md §7); each has a drill-down.
+    MetricDto => Metric {
+        CarriedOver, Received, ResolvedEarly, ResolvedOnTime, ResolvedLate, Withdrawn, Stopped, Refused,
+        OpenWithinDeadline, OpenOverdue, ReceivedOnline, Paid, PaidCashless, PaidOnline, Exempt, Digitised,
+        Reused, Synced, Rated, Satisfied
+    }
+}
+
+/// The schema of a group's `counts`: one whole number per metric, each named.
+fn counts_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
+    let mut counts = ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Object))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .description(Some(
+            "Every count, by metric name (each has a drill-down, `GET /api/v1/reports/dossiers?metric=`): \
+             `paid_online` is paid through the payment platform; `exempt` is received in the period and exempt \
+             from its fees (docs/RULES.md §5: counted apart from `paid`); `reused` is with a document fetched \
+             from the data store.",
+        ));
+    for metric in Metric::ALL {
+        counts = counts
+            .property(
+                metric.as_str(),
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::Integer))
+                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
+                    .minimum(Some(0)),
+            )
+            .required(metric.as_str());
+    }
+    counts.build()
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DrillOut {
-    pub metric: String,
+    pub metric: MetricDto,
     pub group: Option<String>,
     /// As many as the figure counts.
     pub count: usize,
@@ -567,7 +603,7 @@ pub async fn drilldown(
                 page.last().cloned().unwrap_or_default()
             });
             Ok::<_, ApiError>(DrillOut {
-                metric: metric.as_str().to_owned(),
+                metric: metric.into(),
                 group: group.map(|(_, k)| k),
                 count,
                 codes: page,
@@ -583,13 +619,89 @@ pub struct IndexOut {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub agency: Option<String>,
-    /// The six groups with their sub-indicators: score, maximum, ratio, threshold, and whether the system can know it;
-    /// `score` (the groups' scores summed), `known_max`, `max`, and `cashless_rate` (paid `online` or by `transfer` /
-    /// paid: the province's own target, reported beside the online payment group, whose sub-indicator
-    /// `payments_through_payment_platform` counts `online` payments only). Scores are rounded to two decimals half
-    /// away from zero; a group's score and the total are sums of the rounded scores.
-    #[schema(value_type = Object)]
-    pub index: Index766,
+    pub index: Index766Out,
+}
+
+/// The Decision 766 index: six groups with their sub-indicators. Scores are
+/// rounded to two decimals half away from zero; a group's score and the
+/// total are sums of the rounded scores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Index766Out {
+    /// `publicity_and_transparency`, `processing_progress`, `online_services`,
+    /// `online_payment`, `digitisation`, `satisfaction`, in this order.
+    pub groups: Vec<Group766Out>,
+    /// The groups' scores summed: what the system can compute.
+    pub score: f64,
+    /// The sum of the maxima of the sub-indicators the system can compute.
+    pub known_max: f64,
+    /// 100.
+    pub max: f64,
+    /// Paid `online` or by `transfer` / paid: the province's own target,
+    /// reported beside the online payment group, whose sub-indicator
+    /// `payments_through_payment_platform` counts `online` payments only.
+    pub cashless_rate: RateOut,
+}
+
+/// A group of the index: its maximum, its score (the sum of its
+/// sub-indicators' rounded scores) and its sub-indicators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Group766Out {
+    #[schema(example = "processing_progress")]
+    pub name: String,
+    pub max: f64,
+    pub score: f64,
+    pub sub_indicators: Vec<SubIndicatorOut>,
+}
+
+/// A sub-indicator with maximum P and threshold T: P when its ratio r ≥ T,
+/// else r × P / T; unknown (`known: false`, no ratio nor score) when the
+/// system holds no data for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubIndicatorOut {
+    #[schema(example = "on_time_rate")]
+    pub name: String,
+    pub max: f64,
+    /// T as a fraction (0.8 for 80%).
+    pub threshold: f64,
+    pub ratio: Option<f64>,
+    pub numerator: Option<u64>,
+    pub denominator: Option<u64>,
+    pub score: Option<f64>,
+    pub known: bool,
+}
+
+impl From<Index766> for Index766Out {
+    fn from(i: Index766) -> Self {
+        Self {
+            groups: i
+                .groups
+                .into_iter()
+                .map(|g| Group766Out {
+                    name: g.name.to_owned(),
+                    max: g.max,
+                    score: g.score,
+                    sub_indicators: g
+                        .sub_indicators
+                        .into_iter()
+                        .map(|s| SubIndicatorOut {
+                            name: s.name.to_owned(),
+                            max: s.max,
+                            threshold: s.threshold,
+                            ratio: s.ratio,
+                            numerator: s.numerator,
+                            denominator: s.denominator,
+                            score: s.score,
+                            known: s.known,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            score: i.score,
+            known_max: i.known_max,
+            max: i.max,
+            cashless_rate: i.cashless_rate.into(),
+        }
+    }
 }
 
 /// The Decision 766 service index of a unit.
@@ -618,7 +730,7 @@ pub async fn index(
                 from: q.from,
                 to: q.to,
                 agency: agency.map(|a| a.to_string()),
-                index: index_766(&t),
+                index: index_766(&t).into(),
             })
         })
         .await?;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use crate::dossiers::types::{ApplicantKindDto, ChannelDto, HistoryActionDto, OutcomeDto, RoleDto, StatusDto};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
@@ -24,25 +25,109 @@ pub struct ChangeOut {
     /// Position in the feed; pass the last one seen as `after`.
     pub seq: i64,
     pub dossier_code: String,
-    pub action: String,
-    pub status: String,
+    /// The step that made the change.
+    pub action: HistoryActionDto,
+    /// The status it led to.
+    pub status: StatusDto,
     pub created_at: DateTime<FixedOffset>,
-    /// The dossier after the change and the step that made it.
-    #[schema(value_type = Object)]
-    pub event: serde_json::Value,
+    pub event: ChangeEvent,
 }
 
-impl From<ChangeRow> for ChangeOut {
-    fn from(r: ChangeRow) -> Self {
-        Self {
+impl TryFrom<ChangeRow> for ChangeOut {
+    type Error = ApiError;
+
+    fn try_from(r: ChangeRow) -> Result<Self, ApiError> {
+        let event = serde_json::from_str(&r.payload)
+            .map_err(|e| ApiError::internal(format!("change {} has an unreadable event: {e}", r.seq)))?;
+        Ok(Self {
             seq: r.seq,
-            event: serde_json::from_str(&r.payload).unwrap_or_default(),
+            event,
+            action: crate::mirror::stored(&r.action, "change action", HistoryActionDto::Submit),
+            status: crate::mirror::stored(&r.status, "change status", StatusDto::Submitted),
             dossier_code: r.dossier_code,
-            action: r.action,
-            status: r.status,
             created_at: vn(r.created_at.and_utc()),
-        }
+        })
     }
+}
+
+/// The event a change publishes (in the feed and to the national portal):
+/// the dossier as it stands after the change, and the step that made it; a
+/// union over the status the change led to (`status`, with `status_code`
+/// the national portal's TrangThaiHoSo).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ChangeEvent {
+    #[schema(title = "SubmittedEvent")]
+    Submitted(ChangedDossier),
+    #[schema(title = "ReceivedEvent")]
+    Received(ChangedDossier),
+    #[schema(title = "RefusedEvent")]
+    Refused(ChangedDossier),
+    #[schema(title = "ProcessingEvent")]
+    Processing(ChangedDossier),
+    #[schema(title = "AwaitingSupplementEvent")]
+    AwaitingSupplement(ChangedDossier),
+    #[schema(title = "AwaitingPaymentEvent")]
+    AwaitingPayment(ChangedDossier),
+    #[schema(title = "WithdrawnEvent")]
+    Withdrawn(ChangedDossier),
+    #[schema(title = "StoppedEvent")]
+    Stopped(ChangedDossier),
+    #[schema(title = "ResolvedEvent")]
+    Resolved(ChangedDossier),
+    #[schema(title = "ReturnedEvent")]
+    Returned(ChangedDossier),
+}
+
+/// A dossier as a change left it (besides its `status`, the union's tag).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangedDossier {
+    pub code: String,
+    pub external_code: Option<String>,
+    pub procedure_code: String,
+    pub procedure_version: i32,
+    pub channel: ChannelDto,
+    /// The national portal's TrangThaiHoSo (1–10) of `status`.
+    #[schema(minimum = 1, maximum = 10)]
+    pub status_code: u8,
+    pub receiving_agency: String,
+    pub handling_agency: String,
+    pub applicant_kind: ApplicantKindDto,
+    pub applicant_id: String,
+    pub applicant_name: String,
+    pub summary: String,
+    pub submitted_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub received_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub due_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub promised_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub returned_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub outcome: Option<OutcomeDto>,
+    /// While awaiting a supplement: the applicant's reply deadline.
+    #[serde(default)]
+    pub reply_by: Option<DateTime<FixedOffset>>,
+    pub step: ChangeStep,
+}
+
+/// The step that made a change: its history row.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeStep {
+    pub action: HistoryActionDto,
+    pub from_status: Option<StatusDto>,
+    pub to_status: StatusDto,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub actor_role: RoleDto,
+    pub actor_agency: Option<String>,
+    pub at: DateTime<FixedOffset>,
+    pub note: Option<String>,
+    pub step_deadline: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,7 +179,8 @@ pub async fn feed(
     }
     let rows = state.db(move |conn| changes::feed(conn, after, limit)).await?;
     let next_after = rows.last().map_or(after, |r| r.seq);
-    Ok(web::Json(ChangeFeed { items: rows.into_iter().map(Into::into).collect(), next_after }))
+    let items = rows.into_iter().map(ChangeOut::try_from).collect::<Result<_, _>>()?;
+    Ok(web::Json(ChangeFeed { items, next_after }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

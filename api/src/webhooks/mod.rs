@@ -45,7 +45,7 @@ pub struct WebhookOut {
     pub url: String,
     /// Only changes to these statuses (empty: all); null when the stored
     /// filter cannot be read (see `filter_error`).
-    pub statuses: Option<Vec<String>>,
+    pub statuses: Option<Vec<StatusDto>>,
     /// Only dossiers of these agencies and their sub-units (empty: all);
     /// null when the stored filter cannot be read.
     pub agencies: Option<Vec<String>>,
@@ -64,7 +64,7 @@ impl From<WebhookRow> for WebhookOut {
             Err(e) => (None, Some(e)),
         };
         Self {
-            statuses: filter.as_ref().map(|f| f.statuses.iter().map(|s| s.as_str().to_owned()).collect()),
+            statuses: filter.as_ref().map(|f| f.statuses.iter().map(|s| (*s).into()).collect()),
             agencies: filter.as_ref().map(|f| f.agencies.iter().map(ToString::to_string).collect()),
             filter_error: w.filter_error.or(unreadable),
             id: w.id,

@@ -287,6 +287,10 @@ error_codes! {
     UnknownProcedure = "unknown_procedure", FIELD, "No such procedure", "Không có thủ tục này";
     /// A notification channel that does not exist.
     UnknownChannel = "unknown_channel", FIELD, "No such notification channel", "Không có kênh thông báo này";
+    /// An upload whose body is a JSON array of numbers, not the file's bytes.
+    JsonByteArray = "json_byte_array", FIELD,
+        "The body is a JSON array of numbers: send the file's bytes as they are",
+        "Nội dung là một mảng số JSON: hãy gửi nguyên các byte của tệp";
     /// An export format that is not offered.
     UnsupportedFormat = "unsupported_format", FIELD, "Unsupported format", "Định dạng không được hỗ trợ";
     /// `group` without `group_by`.

@@ -36,6 +36,7 @@ mod small_untruths;
 mod strict_input;
 mod supplement_deadline;
 mod sync;
+mod typed_contract;
 mod webhooks;
 
 fn main() -> std::process::ExitCode {
