@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load benchmark of the HTTP API against the database's own ceiling (issue 7).
+"""Load benchmark of the HTTP API against the database's own ceiling.
 
 One command per database:
     python3 bench/load.py --db postgres

@@ -1,4 +1,4 @@
-//! Documents are part of the record (issue 11, item 10): an upload is a
+//! Documents are part of the record: an upload is a
 //! history row and a change of the feed, a download names the original
 //! file (RFC 6266, UTF-8), and published feedback shows no personal data.
 

@@ -1,4 +1,4 @@
-//! The forms of the one-stop procedure as PDF (issue 13, item 2):
+//! The forms of the one-stop procedure as PDF:
 //! `GET /api/v1/dossiers/{code}/forms/{form}`. Each form is fetched, its text
 //! read back out of the PDF (through the embedded font's ToUnicode map) and
 //! checked against the dossier's record.

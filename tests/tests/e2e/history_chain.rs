@@ -1,5 +1,4 @@
-//! The tamper-evident chain of every dossier's history (issue 12, item 4,
-//! its first part): each row hashes its content and the row before, so a
+//! The tamper-evident chain of every dossier's history (//! its first part): each row hashes its content and the row before, so a
 //! past rewritten in the database behind the API's back is found, with the
 //! dossier and the row where the chain stops holding.
 

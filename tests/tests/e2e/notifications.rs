@@ -1,4 +1,4 @@
-//! Notifications to applicants (issue 13, item 1; docs/RULES.md §12): each
+//! Notifications to applicants (docs/RULES.md §12): each
 //! event told on each channel the applicant chose, written with the change
 //! that causes it, delivered through a real SMTP server and HTTP gateways,
 //! never lost through an outage or a restart, never delivered twice.

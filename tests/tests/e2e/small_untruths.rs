@@ -1,4 +1,4 @@
-//! Small untruths (issue 11, item 11): instants past the year 9999 are
+//! Small untruths: instants past the year 9999 are
 //! refused rather than written as `+10000-…`, and a webhook filter that
 //! cannot be read stops that subscription's deliveries instead of widening
 //! them to every agency.

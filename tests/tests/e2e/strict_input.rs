@@ -1,4 +1,4 @@
-//! Strict input (issue 11, item 9): unknown JSON fields and unknown query
+//! Strict input: unknown JSON fields and unknown query
 //! parameters are refused with 422 naming them, every invalid field comes
 //! back in one answer, and a role that can never do an operation gets 403
 //! before its request is validated. None of it changes anything.

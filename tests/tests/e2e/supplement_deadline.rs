@@ -1,4 +1,4 @@
-//! A supplement request keeps its reply deadline (issue 11, item 3): on the
+//! A supplement request keeps its reply deadline: on the
 //! pause, in the history row, on the dossier, in the change feed and the
 //! portal's message; an overdue supplement is listable and may be stopped
 //! with that cause — never silently.
