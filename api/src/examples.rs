@@ -5,8 +5,11 @@
 //! conflict (409), the right a 403 names, the kind of 422 it gives. Problems
 //! that several operations share are named examples in `components`.
 //!
-//! Spectral checks every example against its schema; tests post a few of the
-//! request examples to a server and expect them to succeed.
+//! Spectral checks every example against its schema; tests post the request
+//! examples to a server and expect them to succeed, a dossier's actions
+//! included. The instants an action takes only in the future (a reply
+//! deadline, a step deadline, a new promised date) lie in 2036, so that the
+//! example works when tried from Swagger UI against today's clock.
 
 use std::collections::BTreeMap;
 
@@ -112,7 +115,7 @@ const REQUESTS: &[RequestExample] = &[
     ),
     ("request_supplement", "certified_copy", "A certified copy asked for", || {
         json!({"items": [{"component_code": "TP02", "problem": "Bản sao CCCD chưa được chứng thực"}],
-               "reply_by": "2026-03-20T17:00:00+07:00", "note": "Bổ sung trong 5 ngày làm việc"})
+               "reply_by": "2036-03-20T17:00:00+07:00", "note": "Bổ sung trong 5 ngày làm việc"})
     }),
     ("supplement_dossier", "certified_copy", "The certified copy sent", || {
         json!({"note": "Đã bổ sung bản sao có chứng thực",
@@ -120,7 +123,7 @@ const REQUESTS: &[RequestExample] = &[
                               "content_base64": "JVBERi0xLjQKJSBkdmMK"}]})
     }),
     ("hand_off_dossier", "to_unit", "Handed on to the business registration office", || {
-        json!({"to_agency": "000.01.05.H56", "to_officer": "Lê Thị Hoa", "step_deadline": "2026-03-18T17:00:00+07:00",
+        json!({"to_agency": "000.01.05.H56", "to_officer": "Lê Thị Hoa", "step_deadline": "2036-03-18T17:00:00+07:00",
                "note": "Thẩm định hồ sơ"})
     }),
     (
@@ -167,7 +170,7 @@ const REQUESTS: &[RequestExample] = &[
         "apologize_for_delay",
         "late",
         "An apology with a new date",
-        || json!({"reason": "Hồ sơ cần xác minh thêm với Chi cục Thuế", "new_date": "2026-03-27T17:00:00+07:00"}),
+        || json!({"reason": "Hồ sơ cần xác minh thêm với Chi cục Thuế", "new_date": "2036-03-27T17:00:00+07:00"}),
     ),
     ("receive_payment_callback", "paid", "The payment platform reports a payment", || {
         json!({"LoaiBanTin": "1", "MaLoi": "00", "MaDoiTac": "DVC-H56", "MaThamChieu": "PAY-000.00.05.H56-260313-0001",

@@ -31,12 +31,63 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(import);
 }
 
+/// A recorded move, by the name of the dossier's action (`payments` is a
+/// payment). `fee-relief` is listed so that its dossier is rejected with
+/// `not_importable` and the way to record it: an exemption or reduction is
+/// recorded on the dossier once imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportAction {
+    Receive,
+    Refuse,
+    RequestSupplement,
+    Supplement,
+    HandOff,
+    RequestPayment,
+    #[serde(rename = "payments")]
+    RecordPayment,
+    #[serde(rename = "fee-relief")]
+    RecordFeeRelief,
+    Resolve,
+    Return,
+    Withdraw,
+    Stop,
+    Apologize,
+}
+
+impl From<ImportAction> for ActionKind {
+    fn from(a: ImportAction) -> Self {
+        match a {
+            ImportAction::Receive => Self::Receive,
+            ImportAction::Refuse => Self::Refuse,
+            ImportAction::RequestSupplement => Self::RequestSupplement,
+            ImportAction::Supplement => Self::Supplement,
+            ImportAction::HandOff => Self::HandOff,
+            ImportAction::RequestPayment => Self::RequestPayment,
+            ImportAction::RecordPayment => Self::RecordPayment,
+            ImportAction::RecordFeeRelief => Self::RecordFeeRelief,
+            ImportAction::Resolve => Self::Resolve,
+            ImportAction::Return => Self::Return,
+            ImportAction::Withdraw => Self::Withdraw,
+            ImportAction::Stop => Self::Stop,
+            ImportAction::Apologize => Self::Apologize,
+        }
+    }
+}
+
+/// How a recorded payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportedMethod {
+    Cash,
+    Transfer,
+    Online,
+}
+
 /// One recorded move.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct EventIn {
-    /// `receive`, `refuse`, `request-supplement`, `supplement`, `hand-off`, `request-payment`,
-    /// `payments`, `resolve`, `return`, `withdraw`, `stop` or `apologize`.
-    pub action: String,
+    pub action: ImportAction,
     pub at: DateTime<FixedOffset>,
     #[serde(default)]
     pub actor_id: Option<String>,
@@ -58,9 +109,9 @@ pub struct EventIn {
     pub new_date: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub channel: Option<ReturnChannelDto>,
-    /// For `payments`: `cash`, `transfer` or `online`.
+    /// For `payments` (cash when absent).
     #[serde(default)]
-    pub method: Option<String>,
+    pub method: Option<ImportedMethod>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -121,20 +172,13 @@ pub struct ImportOut {
     pub rejected: Vec<Rejected>,
 }
 
-fn kind_of(s: &str) -> Option<ActionKind> {
-    ActionKind::ALL.into_iter().find(|k| k.as_str() == s)
-}
-
 fn need<T>(v: Option<T>, field: &str) -> Result<T, ApiError> {
     v.ok_or_else(|| ApiError::invalid_field(field, ErrorCode::Required, format!("{field} is required for this action")))
 }
 
 fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
-    let kind = kind_of(&e.action).ok_or_else(|| {
-        ApiError::invalid_field("action", ErrorCode::UnknownAction, format!("no action {:?}", e.action))
-    })?;
     let note = e.note.clone();
-    Ok(match kind {
+    Ok(match ActionKind::from(e.action) {
         ActionKind::Receive => (Action::Receive { note }, None),
         ActionKind::Refuse => (Action::Refuse { reason: need(e.reason.clone(), "reason")? }, None),
         ActionKind::RequestSupplement => (
@@ -158,11 +202,11 @@ fn action_of(e: &EventIn) -> Result<(Action, Option<PaymentMethod>), ApiError> {
             (Action::RequestPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, None)
         }
         ActionKind::RecordPayment => {
-            let method = PaymentMethod::parse(e.method.as_deref().unwrap_or("cash"))
-                .filter(|m| *m != PaymentMethod::Unspecified)
-                .ok_or_else(|| {
-                    ApiError::invalid_field("method", ErrorCode::InvalidMethod, "cash, transfer or online")
-                })?;
+            let method = match e.method.unwrap_or(ImportedMethod::Cash) {
+                ImportedMethod::Cash => PaymentMethod::Cash,
+                ImportedMethod::Transfer => PaymentMethod::Transfer,
+                ImportedMethod::Online => PaymentMethod::Online,
+            };
             (Action::RecordPayment { amount_vnd: need(e.amount_vnd, "amount_vnd")?, note }, Some(method))
         }
         ActionKind::RecordFeeRelief => {

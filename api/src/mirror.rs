@@ -2,13 +2,18 @@
 //! schema (the domain crate knows nothing of utoipa).
 
 /// `mirror_enum! { Dto => DomainEnum { A, B } }` defines `Dto` with the same
-/// variants, serde snake_case, a schema, and conversions both ways.
+/// variants, serde snake_case, a schema, and conversions both ways;
+/// `mirror_enum! { Dto => DomainEnum, "kebab-case" { A, B } }` names them in
+/// another serde case.
 #[macro_export]
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $dto:ident => $domain:ty { $($variant:ident),+ $(,)? }) => {
+        $crate::mirror_enum! { $(#[$meta])* $dto => $domain, "snake_case" { $($variant),+ } }
+    };
+    ($(#[$meta:meta])* $dto:ident => $domain:ty, $case:tt { $($variant:ident),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[serde(rename_all = $case)]
         pub enum $dto { $($variant),+ }
 
         impl From<$dto> for $domain {

@@ -13,13 +13,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::dossiers::types::{ApplicantDto, ApplicantKindDto, ChannelDto, OutcomeDto, ReturnChannelDto};
-use crate::imports::{import_batch, EventIn, ImportDossier, RatingImport};
+use crate::imports::{import_batch, EventIn, ImportAction, ImportDossier, ImportedMethod, RatingImport};
 use crate::ratings::Overall;
 use crate::time::vietnam;
 
-fn event(action: &str, at: DateTime<FixedOffset>) -> EventIn {
+fn event(action: ImportAction, at: DateTime<FixedOffset>) -> EventIn {
     EventIn {
-        action: action.into(),
+        action,
         at,
         actor_id: Some("seed".into()),
         actor_name: Some("Dữ liệu tổng hợp".into()),
@@ -58,39 +58,47 @@ fn dossier(
     let mut at = submitted + Duration::minutes(rng.random_range(5..240));
     let roll = rng.random_range(0..100);
     if roll < 2 {
-        let mut e = event("refuse", at);
+        let mut e = event(ImportAction::Refuse, at);
         e.reason = Some("Hồ sơ không thuộc thẩm quyền".into());
         events.push(e);
     } else {
-        events.push(event("receive", at));
+        events.push(event(ImportAction::Receive, at));
         at += Duration::minutes(rng.random_range(10..600));
-        let mut h = event("hand-off", at);
+        let mut h = event(ImportAction::HandOff, at);
         h.to_agency = Some(procedure.1.clone());
         events.push(h);
         if rng.random_range(0..100) < 15 {
             at += Duration::hours(rng.random_range(2..48));
-            let mut r = event("request-supplement", at);
+            let mut r = event(ImportAction::RequestSupplement, at);
             r.reason = Some("Thiếu bản sao".into());
             r.reply_by = Some(at + Duration::days(15));
             events.push(r);
             at += Duration::hours(rng.random_range(4..120));
-            events.push(event("supplement", at));
+            events.push(event(ImportAction::Supplement, at));
         }
         if rng.random_range(0..100) < 30 {
             at += Duration::hours(rng.random_range(1..24));
-            let mut r = event("request-payment", at);
+            let mut r = event(ImportAction::RequestPayment, at);
             r.amount_vnd = Some(50_000);
             events.push(r);
             at += Duration::hours(rng.random_range(1..72));
-            let mut p = event("payments", at);
+            let mut p = event(ImportAction::RecordPayment, at);
             p.amount_vnd = Some(50_000);
-            p.method = Some(["online", "transfer", "cash", "cash", "online"][rng.random_range(0..5)].into());
+            p.method = Some(
+                [
+                    ImportedMethod::Online,
+                    ImportedMethod::Transfer,
+                    ImportedMethod::Cash,
+                    ImportedMethod::Cash,
+                    ImportedMethod::Online,
+                ][rng.random_range(0..5)],
+            );
             events.push(p);
         }
         match rng.random_range(0..100) {
-            0..2 => events.push(event("withdraw", at + Duration::hours(2))),
+            0..2 => events.push(event(ImportAction::Withdraw, at + Duration::hours(2))),
             2..3 => {
-                let mut s = event("stop", at + Duration::hours(3));
+                let mut s = event(ImportAction::Stop, at + Duration::hours(3));
                 s.reason = Some("Quá hạn bổ sung".into());
                 events.push(s);
             }
@@ -99,12 +107,12 @@ fn dossier(
                 let days = i64::from(procedure.2.max(1));
                 let spread = rng.random_range(0..(days * 14 / 10 + 2));
                 at += Duration::days(spread) + Duration::minutes(rng.random_range(0..300));
-                let mut r = event("resolve", at);
+                let mut r = event(ImportAction::Resolve, at);
                 r.outcome = Some(if rng.random_range(0..100) < 95 { OutcomeDto::Granted } else { OutcomeDto::Denied });
                 r.reason = Some("Đủ điều kiện".into());
                 events.push(r);
                 at += Duration::hours(rng.random_range(1..48));
-                let mut ret = event("return", at);
+                let mut ret = event(ImportAction::Return, at);
                 ret.channel = Some(if channel == ChannelDto::Online {
                     ReturnChannelDto::Online
                 } else {
@@ -114,7 +122,7 @@ fn dossier(
             }
         }
     }
-    let returned = events.last().is_some_and(|e| e.action == "return");
+    let returned = events.last().is_some_and(|e| e.action == ImportAction::Return);
     let rating = (returned && rng.random_range(0..100) < 30).then(|| RatingImport {
         criteria: (0..9).map(|_| if rng.random_range(0..10) < 8 { 2 } else { 1 }).collect(),
         overall: if rng.random_range(0..100) < 88 { Overall::Satisfied } else { Overall::Dissatisfied },

@@ -67,43 +67,12 @@ pub enum NotificationStatusDto {
     Failed,
 }
 
-/// A move that may be made next, named as its sub-resource's action
-/// (`record-payment` is `POST …/payments`, `record-fee-relief` is `POST …/fee-relief`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ActionKindDto {
-    Receive,
-    Refuse,
-    RequestSupplement,
-    Supplement,
-    HandOff,
-    RequestPayment,
-    RecordPayment,
-    RecordFeeRelief,
-    Resolve,
-    Return,
-    Withdraw,
-    Stop,
-    Apologize,
-}
-
-impl From<ActionKind> for ActionKindDto {
-    fn from(k: ActionKind) -> Self {
-        match k {
-            ActionKind::Receive => Self::Receive,
-            ActionKind::Refuse => Self::Refuse,
-            ActionKind::RequestSupplement => Self::RequestSupplement,
-            ActionKind::Supplement => Self::Supplement,
-            ActionKind::HandOff => Self::HandOff,
-            ActionKind::RequestPayment => Self::RequestPayment,
-            ActionKind::RecordPayment => Self::RecordPayment,
-            ActionKind::RecordFeeRelief => Self::RecordFeeRelief,
-            ActionKind::Resolve => Self::Resolve,
-            ActionKind::Return => Self::Return,
-            ActionKind::Withdraw => Self::Withdraw,
-            ActionKind::Stop => Self::Stop,
-            ActionKind::Apologize => Self::Apologize,
-        }
+crate::mirror_enum! {
+    /// A move that may be made next, named as its sub-resource's action
+    /// (`record-payment` is `POST …/payments`, `record-fee-relief` is `POST …/fee-relief`).
+    ActionKindDto => ActionKind, "kebab-case" {
+        Receive, Refuse, RequestSupplement, Supplement, HandOff, RequestPayment, RecordPayment,
+        RecordFeeRelief, Resolve, Return, Withdraw, Stop, Apologize
     }
 }
 
@@ -861,7 +830,7 @@ pub struct SupplementItemDto {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"items": [{"component_code": "TP02", "problem": "Bản sao chưa chứng thực"}], "reply_by": "2026-03-20T17:00:00+07:00", "note": null}))]
+#[schema(example = json!({"items": [{"component_code": "TP02", "problem": "Bản sao chưa chứng thực"}], "reply_by": "2036-03-20T17:00:00+07:00", "note": null}))]
 pub struct RequestSupplementIn {
     pub items: Vec<SupplementItemDto>,
     /// The applicant's reply deadline.
@@ -979,7 +948,7 @@ pub struct ReturnIn {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"reason": "Cần xin ý kiến liên ngành", "new_date": "2026-03-20T17:00:00+07:00"}))]
+#[schema(example = json!({"reason": "Cần xin ý kiến liên ngành", "new_date": "2036-03-20T17:00:00+07:00"}))]
 pub struct ApologizeIn {
     #[schema(min_length = 1, max_length = 2000, pattern = r"[^\s\u0085]")]
     pub reason: String,

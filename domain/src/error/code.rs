@@ -273,8 +273,6 @@ error_codes! {
     UnknownCalendar = "unknown_calendar", FIELD, "No such calendar", "Không có lịch làm việc này";
     /// No dossier of the caller's has this code.
     UnknownDossier = "unknown_dossier", FIELD, "No such dossier", "Không có hồ sơ này";
-    /// An import action that does not exist.
-    UnknownAction = "unknown_action", FIELD, "No such action", "Không có thao tác này";
     /// Not a component of the procedure version.
     UnknownComponent = "unknown_component", FIELD,
         "Not a component of the procedure", "Không phải thành phần hồ sơ của thủ tục";
@@ -304,9 +302,6 @@ error_codes! {
         "The nine criteria of the national form are needed", "Cần đủ chín tiêu chí theo mẫu quốc gia";
     /// An imported rating that cannot stand.
     InvalidRating = "invalid_rating", FIELD, "The rating is invalid", "Đánh giá không hợp lệ";
-    /// A payment method that does not exist.
-    InvalidMethod = "invalid_method", FIELD,
-        "The payment method is cash, transfer or online", "Hình thức thanh toán không hợp lệ";
     /// A history event that an import does not take.
     NotImportable = "not_importable", FIELD, "This cannot be imported", "Không thể nhập nội dung này";
     /// A payment's amount that differs from the attempt's.

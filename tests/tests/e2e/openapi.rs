@@ -231,7 +231,8 @@ fn request_example(doc: &Value, method: &str, path: &str) -> Value {
 both_backends! {
     /// The document's own request examples are true: posted as they stand to
     /// a province with the agencies and the procedure they name, each
-    /// creates what it says.
+    /// creates what it says, and a dossier goes through the actions'
+    /// examples (a hand-off, a supplement asked for and given, an apology).
     fn the_request_examples_of_the_document_are_accepted(app: &TestApp) {
         use dvc_domain::auth::Role;
         use dvc_tests::fixtures::{province, tokens};
@@ -249,6 +250,24 @@ both_backends! {
             let body = request_example(&doc, "post", path);
             let answer = app.post(path, Some(token), &body);
             assert_eq!(answer.status, 201, "POST {path} with the document's example: {}", answer.body);
+        }
+        // The dossier the example submitted, through the actions' examples,
+        // on today's clock: the instants they must hold in the future are.
+        let code = app.get("/api/v1/dossiers?limit=1", Some(&t.citizen)).expect(200).body["items"][0]["code"]
+            .as_str()
+            .expect("the example's dossier")
+            .to_owned();
+        for (action, token) in [
+            ("receive", &t.officer),
+            ("hand-off", &t.officer),
+            ("request-supplement", &t.unit_officer),
+            ("supplement", &t.citizen),
+            ("apologize", &t.approver),
+        ] {
+            let path = format!("/api/v1/dossiers/{{code}}/{action}");
+            let body = request_example(&doc, "post", &path);
+            let answer = app.post(&format!("/api/v1/dossiers/{code}/{action}"), Some(token), &body);
+            assert_eq!(answer.status, 200, "POST {path} with the document's example: {}", answer.body);
         }
         let preview = request_example(&doc, "post", "/api/v1/deadlines/preview");
         app.post("/api/v1/deadlines/preview", Some(&t.citizen), &preview).expect(200);

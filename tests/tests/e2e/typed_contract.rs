@@ -257,3 +257,35 @@ both_backends! {
         assert_eq!(p.body["errors"][0]["code"], "unknown_channel", "{}", p.text);
     }
 }
+
+both_backends! {
+    /// An imported event whose action or payment method is outside the
+    /// document's enum refuses the whole request (422) and imports nothing,
+    /// where it used to answer 200 with the dossier in `rejected`.
+    fn an_import_with_an_unknown_action_or_method_is_refused_whole(app: &TestApp) {
+        dvc_tests::fixtures::province(app);
+        let admin = app.token(dvc_domain::auth::Role::Admin, None);
+        let dossier = |event: serde_json::Value| {
+            serde_json::json!({"dossiers": [{
+                "procedure": dvc_tests::fixtures::PROCEDURE, "agency": dvc_tests::fixtures::DEPT, "channel": "in_person",
+                "applicant": {"kind": "citizen", "id_number": dvc_tests::fixtures::CITIZEN, "name": "Nguyễn Văn An"},
+                "summary": "Hồ sơ cũ", "submitted_at": "2025-11-03T08:30:00+07:00", "events": [event]}]})
+        };
+        for (event, field) in [
+            (serde_json::json!({"action": "approve", "at": "2025-11-03T09:00:00+07:00"}), "dossiers[0].events[0].action"),
+            (
+                serde_json::json!({"action": "payments", "at": "2025-11-03T09:00:00+07:00", "amount_vnd": 50000, "method": "cheque"}),
+                "dossiers[0].events[0].method",
+            ),
+        ] {
+            let p = app.post("/api/v1/imports/dossiers", Some(&admin), &dossier(event)).expect_problem(422, "validation_failed");
+            assert_eq!(p.body["errors"][0]["field"], field, "{}", p.text);
+        }
+        let list = app.get("/api/v1/dossiers", Some(&admin)).expect(200).body;
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "nothing imported: {list}");
+        // A valid one goes in, with its payment's method.
+        let ok = dossier(serde_json::json!({"action": "receive", "at": "2025-11-03T09:00:00+07:00"}));
+        let answer = app.post("/api/v1/imports/dossiers", Some(&admin), &ok).expect(200).body;
+        assert_eq!(answer["imported"].as_array().map(Vec::len), Some(1), "{answer}");
+    }
+}
