@@ -124,9 +124,9 @@ fn out(r: FeedbackRow, now: DateTime<Utc>) -> FeedbackOut {
         id: r.id,
         title: r.title,
         content: r.content,
-        dossier_code: r.dossier_code,
-        agency: r.agency_code,
-        status: crate::mirror::stored(&r.status, "feedback status", FeedbackStatusDto::Open),
+        dossier_code: r.dossier_code.map(|c| c.to_string()),
+        agency: r.agency_code.to_string(),
+        status: r.status.into(),
         filed_at: vn(r.filed_at.and_utc()),
         refuse_by: vn(r.refuse_by.and_utc()),
         ask_info_by: vn(r.ask_info_by.and_utc()),
@@ -158,15 +158,14 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
 fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &FeedbackRow) -> Result<bool, ApiError> {
     match (&actor.agency, actor.role) {
         (Some(a), Role::Officer | Role::Approver) => {
-            let code = parse_code("agency", &r.agency_code)?;
-            Ok(agencies::with_ancestors(conn, &code)?.iter().any(|x| x == a.as_str()))
+            Ok(agencies::with_ancestors(conn, &r.agency_code)?.iter().any(|x| x == a.as_str()))
         }
         _ => Ok(false),
     }
 }
 
 fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
-    Ok(r.status == FeedbackStatus::Published.as_str() || may_read_whole(conn, actor, r)?)
+    Ok(r.status == FeedbackStatus::Published || may_read_whole(conn, actor, r)?)
 }
 
 /// Whether the caller may read the whole item, personal data included: its
@@ -209,7 +208,7 @@ pub async fn file(
     let actor = caller.0;
     let row = state
         .db(move |conn| {
-            let agency = match (&b.dossier_code, agency) {
+            let (agency, dossier) = match (&b.dossier_code, agency) {
                 (Some(code), _) => {
                     let d = readable(conn, &actor, code).map_err(|_| {
                         ApiError::invalid_field(
@@ -218,7 +217,7 @@ pub async fn file(
                             "no dossier of yours has this code",
                         )
                     })?;
-                    d.state.receiving_agency
+                    (d.state.receiving_agency, Some(d.code))
                 }
                 (None, Some(a)) => {
                     if !agencies::exists(conn, &a)? {
@@ -228,7 +227,7 @@ pub async fn file(
                             format!("no agency {a}"),
                         ));
                     }
-                    a
+                    (a, None)
                 }
                 (None, None) => {
                     return Err(ApiError::invalid_field(
@@ -240,16 +239,7 @@ pub async fn file(
             };
             let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
             let d = deadlines(now, &calendar);
-            Ok::<_, ApiError>(store::file(
-                conn,
-                &actor.id,
-                &title,
-                &content,
-                b.dossier_code.as_deref(),
-                agency.as_str(),
-                &d,
-                now,
-            )?)
+            Ok::<_, ApiError>(store::file(conn, &actor.id, &title, &content, dossier.as_ref(), &agency, &d, now)?)
         })
         .await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/feedback/{}", row.id))).json(out(row, now)))
@@ -348,7 +338,7 @@ async fn staff_response(
                         "only the agency's officers and approvers respond",
                     ));
                 }
-                let status = FeedbackStatus::parse(&r.status).ok_or_else(|| ApiError::internal("feedback status"))?;
+                let status = r.status;
                 let next = respond(status, response)?;
                 let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
                 let timely = on_time(response, now, &r.deadlines(), r.answered_at.map(|t| t.and_utc()), &calendar);
@@ -367,7 +357,7 @@ async fn staff_response(
                     }
                     Response::Publish => r.published_at = Some(now.naive_utc()),
                 }
-                r.status = next.as_str().to_owned();
+                r.status = next;
                 r.updated_at = now.naive_utc();
                 Ok(r)
             })
@@ -451,14 +441,14 @@ pub async fn give_info(
                         ApiError::not_found(format!("feedback {id} not found"))
                     });
                 }
-                if r.status != FeedbackStatus::InfoRequested.as_str() {
+                if r.status != FeedbackStatus::InfoRequested {
                     return Err(ApiError::conflict(
                         ErrorCode::NoInformationAsked,
                         "the agency has not asked for more information",
                     ));
                 }
                 r.info_reply = Some(t);
-                r.status = FeedbackStatus::Open.as_str().to_owned();
+                r.status = FeedbackStatus::Open;
                 r.updated_at = now.naive_utc();
                 Ok(r)
             })

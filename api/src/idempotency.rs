@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 use dvc_domain::auth::Actor;
-use dvc_persistence::dossiers::IdempotencyClaim;
+use dvc_persistence::idempotency::IdempotencyClaim;
 use dvc_persistence::{idempotency, DbConnection};
 use sha2::{Digest, Sha256};
 

@@ -9,9 +9,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
+use dvc_domain::dossier::DocumentKind;
 use dvc_domain::dossier::{replay, Action, ActionKind, DossierState, ReturnChannel, Status, SupplementItem, TimeLimit};
 use dvc_domain::payment::PaymentMethod;
-use dvc_persistence::dossiers::{self, closes, NewDossier, NewHistory, DOC_COMPONENT};
+use dvc_persistence::dossiers::{self, NewDossier, NewHistory};
 use dvc_persistence::{calendars, figures, payments, procedures, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -322,7 +323,7 @@ fn prepare(
     let docs = submit::documents(
         &d.documents,
         "documents",
-        DOC_COMPONENT,
+        DocumentKind::Component,
         Some(&version),
         submit::Sources::Import,
         submit::Filer { actor: importer, now: submitted, max_bytes: max_doc },
@@ -338,7 +339,7 @@ fn prepare(
     let limit = TimeLimit { amount, unit: content.processing_time.unit, same_day: content.processing_time.same_day };
     let mut state = DossierState::submitted(agency.clone(), limit);
     let mut history = vec![NewHistory {
-        action: "submit".into(),
+        action: dvc_domain::dossier::Step::Submit,
         from: None,
         to: Status::Submitted,
         actor: Actor { id: importer.id.clone(), role: importer.role, agency: None, name: importer.name.clone() },
@@ -369,11 +370,11 @@ fn prepare(
         if let (Some(m), Action::RecordPayment { amount_vnd, .. }) = (method, &action) {
             paid.push((m, *amount_vnd, at));
         }
-        if closed_at.is_none() && closes(t.to) {
+        if closed_at.is_none() && t.to.closes() {
             closed_at = Some(at);
         }
         history.push(NewHistory {
-            action: t.action.as_str().to_owned(),
+            action: t.action.into(),
             from: Some(t.from),
             to: t.to,
             actor: actor_of(e, &agency, importer),
@@ -404,7 +405,7 @@ fn prepare(
         new: NewDossier {
             external_code: d.external_code.clone(),
             channel,
-            procedure_code: code.to_string(),
+            procedure_code: code.clone(),
             procedure_version: version.version.version,
             sector_code: content.sector.code.clone(),
             applicant,
@@ -418,7 +419,7 @@ fn prepare(
             history,
             documents: docs,
             now,
-            level: content.level.as_str().to_owned(),
+            level: content.level,
             closed_at,
             publish: false,
             // An import of earlier records tells nobody.
@@ -487,7 +488,7 @@ pub async fn import(
     let filer = submit::Filer { actor: &importer, now, max_bytes: max_doc };
     for (i, d) in batch.iter().enumerate() {
         let field = format!("dossiers[{i}].documents");
-        match submit::documents(&d.documents, &field, DOC_COMPONENT, None, submit::Sources::Import, filer) {
+        match submit::documents(&d.documents, &field, DocumentKind::Component, None, submit::Sources::Import, filer) {
             Err(e) if e.errors.is_empty() => return Err(e),
             Err(e) => shapeless.extend(e.errors.iter().cloned()),
             Ok(_) => {}
@@ -548,7 +549,7 @@ fn import_in_transaction(
         if new {
             settled.extend(p.payments.iter().map(|(method, amount, at)| (code.clone(), *method, *amount, *at)));
             if let Some((criteria, overall, at)) = p.rating {
-                ratings.push((code.clone(), criteria, overall.as_str().to_owned(), at));
+                ratings.push((code.clone(), criteria, overall.into(), at));
             }
             fresh.push(code.clone());
         }

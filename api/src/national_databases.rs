@@ -7,7 +7,7 @@
 use actix_web::{get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use dvc_domain::auth::{Actor, Role};
-use dvc_domain::dossier::{PersonalId, TaxCode};
+use dvc_domain::dossier::{DossierCode, PersonalId, TaxCode};
 use dvc_domain::registry::{mask, LookupError, Outcome, Registry};
 use dvc_persistence::registry::{self as store, LookupFilter, LookupRow};
 use serde::{Deserialize, Serialize};
@@ -83,18 +83,20 @@ pub struct EnterpriseOut {
     pub status: EnterpriseStatusDto,
 }
 
-fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<String>), ApiError> {
+fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<DossierCode>), ApiError> {
     let mut errors = crate::invalid::Invalid::default();
     let p = purpose.trim();
     if p.is_empty() || p.chars().count() > 300 {
         errors.push("purpose", ErrorCode::Length, "say why the data is needed, in 1–300 characters");
     }
-    let dossier = dossier.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned);
-    if let Some(d) = &dossier {
-        if dvc_domain::dossier::DossierCode::parse(d).is_err() {
+    let dossier = match dossier.map(str::trim).filter(|d| !d.is_empty()).map(DossierCode::parse) {
+        Some(Ok(code)) => Some(code),
+        Some(Err(_)) => {
             errors.push("dossier_code", ErrorCode::InvalidDossierCode, "not a dossier code");
+            None
         }
-    }
+        None => None,
+    };
     errors.finish()?;
     Ok((p.to_owned(), dossier))
 }
@@ -123,7 +125,7 @@ async fn staff_lookup<T: Send + 'static>(
     registry: Registry,
     subject: String,
     purpose: String,
-    dossier: Option<String>,
+    dossier: Option<DossierCode>,
     ask: impl FnOnce() -> Result<T, LookupError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let now = state.now();
@@ -276,23 +278,23 @@ pub struct AuditRowOut {
 
 impl From<LookupRow> for AuditRowOut {
     fn from(r: LookupRow) -> Self {
-        let outcome = match Outcome::parse(&r.outcome) {
-            Some(Outcome::Found) => LookupOutcomeDto::Found,
-            Some(Outcome::Verified) => LookupOutcomeDto::Verified,
-            Some(Outcome::Mismatch) => LookupOutcomeDto::Mismatch,
-            Some(Outcome::NotFound) => LookupOutcomeDto::NotFound,
-            Some(Outcome::Unavailable) => LookupOutcomeDto::Unavailable,
-            Some(Outcome::Malformed) | None => LookupOutcomeDto::Malformed,
+        let outcome = match r.outcome {
+            Outcome::Found => LookupOutcomeDto::Found,
+            Outcome::Verified => LookupOutcomeDto::Verified,
+            Outcome::Mismatch => LookupOutcomeDto::Mismatch,
+            Outcome::NotFound => LookupOutcomeDto::NotFound,
+            Outcome::Unavailable => LookupOutcomeDto::Unavailable,
+            Outcome::Malformed => LookupOutcomeDto::Malformed,
         };
         Self {
             seq: r.seq,
             at: vn(r.at.and_utc()),
-            registry: Registry::parse(&r.registry).unwrap_or(Registry::Population).into(),
+            registry: r.registry.into(),
             actor_id: r.actor_id,
-            actor_role: crate::mirror::stored(&r.actor_role, "look-up actor role", RoleDto::Viewer),
-            actor_agency: r.actor_agency,
+            actor_role: r.actor_role.into(),
+            actor_agency: r.actor_agency.map(|a| a.to_string()),
             subject: r.subject,
-            dossier_code: r.dossier_code,
+            dossier_code: r.dossier_code.map(|c| c.to_string()),
             purpose: r.purpose,
             outcome,
             hash: r.hash,

@@ -245,7 +245,7 @@ pub async fn lookup(state: web::Data<AppState>, body: Json<LookupIn>) -> Result<
             let matches = factor_matches(expected.as_deref(), factor.given());
             match dossier {
                 Some(d) if matches => {
-                    let owed = dvc_persistence::payments::owed_of(conn, &d.code)?;
+                    let owed = dvc_persistence::payments::owed_of(conn, d.code.as_str())?;
                     Ok::<_, ApiError>(Some(LookupOut::new(&d, owed)))
                 }
                 _ => Ok(None),

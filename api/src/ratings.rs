@@ -21,23 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(rate).service(read);
 }
 
-/// The overall answer of the satisfaction form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Overall {
-    VerySatisfied,
-    Satisfied,
-    Dissatisfied,
-}
-
-impl Overall {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VerySatisfied => "very_satisfied",
-            Self::Satisfied => "satisfied",
-            Self::Dissatisfied => "dissatisfied",
-        }
-    }
+crate::mirror_enum! {
+    /// The overall answer of the satisfaction form.
+    Overall => dvc_domain::rating::Overall { VerySatisfied, Satisfied, Dissatisfied }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -120,7 +106,7 @@ pub async fn rate(
                     "a dossier is rated after its result is returned",
                 ));
             }
-            figures::rate(conn, &code, &criteria, b.overall.as_str(), comment.as_deref(), &actor.id, now)?;
+            figures::rate(conn, &code, &criteria, b.overall.into(), comment.as_deref(), &actor.id, now)?;
             read_rating(conn, &code)
         })
         .await?;
@@ -133,7 +119,7 @@ fn read_rating(conn: &mut dvc_persistence::DbConnection, code: &str) -> Result<R
         dossier_code: code.to_owned(),
         criteria: r.criteria,
         total: r.total,
-        overall: crate::mirror::stored(&r.overall, "rating overall", Overall::Dissatisfied),
+        overall: r.overall.into(),
         comment: r.comment,
         rated_at: vn(r.rated_at),
     })

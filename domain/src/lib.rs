@@ -12,7 +12,9 @@ pub mod figures;
 pub mod notify;
 pub mod payment;
 pub mod procedure;
+pub mod rating;
 pub mod registry;
+pub mod stored;
 pub mod text;
 pub mod time_limit;
 

@@ -10,7 +10,34 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::VIETNAM;
-use crate::dossier::SupplementItem;
+use crate::dossier::{Step, SupplementItem};
+
+/// Where a notification's delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Waiting to be sent, or to be tried again.
+    Pending,
+    Sent,
+    /// Refused for good by the gateway, or out of attempts.
+    Failed,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Self::Pending, Self::Sent, Self::Failed];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
 
 /// What a notification tells the applicant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,17 +83,21 @@ impl Event {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().chain([Self::RunningLate]).find(|e| e.as_str() == s)
+    }
+
     /// The event a history step tells the applicant, if any: from the
-    /// step's action (`ActionKind::as_str`) and, for `resolve`, its outcome.
-    pub fn of_action(action: &str, denied: bool) -> Option<Event> {
-        match action {
-            "receive" => Some(Self::Received),
-            "request-supplement" => Some(Self::SupplementRequested),
-            "request-payment" => Some(Self::PaymentRequested),
-            "resolve" if denied => Some(Self::Refused),
-            "resolve" => Some(Self::ResultReady),
-            "apologize" => Some(Self::Apology),
-            "refuse" => Some(Self::Refused),
+    /// step and, for `resolve`, its outcome.
+    pub fn of_action(step: Step, denied: bool) -> Option<Event> {
+        match step {
+            Step::Receive => Some(Self::Received),
+            Step::RequestSupplement => Some(Self::SupplementRequested),
+            Step::RequestPayment => Some(Self::PaymentRequested),
+            Step::Resolve if denied => Some(Self::Refused),
+            Step::Resolve => Some(Self::ResultReady),
+            Step::Apologize => Some(Self::Apology),
+            Step::Refuse => Some(Self::Refused),
             _ => None,
         }
     }
@@ -333,11 +364,11 @@ mod tests {
 
     #[test]
     fn actions_map_to_events() {
-        assert_eq!(Event::of_action("receive", false), Some(Event::Received));
-        assert_eq!(Event::of_action("resolve", false), Some(Event::ResultReady));
-        assert_eq!(Event::of_action("resolve", true), Some(Event::Refused));
-        assert_eq!(Event::of_action("hand-off", false), None);
-        assert_eq!(Event::of_action("apologize", false), Some(Event::Apology));
+        assert_eq!(Event::of_action(Step::Receive, false), Some(Event::Received));
+        assert_eq!(Event::of_action(Step::Resolve, false), Some(Event::ResultReady));
+        assert_eq!(Event::of_action(Step::Resolve, true), Some(Event::Refused));
+        assert_eq!(Event::of_action(Step::HandOff, false), None);
+        assert_eq!(Event::of_action(Step::Apologize, false), Some(Event::Apology));
     }
 
     #[test]

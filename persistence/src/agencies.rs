@@ -6,6 +6,7 @@ use dvc_domain::agency::{Agency, AgencyCode, AgencyLevel};
 use dvc_domain::text;
 use dvc_domain::DomainError;
 
+use crate::column::OptionalName;
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::agencies;
@@ -16,12 +17,16 @@ use dvc_domain::ErrorCode;
 #[diesel(table_name = agencies)]
 #[diesel(treat_none_as_null = true)]
 pub struct AgencyRow {
-    pub code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub code: AgencyCode,
     pub name: String,
-    pub level: String,
-    pub parent_code: Option<String>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub level: AgencyLevel,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub parent_code: Option<AgencyCode>,
     pub active: bool,
-    pub successor_code: Option<String>,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub successor_code: Option<AgencyCode>,
     pub search_text: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -29,31 +34,29 @@ pub struct AgencyRow {
     pub notify_email: Option<String>,
 }
 
-impl TryFrom<AgencyRow> for Agency {
-    type Error = StoreError;
-    fn try_from(row: AgencyRow) -> Result<Self, StoreError> {
-        let corrupt = |e: DomainError| StoreError::Corrupt(format!("agency {}: {e}", row.code));
-        Ok(Agency {
-            code: AgencyCode::parse(&row.code).map_err(corrupt)?,
-            name: row.name.clone(),
-            level: AgencyLevel::parse(&row.level).map_err(corrupt)?,
-            parent: row.parent_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
+impl From<AgencyRow> for Agency {
+    fn from(row: AgencyRow) -> Self {
+        Agency {
+            code: row.code,
+            name: row.name,
+            level: row.level,
+            parent: row.parent_code,
             active: row.active,
-            successor: row.successor_code.as_deref().map(AgencyCode::parse).transpose().map_err(corrupt)?,
+            successor: row.successor_code,
             merged_at: row.merged_at.map(crate::time::from_db),
-            notify_email: row.notify_email.clone(),
-        })
+            notify_email: row.notify_email,
+        }
     }
 }
 
 fn row_of(agency: &Agency, created_at: NaiveDateTime, now: NaiveDateTime) -> AgencyRow {
     AgencyRow {
-        code: agency.code.to_string(),
+        code: agency.code.clone(),
         name: agency.name.clone(),
-        level: agency.level.as_str().to_owned(),
-        parent_code: agency.parent.as_ref().map(ToString::to_string),
+        level: agency.level,
+        parent_code: agency.parent.clone(),
         active: agency.active,
-        successor_code: agency.successor.as_ref().map(ToString::to_string),
+        successor_code: agency.successor.clone(),
         search_text: text::fold(&format!("{} {}", agency.code, agency.name)),
         created_at,
         updated_at: now,
@@ -67,7 +70,7 @@ fn find_row(conn: &mut DbConnection, code: &AgencyCode) -> Result<Option<AgencyR
 }
 
 pub fn get(conn: &mut DbConnection, code: &AgencyCode) -> Result<Agency, StoreError> {
-    find_row(conn, code)?.ok_or_else(|| StoreError::not_found(format!("agency {code}")))?.try_into()
+    find_row(conn, code)?.map(Agency::from).ok_or_else(|| StoreError::not_found(format!("agency {code}")))
 }
 
 pub fn exists(conn: &mut DbConnection, code: &AgencyCode) -> Result<bool, StoreError> {
@@ -94,7 +97,7 @@ fn check_parent(conn: &mut DbConnection, agency: &Agency) -> Result<(), StoreErr
         if hops > 64 {
             return Err(StoreError::Corrupt(format!("agency hierarchy above {} is too deep", agency.code)));
         }
-        next = row.parent_code.as_deref().map(AgencyCode::parse).transpose().map_err(StoreError::Domain)?;
+        next = row.parent_code;
     }
     Ok(())
 }
@@ -121,7 +124,7 @@ pub fn update(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
             find_row(conn, &agency.code)?.ok_or_else(|| StoreError::not_found(format!("agency {}", agency.code)))?;
         check_parent(conn, agency)?;
         let row = row_of(agency, current.created_at, to_db(now));
-        diesel::update(agencies::table.find(agency.code.as_str())).set(&row).execute(conn)?;
+        diesel::update(agencies::table.find(agency.code.as_str())).set(row).execute(conn)?;
         get(conn, &agency.code)
     })
 }
@@ -164,7 +167,7 @@ pub fn merge(
         diesel::update(agencies::table.find(code.as_str()))
             .set((
                 agencies::active.eq(row.active),
-                agencies::successor_code.eq(row.successor_code),
+                agencies::successor_code.eq(row.successor_code.as_ref().map(AgencyCode::as_str)),
                 agencies::merged_at.eq(row.merged_at),
                 agencies::updated_at.eq(row.updated_at),
             ))
@@ -221,7 +224,7 @@ pub fn list(conn: &mut DbConnection, filter: &AgencyFilter) -> Result<Vec<Agency
         query = query.filter(agencies::code.gt(after.clone()));
     }
     let rows = query.order(agencies::code.asc()).limit(filter.limit).load(conn)?;
-    rows.into_iter().map(Agency::try_from).collect()
+    Ok(rows.into_iter().map(Agency::from).collect())
 }
 
 /// The agency and every agency below it, at any depth; a merged agency

@@ -10,10 +10,13 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
 #[cfg(feature = "postgres")]
 use diesel::sql_types::{BigInt, Timestamp};
+use dvc_domain::agency::AgencyCode;
 use dvc_domain::calendar::VIETNAM;
+use dvc_domain::dossier::{DossierCode, Status, Step};
 use dvc_domain::notify::Channels;
 use serde::Serialize;
 
+use crate::column::Checked;
 use crate::connection::DbConnection;
 use crate::dossiers::{NewHistory, StoredDossier};
 use crate::error::StoreError;
@@ -24,10 +27,14 @@ use crate::time::to_db;
 #[diesel(table_name = changes)]
 pub struct ChangeRow {
     pub seq: i64,
-    pub dossier_code: String,
-    pub action: String,
-    pub status: String,
-    pub agency_code: String,
+    #[diesel(deserialize_as = Checked<DossierCode>)]
+    pub dossier_code: DossierCode,
+    #[diesel(deserialize_as = Checked<Step>)]
+    pub action: Step,
+    #[diesel(deserialize_as = Checked<Status>)]
+    pub status: Status,
+    #[diesel(deserialize_as = Checked<AgencyCode>)]
+    pub agency_code: AgencyCode,
     pub payload: String,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
@@ -95,16 +102,16 @@ pub fn record(
 ) -> Result<i64, StoreError> {
     let s = &d.state;
     let event = ChangeEvent {
-        code: &d.code,
+        code: d.code.as_str(),
         external_code: d.external_code.as_deref(),
-        procedure_code: &d.procedure_code,
+        procedure_code: d.procedure_code.as_str(),
         procedure_version: d.procedure_version,
         channel: d.channel.as_str(),
         status: step.to.as_str(),
         status_code: step.to.national_code(),
         receiving_agency: s.receiving_agency.to_string(),
         handling_agency: s.handling_agency.to_string(),
-        applicant_kind: &d.applicant.kind,
+        applicant_kind: d.applicant.kind.as_str(),
         applicant_id: &d.applicant.id_number,
         applicant_name: &d.applicant.name,
         summary: &d.summary,
@@ -117,7 +124,7 @@ pub fn record(
         outcome: s.outcome.map(|o| o.as_str()),
         reply_by: s.reply_by.map(vn),
         step: StepEvent {
-            action: &step.action,
+            action: step.action.as_str(),
             from_status: step.from.map(|f| f.as_str()),
             to_status: step.to.as_str(),
             actor_id: &step.actor.id,
@@ -142,8 +149,8 @@ pub fn record(
     diesel::insert_into(changes::table)
         .values((
             changes::seq.eq(seq),
-            changes::dossier_code.eq(&d.code),
-            changes::action.eq(&step.action),
+            changes::dossier_code.eq(d.code.as_str()),
+            changes::action.eq(step.action.as_str()),
             changes::status.eq(step.to.as_str()),
             changes::agency_code.eq(s.handling_agency.as_str()),
             changes::payload.eq(payload),

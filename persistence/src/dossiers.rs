@@ -8,17 +8,23 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Text, Timestamp};
 use dvc_domain::agency::AgencyCode;
-use dvc_domain::auth::Actor;
+use dvc_domain::auth::{Actor, Role};
 use dvc_domain::calendar::Timeliness;
-use dvc_domain::dossier::{Channel, DossierState, Outcome, PauseRecord, Status, SupplementItem, TimeLimit};
+use dvc_domain::dossier::{
+    ApplicantKind, Channel, DocumentKind, DossierCode, DossierState, Outcome, PauseRecord, Status, Step,
+    SupplementItem, TimeLimit,
+};
 use dvc_domain::notify::{Channels, NotifyChannel};
-use dvc_domain::DomainError;
+use dvc_domain::procedure::{AdministrativeLevel, ProcedureCode};
+
 use serde::{Deserialize, Serialize};
 
 use crate::calendars::CalendarCache;
+use crate::column::OptionalName;
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
-use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers, idempotency_keys};
+use crate::idempotency::IdempotencyClaim;
+use crate::schema::{document_contents, dossier_documents, dossier_history, dossiers};
 use crate::time::{from_db, to_db};
 use dvc_domain::dossier::chain::{Chained, Link};
 use dvc_domain::ErrorCode;
@@ -26,7 +32,7 @@ use dvc_domain::ErrorCode;
 /// The applicant as stored (validated by the domain before it gets here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicantRecord {
-    pub kind: String,
+    pub kind: ApplicantKind,
     pub id_number: String,
     pub name: String,
     pub phone: Option<String>,
@@ -61,10 +67,10 @@ struct DossierData {
 
 #[derive(Debug, Clone)]
 pub struct StoredDossier {
-    pub code: String,
+    pub code: DossierCode,
     pub external_code: Option<String>,
     pub channel: Channel,
-    pub procedure_code: String,
+    pub procedure_code: ProcedureCode,
     pub procedure_version: i32,
     pub sector_code: String,
     pub applicant: ApplicantRecord,
@@ -81,7 +87,7 @@ pub struct StoredDossier {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The procedure's administrative level.
-    pub level: String,
+    pub level: AdministrativeLevel,
     /// When it was resolved, refused, withdrawn or stopped.
     pub closed_at: Option<DateTime<Utc>>,
 }
@@ -90,16 +96,23 @@ pub struct StoredDossier {
 #[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = dossiers)]
 struct DossierRow {
-    code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    code: DossierCode,
     external_code: Option<String>,
-    channel: String,
-    status: String,
-    procedure_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    channel: Channel,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    status: Status,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    procedure_code: ProcedureCode,
     procedure_version: i32,
     sector_code: String,
-    receiving_agency: String,
-    handling_agency: String,
-    applicant_kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    receiving_agency: AgencyCode,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    handling_agency: AgencyCode,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    applicant_kind: ApplicantKind,
     applicant_id: String,
     applicant_name: String,
     owner_sub: Option<String>,
@@ -112,39 +125,35 @@ struct DossierRow {
     resolved_at: Option<NaiveDateTime>,
     returned_at: Option<NaiveDateTime>,
     paused_since: Option<NaiveDateTime>,
-    outcome: Option<String>,
-    resolved_timeliness: Option<String>,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    outcome: Option<Outcome>,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    resolved_timeliness: Option<Timeliness>,
     version: i32,
     data: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
-    level: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    level: AdministrativeLevel,
     closed_at: Option<NaiveDateTime>,
     reply_by: Option<NaiveDateTime>,
-}
-
-/// Statuses that close a dossier for the figures: decided, or ended without a decision.
-pub fn closes(status: Status) -> bool {
-    matches!(status, Status::Resolved | Status::Refused | Status::Withdrawn | Status::Stopped)
 }
 
 impl TryFrom<DossierRow> for StoredDossier {
     type Error = StoreError;
     fn try_from(r: DossierRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {}: {what}", r.code));
-        let agency = |s: &str| AgencyCode::parse(s).map_err(|_| corrupt("agency code"));
         let data: DossierData = serde_json::from_str(&r.data)?;
         let state = DossierState {
-            status: Status::parse(&r.status).ok_or_else(|| corrupt("status"))?,
-            receiving_agency: agency(&r.receiving_agency)?,
-            handling_agency: agency(&r.handling_agency)?,
+            status: r.status,
+            receiving_agency: r.receiving_agency,
+            handling_agency: r.handling_agency,
             limit: data.limit,
             received_at: r.received_at.map(from_db),
             due_at: r.due_at.map(from_db),
             promised_at: r.promised_at.map(from_db),
             resolved_at: r.resolved_at.map(from_db),
             returned_at: r.returned_at.map(from_db),
-            outcome: r.outcome.as_deref().map(|o| Outcome::parse(o).ok_or_else(|| corrupt("outcome"))).transpose()?,
+            outcome: r.outcome,
             pauses: data.pauses,
             supplement_requested_in_processing: data.supplement_requested_in_processing,
             apologized: data.apologized,
@@ -152,7 +161,7 @@ impl TryFrom<DossierRow> for StoredDossier {
             supplement_items: data.supplement_items,
         };
         Ok(StoredDossier {
-            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("channel"))?,
+            channel: r.channel,
             code: r.code,
             external_code: r.external_code,
             procedure_code: r.procedure_code,
@@ -179,7 +188,7 @@ fn state_columns(
     state: &DossierState,
     applicant: &ApplicantRecord,
     submitter_name: Option<&str>,
-) -> Result<(String, Option<NaiveDateTime>, Option<String>, String), StoreError> {
+) -> Result<(String, Option<NaiveDateTime>, Option<Timeliness>, Status), StoreError> {
     let data = DossierData {
         applicant: applicant.clone(),
         limit: state.limit,
@@ -191,16 +200,16 @@ fn state_columns(
     };
     let paused_since = state.open_pause().map(|p| to_db(p.from));
     let timeliness = match (state.resolved_at, state.due_at) {
-        (Some(resolved), Some(due)) => Some(dvc_domain::calendar::classify_resolved(resolved, due).as_str().to_owned()),
+        (Some(resolved), Some(due)) => Some(dvc_domain::calendar::classify_resolved(resolved, due)),
         _ => None,
     };
-    Ok((serde_json::to_string(&data)?, paused_since, timeliness, state.status.as_str().to_owned()))
+    Ok((serde_json::to_string(&data)?, paused_since, timeliness, state.status))
 }
 
 /// A history row to write (a row of the control slip).
 #[derive(Debug, Clone)]
 pub struct NewHistory {
-    pub action: String,
+    pub action: Step,
     pub from: Option<Status>,
     pub to: Status,
     pub actor: Actor,
@@ -214,15 +223,21 @@ pub struct NewHistory {
 #[diesel(table_name = dossier_history)]
 pub struct HistoryRow {
     pub id: String,
-    pub dossier_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub dossier_code: DossierCode,
     pub seq: i32,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub action: Step,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub from_status: Option<Status>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub to_status: Status,
     pub actor_id: String,
-    pub actor_role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub actor_role: Role,
     pub actor_name: String,
-    pub actor_agency: Option<String>,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub actor_agency: Option<AgencyCode>,
     pub at: NaiveDateTime,
     pub note: Option<String>,
     pub step_deadline: Option<NaiveDateTime>,
@@ -237,15 +252,15 @@ impl HistoryRow {
         let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
         let step = self.step_deadline.map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
         f(Link {
-            dossier_code: &self.dossier_code,
+            dossier_code: self.dossier_code.as_str(),
             seq: self.seq,
-            action: &self.action,
-            from_status: self.from_status.as_deref(),
-            to_status: &self.to_status,
+            action: self.action.as_str(),
+            from_status: self.from_status.map(Status::as_str),
+            to_status: self.to_status.as_str(),
             actor_id: &self.actor_id,
-            actor_role: &self.actor_role,
+            actor_role: self.actor_role.as_str(),
             actor_name: &self.actor_name,
-            actor_agency: self.actor_agency.as_deref(),
+            actor_agency: self.actor_agency.as_ref().map(AgencyCode::as_str),
             at: &at,
             note: self.note.as_deref(),
             step_deadline: step.as_deref(),
@@ -266,24 +281,24 @@ impl Chained for &HistoryRow {
 }
 
 /// The row of `h`, chained to the row before it (`previous` hash).
-fn history_row(code: &str, seq: i32, h: &NewHistory, previous: Option<&str>) -> HistoryRow {
+fn history_row(code: &DossierCode, seq: i32, h: &NewHistory, previous: Option<&str>) -> HistoryRow {
     let mut row = unchained_row(code, seq, h);
     row.hash = Some((&row).link_hash(previous));
     row
 }
 
-fn unchained_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
+fn unchained_row(code: &DossierCode, seq: i32, h: &NewHistory) -> HistoryRow {
     HistoryRow {
         id: uuid::Uuid::now_v7().to_string(),
-        dossier_code: code.to_owned(),
+        dossier_code: code.clone(),
         seq,
-        action: h.action.clone(),
-        from_status: h.from.map(|s| s.as_str().to_owned()),
-        to_status: h.to.as_str().to_owned(),
+        action: h.action,
+        from_status: h.from,
+        to_status: h.to,
         actor_id: h.actor.id.clone(),
-        actor_role: h.actor.role.as_str().to_owned(),
+        actor_role: h.actor.role,
         actor_name: h.actor.name.clone(),
-        actor_agency: h.actor.agency.as_ref().map(|a| a.as_str().to_owned()),
+        actor_agency: h.actor.agency.clone(),
         at: to_db(h.at),
         note: h.note.clone(),
         step_deadline: h.step_deadline.map(to_db),
@@ -292,15 +307,15 @@ fn unchained_row(code: &str, seq: i32, h: &NewHistory) -> HistoryRow {
 }
 
 /// Writes the rows of `steps` as the dossier's first history rows, chained.
-fn insert_first_history(conn: &mut DbConnection, code: &str, steps: &[NewHistory]) -> Result<(), StoreError> {
+fn insert_first_history(conn: &mut DbConnection, code: &DossierCode, steps: &[NewHistory]) -> Result<(), StoreError> {
     for row in chained_rows(code, steps) {
-        diesel::insert_into(dossier_history::table).values(&row).execute(conn)?;
+        diesel::insert_into(dossier_history::table).values(row).execute(conn)?;
     }
     Ok(())
 }
 
 /// The first history rows of a new dossier, each chained to the one before.
-fn chained_rows(code: &str, steps: &[NewHistory]) -> Vec<HistoryRow> {
+fn chained_rows(code: &DossierCode, steps: &[NewHistory]) -> Vec<HistoryRow> {
     let mut rows: Vec<HistoryRow> = Vec::with_capacity(steps.len());
     for (i, h) in steps.iter().enumerate() {
         let previous = rows.last().and_then(|r| r.hash.clone());
@@ -309,15 +324,9 @@ fn chained_rows(code: &str, steps: &[NewHistory]) -> Vec<HistoryRow> {
     rows
 }
 
-/// Document kinds: a component the applicant files, a result, or the
-/// authorisation (giấy ủy quyền) a representative files with the dossier.
-pub const DOC_COMPONENT: &str = "component";
-pub const DOC_RESULT: &str = "result";
-pub const DOC_AUTHORISATION: &str = "authorisation";
-
 #[derive(Debug, Clone)]
 pub struct NewDocument {
-    pub kind: &'static str,
+    pub kind: DocumentKind,
     pub component_code: Option<String>,
     pub name: String,
     pub media_type: String,
@@ -335,8 +344,10 @@ pub struct NewDocument {
 #[diesel(table_name = dossier_documents)]
 pub struct DocumentRow {
     pub id: String,
-    pub dossier_code: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub dossier_code: DossierCode,
+    #[diesel(deserialize_as = String)]
+    pub kind: DocumentKind,
     pub component_code: Option<String>,
     pub name: String,
     pub media_type: String,
@@ -350,7 +361,7 @@ pub struct DocumentRow {
 }
 
 /// Stores the content once per SHA-256, then links it to the dossier.
-fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Result<DocumentRow, StoreError> {
+fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument) -> Result<DocumentRow, StoreError> {
     let size = i64::try_from(d.content.len()).map_err(|_| StoreError::Corrupt("document too large".into()))?;
     diesel::sql_query(
         "INSERT INTO document_contents (sha256, size, content, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
@@ -364,8 +375,8 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
     diesel::insert_into(dossier_documents::table)
         .values((
             dossier_documents::id.eq(&id),
-            dossier_documents::dossier_code.eq(code),
-            dossier_documents::kind.eq(d.kind),
+            dossier_documents::dossier_code.eq(code.as_str()),
+            dossier_documents::kind.eq(d.kind.as_str()),
             dossier_documents::component_code.eq(&d.component_code),
             dossier_documents::name.eq(&d.name),
             dossier_documents::media_type.eq(&d.media_type),
@@ -380,8 +391,8 @@ fn insert_document(conn: &mut DbConnection, code: &str, d: &NewDocument) -> Resu
         .execute(conn)?;
     Ok(DocumentRow {
         id,
-        dossier_code: code.to_owned(),
-        kind: d.kind.to_owned(),
+        dossier_code: code.clone(),
+        kind: d.kind,
         component_code: d.component_code.clone(),
         name: d.name.clone(),
         media_type: d.media_type.clone(),
@@ -408,7 +419,7 @@ pub fn documents_of(
             .select(DocumentRow::as_select())
             .load(conn)?;
         for r in rows {
-            out.entry(r.dossier_code.clone()).or_default().push(r);
+            out.entry(r.dossier_code.to_string()).or_default().push(r);
         }
     }
     Ok(out)
@@ -452,7 +463,7 @@ fn next_counter(conn: &mut DbConnection, agency: &AgencyCode, day: NaiveDate) ->
 pub struct NewDossier {
     pub external_code: Option<String>,
     pub channel: Channel,
-    pub procedure_code: String,
+    pub procedure_code: ProcedureCode,
     pub procedure_version: i32,
     pub sector_code: String,
     pub applicant: ApplicantRecord,
@@ -467,7 +478,7 @@ pub struct NewDossier {
     pub history: Vec<NewHistory>,
     pub documents: Vec<NewDocument>,
     pub now: DateTime<Utc>,
-    pub level: String,
+    pub level: AdministrativeLevel,
     /// Add it to the daily sums now (an import counts its batch at once).
     pub count: bool,
     /// Set for imported dossiers that were already closed.
@@ -482,14 +493,6 @@ pub struct NewDossier {
     pub lookups: Vec<crate::registry::NewLookup>,
 }
 
-/// An idempotency key claimed by a creating request.
-#[derive(Debug, Clone)]
-pub struct IdempotencyClaim {
-    pub owner: String,
-    pub key: String,
-    pub request_hash: String,
-}
-
 pub enum Created {
     /// Made now; `body` is the answer stored for replays.
     New { dossier: StoredDossier, body: String },
@@ -497,26 +500,6 @@ pub enum Created {
     Replayed { status: u16, body: String },
     /// A national-portal dossier with this external code exists already.
     Existing(StoredDossier),
-}
-
-fn find_idempotent(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<Option<Created>, StoreError> {
-    let found: Option<(String, i32, String)> = idempotency_keys::table
-        .find((&claim.owner, &claim.key))
-        .select((idempotency_keys::request_hash, idempotency_keys::status, idempotency_keys::response))
-        .first(conn)
-        .optional()?;
-    match found {
-        Some((hash, status, body)) if hash == claim.request_hash => {
-            Ok(Some(Created::Replayed { status: u16::try_from(status).unwrap_or(200), body }))
-        }
-        Some(_) => Err(DomainError::invalid(
-            ErrorCode::IdempotencyKeyReused,
-            "this Idempotency-Key was used with another request body; use a new key",
-        )
-        .at("Idempotency-Key")
-        .into()),
-        None => Ok(None),
-    }
 }
 
 /// Creates a dossier: assigns its code, writes it with its first history rows
@@ -549,8 +532,8 @@ fn create_once(
     render: &dyn Fn(&mut DbConnection, &StoredDossier) -> Result<String, StoreError>,
 ) -> Result<Created, StoreError> {
     if let Some(claim) = claim {
-        if let Some(replay) = find_idempotent(conn, claim)? {
-            return Ok(replay);
+        if let Some((status, body)) = crate::idempotency::replay(conn, claim)? {
+            return Ok(Created::Replayed { status, body });
         }
     }
     if let Some(external) = &new.external_code {
@@ -571,17 +554,18 @@ fn create_once(
             message: format!("agency {agency} has received 9999 dossiers today; codes have four digits"),
         });
     }
-    let code = format!("{agency}-{}-{counter:04}", new.code_date.format("%y%m%d"));
-    let row = dossier_row(&code, new)?;
-    diesel::insert_into(dossiers::table).values(&row).execute(conn)?;
-    insert_first_history(conn, &code, &new.history)?;
+    let typed = DossierCode::new(agency, new.code_date, counter)?;
+    let code = typed.to_string();
+    let row = dossier_row(&typed, new)?;
+    diesel::insert_into(dossiers::table).values(row.clone()).execute(conn)?;
+    insert_first_history(conn, &typed, &new.history)?;
     for d in &new.documents {
-        insert_document(conn, &code, d)?;
+        insert_document(conn, &typed, d)?;
     }
     if let Some(check) = &new.check {
         crate::registry::insert_check(conn, &code, check, new.now)?;
     }
-    crate::registry::append(conn, &new.lookups, Some(&code))?;
+    crate::registry::append(conn, &new.lookups, Some(&typed))?;
     if new.count {
         crate::figures::recount(conn, std::slice::from_ref(&code))?;
     }
@@ -598,16 +582,7 @@ fn create_once(
         None => String::new(),
     };
     if let Some(claim) = claim {
-        diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::owner.eq(&claim.owner),
-                idempotency_keys::key.eq(&claim.key),
-                idempotency_keys::request_hash.eq(&claim.request_hash),
-                idempotency_keys::status.eq(201),
-                idempotency_keys::response.eq(&body),
-                idempotency_keys::created_at.eq(to_db(new.now)),
-            ))
-            .execute(conn)?;
+        crate::idempotency::record(conn, claim, 201, &body, new.now)?;
     }
     Ok(Created::New { dossier, body })
 }
@@ -674,21 +649,22 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         let agency = n.state.receiving_agency.to_string();
         let counter =
             next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
-        let code = format!("{agency}-{}-{:04}", n.code_date.format("%y%m%d"), *counter);
+        let typed = DossierCode::new(&n.state.receiving_agency, n.code_date, *counter)?;
+        let code = typed.to_string();
         *counter += 1;
-        rows.push(dossier_row(&code, n)?);
-        history.extend(chained_rows(&code, &n.history));
-        documents.extend(n.documents.iter().map(|d| (code.clone(), d)));
+        rows.push(dossier_row(&typed, n)?);
+        history.extend(chained_rows(&typed, &n.history));
+        documents.extend(n.documents.iter().map(|d| (typed.clone(), d)));
         if let Some(e) = &n.external_code {
             known.insert(e.clone(), code.clone());
         }
         codes[i] = Some(code);
     }
     for chunk in rows.chunks(500) {
-        crate::insert_many!(conn, dossiers::table, chunk)?;
+        crate::insert_many!(conn, dossiers::table, chunk.to_vec())?;
     }
     for chunk in history.chunks(1000) {
-        crate::insert_many!(conn, dossier_history::table, chunk)?;
+        crate::insert_many!(conn, dossier_history::table, chunk.to_vec())?;
     }
     for (code, d) in documents {
         insert_document(conn, &code, d)?;
@@ -708,22 +684,22 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
 }
 
 /// The row of a new dossier with its code.
-fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
+fn dossier_row(code: &DossierCode, new: &NewDossier) -> Result<DossierRow, StoreError> {
     let (data, paused_since, timeliness, status) =
         state_columns(&new.state, &new.applicant, new.submitter_name.as_deref())?;
     let now = to_db(new.now);
     let s = &new.state;
     let row = DossierRow {
-        code: code.to_owned(),
+        code: code.clone(),
         external_code: new.external_code.clone(),
-        channel: new.channel.as_str().to_owned(),
+        channel: new.channel,
         status,
         procedure_code: new.procedure_code.clone(),
         procedure_version: new.procedure_version,
         sector_code: new.sector_code.clone(),
-        receiving_agency: s.receiving_agency.to_string(),
-        handling_agency: s.handling_agency.to_string(),
-        applicant_kind: new.applicant.kind.clone(),
+        receiving_agency: s.receiving_agency.clone(),
+        handling_agency: s.handling_agency.clone(),
+        applicant_kind: new.applicant.kind,
         applicant_id: new.applicant.id_number.clone(),
         applicant_name: new.applicant.name.clone(),
         owner_sub: new.owner_sub.clone(),
@@ -736,13 +712,13 @@ fn dossier_row(code: &str, new: &NewDossier) -> Result<DossierRow, StoreError> {
         resolved_at: s.resolved_at.map(to_db),
         returned_at: s.returned_at.map(to_db),
         paused_since,
-        outcome: s.outcome.map(|o| o.as_str().to_owned()),
+        outcome: s.outcome,
         resolved_timeliness: timeliness,
         version: 1,
         data,
         created_at: now,
         updated_at: now,
-        level: new.level.clone(),
+        level: new.level,
         closed_at: new.closed_at.map(to_db),
         reply_by: s.reply_by.map(to_db),
     };
@@ -859,7 +835,7 @@ fn write_change(
         let s = &change.state;
         diesel::update(dossiers::table.find(code))
             .set((
-                dossiers::status.eq(status),
+                dossiers::status.eq(status.as_str()),
                 dossiers::handling_agency.eq(s.handling_agency.as_str()),
                 dossiers::received_at.eq(s.received_at.map(to_db)),
                 dossiers::due_at.eq(s.due_at.map(to_db)),
@@ -868,11 +844,11 @@ fn write_change(
                 dossiers::returned_at.eq(s.returned_at.map(to_db)),
                 dossiers::paused_since.eq(paused_since),
                 dossiers::outcome.eq(s.outcome.map(|o| o.as_str())),
-                dossiers::resolved_timeliness.eq(timeliness),
+                dossiers::resolved_timeliness.eq(timeliness.map(Timeliness::as_str)),
                 dossiers::version.eq(current.version + 1),
                 dossiers::closed_at.eq(match current.closed_at {
                     Some(t) => Some(to_db(t)),
-                    None if closes(s.status) => Some(to_db(now)),
+                    None if s.status.closes() => Some(to_db(now)),
                     None => None,
                 }),
                 dossiers::data.eq(data),
@@ -882,7 +858,7 @@ fn write_change(
             .execute(conn)?;
         append_history(conn, code, &change.history)?;
         for d in &change.documents {
-            insert_document(conn, code, d)?;
+            insert_document(conn, &current.code, d)?;
         }
         if let Some(op) = &change.payment {
             crate::payments::apply_op(conn, code, op, &change.history.actor.id, now)?;
@@ -903,8 +879,9 @@ fn append_history(conn: &mut DbConnection, code: &str, step: &NewHistory) -> Res
         .first(conn)
         .optional()?;
     let (seq, previous) = last.map_or((1, None), |(seq, hash)| (seq + 1, hash));
-    let row = history_row(code, seq, step, previous.as_deref());
-    diesel::insert_into(dossier_history::table).values(&row).execute(conn)?;
+    let code = DossierCode::parse(code)?;
+    let row = history_row(&code, seq, step, previous.as_deref());
+    diesel::insert_into(dossier_history::table).values(row).execute(conn)?;
     Ok(())
 }
 
@@ -923,7 +900,7 @@ pub fn add_document(
         if touched == 0 {
             return Err(StoreError::not_found(format!("dossier {code}")));
         }
-        let row = insert_document(conn, code, doc)?;
+        let row = insert_document(conn, &DossierCode::parse(code)?, doc)?;
         append_history(conn, code, step)?;
         crate::figures::recount(conn, &[code.to_owned()])?;
         let updated = get(conn, code)?;
@@ -978,7 +955,7 @@ pub fn dues_as_of(
         for row in rows {
             let d = StoredDossier::try_from(row)?;
             if let Some(due) = d.state.due_as_of(t, calendars.get(conn, &d.calendar_id)?) {
-                out.insert(d.code, due);
+                out.insert(d.code.to_string(), due);
             }
         }
     }
@@ -1075,7 +1052,7 @@ pub fn list(conn: &mut DbConnection, f: &DossierFilter) -> Result<Vec<StoredDoss
         let rows = page(after.as_ref()).load::<DossierRow>(conn)?;
         let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) == f.limit;
         for row in rows {
-            after = Some((from_db(row.submitted_at), row.code.clone()));
+            after = Some((from_db(row.submitted_at), row.code.to_string()));
             let d = StoredDossier::try_from(row)?;
             if let Some(t) = judged {
                 if d.state.timeliness(now, calendars.get(conn, &d.calendar_id)?) != Some(t) {

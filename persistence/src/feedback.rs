@@ -2,9 +2,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use dvc_domain::feedback::FeedbackDeadlines;
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::dossier::DossierCode;
+use dvc_domain::feedback::{FeedbackDeadlines, FeedbackStatus};
 use dvc_domain::figures::{Period, Rate};
 
+use crate::column::OptionalName;
 use crate::connection::{write_transaction_as, DbConnection};
 use crate::error::StoreError;
 use crate::schema::feedback;
@@ -18,9 +21,12 @@ pub struct FeedbackRow {
     pub owner_sub: String,
     pub title: String,
     pub content: String,
-    pub dossier_code: Option<String>,
-    pub agency_code: String,
-    pub status: String,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub dossier_code: Option<DossierCode>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub agency_code: AgencyCode,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: FeedbackStatus,
     pub filed_at: NaiveDateTime,
     pub refuse_by: NaiveDateTime,
     pub ask_info_by: NaiveDateTime,
@@ -53,8 +59,8 @@ pub fn file(
     owner: &str,
     title: &str,
     content: &str,
-    dossier_code: Option<&str>,
-    agency: &str,
+    dossier_code: Option<&DossierCode>,
+    agency: &AgencyCode,
     d: &FeedbackDeadlines,
     now: DateTime<Utc>,
 ) -> Result<FeedbackRow, StoreError> {
@@ -63,9 +69,9 @@ pub fn file(
         owner_sub: owner.to_owned(),
         title: title.to_owned(),
         content: content.to_owned(),
-        dossier_code: dossier_code.map(str::to_owned),
-        agency_code: agency.to_owned(),
-        status: "open".into(),
+        dossier_code: dossier_code.cloned(),
+        agency_code: agency.clone(),
+        status: FeedbackStatus::Open,
         filed_at: to_db(now),
         refuse_by: to_db(d.refuse_by),
         ask_info_by: to_db(d.ask_info_by),
@@ -81,8 +87,9 @@ pub fn file(
         log: "[]".into(),
         updated_at: to_db(now),
     };
-    diesel::insert_into(feedback::table).values(&row).execute(conn)?;
-    get(conn, &row.id)
+    let id = row.id.clone();
+    diesel::insert_into(feedback::table).values(row).execute(conn)?;
+    get(conn, &id)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<FeedbackRow, StoreError> {
@@ -110,7 +117,7 @@ pub fn update<E: From<StoreError>>(
         }
         let current = get(conn, id)?;
         let next = f(conn, current)?;
-        diesel::update(feedback::table.find(id)).set(&next).execute(conn).map_err(StoreError::from)?;
+        diesel::update(feedback::table.find(id)).set(next).execute(conn).map_err(StoreError::from)?;
         Ok(get(conn, id)?)
     })
 }

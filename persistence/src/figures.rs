@@ -17,7 +17,9 @@ use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
 use dvc_domain::figures::daily::{marks, DaySums, Mark};
 use dvc_domain::figures::{DossierFacts, Metric, Period};
+use dvc_domain::rating::Overall;
 
+use crate::column::{name, optional_name};
 use crate::connection::DbConnection;
 use crate::error::StoreError;
 use crate::schema::{changes, dossier_documents, dossiers, figure_days, figure_rebuild, payments, ratings};
@@ -59,19 +61,6 @@ type Raw = (
     Option<String>,
     String,
 );
-
-fn timeliness(s: &str) -> Option<Timeliness> {
-    match s {
-        "early" => Some(Timeliness::Early),
-        "on_time" => Some(Timeliness::OnTime),
-        "late" => Some(Timeliness::Late),
-        _ => None,
-    }
-}
-
-fn satisfied(overall: &str) -> bool {
-    overall == "very_satisfied" || overall == "satisfied"
-}
 
 /// Facts of the selected dossiers received by one of `agencies` (all when
 /// None), in code order, each with the marks it was last counted with.
@@ -266,7 +255,10 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             .filter(ratings::dossier_code.eq_any(chunk))
             .select((ratings::dossier_code, ratings::rated_at, ratings::overall))
             .load(conn)?;
-        f.ratings.extend(rated.into_iter().map(|(code, at, overall)| (code, (at, satisfied(&overall)))));
+        for (code, at, overall) in rated {
+            let overall: Overall = name(overall, "rating")?;
+            f.ratings.insert(code, (at, overall.is_satisfied()));
+        }
     }
     Ok(f)
 }
@@ -275,15 +267,14 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
     let ((code, receiving_agency, procedure_code, sector_code, channel, level), a, b, counted) = r;
     let (status, received_at, resolved_at, closed_at, due_at) = a;
     let resolved_timeliness = b;
-    let corrupt = |what: &str| StoreError::Corrupt(format!("dossier {code}: {what}"));
     let facts = DossierFacts {
-        status: Status::parse(&status).ok_or_else(|| corrupt("status"))?,
-        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel"))?,
+        status: name::<Status>(status, "dossier status")?,
+        channel: name::<Channel>(channel.clone(), "dossier channel")?,
         received_at: received_at.map(from_db),
         resolved_at: resolved_at.map(from_db),
         closed_at: closed_at.map(from_db),
         due_at: due_at.map(from_db),
-        resolved_timeliness: resolved_timeliness.as_deref().and_then(timeliness),
+        resolved_timeliness: optional_name::<Timeliness>(resolved_timeliness, "timeliness")?,
         paid: flags.paid.contains(&code),
         paid_cashless: flags.cashless.contains(&code),
         paid_online: flags.online.contains(&code),
@@ -598,7 +589,7 @@ pub fn rate(
     conn: &mut DbConnection,
     code: &str,
     criteria: &[u8; 9],
-    overall: &str,
+    overall: Overall,
     comment: Option<&str>,
     by: &str,
     now: DateTime<Utc>,
@@ -610,14 +601,14 @@ pub fn rate(
             message: format!("dossier {code} was rated already; a rating is given once"),
         });
     }
-    insert_ratings(conn, &[(code.to_owned(), *criteria, overall.to_owned(), now)], comment, by)?;
+    insert_ratings(conn, &[(code.to_owned(), *criteria, overall, now)], comment, by)?;
     recount(conn, &[code.to_owned()])
 }
 
 /// Writes ratings (no recount: `rate` recounts, an import recounts its batch).
 pub fn insert_ratings(
     conn: &mut DbConnection,
-    given: &[(String, [u8; 9], String, DateTime<Utc>)],
+    given: &[(String, [u8; 9], Overall, DateTime<Utc>)],
     comment: Option<&str>,
     by: &str,
 ) -> Result<(), StoreError> {
@@ -628,7 +619,7 @@ pub fn insert_ratings(
                 ratings::dossier_code.eq(code.clone()),
                 ratings::criteria.eq(serde_json::to_string(criteria)?),
                 ratings::total.eq(criteria.iter().map(|c| i32::from(*c)).sum::<i32>()),
-                ratings::overall.eq(overall.clone()),
+                ratings::overall.eq(overall.as_str()),
                 ratings::comment.eq(comment.map(str::to_owned)),
                 ratings::rated_by.eq(by.to_owned()),
                 ratings::rated_at.eq(to_db(*at)),
@@ -646,7 +637,7 @@ pub fn insert_ratings(
 pub struct Rating {
     pub criteria: Vec<u8>,
     pub total: i32,
-    pub overall: String,
+    pub overall: Overall,
     pub comment: Option<String>,
     pub rated_at: DateTime<Utc>,
 }
@@ -659,6 +650,7 @@ pub fn rating(conn: &mut DbConnection, code: &str) -> Result<Option<Rating>, Sto
         .first(conn)
         .optional()?;
     row.map(|(c, total, overall, comment, at)| {
+        let overall = name(overall, "rating")?;
         Ok(Rating { criteria: serde_json::from_str(&c)?, total, overall, comment, rated_at: from_db(at) })
     })
     .transpose()

@@ -54,7 +54,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<Report, StoreError> {
         let Some(last) = codes.last().cloned() else { return Ok(report) };
         let rows = rows_of(conn, &codes)?;
         for code in &codes {
-            let chain: Vec<&HistoryRow> = rows.iter().filter(|r| &r.dossier_code == code).collect();
+            let chain: Vec<&HistoryRow> = rows.iter().filter(|r| r.dossier_code.as_str() == code).collect();
             report.dossiers += 1;
             report.rows += chain.len() as u64;
             let found = first_break(chain);
@@ -92,7 +92,8 @@ pub fn chain_unhashed(conn: &mut DbConnection) -> Result<usize, StoreError> {
             let rows = rows_of(conn, chunk)?;
             let mut previous: Option<(String, String)> = None;
             for row in rows {
-                let prev = previous.as_ref().filter(|(code, _)| *code == row.dossier_code).map(|(_, h)| h.as_str());
+                let prev =
+                    previous.as_ref().filter(|(code, _)| code == row.dossier_code.as_str()).map(|(_, h)| h.as_str());
                 let hash = match &row.hash {
                     Some(h) => h.clone(),
                     None => {
@@ -104,7 +105,7 @@ pub fn chain_unhashed(conn: &mut DbConnection) -> Result<usize, StoreError> {
                         h
                     }
                 };
-                previous = Some((row.dossier_code.clone(), hash));
+                previous = Some((row.dossier_code.to_string(), hash));
             }
         }
         Ok(chained)

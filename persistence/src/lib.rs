@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod calendars;
 pub mod changes;
+pub mod column;
 pub mod connection;
 pub mod dossiers;
 pub mod error;

@@ -10,31 +10,36 @@ use diesel::prelude::*;
 #[cfg(feature = "postgres")]
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use dvc_domain::agency::AgencyCode;
-use dvc_domain::dossier::{Outcome, Status};
-use dvc_domain::notify::{self, Channels, Event, Facts, NotifyChannel};
+use dvc_domain::dossier::{DossierCode, Outcome, Status};
+use dvc_domain::notify::{self, Channels, Delivery, Event, Facts, NotifyChannel};
 
+use crate::column::Checked;
 use crate::connection::DbConnection;
 use crate::dossiers::{NewHistory, StoredDossier};
 use crate::error::StoreError;
 use crate::schema::notifications;
 use crate::time::to_db;
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+pub const PENDING: &str = Delivery::Pending.as_str();
+pub const SENT: &str = Delivery::Sent.as_str();
+pub const FAILED: &str = Delivery::Failed.as_str();
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = notifications)]
 pub struct NotificationRow {
     pub idempotency_key: String,
     pub change_seq: i64,
-    pub dossier_code: String,
-    pub event: String,
-    pub channel: String,
+    #[diesel(deserialize_as = Checked<DossierCode>)]
+    pub dossier_code: DossierCode,
+    #[diesel(deserialize_as = Checked<Event>)]
+    pub event: Event,
+    #[diesel(deserialize_as = Checked<NotifyChannel>)]
+    pub channel: NotifyChannel,
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub status: String,
+    #[diesel(deserialize_as = Checked<Delivery>)]
+    pub status: Delivery,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -72,7 +77,7 @@ pub fn enqueue(
         return Ok(0);
     }
     let s = &d.state;
-    let Some(event) = Event::of_action(&step.action, s.outcome == Some(Outcome::Denied)) else {
+    let Some(event) = Event::of_action(step.action, s.outcome == Some(Outcome::Denied)) else {
         return Ok(0);
     };
     let a = &d.applicant;
@@ -82,7 +87,7 @@ pub fn enqueue(
     }
     let agency_name = agency_name(conn, &s.receiving_agency)?;
     let facts = Facts {
-        code: d.code.clone(),
+        code: d.code.to_string(),
         applicant_name: a.name.clone(),
         summary: d.summary.clone(),
         agency_name,
@@ -100,7 +105,7 @@ pub fn enqueue(
     for (channel, recipient) in &to {
         let message = notify::render(event, *channel, &facts).map_err(StoreError::Corrupt)?;
         let key = format!("{seq}-{}", channel.as_str());
-        insert_pending(conn, &key, seq, &d.code, event, *channel, recipient, &message, at)?;
+        insert_pending(conn, &key, seq, d.code.as_str(), event, *channel, recipient, &message, at)?;
     }
     Ok(to.len())
 }
@@ -202,7 +207,7 @@ pub fn claim(
             Ok::<_, StoreError>(due)
         })?,
     };
-    rows.sort_by_key(|r| (r.change_seq, r.channel.clone()));
+    rows.sort_by_key(|r| (r.change_seq, r.channel));
     Ok(rows)
 }
 
@@ -287,7 +292,7 @@ pub fn warn_running_late(
             .first(conn)?;
         let Some(seq) = seq else { continue };
         let facts = Facts {
-            code: d.code.clone(),
+            code: d.code.to_string(),
             applicant_name: d.applicant.name.clone(),
             summary: d.summary.clone(),
             agency_name: name,
@@ -298,13 +303,12 @@ pub fn warn_running_late(
         let at = to_db(now);
         let to = to.as_str();
         let event = Event::RunningLate;
-        written += insert_pending(conn, &key, seq, &d.code, event, NotifyChannel::Email, to, &message, at).or_else(
-            |e| match e {
+        written += insert_pending(conn, &key, seq, d.code.as_str(), event, NotifyChannel::Email, to, &message, at)
+            .or_else(|e| match e {
                 // Another process wrote it first.
                 diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
                 e => Err(e),
-            },
-        )?;
+            })?;
     }
     Ok(written)
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use dvc_domain::dossier::DossierCode;
 use dvc_domain::fees::{FeeLine, FeeRelief, ReliefKind};
 use dvc_domain::payment::{AttemptStatus, PaymentMethod, PaymentStatus};
 
@@ -16,10 +17,13 @@ use crate::time::to_db;
 #[diesel(table_name = payments)]
 pub struct PaymentRow {
     pub id: String,
-    pub dossier_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub dossier_code: DossierCode,
     pub reference: String,
-    pub method: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub method: PaymentMethod,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: PaymentStatus,
     pub amount_vnd: i64,
     pub description: String,
     pub transaction_id: Option<String>,
@@ -38,12 +42,6 @@ impl PaymentRow {
     /// The fee lines it covers (none for an amount asked explicitly).
     pub fn fee_lines(&self) -> Vec<FeeLine> {
         serde_json::from_str(&self.fee_lines).unwrap_or_default()
-    }
-    pub fn status(&self) -> Option<PaymentStatus> {
-        PaymentStatus::parse(&self.status)
-    }
-    pub fn method(&self) -> Option<PaymentMethod> {
-        PaymentMethod::parse(&self.method)
     }
 }
 
@@ -98,7 +96,7 @@ pub struct NewPayment<'a> {
 pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
     let row = insert_row(conn, new, now)?;
     if new.status != PaymentStatus::Pending {
-        crate::figures::recount(conn, std::slice::from_ref(&row.dossier_code))?;
+        crate::figures::recount(conn, &[row.dossier_code.to_string()])?;
     }
     Ok(row)
 }
@@ -149,27 +147,29 @@ pub fn insert_settled(
 ) -> Result<(), StoreError> {
     let rows: Vec<PaymentRow> = settled
         .iter()
-        .map(|(code, method, amount, at)| PaymentRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            dossier_code: code.clone(),
-            reference: new_reference(code),
-            method: method.as_str().to_owned(),
-            status: PaymentStatus::Paid.as_str().to_owned(),
-            amount_vnd: *amount,
-            description: "imported".to_owned(),
-            transaction_id: None,
-            bank_code: None,
-            created_by: by.to_owned(),
-            created_at: to_db(*at),
-            updated_at: to_db(*at),
-            last_queried_at: None,
-            fee_lines: "[]".to_owned(),
-            relief_vnd: 0,
-            amount_reason: None,
+        .map(|(code, method, amount, at)| {
+            Ok(PaymentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                dossier_code: DossierCode::parse(code)?,
+                reference: new_reference(code),
+                method: *method,
+                status: PaymentStatus::Paid,
+                amount_vnd: *amount,
+                description: "imported".to_owned(),
+                transaction_id: None,
+                bank_code: None,
+                created_by: by.to_owned(),
+                created_at: to_db(*at),
+                updated_at: to_db(*at),
+                last_queried_at: None,
+                fee_lines: "[]".to_owned(),
+                relief_vnd: 0,
+                amount_reason: None,
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     for chunk in rows.chunks(1000) {
-        crate::insert_many!(conn, payments::table, chunk)?;
+        crate::insert_many!(conn, payments::table, chunk.to_vec())?;
     }
     Ok(())
 }
@@ -256,17 +256,17 @@ fn transition_row(
         return Ok(None);
     }
     let current = get(conn, id)?;
-    let method = method.map_or(current.method.clone(), |m| m.as_str().to_owned());
+    let method = method.unwrap_or(current.method);
     let n = diesel::update(payments::table.find(id).filter(payments::status.eq(from.as_str())))
         .set((
             payments::status.eq(to.as_str()),
-            payments::method.eq(method),
+            payments::method.eq(method.as_str()),
             payments::transaction_id.eq(transaction_id.map(str::to_owned).or(current.transaction_id)),
             payments::bank_code.eq(bank_code.map(str::to_owned).or(current.bank_code)),
             payments::updated_at.eq(to_db(now)),
         ))
         .execute(conn)?;
-    Ok((n == 1).then_some(current.dossier_code))
+    Ok((n == 1).then(|| current.dossier_code.to_string()))
 }
 
 /// Applies an officer's payment operation (inside the dossier's transaction,
@@ -362,10 +362,12 @@ pub fn apply_op(
 pub struct AttemptRow {
     pub id: String,
     pub payment_id: String,
-    pub dossier_code: String,
+    #[diesel(deserialize_as = String)]
+    pub dossier_code: DossierCode,
     pub reference: String,
     pub amount_vnd: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: AttemptStatus,
     pub transaction_id: Option<String>,
     pub bank_code: Option<String>,
     /// Paid while its obligation was no longer pending: the money is owed back.
@@ -376,12 +378,6 @@ pub struct AttemptRow {
     pub last_queried_at: Option<NaiveDateTime>,
     pub refunded_at: Option<NaiveDateTime>,
     pub refunded_by: Option<String>,
-}
-
-impl AttemptRow {
-    pub fn status(&self) -> Option<AttemptStatus> {
-        AttemptStatus::parse(&self.status)
-    }
 }
 
 /// Starts an attempt at the platform on a pending obligation: the
@@ -401,8 +397,8 @@ pub fn start_online(
         conn,
         NewAttempt {
             payment_id,
-            dossier_code: &current.dossier_code,
-            reference: &new_reference(&current.dossier_code),
+            dossier_code: current.dossier_code.as_str(),
+            reference: &new_reference(current.dossier_code.as_str()),
             amount_vnd: current.amount_vnd,
             paid: None,
             by,
@@ -462,7 +458,7 @@ pub fn record_second_debit(
     }
     let second = NewAttempt {
         payment_id: &a.payment_id,
-        dossier_code: &a.dossier_code,
+        dossier_code: a.dossier_code.as_str(),
         reference: &reference,
         amount_vnd: a.amount_vnd,
         paid: Some((transaction_id, bank_code)),
@@ -664,7 +660,7 @@ pub struct FeeState {
 pub fn fee_state(conn: &mut DbConnection, code: &str) -> Result<FeeState, StoreError> {
     let mut state = FeeState { relief: relief_of(conn, code)?, ..FeeState::default() };
     for p in of_dossier(conn, code)? {
-        if matches!(p.status(), Some(PaymentStatus::Pending | PaymentStatus::Paid)) {
+        if matches!(p.status, PaymentStatus::Pending | PaymentStatus::Paid) {
             state.covered.extend(p.fee_lines().into_iter().map(|l| l.code));
             state.relief_used += p.relief_vnd;
         }

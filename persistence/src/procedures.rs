@@ -18,16 +18,20 @@ use dvc_domain::ErrorCode;
 #[diesel(table_name = pv)]
 pub struct VersionRow {
     pub id: String,
-    pub procedure_code: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub procedure_code: ProcedureCode,
     pub version: i32,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: VersionStatus,
     pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
     pub name: String,
     pub search_text: String,
     pub sector_code: String,
-    pub level: String,
-    pub service_level: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub level: AdministrativeLevel,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub service_level: ServiceLevel,
     pub agencies_index: String,
     pub content: String,
     pub created_at: NaiveDateTime,
@@ -57,18 +61,16 @@ pub fn owner(conn: &mut DbConnection, code: &ProcedureCode) -> Result<AgencyCode
 fn to_stored(row: VersionRow, agency: &AgencyCode) -> Result<StoredVersion, StoreError> {
     let corrupt =
         |e: DomainError| StoreError::Corrupt(format!("procedure {} v{}: {e}", row.procedure_code, row.version));
-    let status = VersionStatus::parse(&row.status)
-        .ok_or_else(|| StoreError::Corrupt(format!("procedure version status {:?}", row.status)))?;
     let validity = match row.effective_from {
         Some(from) => Some(Validity::new(from, row.effective_to).map_err(corrupt)?),
         None => None,
     };
     Ok(StoredVersion {
         version: ProcedureVersion {
-            code: ProcedureCode::parse(&row.procedure_code).map_err(corrupt)?,
+            code: row.procedure_code,
             agency: agency.clone(),
             version: row.version,
-            status,
+            status: row.status,
             validity,
             content: serde_json::from_str(&row.content)?,
         },
@@ -90,16 +92,16 @@ fn row_of(
     }
     Ok(VersionRow {
         id: uuid::Uuid::now_v7().to_string(),
-        procedure_code: v.code.to_string(),
+        procedure_code: v.code.clone(),
         version: v.version,
-        status: v.status.as_str().to_owned(),
+        status: v.status,
         effective_from: v.validity.map(|x| x.from),
         effective_to: v.validity.and_then(|x| x.to),
         name: v.content.name.clone(),
         search_text: v.search_text(),
         sector_code: v.content.sector.code.clone(),
-        level: v.content.level.as_str().to_owned(),
-        service_level: v.content.service_level.as_str().to_owned(),
+        level: v.content.level,
+        service_level: v.content.service_level,
         agencies_index: index,
         content: serde_json::to_string(&v.content)?,
         created_at,
@@ -255,8 +257,8 @@ pub fn update_draft(
                 pv::name.eq(row.name),
                 pv::search_text.eq(row.search_text),
                 pv::sector_code.eq(row.sector_code),
-                pv::level.eq(row.level),
-                pv::service_level.eq(row.service_level),
+                pv::level.eq(row.level.as_str()),
+                pv::service_level.eq(row.service_level.as_str()),
                 pv::agencies_index.eq(row.agencies_index),
                 pv::content.eq(row.content),
                 pv::updated_at.eq(row.updated_at),

@@ -4,9 +4,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use dvc_domain::auth::Actor;
-use dvc_domain::registry::{AuditLink, CheckState, Difference};
+use dvc_domain::agency::AgencyCode;
+use dvc_domain::auth::{Actor, Role};
+use dvc_domain::dossier::DossierCode;
+use dvc_domain::registry::{AuditLink, CheckState, Difference, Outcome, Registry};
 
+use crate::column::OptionalName;
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{applicant_checks, registry_lookups};
@@ -17,13 +20,13 @@ use crate::time::{from_db, to_db};
 pub struct NewLookup {
     pub at: DateTime<Utc>,
     pub actor: Actor,
-    pub registry: &'static str,
+    pub registry: Registry,
     /// Whose record: the ID number, tax code or document code asked about.
     pub subject: String,
     /// Filled in when the dossier is created in the same transaction.
-    pub dossier_code: Option<String>,
+    pub dossier_code: Option<DossierCode>,
     pub purpose: String,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -32,13 +35,18 @@ pub struct LookupRow {
     pub seq: i64,
     pub at: NaiveDateTime,
     pub actor_id: String,
-    pub actor_role: String,
-    pub actor_agency: Option<String>,
-    pub registry: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub actor_role: Role,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub actor_agency: Option<AgencyCode>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub registry: Registry,
     pub subject: String,
-    pub dossier_code: Option<String>,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    pub dossier_code: Option<DossierCode>,
     pub purpose: String,
-    pub outcome: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub outcome: Outcome,
     pub hash: String,
 }
 
@@ -50,13 +58,13 @@ impl LookupRow {
                 seq: self.seq,
                 at: "",
                 actor_id: &self.actor_id,
-                actor_role: &self.actor_role,
-                actor_agency: self.actor_agency.as_deref(),
-                registry: &self.registry,
+                actor_role: self.actor_role.as_str(),
+                actor_agency: self.actor_agency.as_ref().map(AgencyCode::as_str),
+                registry: self.registry.as_str(),
                 subject: &self.subject,
-                dossier_code: self.dossier_code.as_deref(),
+                dossier_code: self.dossier_code.as_ref().map(DossierCode::as_str),
                 purpose: &self.purpose,
-                outcome: &self.outcome,
+                outcome: self.outcome.as_str(),
             },
             at,
         )
@@ -73,7 +81,11 @@ impl LookupRow {
 /// inside the caller's transaction. Appends are serialised (an advisory
 /// lock on PostgreSQL, the single writer on SQLite) so that the chain never
 /// forks.
-pub fn append(conn: &mut DbConnection, lookups: &[NewLookup], dossier_code: Option<&str>) -> Result<(), StoreError> {
+pub fn append(
+    conn: &mut DbConnection,
+    lookups: &[NewLookup],
+    dossier_code: Option<&DossierCode>,
+) -> Result<(), StoreError> {
     if lookups.is_empty() {
         return Ok(());
     }
@@ -97,20 +109,20 @@ pub fn append(conn: &mut DbConnection, lookups: &[NewLookup], dossier_code: Opti
             seq,
             at: to_db(l.at),
             actor_id: l.actor.id.clone(),
-            actor_role: l.actor.role.as_str().to_owned(),
-            actor_agency: l.actor.agency.as_ref().map(ToString::to_string),
-            registry: l.registry.to_owned(),
+            actor_role: l.actor.role,
+            actor_agency: l.actor.agency.clone(),
+            registry: l.registry,
             subject: l.subject.clone(),
-            dossier_code: dossier_code.map(str::to_owned).or_else(|| l.dossier_code.clone()),
+            dossier_code: dossier_code.cloned().or_else(|| l.dossier_code.clone()),
             purpose: l.purpose.clone(),
-            outcome: l.outcome.to_owned(),
+            outcome: l.outcome,
             hash: String::new(),
         };
         row.hash = row.link_hash(previous.as_deref());
         previous = Some(row.hash.clone());
         rows.push(row);
     }
-    crate::insert_many!(conn, registry_lookups::table, &rows)?;
+    crate::insert_many!(conn, registry_lookups::table, rows)?;
     Ok(())
 }
 
@@ -203,7 +215,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<LogReport, StoreError> {
 /// An applicant check to write with a new dossier.
 #[derive(Debug, Clone)]
 pub struct NewCheck {
-    pub registry: &'static str,
+    pub registry: Registry,
     pub state: CheckState,
     pub differences: Vec<Difference>,
     /// Why staff accepted a mismatch.
@@ -218,9 +230,12 @@ pub struct NewCheck {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = applicant_checks)]
 pub struct CheckRow {
-    pub dossier_code: String,
-    pub registry: String,
-    pub state: String,
+    #[diesel(deserialize_as = String)]
+    pub dossier_code: DossierCode,
+    #[diesel(deserialize_as = String)]
+    pub registry: Registry,
+    #[diesel(deserialize_as = String)]
+    pub state: CheckState,
     pub differences: Option<String>,
     pub reason: Option<String>,
     pub decided_by: Option<String>,
@@ -252,7 +267,7 @@ pub fn insert_check(conn: &mut DbConnection, code: &str, c: &NewCheck, now: Date
     diesel::insert_into(applicant_checks::table)
         .values((
             applicant_checks::dossier_code.eq(code),
-            applicant_checks::registry.eq(c.registry),
+            applicant_checks::registry.eq(c.registry.as_str()),
             applicant_checks::state.eq(c.state.as_str()),
             applicant_checks::differences.eq(differences),
             applicant_checks::reason.eq(&c.reason),
@@ -311,7 +326,7 @@ pub fn claim_checks(
 /// Records an answer to a pending check, with its look-up in the audit log.
 pub fn settle_check(
     conn: &mut DbConnection,
-    code: &str,
+    code: &DossierCode,
     state: CheckState,
     differences: &[Difference],
     lookup: &NewLookup,
@@ -320,7 +335,9 @@ pub fn settle_check(
     let differences = if differences.is_empty() { None } else { Some(serde_json::to_string(differences)?) };
     write_transaction(conn, |conn| {
         let n = diesel::update(
-            applicant_checks::table.find(code).filter(applicant_checks::state.eq(CheckState::Pending.as_str())),
+            applicant_checks::table
+                .find(code.as_str())
+                .filter(applicant_checks::state.eq(CheckState::Pending.as_str())),
         )
         .set((
             applicant_checks::state.eq(state.as_str()),
@@ -341,7 +358,7 @@ pub fn settle_check(
 /// Records a failed attempt at a pending check (and its look-up).
 pub fn retry_check(
     conn: &mut DbConnection,
-    code: &str,
+    code: &DossierCode,
     error: &str,
     retry_at: DateTime<Utc>,
     lookup: Option<&NewLookup>,
@@ -350,7 +367,9 @@ pub fn retry_check(
     write_transaction(conn, |conn| {
         // Still pending: another process may have settled it meanwhile.
         diesel::update(
-            applicant_checks::table.find(code).filter(applicant_checks::state.eq(CheckState::Pending.as_str())),
+            applicant_checks::table
+                .find(code.as_str())
+                .filter(applicant_checks::state.eq(CheckState::Pending.as_str())),
         )
         .set((
             applicant_checks::attempts.eq(applicant_checks::attempts + 1),

@@ -155,8 +155,8 @@ pub fn fan_out(
             .load(conn)?;
         let mut made = 0;
         for r in &rows {
-            let wanted = (statuses.is_empty() || statuses.iter().any(|s| s.as_str() == r.status))
-                && (agency_set.is_empty() || agency_set.contains(&r.agency_code));
+            let wanted = (statuses.is_empty() || statuses.contains(&r.status))
+                && (agency_set.is_empty() || agency_set.iter().any(|a| a == r.agency_code.as_str()));
             if wanted {
                 diesel::insert_into(wd::table)
                     .values((

@@ -13,9 +13,6 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
-/// The history action of a due instant recomputed on an extended calendar.
-pub const RECOMPUTE_DEADLINE: &str = "recompute-deadline";
-
 /// `/health/ready` warns when a calendar's horizon is fewer days away than this.
 pub const HORIZON_WARNING_DAYS: i64 = 60;
 
@@ -65,7 +62,7 @@ pub fn recompute_provisional(
             Ok::<_, ApiError>(Change {
                 state,
                 history: NewHistory {
-                    action: RECOMPUTE_DEADLINE.to_owned(),
+                    action: dvc_domain::dossier::Step::RecomputeDeadline,
                     from: Some(status),
                     to: status,
                     actor: actor.clone(),

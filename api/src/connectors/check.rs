@@ -50,8 +50,7 @@ pub enum Answer {
 /// none for the kind or it is not configured. Blocks: call it from a
 /// blocking thread or a worker.
 pub fn ask_now(connectors: &Connectors, applicant: &ApplicantRecord) -> Option<(Registry, Answer)> {
-    let kind = ApplicantKind::parse(&applicant.kind).ok()?;
-    match kind {
+    match applicant.kind {
         ApplicantKind::Citizen => {
             let registry = connectors.population.as_ref()?;
             let id = PersonalId::parse(&applicant.id_number).ok()?;
@@ -79,7 +78,7 @@ pub async fn ask(connectors: &Connectors, applicant: &ApplicantRecord) -> Option
 }
 
 fn applicant_kind_is_business(a: &ApplicantRecord) -> bool {
-    a.kind == ApplicantKind::Business.as_str()
+    a.kind == ApplicantKind::Business
 }
 
 fn judge(got: Result<Verdict, LookupError>) -> Answer {
@@ -114,11 +113,11 @@ pub fn lookup(
     NewLookup {
         at,
         actor: actor.clone(),
-        registry: registry.as_str(),
+        registry,
         subject: subject.to_owned(),
         dossier_code: None,
         purpose: purpose.to_owned(),
-        outcome: outcome.as_str(),
+        outcome,
     }
 }
 
@@ -158,7 +157,7 @@ pub async fn check_applicant(
     let lookups: Vec<NewLookup> =
         answer.outcome().map(|o| lookup(actor, registry, &applicant.id_number, purpose, o, now)).into_iter().collect();
     let base = NewCheck {
-        registry: registry.as_str(),
+        registry,
         state: CheckState::Verified,
         differences: Vec::new(),
         reason: None,

@@ -69,11 +69,14 @@ pub fn view_many(
     ds: Vec<StoredDossier>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DossierOut>, ApiError> {
-    let codes: Vec<String> = ds.iter().map(|d| d.code.clone()).collect();
+    let codes: Vec<String> = ds.iter().map(|d| d.code.to_string()).collect();
     let mut docs = dossiers::documents_of(conn, &codes)?;
     let mut syncs = dvc_persistence::changes::sync_states(conn, &codes)?;
     let mut checks: std::collections::HashMap<String, dvc_persistence::registry::CheckRow> =
-        dvc_persistence::registry::checks_of(conn, &codes)?.into_iter().map(|c| (c.dossier_code.clone(), c)).collect();
+        dvc_persistence::registry::checks_of(conn, &codes)?
+            .into_iter()
+            .map(|c| (c.dossier_code.to_string(), c))
+            .collect();
     let mut calendars_by_id: std::collections::HashMap<String, WorkingCalendar> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(ds.len());
     for d in ds {
@@ -82,9 +85,10 @@ pub fn view_many(
             calendars_by_id.insert(d.calendar_id.clone(), c);
         }
         let calendar = calendars_by_id.get(&d.calendar_id).ok_or_else(|| ApiError::internal("calendar cache"))?;
-        let sync = syncs.remove(&d.code).unwrap_or(dvc_persistence::changes::SyncState { pending: 0, head: None });
-        let documents = docs.remove(&d.code).unwrap_or_default();
-        let check = checks.remove(&d.code);
+        let sync =
+            syncs.remove(d.code.as_str()).unwrap_or(dvc_persistence::changes::SyncState { pending: 0, head: None });
+        let documents = docs.remove(d.code.as_str()).unwrap_or_default();
+        let check = checks.remove(d.code.as_str());
         out.push(DossierOut::new(d, documents, check, sync.into(), calendar, now));
     }
     Ok(out)

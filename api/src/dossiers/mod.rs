@@ -11,14 +11,13 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use dvc_domain::auth::Role;
 use dvc_domain::calendar::Timeliness;
+use dvc_domain::dossier::DocumentKind;
 use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
 use dvc_domain::fees::{FeeRelief, ReliefKind};
 use dvc_domain::payment::{PaymentMethod, PaymentStatus};
 use dvc_domain::procedure::FeeCollection;
-use dvc_persistence::dossiers::{
-    self, Change, Created, DossierFilter, IdempotencyClaim, NewDocument, NewHistory, StoredDossier, DOC_COMPONENT,
-    DOC_RESULT,
-};
+use dvc_persistence::dossiers::{self, Change, Created, DossierFilter, NewDocument, NewHistory, StoredDossier};
+use dvc_persistence::idempotency::IdempotencyClaim;
 use dvc_persistence::payments::PaymentOp;
 use dvc_persistence::registry::NewLookup;
 use dvc_persistence::{agencies, DbConnection, StoreError};
@@ -490,7 +489,7 @@ pub async fn history(
             Ok::<_, ApiError>(dossiers::history(conn, &code)?)
         })
         .await?;
-    let code = rows.first().map(|r| r.dossier_code.clone()).unwrap_or_default();
+    let code = rows.first().map(|r| r.dossier_code.to_string()).unwrap_or_default();
     Ok(web::Json(HistoryList { code, items: history_out(rows, state.now()) }))
 }
 
@@ -515,8 +514,8 @@ pub async fn notifications(
     let (code, rows) = state
         .db(move |conn| {
             let d = readable(conn, &caller.0, &code)?;
-            let rows = dvc_persistence::notifications::of_dossier(conn, &d.code)?;
-            Ok::<_, ApiError>((d.code, rows))
+            let rows = dvc_persistence::notifications::of_dossier(conn, d.code.as_str())?;
+            Ok::<_, ApiError>((d.code.to_string(), rows))
         })
         .await?;
     Ok(web::Json(NotificationList { code, items: rows.into_iter().map(NotificationOut::from).collect() }))
@@ -635,7 +634,7 @@ pub async fn list(
                 loop {
                     let found = dossiers::list(conn, &filter)?;
                     let full = i64::try_from(found.len()).unwrap_or(i64::MAX) == filter.limit;
-                    filter.after = found.last().map(|d| (d.submitted_at, d.code.clone()));
+                    filter.after = found.last().map(|d| (d.submitted_at, d.code.to_string()));
                     export::rows(conn, sheet, found, &names, export::Applicant::Named, now)?;
                     if !full || filter.after.is_none() {
                         return Ok(());
@@ -670,7 +669,7 @@ pub(crate) fn refuse_pages(limit: &Option<&str>, after: &Option<&str>) -> Result
 
 /// Documents attached to an action, checked against the pinned version.
 struct ActionDocuments {
-    kind: &'static str,
+    kind: DocumentKind,
     field: &'static str,
     items: Vec<DocumentIn>,
 }
@@ -687,7 +686,7 @@ struct Attached {
 }
 
 impl Attached {
-    fn documents(kind: &'static str, items: Vec<DocumentIn>) -> Self {
+    fn documents(kind: DocumentKind, items: Vec<DocumentIn>) -> Self {
         Self { documents: Some(ActionDocuments { kind, field: "documents", items }), ..Self::default() }
     }
     fn payment(op: dvc_persistence::payments::PaymentOp) -> Self {
@@ -745,8 +744,7 @@ async fn act(
                     Some(a) if !a.items.is_empty() => {
                         let pinned = dvc_persistence::procedures::version(
                             conn,
-                            &dvc_domain::procedure::ProcedureCode::parse(&current.procedure_code)
-                                .map_err(|e| ApiError::internal(e.to_string()))?,
+                            &current.procedure_code,
                             current.procedure_version,
                         )?;
                         invalid
@@ -769,7 +767,7 @@ async fn act(
                 expected.check(current.version)?;
                 Ok(Change {
                     history: NewHistory {
-                        action: t.action.as_str().to_owned(),
+                        action: t.action.into(),
                         from: Some(t.from),
                         to: t.to,
                         actor: actor.clone(),
@@ -863,7 +861,7 @@ action_endpoint! {
     /// Supplement the dossier (the applicant), with the added or corrected documents; the clock resumes.
     supplement, operation_id = "supplement_dossier", "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
         Action::Supplement { note: b.note },
-        Attached::documents(DOC_COMPONENT, b.documents),
+        Attached::documents(DocumentKind::Component, b.documents),
     )
 }
 
@@ -971,16 +969,18 @@ fn fee_relief_of(
     // A relief changes what is owed, not what was already asked or paid: a
     // pending obligation would still be collected in full, a paid one not
     // flagged for a refund. So it comes first, or after a cancellation.
-    let open = dvc_persistence::payments::of_dossier(conn, &current.code)?
+    let open = dvc_persistence::payments::of_dossier(conn, current.code.as_str())?
         .into_iter()
-        .find(|p| matches!(p.status(), Some(PaymentStatus::Pending | PaymentStatus::Paid)));
+        .find(|p| matches!(p.status, PaymentStatus::Pending | PaymentStatus::Paid));
     if let Some(p) = open {
         let refusal = ApiError::conflict(
             ErrorCode::PaymentsExist,
             format!(
                 "payment {} of {} VND is {}: an exemption or reduction is recorded before any payment is asked \
                  for or made (an admin cancels a pending one, or refunds a paid one, first)",
-                p.reference, p.amount_vnd, p.status
+                p.reference,
+                p.amount_vnd,
+                p.status.as_str()
             ),
         );
         let relief = FeeRelief { kind, amount_vnd: 0, legal_basis: "-".to_owned() };
@@ -1042,7 +1042,7 @@ action_endpoint! {
     /// Decide (approver): granted, or denied with a reason; with the result documents.
     resolve, operation_id = "resolve_dossier", "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
         Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
-        Attached::documents(DOC_RESULT, b.documents),
+        Attached::documents(DocumentKind::Result, b.documents),
     )
 }
 
@@ -1275,12 +1275,7 @@ pub async fn upload_document(
                     format!("documents cannot be added to a dossier that is {}", d.state.status.as_str()),
                 ));
             }
-            let pinned = dvc_persistence::procedures::version(
-                conn,
-                &dvc_domain::procedure::ProcedureCode::parse(&d.procedure_code)
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
-                d.procedure_version,
-            )?;
+            let pinned = dvc_persistence::procedures::version(conn, &d.procedure_code, d.procedure_version)?;
             if !pinned.version.content.components.iter().any(|c| c.code == params.component_code) {
                 return Err(ApiError::invalid_field(
                     "component_code",
@@ -1302,7 +1297,7 @@ pub async fn upload_document(
                 if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) }
             );
             let doc = submit::new_document(
-                DOC_COMPONENT,
+                DocumentKind::Component,
                 Some(params.component_code),
                 &params.name,
                 &media_type,
@@ -1313,7 +1308,7 @@ pub async fn upload_document(
                 now,
             );
             let step = NewHistory {
-                action: "upload-document".to_owned(),
+                action: dvc_domain::dossier::Step::UploadDocument,
                 from: Some(d.state.status),
                 to: d.state.status,
                 actor: actor.clone(),
@@ -1321,7 +1316,7 @@ pub async fn upload_document(
                 note: Some(note),
                 step_deadline: None,
             };
-            Ok(dossiers::add_document(conn, &d.code, &doc, &step)?)
+            Ok(dossiers::add_document(conn, d.code.as_str(), &doc, &step)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(DocumentOut::from(row)))

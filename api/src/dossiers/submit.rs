@@ -6,12 +6,11 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Actor;
+use dvc_domain::dossier::DocumentKind;
 use dvc_domain::dossier::{Applicant, ApplicantKind, Channel, DossierState, Status, TimeLimit};
 use dvc_domain::notify::NotifyChannel;
 use dvc_domain::procedure::{ProcedureCode, ServiceLevel, SubmissionChannel};
-use dvc_persistence::dossiers::{
-    ApplicantRecord, NewDocument, NewDossier, NewHistory, DOC_AUTHORISATION, DOC_COMPONENT,
-};
+use dvc_persistence::dossiers::{ApplicantRecord, NewDocument, NewDossier, NewHistory};
 use dvc_persistence::procedures::{self, StoredVersion};
 use dvc_persistence::{agencies, calendars, DbConnection, StoreError};
 use sha2::{Digest, Sha256};
@@ -57,7 +56,7 @@ pub fn applicant(dto: &ApplicantDto) -> Result<ApplicantRecord, ApiError> {
     let notify_by = notify_by(dto.notify_by.as_deref(), a.phone.is_some(), a.email.is_some())?;
     Ok(ApplicantRecord {
         notify_by,
-        kind: a.kind.as_str().to_owned(),
+        kind: a.kind,
         id_number: a.id_number().to_owned(),
         name: a.name.clone(),
         phone: a.phone.clone(),
@@ -147,7 +146,7 @@ pub struct Filer<'a> {
 pub fn documents(
     docs: &[DocumentIn],
     field: &str,
-    kind: &'static str,
+    kind: DocumentKind,
     version: Option<&StoredVersion>,
     sources: Sources,
     by: Filer,
@@ -164,7 +163,9 @@ pub fn documents(
             errors.push(FieldError { field: at(f), code, message: message.into() })
         };
         if let Some(v) = version {
-            if kind == DOC_COMPONENT && !v.version.content.components.iter().any(|c| c.code == d.component_code) {
+            if kind == DocumentKind::Component
+                && !v.version.content.components.iter().any(|c| c.code == d.component_code)
+            {
                 fail("component_code", ErrorCode::UnknownComponent, "not a component of the procedure version");
             }
         }
@@ -291,7 +292,7 @@ pub fn documents(
 
 #[allow(clippy::too_many_arguments)]
 pub fn new_document(
-    kind: &'static str,
+    kind: DocumentKind,
     component_code: Option<String>,
     name: &str,
     media_type: &str,
@@ -332,14 +333,20 @@ pub fn authorisation(
     now: DateTime<Utc>,
 ) -> Result<NewDocument, ApiError> {
     let field = "representative.authorisation";
-    let mut docs =
-        documents(&[a.document()], field, DOC_AUTHORISATION, None, Sources::Uploads, Filer { actor, now, max_bytes })
-            .map_err(|mut e| {
-            for f in &mut e.errors {
-                f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
-            }
-            e
-        })?;
+    let mut docs = documents(
+        &[a.document()],
+        field,
+        DocumentKind::Authorisation,
+        None,
+        Sources::Uploads,
+        Filer { actor, now, max_bytes },
+    )
+    .map_err(|mut e| {
+        for f in &mut e.errors {
+            f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
+        }
+        e
+    })?;
     docs.pop().ok_or_else(|| ApiError::internal("no authorisation document"))
 }
 
@@ -500,7 +507,7 @@ pub fn prepare(
     let docs = invalid.take(documents(
         s.documents,
         "documents",
-        DOC_COMPONENT,
+        DocumentKind::Component,
         version.as_ref(),
         Sources::Submission(&s.fetched),
         Filer { actor, now, max_bytes: max_document_bytes },
@@ -521,7 +528,7 @@ pub fn prepare(
     let limit = TimeLimit { amount, unit: time.unit, same_day: time.same_day };
     let mut state = DossierState::submitted(agency, limit);
     let mut history = vec![NewHistory {
-        action: "submit".into(),
+        action: dvc_domain::dossier::Step::Submit,
         from: None,
         to: Status::Submitted,
         actor: actor.clone(),
@@ -535,7 +542,7 @@ pub fn prepare(
         state.received_at = Some(received);
         state.due_at = Some(calendar.due_instant(received, limit.amount, limit.unit, limit.same_day));
         history.push(NewHistory {
-            action: "receive".into(),
+            action: dvc_domain::dossier::Step::Receive,
             from: Some(Status::Submitted),
             to: Status::Received,
             actor: actor.clone(),
@@ -547,7 +554,7 @@ pub fn prepare(
     Ok(NewDossier {
         external_code: s.external_code,
         channel: s.channel,
-        procedure_code: code.to_string(),
+        procedure_code: code.clone(),
         procedure_version: version.version.version,
         sector_code: content.sector.code.clone(),
         owner_sub: s.submitter.as_ref().map(|p| p.id.clone()),
@@ -561,7 +568,7 @@ pub fn prepare(
         history,
         documents: docs,
         now,
-        level: content.level.as_str().to_owned(),
+        level: content.level,
         closed_at: None,
         publish: true,
         // Set by the caller from the deployment's gateways.

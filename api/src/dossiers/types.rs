@@ -57,14 +57,10 @@ crate::mirror_enum! {
     NotifyChannelDto => NotifyChannel { Email, Sms, Zalo }
 }
 
-/// Where a notification's delivery stands: `pending` (waiting or being
-/// retried), `sent`, or `failed` (refused for good).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationStatusDto {
-    Pending,
-    Sent,
-    Failed,
+crate::mirror_enum! {
+    /// Where a notification's delivery stands: `pending` (waiting or being
+    /// retried), `sent`, or `failed` (refused for good).
+    NotificationStatusDto => dvc_domain::notify::Delivery { Pending, Sent, Failed }
 }
 
 crate::mirror_enum! {
@@ -76,41 +72,23 @@ crate::mirror_enum! {
     }
 }
 
-/// The step a history row (and a change of the feed) records: a move of the
-/// state machine by the name of its sub-resource (`payments` records a
-/// payment, `fee-relief` a fee relief), `submit` for the first row,
-/// `upload-document` for a document added outside a move, and
-/// `recompute-deadline` when an extended calendar recomputed a provisional
-/// due instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum HistoryActionDto {
-    Submit,
-    Receive,
-    Refuse,
-    RequestSupplement,
-    Supplement,
-    HandOff,
-    RequestPayment,
-    Payments,
-    FeeRelief,
-    Resolve,
-    Return,
-    Withdraw,
-    Stop,
-    Apologize,
-    UploadDocument,
-    RecomputeDeadline,
+crate::mirror_enum! {
+    /// The step a history row (and a change of the feed) records: a move of the
+    /// state machine by the name of its sub-resource (`payments` records a
+    /// payment, `fee-relief` a fee relief), `submit` for the first row,
+    /// `upload-document` for a document added outside a move, and
+    /// `recompute-deadline` when an extended calendar recomputed a provisional
+    /// due instant.
+    HistoryActionDto => dvc_domain::dossier::Step, "kebab-case" {
+        Submit, Receive, Refuse, RequestSupplement, Supplement, HandOff, RequestPayment, Payments, FeeRelief,
+        Resolve, Return, Withdraw, Stop, Apologize, UploadDocument, RecomputeDeadline
+    }
 }
 
-/// What a document is to its dossier: a `component` of the procedure, a
-/// `result`, or a representative's `authorisation` (giấy ủy quyền).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKindDto {
-    Component,
-    Result,
-    Authorisation,
+crate::mirror_enum! {
+    /// What a document is to its dossier: a `component` of the procedure, a
+    /// `result`, or a representative's `authorisation` (giấy ủy quyền).
+    DocumentKindDto => dvc_domain::dossier::DocumentKind { Component, Result, Authorisation }
 }
 
 /// The applicant's field a national database holds otherwise: `name`,
@@ -383,7 +361,7 @@ impl From<DocumentRow> for DocumentOut {
     fn from(d: DocumentRow) -> Self {
         Self {
             id: d.id,
-            kind: crate::mirror::stored(&d.kind, "document kind", DocumentKindDto::Component),
+            kind: d.kind.into(),
             component_code: d.component_code,
             name: d.name,
             media_type: d.media_type,
@@ -592,9 +570,9 @@ pub struct ApplicantCheckOut {
 
 impl From<CheckRow> for ApplicantCheckOut {
     fn from(c: CheckRow) -> Self {
-        let state = CheckState::parse(&c.state).unwrap_or(CheckState::Pending);
+        let state = c.state;
         Self {
-            registry: Registry::parse(&c.registry).unwrap_or(Registry::Population).into(),
+            registry: c.registry.into(),
             state: state.into(),
             differences: c
                 .differences()
@@ -628,10 +606,10 @@ impl DossierOut {
             status: s.status.into(),
             status_code: s.status.national_code(),
             channel: d.channel.into(),
-            procedure: ProcedureRef { code: d.procedure_code.clone(), version: d.procedure_version },
+            procedure: ProcedureRef { code: d.procedure_code.to_string(), version: d.procedure_version },
             sector: d.sector_code.clone(),
             applicant: ApplicantDto {
-                kind: ApplicantKind::parse(&d.applicant.kind).map(Into::into).unwrap_or(ApplicantKindDto::Organisation),
+                kind: d.applicant.kind.into(),
                 id_number: d.applicant.id_number.clone(),
                 name: d.applicant.name.clone(),
                 phone: d.applicant.phone.clone(),
@@ -678,7 +656,7 @@ impl DossierOut {
             allowed_actions: allowed_actions(s, now, calendar).into_iter().map(Into::into).collect(),
             sync,
             version: d.version,
-            code: d.code,
+            code: d.code.to_string(),
             external_code: d.external_code,
         }
     }
@@ -729,13 +707,13 @@ pub fn history_out(rows: Vec<HistoryRow>, now: chrono::DateTime<chrono::Utc>) ->
             });
             HistoryOut {
                 seq: r.seq,
-                action: crate::mirror::stored(&r.action, "history action", HistoryActionDto::Submit),
-                from_status: r.from_status.as_deref().and_then(Status::parse).map(Into::into),
-                to_status: Status::parse(&r.to_status).map(Into::into).unwrap_or(StatusDto::Submitted),
+                action: r.action.into(),
+                from_status: r.from_status.map(Into::into),
+                to_status: r.to_status.into(),
                 actor_id: r.actor_id,
-                actor_role: crate::mirror::stored(&r.actor_role, "history actor role", RoleDto::Viewer),
+                actor_role: r.actor_role.into(),
                 actor_name: r.actor_name,
-                actor_agency: r.actor_agency,
+                actor_agency: r.actor_agency.map(|a| a.to_string()),
                 at: vn(r.at.and_utc()),
                 note: r.note,
                 step_deadline: deadline.map(vn),
@@ -987,12 +965,12 @@ pub struct NotificationOut {
 impl From<dvc_persistence::notifications::NotificationRow> for NotificationOut {
     fn from(r: dvc_persistence::notifications::NotificationRow) -> Self {
         let vn = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&dvc_domain::calendar::VIETNAM);
-        let pending = r.status == dvc_persistence::notifications::PENDING;
+        let pending = r.status == dvc_domain::notify::Delivery::Pending;
         Self {
-            event: crate::mirror::stored(&r.event, "notification event", NotificationEventDto::Received),
-            channel: crate::mirror::stored(&r.channel, "notification channel", NotifyChannelDto::Email),
+            event: r.event.into(),
+            channel: r.channel.into(),
             recipient: dvc_domain::notify::mask_recipient(&r.recipient),
-            status: crate::mirror::stored(&r.status, "notification status", NotificationStatusDto::Failed),
+            status: r.status.into(),
             attempts: r.attempts,
             last_error: r.last_error,
             next_attempt_at: pending.then(|| vn(r.next_attempt_at)),

@@ -9,9 +9,10 @@ pub mod pdf;
 use actix_web::http::header::{CacheControl, CacheDirective, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Datelike, Utc};
+use dvc_domain::dossier::{DocumentKind, Step};
 use dvc_domain::dossier::{Outcome, Status, SupplementItem};
-use dvc_domain::procedure::{Component, ProcedureCode};
-use dvc_persistence::dossiers::{self, DocumentRow, HistoryRow, StoredDossier, DOC_RESULT};
+use dvc_domain::procedure::Component;
+use dvc_persistence::dossiers::{self, DocumentRow, HistoryRow, StoredDossier};
 use dvc_persistence::{agencies, procedures, DbConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -95,7 +96,7 @@ pub async fn form(
             Record::of(conn, d, now)
         })
         .await?;
-    let url = lookup_url(&state.config.public_lookup_url, &record.d.code);
+    let url = lookup_url(&state.config.public_lookup_url, record.d.code.as_str());
     let filename = format!("{}-{}.pdf", record.d.code, kind.as_str());
     let bytes = web::block(move || render(kind, &record, &url, now))
         .await
@@ -140,21 +141,19 @@ impl Record {
             Ok(a) => a.name,
             Err(_) => d.state.receiving_agency.to_string(),
         };
-        let pinned = ProcedureCode::parse_any(&d.procedure_code)
-            .ok()
-            .and_then(|c| procedures::version(conn, &c, d.procedure_version).ok());
+        let pinned = procedures::version(conn, &d.procedure_code, d.procedure_version).ok();
         let (procedure_name, components) = match pinned {
             Some(v) => (Some(v.version.content.name), v.version.content.components),
             None => (None, Vec::new()),
         };
         let documents =
-            dossiers::documents_of(conn, std::slice::from_ref(&d.code))?.remove(&d.code).unwrap_or_default();
-        let rows = dossiers::history(conn, &d.code)?;
+            dossiers::documents_of(conn, &[d.code.to_string()])?.remove(d.code.as_str()).unwrap_or_default();
+        let rows = dossiers::history(conn, d.code.as_str())?;
         let steps = history_out(rows.clone(), now);
         Ok(Self { d, agency_name, procedure_name, components, documents, rows, steps })
     }
 
-    fn last(&self, action: &str) -> Option<&HistoryRow> {
+    fn last(&self, action: Step) -> Option<&HistoryRow> {
         self.rows.iter().rev().find(|r| r.action == action)
     }
 
@@ -184,40 +183,39 @@ fn date_line(t: DateTime<Utc>) -> String {
     format!("Ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year())
 }
 
-fn status_vi(s: &str) -> &str {
-    match Status::parse(s) {
-        Some(Status::Submitted) => "Mới nộp",
-        Some(Status::Received) => "Đã tiếp nhận",
-        Some(Status::Refused) => "Từ chối tiếp nhận",
-        Some(Status::Processing) => "Đang giải quyết",
-        Some(Status::AwaitingSupplement) => "Chờ bổ sung",
-        Some(Status::AwaitingPayment) => "Chờ thực hiện nghĩa vụ tài chính",
-        Some(Status::Withdrawn) => "Đã rút",
-        Some(Status::Stopped) => "Dừng giải quyết",
-        Some(Status::Resolved) => "Đã có kết quả",
-        Some(Status::Returned) => "Đã trả kết quả",
-        None => s,
+fn status_vi(s: Status) -> &'static str {
+    match s {
+        Status::Submitted => "Mới nộp",
+        Status::Received => "Đã tiếp nhận",
+        Status::Refused => "Từ chối tiếp nhận",
+        Status::Processing => "Đang giải quyết",
+        Status::AwaitingSupplement => "Chờ bổ sung",
+        Status::AwaitingPayment => "Chờ thực hiện nghĩa vụ tài chính",
+        Status::Withdrawn => "Đã rút",
+        Status::Stopped => "Dừng giải quyết",
+        Status::Resolved => "Đã có kết quả",
+        Status::Returned => "Đã trả kết quả",
     }
 }
 
-fn action_vi(a: &str) -> &str {
+fn action_vi(a: Step) -> &'static str {
     match a {
-        "submit" => "Nộp hồ sơ",
-        "receive" => "Tiếp nhận hồ sơ",
-        "refuse" => "Từ chối tiếp nhận",
-        "request-supplement" => "Yêu cầu bổ sung, hoàn thiện hồ sơ",
-        "supplement" => "Bổ sung hồ sơ",
-        "hand-off" => "Chuyển xử lý",
-        "request-payment" => "Yêu cầu thực hiện nghĩa vụ tài chính",
-        "payments" => "Ghi nhận thanh toán",
-        "fee-relief" => "Miễn, giảm phí, lệ phí",
-        "resolve" => "Giải quyết",
-        "return" => "Trả kết quả",
-        "withdraw" => "Rút hồ sơ",
-        "stop" => "Dừng giải quyết",
-        "apologize" => "Xin lỗi và hẹn lại ngày trả kết quả",
-        crate::calendars::horizon::RECOMPUTE_DEADLINE => "Tính lại thời hạn",
-        other => other,
+        Step::Submit => "Nộp hồ sơ",
+        Step::Receive => "Tiếp nhận hồ sơ",
+        Step::Refuse => "Từ chối tiếp nhận",
+        Step::RequestSupplement => "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+        Step::Supplement => "Bổ sung hồ sơ",
+        Step::HandOff => "Chuyển xử lý",
+        Step::RequestPayment => "Yêu cầu thực hiện nghĩa vụ tài chính",
+        Step::Payments => "Ghi nhận thanh toán",
+        Step::FeeRelief => "Miễn, giảm phí, lệ phí",
+        Step::Resolve => "Giải quyết",
+        Step::Return => "Trả kết quả",
+        Step::Withdraw => "Rút hồ sơ",
+        Step::Stop => "Dừng giải quyết",
+        Step::Apologize => "Xin lỗi và hẹn lại ngày trả kết quả",
+        Step::UploadDocument => "Tải lên giấy tờ",
+        Step::RecomputeDeadline => "Tính lại thời hạn",
     }
 }
 
@@ -253,13 +251,13 @@ fn render(kind: FormKind, r: &Record, url: &str, now: DateTime<Utc>) -> Result<V
             not_applicable(code, format!("dossier {code} has not been received: there is no receipt yet"))
         })?,
         FormKind::Supplement => r
-            .last("request-supplement")
+            .last(Step::RequestSupplement)
             .map(|h| naive(h.at))
             .ok_or_else(|| not_applicable(code, format!("no supplement was requested for dossier {code}")))?,
         FormKind::Refusal => refusal(r)
             .map(|(_, h)| naive(h.at))
             .ok_or_else(|| not_applicable(code, format!("dossier {code} was neither refused nor denied")))?,
-        FormKind::Apology => match (d.state.apologized, d.state.promised_at, r.last("apologize")) {
+        FormKind::Apology => match (d.state.apologized, d.state.promised_at, r.last(Step::Apologize)) {
             (true, Some(_), Some(h)) => naive(h.at),
             _ => return Err(not_applicable(code, format!("no apology was made for dossier {code}"))),
         },
@@ -313,7 +311,7 @@ fn receipt(w: &mut Writer, r: &Record) {
     let d = &r.d;
     w.gap(4.0);
     w.para(&[words("Thành phần hồ sơ đã nhận:")], BODY, true, 0.0);
-    let docs: Vec<&DocumentRow> = r.documents.iter().filter(|x| x.kind != DOC_RESULT).collect();
+    let docs: Vec<&DocumentRow> = r.documents.iter().filter(|x| x.kind != DocumentKind::Result).collect();
     if docs.is_empty() {
         w.para(&[words("(không có tài liệu điện tử kèm theo)")], BODY, false, 14.0);
     }
@@ -357,13 +355,13 @@ fn receipt(w: &mut Writer, r: &Record) {
     if let Some(p) = d.state.promised_at {
         w.field("Ngày hẹn lại (theo phiếu xin lỗi)", &instant(p));
     }
-    let officer = r.last("receive").map(|h| h.actor_name.clone()).unwrap_or_default();
+    let officer = r.last(Step::Receive).map(|h| h.actor_name.clone()).unwrap_or_default();
     w.field("Người tiếp nhận", &officer);
     w.signature("NGƯỜI TIẾP NHẬN", &officer);
 }
 
 fn supplement(w: &mut Writer, r: &Record) {
-    let Some(h) = r.last("request-supplement") else { return };
+    let Some(h) = r.last(Step::RequestSupplement) else { return };
     w.gap(4.0);
     w.para(
         &[words(format!(
@@ -414,10 +412,10 @@ fn supplement(w: &mut Writer, r: &Record) {
 /// The refusal at reception, or the denial, with its history row.
 fn refusal(r: &Record) -> Option<(&'static str, &HistoryRow)> {
     if r.d.state.status == Status::Refused {
-        return r.last("refuse").map(|h| ("tiếp nhận", h));
+        return r.last(Step::Refuse).map(|h| ("tiếp nhận", h));
     }
     if r.d.state.outcome == Some(Outcome::Denied) {
-        return r.last("resolve").map(|h| ("giải quyết", h));
+        return r.last(Step::Resolve).map(|h| ("giải quyết", h));
     }
     None
 }
@@ -442,7 +440,7 @@ fn refusal_form(w: &mut Writer, r: &Record) {
 }
 
 fn apology(w: &mut Writer, r: &Record) {
-    let Some(h) = r.last("apologize") else { return };
+    let Some(h) = r.last(Step::Apologize) else { return };
     let d = &r.d;
     w.gap(4.0);
     w.para(
@@ -471,18 +469,18 @@ fn control(w: &mut Writer, r: &Record, now: DateTime<Utc>) {
     if let Some(at) = d.state.received_at {
         w.field("Tiếp nhận lúc", &instant(at));
     }
-    w.field("Trạng thái hiện nay", status_vi(d.state.status.as_str()));
+    w.field("Trạng thái hiện nay", status_vi(d.state.status));
     w.field("In lúc", &instant(now));
     w.gap(4.0);
     w.para(&[words("Quá trình giải quyết:")], BODY, true, 0.0);
     for (row, s) in r.rows.iter().zip(&r.steps) {
         w.separator();
-        let from = row.from_status.as_deref().map_or("—", status_vi);
-        let to = status_vi(&row.to_status);
+        let from = row.from_status.map_or("—", status_vi);
+        let to = status_vi(row.to_status);
         w.para(
             &[
                 keep(format!("Bước {}.", s.seq)),
-                words(format!("{} —", action_vi(&row.action))),
+                words(format!("{} —", action_vi(row.action))),
                 keep(instant(s.at.to_utc())),
             ],
             BODY,

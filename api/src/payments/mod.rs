@@ -13,7 +13,7 @@ use dvc_domain::payment::{
     attempt_result, AttemptResult, AttemptStatus, PaymentMethod, PaymentStatus, PlatformAccount, PlatformRequest,
     PlatformResult,
 };
-use dvc_domain::procedure::{FeeCollection, ProcedureCode};
+use dvc_domain::procedure::FeeCollection;
 use dvc_persistence::dossiers::{self, Change, NewHistory, StoredDossier};
 use dvc_persistence::payments::{self, AttemptRow, PaymentRow, Settled};
 use dvc_persistence::{agencies, DbConnection};
@@ -80,10 +80,10 @@ impl From<AttemptRow> for AttemptOut {
         Self {
             id: a.id,
             payment_id: a.payment_id,
-            dossier_code: a.dossier_code,
+            dossier_code: a.dossier_code.to_string(),
             reference: a.reference,
             amount_vnd: a.amount_vnd,
-            status: crate::mirror::stored(&a.status, "attempt status", AttemptStatusDto::Failed),
+            status: a.status.into(),
             transaction_id: a.transaction_id,
             bank_code: a.bank_code,
             refund_due: a.refund_due,
@@ -123,14 +123,14 @@ pub struct PaymentOut {
 impl PaymentOut {
     fn new(p: PaymentRow, attempts: Vec<AttemptRow>) -> Self {
         Self {
-            cashless: p.method().is_some_and(PaymentMethod::is_cashless),
+            cashless: p.method.is_cashless(),
             fee_lines: p.fee_lines().into_iter().map(Into::into).collect(),
             attempts: attempts.into_iter().filter(|a| a.payment_id == p.id).map(Into::into).collect(),
             id: p.id,
-            dossier_code: p.dossier_code,
+            dossier_code: p.dossier_code.to_string(),
             reference: p.reference,
-            method: crate::mirror::stored(&p.method, "payment method", PaymentMethodDto::Unspecified),
-            status: crate::mirror::stored(&p.status, "payment status", PaymentStatusDto::Failed),
+            method: p.method.into(),
+            status: p.status.into(),
             amount_vnd: p.amount_vnd,
             description: p.description,
             transaction_id: p.transaction_id,
@@ -222,16 +222,14 @@ pub fn obligation(
     d: &StoredDossier,
     collected: Option<FeeCollection>,
 ) -> Result<Obligation, ApiError> {
-    let procedure = ProcedureCode::parse(&d.procedure_code).map_err(|e| ApiError::internal(e.to_string()))?;
-    let version = dvc_persistence::procedures::version(conn, &procedure, d.procedure_version)?;
-    let fees = payments::fee_state(conn, &d.code)?;
+    let version = dvc_persistence::procedures::version(conn, &d.procedure_code, d.procedure_version)?;
+    let fees = payments::fee_state(conn, d.code.as_str())?;
     Ok(owed(&version.version.content.fees, collected, &fees.covered, fees.relief.as_ref(), fees.relief_used))
 }
 
 /// The sum of the pinned version's fees.
 pub fn version_fees(conn: &mut DbConnection, d: &StoredDossier) -> Result<i64, ApiError> {
-    let procedure = ProcedureCode::parse(&d.procedure_code).map_err(|e| ApiError::internal(e.to_string()))?;
-    let version = dvc_persistence::procedures::version(conn, &procedure, d.procedure_version)?;
+    let version = dvc_persistence::procedures::version(conn, &d.procedure_code, d.procedure_version)?;
     Ok(dvc_domain::fees::total(&version.version.content.fees))
 }
 
@@ -512,7 +510,7 @@ pub fn process_result(
             ),
         );
     }
-    let status = a.status().ok_or_else(|| ApiError::internal(format!("attempt status {:?}", a.status)))?;
+    let status = a.status;
     let same_transaction = a.transaction_id.as_deref() == Some(r.transaction_id.as_str());
     match attempt_result(status, r.succeeded(), same_transaction) {
         AttemptResult::Repeat => {
@@ -522,7 +520,7 @@ pub fn process_result(
         AttemptResult::Refused => refuse(
             conn,
             "not_pending",
-            ApiError::conflict(ErrorCode::PaymentNotPending, format!("the attempt is {}", a.status)),
+            ApiError::conflict(ErrorCode::PaymentNotPending, format!("the attempt is {}", a.status.as_str())),
         ),
         AttemptResult::SecondDebit => dvc_persistence::write_transaction_as(conn, |conn| {
             let new = payments::record_second_debit(conn, &a, &r.transaction_id, &r.bank_code, now)?;
@@ -557,14 +555,14 @@ fn settle(
     now: DateTime<Utc>,
 ) -> Result<Outcome, ApiError> {
     dvc_persistence::write_transaction_as(conn, |conn| {
-        dossiers::lock(conn, &a.dossier_code)?;
+        dossiers::lock(conn, a.dossier_code.as_str())?;
         let log = |conn: &mut DbConnection, outcome: &str| {
             payments::log_callback(conn, Some(&r.reference), outcome, raw, now)
         };
         if after_failure {
             log::info!("payment attempt {}: success after a failure, accepted", a.reference);
         }
-        let status = dossiers::get(conn, &a.dossier_code)?.state.status;
+        let status = dossiers::get(conn, a.dossier_code.as_str())?.state.status;
         let open = !matches!(status, Status::Withdrawn | Status::Stopped | Status::Refused);
         match payments::settle_attempt(conn, a, &r.transaction_id, &r.bank_code, open, now)? {
             Settled::Repeat => {
@@ -578,19 +576,19 @@ fn settle(
             }
             Settled::Paid(p) => {
                 log(conn, if after_failure { "paid_after_failure" } else { "paid" })?;
-                let dossier = dossiers::get(conn, &p.dossier_code)?;
+                let dossier = dossiers::get(conn, p.dossier_code.as_str())?;
                 if dossier.state.status == Status::AwaitingPayment {
-                    dossiers::update(conn, &p.dossier_code, now, |conn, current| {
+                    dossiers::update(conn, p.dossier_code.as_str(), now, |conn, current| {
                         let calendar = access::calendar_of(conn, current)?;
                         let note = Some(format!(
                             "online, ref {}, transaction {} ({})",
                             a.reference, r.transaction_id, r.bank_code
                         ));
                         let t = settle_by_payment_platform(&current.state, p.amount_vnd, note, now, &calendar)
-                            .map_err(|e| access::transition_error(&current.code, e))?;
+                            .map_err(|e| access::transition_error(current.code.as_str(), e))?;
                         Ok::<_, ApiError>(Change {
                             history: NewHistory {
-                                action: t.action.as_str().to_owned(),
+                                action: t.action.into(),
                                 from: Some(t.from),
                                 to: t.to,
                                 actor: platform_actor(),
@@ -606,7 +604,7 @@ fn settle(
                         })
                     })?;
                 } else {
-                    dvc_persistence::figures::recount(conn, std::slice::from_ref(&p.dossier_code))?;
+                    dvc_persistence::figures::recount(conn, &[p.dossier_code.to_string()])?;
                 }
                 Ok(Outcome::Paid)
             }
@@ -670,7 +668,7 @@ async fn admin_transition(
             if !payments::transition(conn, &id, from, to, None, None, None, now)? {
                 return Err(ApiError::conflict(
                     ErrorCode::PaymentNotAllowed,
-                    format!("a {} payment cannot become {}", p.status, to.as_str()),
+                    format!("a {} payment cannot become {}", p.status.as_str(), to.as_str()),
                 ));
             }
             let row = payments::get(conn, &id)?;

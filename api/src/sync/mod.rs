@@ -42,9 +42,9 @@ impl TryFrom<ChangeRow> for ChangeOut {
         Ok(Self {
             seq: r.seq,
             event,
-            action: crate::mirror::stored(&r.action, "change action", HistoryActionDto::Submit),
-            status: crate::mirror::stored(&r.status, "change status", StatusDto::Submitted),
-            dossier_code: r.dossier_code,
+            action: r.action.into(),
+            status: r.status.into(),
+            dossier_code: r.dossier_code.to_string(),
             created_at: vn(r.created_at.and_utc()),
         })
     }
@@ -216,7 +216,7 @@ pub async fn failing(state: web::Data<AppState>, caller: Caller) -> Result<web::
         items: rows
             .into_iter()
             .map(|r| FailingOut {
-                dossier_code: r.dossier_code,
+                dossier_code: r.dossier_code.to_string(),
                 seq: r.seq,
                 attempts: r.attempts,
                 last_error: r.last_error,

@@ -66,14 +66,13 @@ impl CheckWorker {
             if self.shutdown.is_stopped() {
                 break;
             }
-            let dossier = dossiers::get(&mut conn, &check.dossier_code).map_err(|e| e.to_string())?;
+            let dossier = dossiers::get(&mut conn, check.dossier_code.as_str()).map_err(|e| e.to_string())?;
             let subject = dossier.applicant.id_number.clone();
             let answer = ask_now(&self.connectors, &dossier.applicant)
                 .map(|(_, a)| a)
                 .unwrap_or(Answer::Failed(LookupError::NotConfigured));
             let done = Utc::now();
-            let registry_kind = dvc_domain::registry::Registry::parse(&check.registry)
-                .unwrap_or(dvc_domain::registry::Registry::Population);
+            let registry_kind = check.registry;
             let outcome = answer.outcome().unwrap_or(dvc_domain::registry::Outcome::Unavailable);
             let log_row = lookup(&actor, registry_kind, &subject, PURPOSE, outcome, done);
             let settled = match answer {

@@ -99,7 +99,7 @@ impl NotifyWorker {
             if self.shutdown.is_stopped() {
                 break;
             }
-            let Some(notifier) = notifiers.iter().find(|x| x.channel().as_str() == n.channel) else {
+            let Some(notifier) = notifiers.iter().find(|x| x.channel() == n.channel) else {
                 continue;
             };
             let outcome = notifier.send(n);

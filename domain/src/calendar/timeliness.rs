@@ -31,6 +31,12 @@ impl Timeliness {
             Self::Overdue => "overdue",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Early, Self::OnTime, Self::Late, Self::WithinDeadline, Self::Overdue]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
 }
 
 /// A dossier resolved at `resolved_at` (when it first reached `resolved`) against `due`.

@@ -71,3 +71,29 @@ mod tests {
         assert_eq!(Filing::of_citizen(ME, ME, true).expect_err("refused").code, "representative_of_self");
     }
 }
+
+/// What a document is to its dossier: a component of the procedure, a
+/// result, or a representative's authorisation (giấy ủy quyền).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Component,
+    Result,
+    Authorisation,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [Self::Component, Self::Result, Self::Authorisation];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Component => "component",
+            Self::Result => "result",
+            Self::Authorisation => "authorisation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}

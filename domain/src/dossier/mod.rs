@@ -7,6 +7,7 @@ mod code;
 mod filing;
 mod state;
 mod status;
+mod step;
 mod transition;
 
 #[cfg(test)]
@@ -16,9 +17,10 @@ mod transition_tests;
 pub use action::{Action, ActionKind, ReturnChannel, StopCause, SupplementItem};
 pub use applicant::*;
 pub use code::DossierCode;
-pub use filing::{Filing, AUTHORISATION_COMPONENT};
+pub use filing::{DocumentKind, Filing, AUTHORISATION_COMPONENT};
 pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
 pub use status::{Channel, Status};
+pub use step::Step;
 pub use transition::{
     allowed_actions, apply, may_read, replay, settle_by_payment_platform, Context, Transition, TransitionError,
     RIGHT_APPLICANT, RIGHT_DECIDE, RIGHT_PROCESS,

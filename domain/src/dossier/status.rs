@@ -71,6 +71,13 @@ impl Status {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Refused | Self::Withdrawn | Self::Stopped | Self::Returned)
     }
+
+    /// Whether reaching it closes the dossier for the figures: decided, or
+    /// ended without a decision (refused, withdrawn, stopped). `returned`
+    /// comes after `resolved`, which closed it already.
+    pub fn closes(self) -> bool {
+        matches!(self, Self::Resolved | Self::Refused | Self::Withdrawn | Self::Stopped)
+    }
 }
 
 /// How a dossier came in.
