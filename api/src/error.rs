@@ -60,9 +60,9 @@ pub struct Extra {
     /// `forbidden`: the right the caller's role lacks.
     pub missing_right: Option<String>,
     /// `transition_not_allowed`: the dossier's status.
-    pub current_status: Option<String>,
+    pub current_status: Option<crate::dossiers::types::StatusDto>,
     /// `transition_not_allowed`: the actions its status allows.
-    pub allowed_actions: Option<Vec<String>>,
+    pub allowed_actions: Option<Vec<crate::dossiers::types::ActionKindDto>>,
     /// `agency_merged`: the agency that took over a merged one.
     pub successor: Option<String>,
     /// `form_not_applicable`: the dossier's code.
@@ -117,11 +117,11 @@ pub struct Problem {
     /// `transition_not_allowed`: the dossier's status.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub current_status: Option<String>,
+    pub current_status: Option<crate::dossiers::types::StatusDto>,
     /// `transition_not_allowed`: the actions the dossier's status allows.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub allowed_actions: Option<Vec<String>>,
+    pub allowed_actions: Option<Vec<crate::dossiers::types::ActionKindDto>>,
     /// `agency_merged` (in `errors`): the agency that took over the merged one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]

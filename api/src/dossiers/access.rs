@@ -108,8 +108,8 @@ pub fn transition_error(code: &str, e: TransitionError) -> ApiError {
                 action.as_str(),
                 status.as_str()
             ));
-            err.extra.current_status = Some(status.as_str().to_owned());
-            err.extra.allowed_actions = Some(allowed.iter().map(|a| a.as_str().to_owned()).collect());
+            err.extra.current_status = Some(status.into());
+            err.extra.allowed_actions = Some(allowed.iter().copied().map(Into::into).collect());
             err
         }
         TransitionError::Invalid(d) => d.into(),

@@ -289,3 +289,22 @@ both_backends! {
         assert_eq!(answer["imported"].as_array().map(Vec::len), Some(1), "{answer}");
     }
 }
+
+both_backends! {
+    /// A refused move names the moves allowed instead by the same names as
+    /// the dossier's own `allowed_actions` (`record-payment`, not the path
+    /// segment `payments`), and the status by the status enum.
+    fn a_refused_move_names_the_allowed_ones_as_the_dossier_does(app: &TestApp) {
+        use dvc_tests::fixtures::{act, province, submit, tokens};
+        province(app);
+        let t = tokens(app);
+        let code = submit(app, &t);
+        let received = act(app, &t.officer, &code, "receive", serde_json::json!({})).expect(200).body;
+        let refused = act(app, &t.officer, &code, "receive", serde_json::json!({}))
+            .expect_problem(409, "transition_not_allowed");
+        assert_eq!(refused.body["current_status"], "received", "{}", refused.text);
+        assert_eq!(refused.body["allowed_actions"], received["allowed_actions"], "{}", refused.text);
+        let names = refused.body["allowed_actions"].as_array().cloned().unwrap_or_default();
+        assert!(names.contains(&serde_json::json!("record-payment")), "{}", refused.text);
+    }
+}
