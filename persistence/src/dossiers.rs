@@ -218,10 +218,44 @@ pub struct NewHistory {
     pub step_deadline: Option<DateTime<Utc>>,
 }
 
+/// A step of a dossier's history, as read back (a row of the control slip).
+#[derive(Debug, Clone)]
+pub struct History {
+    pub seq: i32,
+    pub action: Step,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub actor_id: String,
+    pub actor_role: Role,
+    pub actor_name: String,
+    pub actor_agency: Option<AgencyCode>,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub step_deadline: Option<DateTime<Utc>>,
+}
+
+impl From<HistoryRow> for History {
+    fn from(r: HistoryRow) -> Self {
+        History {
+            seq: r.seq,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            actor_name: r.actor_name,
+            actor_agency: r.actor_agency,
+            at: from_db(r.at),
+            note: r.note,
+            step_deadline: r.step_deadline.map(from_db),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = dossier_history)]
-pub struct HistoryRow {
+pub(crate) struct HistoryRow {
     pub id: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub dossier_code: DossierCode,
@@ -340,13 +374,11 @@ pub struct NewDocument {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = dossier_documents)]
-pub struct DocumentRow {
+/// A document of a dossier (its content is read apart).
+#[derive(Debug, Clone)]
+pub struct Document {
     pub id: String,
-    #[diesel(deserialize_as = String)]
     pub dossier_code: DossierCode,
-    #[diesel(deserialize_as = String)]
     pub kind: DocumentKind,
     pub component_code: Option<String>,
     pub name: String,
@@ -355,13 +387,53 @@ pub struct DocumentRow {
     pub sha256: String,
     pub digitised: bool,
     pub reused: bool,
-    pub uploaded_at: NaiveDateTime,
+    pub uploaded_at: DateTime<Utc>,
     pub uploaded_by: String,
     pub source: Option<String>,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_documents)]
+struct DocumentRow {
+    id: String,
+    #[diesel(deserialize_as = String)]
+    dossier_code: DossierCode,
+    #[diesel(deserialize_as = String)]
+    kind: DocumentKind,
+    component_code: Option<String>,
+    name: String,
+    media_type: String,
+    size: i64,
+    sha256: String,
+    digitised: bool,
+    reused: bool,
+    uploaded_at: NaiveDateTime,
+    uploaded_by: String,
+    source: Option<String>,
+}
+
+impl From<DocumentRow> for Document {
+    fn from(r: DocumentRow) -> Self {
+        Document {
+            id: r.id,
+            dossier_code: r.dossier_code,
+            kind: r.kind,
+            component_code: r.component_code,
+            name: r.name,
+            media_type: r.media_type,
+            size: r.size,
+            sha256: r.sha256,
+            digitised: r.digitised,
+            reused: r.reused,
+            uploaded_at: from_db(r.uploaded_at),
+            uploaded_by: r.uploaded_by,
+            source: r.source,
+        }
+    }
+}
+
 /// Stores the content once per SHA-256, then links it to the dossier.
-fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument) -> Result<DocumentRow, StoreError> {
+fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument) -> Result<Document, StoreError> {
     let size = i64::try_from(d.content.len()).map_err(|_| StoreError::Corrupt("document too large".into()))?;
     diesel::sql_query(
         "INSERT INTO document_contents (sha256, size, content, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
@@ -389,7 +461,7 @@ fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument)
             dossier_documents::source.eq(&d.source),
         ))
         .execute(conn)?;
-    Ok(DocumentRow {
+    Ok(Document {
         id,
         dossier_code: code.clone(),
         kind: d.kind,
@@ -400,7 +472,7 @@ fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument)
         sha256: d.sha256.clone(),
         digitised: d.digitised,
         reused: d.reused,
-        uploaded_at: to_db(d.at),
+        uploaded_at: d.at,
         uploaded_by: d.uploaded_by.clone(),
         source: d.source.clone(),
     })
@@ -410,8 +482,8 @@ fn insert_document(conn: &mut DbConnection, code: &DossierCode, d: &NewDocument)
 pub fn documents_of(
     conn: &mut DbConnection,
     codes: &[String],
-) -> Result<std::collections::HashMap<String, Vec<DocumentRow>>, StoreError> {
-    let mut out: std::collections::HashMap<String, Vec<DocumentRow>> = std::collections::HashMap::new();
+) -> Result<std::collections::HashMap<String, Vec<Document>>, StoreError> {
+    let mut out: std::collections::HashMap<String, Vec<Document>> = std::collections::HashMap::new();
     for chunk in codes.chunks(500) {
         let rows: Vec<DocumentRow> = dossier_documents::table
             .filter(dossier_documents::dossier_code.eq_any(chunk))
@@ -419,21 +491,22 @@ pub fn documents_of(
             .select(DocumentRow::as_select())
             .load(conn)?;
         for r in rows {
-            out.entry(r.dossier_code.to_string()).or_default().push(r);
+            out.entry(r.dossier_code.to_string()).or_default().push(r.into());
         }
     }
     Ok(out)
 }
 
 /// A document of a dossier with its content.
-pub fn document_content(conn: &mut DbConnection, code: &str, id: &str) -> Result<(DocumentRow, Vec<u8>), StoreError> {
-    let doc = dossier_documents::table
+pub fn document_content(conn: &mut DbConnection, code: &str, id: &str) -> Result<(Document, Vec<u8>), StoreError> {
+    let doc: Document = dossier_documents::table
         .filter(dossier_documents::dossier_code.eq(code))
         .filter(dossier_documents::id.eq(id))
         .select(DocumentRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::not_found(format!("document {id}")))?;
+        .ok_or_else(|| StoreError::not_found(format!("document {id}")))?
+        .into();
     let content: Vec<u8> = document_contents::table.find(&doc.sha256).select(document_contents::content).first(conn)?;
     Ok((doc, content))
 }
@@ -772,12 +845,13 @@ pub fn open_due_from(
         .load(conn)?)
 }
 
-pub fn history(conn: &mut DbConnection, code: &str) -> Result<Vec<HistoryRow>, StoreError> {
-    Ok(dossier_history::table
+pub fn history(conn: &mut DbConnection, code: &str) -> Result<Vec<History>, StoreError> {
+    let rows: Vec<HistoryRow> = dossier_history::table
         .filter(dossier_history::dossier_code.eq(code))
         .order(dossier_history::seq.asc())
         .select(HistoryRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows.into_iter().map(History::from).collect())
 }
 
 /// A change decided by the caller from the current dossier.
@@ -892,7 +966,7 @@ pub fn add_document(
     code: &str,
     doc: &NewDocument,
     step: &NewHistory,
-) -> Result<DocumentRow, StoreError> {
+) -> Result<Document, StoreError> {
     write_transaction(conn, |conn| {
         let touched = diesel::update(dossiers::table.find(code))
             .set((dossiers::version.eq(dossiers::version + 1), dossiers::updated_at.eq(to_db(doc.at))))

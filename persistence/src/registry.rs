@@ -227,37 +227,56 @@ pub struct NewCheck {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = applicant_checks)]
-pub struct CheckRow {
-    #[diesel(deserialize_as = String)]
+/// A dossier's applicant check against a national database.
+#[derive(Debug, Clone)]
+pub struct Check {
     pub dossier_code: DossierCode,
-    #[diesel(deserialize_as = String)]
     pub registry: Registry,
-    #[diesel(deserialize_as = String)]
     pub state: CheckState,
-    pub differences: Option<String>,
+    pub differences: Vec<Difference>,
+    /// Why staff accepted a mismatch.
     pub reason: Option<String>,
     pub decided_by: Option<String>,
     pub attempts: i32,
-    pub next_attempt_at: Option<NaiveDateTime>,
-    pub lease_until: Option<NaiveDateTime>,
+    /// While pending: when it is asked again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    pub checked_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
-impl CheckRow {
-    pub fn differences(&self) -> Vec<Difference> {
-        self.differences.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default()
-    }
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applicant_checks)]
+struct CheckRow {
+    #[diesel(deserialize_as = String)]
+    dossier_code: DossierCode,
+    #[diesel(deserialize_as = String)]
+    registry: Registry,
+    #[diesel(deserialize_as = String)]
+    state: CheckState,
+    differences: Option<String>,
+    reason: Option<String>,
+    decided_by: Option<String>,
+    attempts: i32,
+    next_attempt_at: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    checked_at: Option<NaiveDateTime>,
+}
 
-    pub fn checked_at(&self) -> Option<DateTime<Utc>> {
-        self.checked_at.map(from_db)
-    }
-
-    pub fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        self.next_attempt_at.map(from_db)
+impl TryFrom<CheckRow> for Check {
+    type Error = StoreError;
+    fn try_from(r: CheckRow) -> Result<Self, StoreError> {
+        Ok(Check {
+            differences: r.differences.as_deref().map(serde_json::from_str).transpose()?.unwrap_or_default(),
+            dossier_code: r.dossier_code,
+            registry: r.registry,
+            state: r.state,
+            reason: r.reason,
+            decided_by: r.decided_by,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at.map(from_db),
+            last_error: r.last_error,
+            checked_at: r.checked_at.map(from_db),
+        })
     }
 }
 
@@ -283,11 +302,12 @@ pub fn insert_check(conn: &mut DbConnection, code: &str, c: &NewCheck, now: Date
 }
 
 /// The checks of several dossiers, by dossier code.
-pub fn checks_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<CheckRow>, StoreError> {
-    Ok(applicant_checks::table
+pub fn checks_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<Check>, StoreError> {
+    let rows: Vec<CheckRow> = applicant_checks::table
         .filter(applicant_checks::dossier_code.eq_any(codes))
         .select(CheckRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    rows.into_iter().map(Check::try_from).collect()
 }
 
 /// Claims up to `batch` pending checks that are due, leasing them until
@@ -297,7 +317,7 @@ pub fn claim_checks(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<CheckRow>, StoreError> {
+) -> Result<Vec<Check>, StoreError> {
     write_transaction(conn, |conn| {
         macro_rules! due {
             () => {
@@ -319,7 +339,7 @@ pub fn claim_checks(
         diesel::update(applicant_checks::table.filter(applicant_checks::dossier_code.eq_any(&codes)))
             .set(applicant_checks::next_attempt_at.eq(to_db(lease_until)))
             .execute(conn)?;
-        Ok(rows)
+        rows.into_iter().map(Check::try_from).collect()
     })
 }
 

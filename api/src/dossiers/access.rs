@@ -72,7 +72,7 @@ pub fn view_many(
     let codes: Vec<String> = ds.iter().map(|d| d.code.to_string()).collect();
     let mut docs = dossiers::documents_of(conn, &codes)?;
     let mut syncs = dvc_persistence::changes::sync_states(conn, &codes)?;
-    let mut checks: std::collections::HashMap<String, dvc_persistence::registry::CheckRow> =
+    let mut checks: std::collections::HashMap<String, dvc_persistence::registry::Check> =
         dvc_persistence::registry::checks_of(conn, &codes)?
             .into_iter()
             .map(|c| (c.dossier_code.to_string(), c))

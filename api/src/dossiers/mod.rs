@@ -483,13 +483,12 @@ pub async fn history(
     code: web::Path<String>,
 ) -> Result<web::Json<HistoryList>, ApiError> {
     let code = code.into_inner();
-    let rows = state
+    let (code, rows) = state
         .db(move |conn| {
-            readable(conn, &caller.0, &code)?;
-            Ok::<_, ApiError>(dossiers::history(conn, &code)?)
+            let d = readable(conn, &caller.0, &code)?;
+            Ok::<_, ApiError>((d.code.to_string(), dossiers::history(conn, d.code.as_str())?))
         })
         .await?;
-    let code = rows.first().map(|r| r.dossier_code.to_string()).unwrap_or_default();
     Ok(web::Json(HistoryList { code, items: history_out(rows, state.now()) }))
 }
 

@@ -8,8 +8,8 @@ use dvc_domain::dossier::{
 };
 use dvc_domain::notify::{Event as NotifyEvent, NotifyChannel};
 use dvc_domain::registry::{CheckState, Registry};
-use dvc_persistence::dossiers::{DocumentRow, HistoryRow, StoredDossier};
-use dvc_persistence::registry::CheckRow;
+use dvc_persistence::dossiers::{Document, History, StoredDossier};
+use dvc_persistence::registry::Check;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -357,8 +357,8 @@ pub struct DocumentOut {
     pub uploaded_at: DateTime<FixedOffset>,
 }
 
-impl From<DocumentRow> for DocumentOut {
-    fn from(d: DocumentRow) -> Self {
+impl From<Document> for DocumentOut {
+    fn from(d: Document) -> Self {
         Self {
             id: d.id,
             kind: d.kind.into(),
@@ -370,7 +370,7 @@ impl From<DocumentRow> for DocumentOut {
             digitised: d.digitised,
             reused: d.reused,
             source: d.source,
-            uploaded_at: vn(d.uploaded_at.and_utc()),
+            uploaded_at: vn(d.uploaded_at),
         }
     }
 }
@@ -568,22 +568,22 @@ pub struct ApplicantCheckOut {
     pub last_error: Option<String>,
 }
 
-impl From<CheckRow> for ApplicantCheckOut {
-    fn from(c: CheckRow) -> Self {
+impl From<Check> for ApplicantCheckOut {
+    fn from(c: Check) -> Self {
         let state = c.state;
         Self {
             registry: c.registry.into(),
             state: state.into(),
             differences: c
-                .differences()
+                .differences
                 .into_iter()
                 .map(|d| DifferenceOut {
                     field: crate::mirror::stored(&d.field, "difference field", DifferenceFieldDto::Name),
                     message: d.message,
                 })
                 .collect(),
-            next_attempt_at: if state == CheckState::Pending { c.next_attempt_at().map(vn) } else { None },
-            checked_at: c.checked_at().map(vn),
+            next_attempt_at: if state == CheckState::Pending { c.next_attempt_at.map(vn) } else { None },
+            checked_at: c.checked_at.map(vn),
             reason: c.reason,
             decided_by: c.decided_by,
             attempts: c.attempts,
@@ -595,8 +595,8 @@ impl From<CheckRow> for ApplicantCheckOut {
 impl DossierOut {
     pub fn new(
         d: StoredDossier,
-        documents: Vec<DocumentRow>,
-        check: Option<CheckRow>,
+        documents: Vec<Document>,
+        check: Option<Check>,
         sync: SyncOut,
         calendar: &WorkingCalendar,
         now: chrono::DateTime<chrono::Utc>,
@@ -694,13 +694,13 @@ pub struct HistoryList {
     pub items: Vec<HistoryOut>,
 }
 
-pub fn history_out(rows: Vec<HistoryRow>, now: chrono::DateTime<chrono::Utc>) -> Vec<HistoryOut> {
+pub fn history_out(rows: Vec<History>, now: chrono::DateTime<chrono::Utc>) -> Vec<HistoryOut> {
     let next_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
-        (0..rows.len()).map(|i| rows.get(i + 1).map(|r| r.at.and_utc())).collect();
+        (0..rows.len()).map(|i| rows.get(i + 1).map(|r| r.at)).collect();
     rows.into_iter()
         .zip(next_at)
         .map(|(r, next)| {
-            let deadline = r.step_deadline.map(|d| d.and_utc());
+            let deadline = r.step_deadline;
             let step_timeliness = deadline.map(|d| match next {
                 Some(done) => dvc_domain::calendar::classify_resolved(done, d),
                 None => dvc_domain::calendar::classify_open(now, d),
@@ -714,7 +714,7 @@ pub fn history_out(rows: Vec<HistoryRow>, now: chrono::DateTime<chrono::Utc>) ->
                 actor_role: r.actor_role.into(),
                 actor_name: r.actor_name,
                 actor_agency: r.actor_agency.map(|a| a.to_string()),
-                at: vn(r.at.and_utc()),
+                at: vn(r.at),
                 note: r.note,
                 step_deadline: deadline.map(vn),
                 step_timeliness: step_timeliness.map(Into::into),

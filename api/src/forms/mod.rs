@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, Utc};
 use dvc_domain::dossier::{DocumentKind, Step};
 use dvc_domain::dossier::{Outcome, Status, SupplementItem};
 use dvc_domain::procedure::Component;
-use dvc_persistence::dossiers::{self, DocumentRow, HistoryRow, StoredDossier};
+use dvc_persistence::dossiers::{self, Document, History, StoredDossier};
 use dvc_persistence::{agencies, procedures, DbConnection};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -130,8 +130,8 @@ struct Record {
     agency_name: String,
     procedure_name: Option<String>,
     components: Vec<Component>,
-    documents: Vec<DocumentRow>,
-    rows: Vec<HistoryRow>,
+    documents: Vec<Document>,
+    rows: Vec<History>,
     steps: Vec<HistoryOut>,
 }
 
@@ -153,7 +153,7 @@ impl Record {
         Ok(Self { d, agency_name, procedure_name, components, documents, rows, steps })
     }
 
-    fn last(&self, action: Step) -> Option<&HistoryRow> {
+    fn last(&self, action: Step) -> Option<&History> {
         self.rows.iter().rev().find(|r| r.action == action)
     }
 
@@ -171,10 +171,6 @@ fn not_applicable(code: &str, detail: String) -> ApiError {
 /// An instant in Vietnam time to the minute: `17:00 ngày 20/03/2026`.
 pub fn instant(t: DateTime<Utc>) -> String {
     vn(t).format("%H:%M ngày %d/%m/%Y").to_string()
-}
-
-fn naive(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
 }
 
 /// `ngày 05 tháng 03 năm 2026`.
@@ -252,13 +248,13 @@ fn render(kind: FormKind, r: &Record, url: &str, now: DateTime<Utc>) -> Result<V
         })?,
         FormKind::Supplement => r
             .last(Step::RequestSupplement)
-            .map(|h| naive(h.at))
+            .map(|h| h.at)
             .ok_or_else(|| not_applicable(code, format!("no supplement was requested for dossier {code}")))?,
         FormKind::Refusal => refusal(r)
-            .map(|(_, h)| naive(h.at))
+            .map(|(_, h)| h.at)
             .ok_or_else(|| not_applicable(code, format!("dossier {code} was neither refused nor denied")))?,
         FormKind::Apology => match (d.state.apologized, d.state.promised_at, r.last(Step::Apologize)) {
-            (true, Some(_), Some(h)) => naive(h.at),
+            (true, Some(_), Some(h)) => h.at,
             _ => return Err(not_applicable(code, format!("no apology was made for dossier {code}"))),
         },
         FormKind::Control => now,
@@ -311,7 +307,7 @@ fn receipt(w: &mut Writer, r: &Record) {
     let d = &r.d;
     w.gap(4.0);
     w.para(&[words("Thành phần hồ sơ đã nhận:")], BODY, true, 0.0);
-    let docs: Vec<&DocumentRow> = r.documents.iter().filter(|x| x.kind != DocumentKind::Result).collect();
+    let docs: Vec<&Document> = r.documents.iter().filter(|x| x.kind != DocumentKind::Result).collect();
     if docs.is_empty() {
         w.para(&[words("(không có tài liệu điện tử kèm theo)")], BODY, false, 14.0);
     }
@@ -393,9 +389,9 @@ fn supplement(w: &mut Writer, r: &Record) {
         }
     }
     w.gap(4.0);
-    w.field("Yêu cầu lúc", &instant(naive(h.at)));
+    w.field("Yêu cầu lúc", &instant(h.at));
     if let Some(by) = h.step_deadline {
-        w.para(&[words("Thời hạn bổ sung, hoàn thiện hồ sơ:"), keep(instant(naive(by)))], BODY, true, 0.0);
+        w.para(&[words("Thời hạn bổ sung, hoàn thiện hồ sơ:"), keep(instant(by))], BODY, true, 0.0);
     }
     w.para(
         &[words(
@@ -410,7 +406,7 @@ fn supplement(w: &mut Writer, r: &Record) {
 }
 
 /// The refusal at reception, or the denial, with its history row.
-fn refusal(r: &Record) -> Option<(&'static str, &HistoryRow)> {
+fn refusal(r: &Record) -> Option<(&'static str, &History)> {
     if r.d.state.status == Status::Refused {
         return r.last(Step::Refuse).map(|h| ("tiếp nhận", h));
     }
@@ -433,7 +429,7 @@ fn refusal_form(w: &mut Writer, r: &Record) {
         0.0,
     );
     w.para(&[words("Lý do:"), words(reason)], BODY, true, 14.0);
-    w.field(if what == "tiếp nhận" { "Từ chối tiếp nhận lúc" } else { "Quyết định lúc" }, &instant(naive(h.at)));
+    w.field(if what == "tiếp nhận" { "Từ chối tiếp nhận lúc" } else { "Quyết định lúc" }, &instant(h.at));
     w.para(&[words("Xin thông báo để ông/bà biết và thực hiện.")], BODY, false, 0.0);
     w.field("Người thực hiện", &h.actor_name);
     w.signature("NGƯỜI THỰC HIỆN", &h.actor_name);
@@ -459,7 +455,7 @@ fn apology(w: &mut Writer, r: &Record) {
     if let Some(p) = d.state.promised_at {
         w.para(&[words("Ngày hẹn trả kết quả mới:"), keep(instant(p))], BODY, true, 0.0);
     }
-    w.field("Lập lúc", &instant(naive(h.at)));
+    w.field("Lập lúc", &instant(h.at));
     w.para(&[words("Mong ông/bà thông cảm.")], BODY, false, 0.0);
     w.signature("NGƯỜI LẬP PHIẾU", &h.actor_name);
 }
