@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::feedback::{deadlines, on_time, respond, FeedbackStatus, Response};
-use dvc_persistence::feedback::{self as store, FeedbackFilter, FeedbackRow};
+use dvc_persistence::feedback::{self as store, Feedback, FeedbackFilter};
 use dvc_persistence::{agencies, calendars, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,11 +112,11 @@ pub enum FeedbackTimelinessDto {
     Overdue,
 }
 
-fn out(r: FeedbackRow, now: DateTime<Utc>) -> FeedbackOut {
+fn out(r: Feedback, now: DateTime<Utc>) -> FeedbackOut {
     let timeliness = match r.responded_on_time {
         Some(true) => FeedbackTimelinessDto::OnTime,
         Some(false) => FeedbackTimelinessDto::Late,
-        None if now <= r.answer_by.and_utc() => FeedbackTimelinessDto::WithinDeadline,
+        None if now <= r.answer_by => FeedbackTimelinessDto::WithinDeadline,
         None => FeedbackTimelinessDto::Overdue,
     };
     FeedbackOut {
@@ -127,16 +127,16 @@ fn out(r: FeedbackRow, now: DateTime<Utc>) -> FeedbackOut {
         dossier_code: r.dossier_code.map(|c| c.to_string()),
         agency: r.agency_code.to_string(),
         status: r.status.into(),
-        filed_at: vn(r.filed_at.and_utc()),
-        refuse_by: vn(r.refuse_by.and_utc()),
-        ask_info_by: vn(r.ask_info_by.and_utc()),
-        answer_by: vn(r.answer_by.and_utc()),
+        filed_at: vn(r.filed_at),
+        refuse_by: vn(r.refuse_by),
+        ask_info_by: vn(r.ask_info_by),
+        answer_by: vn(r.answer_by),
         refusal_reason: r.refusal_reason,
         info_question: r.info_question,
         info_reply: r.info_reply,
         answer: r.answer,
-        answered_at: r.answered_at.map(|t| vn(t.and_utc())),
-        published_at: r.published_at.map(|t| vn(t.and_utc())),
+        answered_at: r.answered_at.map(vn),
+        published_at: r.published_at.map(vn),
     }
 }
 
@@ -155,7 +155,7 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
 }
 
 /// Staff of the item's agency (or above it).
-fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &FeedbackRow) -> Result<bool, ApiError> {
+fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &Feedback) -> Result<bool, ApiError> {
     match (&actor.agency, actor.role) {
         (Some(a), Role::Officer | Role::Approver) => {
             Ok(agencies::with_ancestors(conn, &r.agency_code)?.iter().any(|x| x == a.as_str()))
@@ -164,14 +164,14 @@ fn staff_in_scope(conn: &mut DbConnection, actor: &Actor, r: &FeedbackRow) -> Re
     }
 }
 
-fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
+fn may_read(conn: &mut DbConnection, actor: Option<&Actor>, r: &Feedback) -> Result<bool, ApiError> {
     Ok(r.status == FeedbackStatus::Published || may_read_whole(conn, actor, r)?)
 }
 
 /// Whether the caller may read the whole item, personal data included: its
 /// author, the agency's staff, viewers and admins. Anyone else reads a
 /// published item without them ([`public`]).
-fn may_read_whole(conn: &mut DbConnection, actor: Option<&Actor>, r: &FeedbackRow) -> Result<bool, ApiError> {
+fn may_read_whole(conn: &mut DbConnection, actor: Option<&Actor>, r: &Feedback) -> Result<bool, ApiError> {
     let Some(actor) = actor else { return Ok(false) };
     Ok(match actor.role {
         Role::Admin | Role::Viewer => true,
@@ -341,24 +341,24 @@ async fn staff_response(
                 let status = r.status;
                 let next = respond(status, response)?;
                 let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
-                let timely = on_time(response, now, &r.deadlines(), r.answered_at.map(|t| t.and_utc()), &calendar);
+                let timely = on_time(response, now, &r.deadlines(), r.answered_at, &calendar);
                 match response {
                     Response::Refuse => {
                         r.refusal_reason = text_in;
-                        r.responded_at = Some(now.naive_utc());
+                        r.responded_at = Some(now);
                         r.responded_on_time = Some(timely);
                     }
                     Response::RequestInfo => r.info_question = text_in,
                     Response::Answer => {
                         r.answer = text_in;
-                        r.answered_at = Some(now.naive_utc());
-                        r.responded_at = Some(now.naive_utc());
+                        r.answered_at = Some(now);
+                        r.responded_at = Some(now);
                         r.responded_on_time = Some(timely);
                     }
-                    Response::Publish => r.published_at = Some(now.naive_utc()),
+                    Response::Publish => r.published_at = Some(now),
                 }
                 r.status = next;
-                r.updated_at = now.naive_utc();
+                r.updated_at = now;
                 Ok(r)
             })
         })
@@ -449,7 +449,7 @@ pub async fn give_info(
                 }
                 r.info_reply = Some(t);
                 r.status = FeedbackStatus::Open;
-                r.updated_at = now.naive_utc();
+                r.updated_at = now;
                 Ok(r)
             })
         })

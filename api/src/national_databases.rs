@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::dossier::{DossierCode, PersonalId, TaxCode};
 use dvc_domain::registry::{mask, LookupError, Outcome, Registry};
-use dvc_persistence::registry::{self as store, LookupFilter, LookupRow};
+use dvc_persistence::registry::{self as store, Lookup, LookupFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -276,8 +276,8 @@ pub struct AuditRowOut {
     pub hash: String,
 }
 
-impl From<LookupRow> for AuditRowOut {
-    fn from(r: LookupRow) -> Self {
+impl From<Lookup> for AuditRowOut {
+    fn from(r: Lookup) -> Self {
         let outcome = match r.outcome {
             Outcome::Found => LookupOutcomeDto::Found,
             Outcome::Verified => LookupOutcomeDto::Verified,
@@ -288,7 +288,7 @@ impl From<LookupRow> for AuditRowOut {
         };
         Self {
             seq: r.seq,
-            at: vn(r.at.and_utc()),
+            at: vn(r.at),
             registry: r.registry.into(),
             actor_id: r.actor_id,
             actor_role: r.actor_role.into(),

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use dvc_domain::notify::NotifyChannel;
-use dvc_persistence::notifications::NotificationRow;
+use dvc_persistence::notifications::Notification;
 use lettre::message::header::ContentType;
 use lettre::{Message, SmtpTransport, Transport};
 
@@ -24,7 +24,7 @@ pub enum Delivery {
 /// Sends a notification on one channel.
 pub trait Notifier: Send {
     fn channel(&self) -> NotifyChannel;
-    fn send(&self, n: &NotificationRow) -> Delivery;
+    fn send(&self, n: &Notification) -> Delivery;
 }
 
 /// Email over SMTP (lettre's blocking transport; one connection per message).
@@ -60,7 +60,7 @@ impl Notifier for EmailNotifier {
         NotifyChannel::Email
     }
 
-    fn send(&self, n: &NotificationRow) -> Delivery {
+    fn send(&self, n: &Notification) -> Delivery {
         let to = match n.recipient.parse() {
             Ok(to) => to,
             Err(e) => return Delivery::Failed(format!("not an email address: {e}")),
@@ -112,7 +112,7 @@ impl Notifier for GatewayNotifier {
         self.channel
     }
 
-    fn send(&self, n: &NotificationRow) -> Delivery {
+    fn send(&self, n: &Notification) -> Delivery {
         let body = serde_json::json!({
             "to": n.recipient,
             "text": n.body,

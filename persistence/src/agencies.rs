@@ -16,7 +16,7 @@ use dvc_domain::ErrorCode;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = agencies)]
 #[diesel(treat_none_as_null = true)]
-pub struct AgencyRow {
+struct AgencyRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub code: AgencyCode,
     pub name: String,

@@ -21,11 +21,51 @@ use crate::connection::DbConnection;
 use crate::dossiers::{NewHistory, StoredDossier};
 use crate::error::StoreError;
 use crate::schema::{change_counter, changes};
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
+
+/// A change of the feed: one history step of a dossier, with the event it
+/// publishes, and where its delivery to the national portal stands.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub seq: i64,
+    pub dossier_code: DossierCode,
+    pub action: Step,
+    pub status: Status,
+    pub agency_code: AgencyCode,
+    /// The event as JSON.
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+impl From<ChangeRow> for FeedEntry {
+    fn from(r: ChangeRow) -> Self {
+        FeedEntry {
+            seq: r.seq,
+            dossier_code: r.dossier_code,
+            action: r.action,
+            status: r.status,
+            agency_code: r.agency_code,
+            payload: r.payload,
+            created_at: from_db(r.created_at),
+            delivered_at: r.delivered_at.map(from_db),
+            attempts: r.attempts,
+            next_attempt_at: from_db(r.next_attempt_at),
+            last_error: r.last_error,
+        }
+    }
+}
+
+fn changes_of(rows: Vec<ChangeRow>) -> Vec<FeedEntry> {
+    rows.into_iter().map(FeedEntry::from).collect()
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = changes)]
-pub struct ChangeRow {
+pub(crate) struct ChangeRow {
     pub seq: i64,
     #[diesel(deserialize_as = Checked<DossierCode>)]
     pub dossier_code: DossierCode,
@@ -164,13 +204,15 @@ pub fn record(
 }
 
 /// Changes after `after`, in commit order.
-pub fn feed(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
-    Ok(changes::table
-        .filter(changes::seq.gt(after))
-        .order(changes::seq.asc())
-        .limit(limit)
-        .select(ChangeRow::as_select())
-        .load(conn)?)
+pub fn feed(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<FeedEntry>, StoreError> {
+    Ok(changes_of(
+        changes::table
+            .filter(changes::seq.gt(after))
+            .order(changes::seq.asc())
+            .limit(limit)
+            .select(ChangeRow::as_select())
+            .load(conn)?,
+    ))
 }
 
 pub fn last_seq(conn: &mut DbConnection) -> Result<i64, StoreError> {
@@ -211,7 +253,7 @@ pub fn sync_states(
 }
 
 /// Dossiers whose oldest undelivered change has failed at least once.
-pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
+pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<FeedEntry>, StoreError> {
     let rows: Vec<ChangeRow> = changes::table
         .filter(changes::delivered_at.is_null())
         .filter(changes::attempts.gt(0))
@@ -224,6 +266,7 @@ pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<ChangeRow>, St
         .into_iter()
         .filter(|r| seen.insert(r.dossier_code.clone()))
         .take(usize::try_from(limit).unwrap_or(0))
+        .map(FeedEntry::from)
         .collect())
 }
 
@@ -253,7 +296,7 @@ pub fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<ChangeRow>, StoreError> {
+) -> Result<Vec<FeedEntry>, StoreError> {
     let mut rows: Vec<ChangeRow> = match conn {
         #[cfg(feature = "postgres")]
         DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
@@ -284,7 +327,7 @@ pub fn claim(
         })?,
     };
     rows.sort_by_key(|r| r.seq);
-    Ok(rows)
+    Ok(changes_of(rows))
 }
 
 pub fn mark_delivered(conn: &mut DbConnection, seq: i64, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -11,45 +11,124 @@ use crate::column::OptionalName;
 use crate::connection::{write_transaction_as, DbConnection};
 use crate::error::StoreError;
 use crate::schema::feedback;
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = feedback)]
-#[diesel(treat_none_as_null = true)]
-pub struct FeedbackRow {
+/// A feedback item or petition (phản ánh, kiến nghị) and its handling.
+#[derive(Debug, Clone)]
+pub struct Feedback {
     pub id: String,
     pub owner_sub: String,
     pub title: String,
     pub content: String,
-    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
     pub dossier_code: Option<DossierCode>,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub agency_code: AgencyCode,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: FeedbackStatus,
-    pub filed_at: NaiveDateTime,
-    pub refuse_by: NaiveDateTime,
-    pub ask_info_by: NaiveDateTime,
-    pub answer_by: NaiveDateTime,
+    pub filed_at: DateTime<Utc>,
+    pub refuse_by: DateTime<Utc>,
+    pub ask_info_by: DateTime<Utc>,
+    pub answer_by: DateTime<Utc>,
     pub info_question: Option<String>,
     pub info_reply: Option<String>,
     pub answer: Option<String>,
     pub refusal_reason: Option<String>,
-    pub answered_at: Option<NaiveDateTime>,
-    pub published_at: Option<NaiveDateTime>,
-    pub responded_at: Option<NaiveDateTime>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub responded_at: Option<DateTime<Utc>>,
     pub responded_on_time: Option<bool>,
+    /// Its handling, as JSON.
     pub log: String,
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
 }
 
-impl FeedbackRow {
-    pub fn deadlines(&self) -> FeedbackDeadlines {
-        FeedbackDeadlines {
-            refuse_by: self.refuse_by.and_utc(),
-            ask_info_by: self.ask_info_by.and_utc(),
-            answer_by: self.answer_by.and_utc(),
+impl From<FeedbackRow> for Feedback {
+    fn from(r: FeedbackRow) -> Self {
+        Feedback {
+            id: r.id,
+            owner_sub: r.owner_sub,
+            title: r.title,
+            content: r.content,
+            dossier_code: r.dossier_code,
+            agency_code: r.agency_code,
+            status: r.status,
+            filed_at: from_db(r.filed_at),
+            refuse_by: from_db(r.refuse_by),
+            ask_info_by: from_db(r.ask_info_by),
+            answer_by: from_db(r.answer_by),
+            info_question: r.info_question,
+            info_reply: r.info_reply,
+            answer: r.answer,
+            refusal_reason: r.refusal_reason,
+            answered_at: r.answered_at.map(from_db),
+            published_at: r.published_at.map(from_db),
+            responded_at: r.responded_at.map(from_db),
+            responded_on_time: r.responded_on_time,
+            log: r.log,
+            updated_at: from_db(r.updated_at),
         }
+    }
+}
+
+impl From<Feedback> for FeedbackRow {
+    fn from(f: Feedback) -> Self {
+        FeedbackRow {
+            id: f.id,
+            owner_sub: f.owner_sub,
+            title: f.title,
+            content: f.content,
+            dossier_code: f.dossier_code,
+            agency_code: f.agency_code,
+            status: f.status,
+            filed_at: to_db(f.filed_at),
+            refuse_by: to_db(f.refuse_by),
+            ask_info_by: to_db(f.ask_info_by),
+            answer_by: to_db(f.answer_by),
+            info_question: f.info_question,
+            info_reply: f.info_reply,
+            answer: f.answer,
+            refusal_reason: f.refusal_reason,
+            answered_at: f.answered_at.map(to_db),
+            published_at: f.published_at.map(to_db),
+            responded_at: f.responded_at.map(to_db),
+            responded_on_time: f.responded_on_time,
+            log: f.log,
+            updated_at: to_db(f.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = feedback)]
+#[diesel(treat_none_as_null = true)]
+struct FeedbackRow {
+    id: String,
+    owner_sub: String,
+    title: String,
+    content: String,
+    #[diesel(deserialize_as = OptionalName, serialize_as = OptionalName)]
+    dossier_code: Option<DossierCode>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    agency_code: AgencyCode,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    status: FeedbackStatus,
+    filed_at: NaiveDateTime,
+    refuse_by: NaiveDateTime,
+    ask_info_by: NaiveDateTime,
+    answer_by: NaiveDateTime,
+    info_question: Option<String>,
+    info_reply: Option<String>,
+    answer: Option<String>,
+    refusal_reason: Option<String>,
+    answered_at: Option<NaiveDateTime>,
+    published_at: Option<NaiveDateTime>,
+    responded_at: Option<NaiveDateTime>,
+    responded_on_time: Option<bool>,
+    log: String,
+    updated_at: NaiveDateTime,
+}
+
+impl Feedback {
+    pub fn deadlines(&self) -> FeedbackDeadlines {
+        FeedbackDeadlines { refuse_by: self.refuse_by, ask_info_by: self.ask_info_by, answer_by: self.answer_by }
     }
 }
 
@@ -63,7 +142,7 @@ pub fn file(
     agency: &AgencyCode,
     d: &FeedbackDeadlines,
     now: DateTime<Utc>,
-) -> Result<FeedbackRow, StoreError> {
+) -> Result<Feedback, StoreError> {
     let row = FeedbackRow {
         id: uuid::Uuid::now_v7().to_string(),
         owner_sub: owner.to_owned(),
@@ -92,12 +171,13 @@ pub fn file(
     get(conn, &id)
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> Result<FeedbackRow, StoreError> {
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Feedback, StoreError> {
     feedback::table
         .find(id)
         .select(FeedbackRow::as_select())
         .first(conn)
         .optional()?
+        .map(Feedback::from)
         .ok_or_else(|| StoreError::not_found(format!("feedback {id}")))
 }
 
@@ -105,8 +185,8 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<FeedbackRow, StoreError>
 pub fn update<E: From<StoreError>>(
     conn: &mut DbConnection,
     id: &str,
-    f: impl FnOnce(&mut DbConnection, FeedbackRow) -> Result<FeedbackRow, E>,
-) -> Result<FeedbackRow, E> {
+    f: impl FnOnce(&mut DbConnection, Feedback) -> Result<Feedback, E>,
+) -> Result<Feedback, E> {
     write_transaction_as(conn, |conn| {
         let touched = diesel::update(feedback::table.find(id))
             .set(feedback::id.eq(feedback::id))
@@ -117,7 +197,10 @@ pub fn update<E: From<StoreError>>(
         }
         let current = get(conn, id)?;
         let next = f(conn, current)?;
-        diesel::update(feedback::table.find(id)).set(next).execute(conn).map_err(StoreError::from)?;
+        diesel::update(feedback::table.find(id))
+            .set(FeedbackRow::from(next))
+            .execute(conn)
+            .map_err(StoreError::from)?;
         Ok(get(conn, id)?)
     })
 }
@@ -131,7 +214,7 @@ pub struct FeedbackFilter {
     pub limit: i64,
 }
 
-pub fn list(conn: &mut DbConnection, f: &FeedbackFilter) -> Result<Vec<FeedbackRow>, StoreError> {
+pub fn list(conn: &mut DbConnection, f: &FeedbackFilter) -> Result<Vec<Feedback>, StoreError> {
     let mut q = feedback::table.select(FeedbackRow::as_select()).into_boxed();
     if let Some(o) = &f.owner {
         q = q.filter(feedback::owner_sub.eq(o.clone()));
@@ -140,12 +223,13 @@ pub fn list(conn: &mut DbConnection, f: &FeedbackFilter) -> Result<Vec<FeedbackR
         q = q.filter(feedback::agency_code.eq_any(a.clone()));
     }
     if f.published_only {
-        q = q.filter(feedback::status.eq("published"));
+        q = q.filter(feedback::status.eq(FeedbackStatus::Published.as_str()));
     }
     if let Some(after) = &f.after {
         q = q.filter(feedback::id.gt(after.clone()));
     }
-    Ok(q.order(feedback::id.asc()).limit(f.limit).load(conn)?)
+    let rows: Vec<FeedbackRow> = q.order(feedback::id.asc()).limit(f.limit).load(conn)?;
+    Ok(rows.into_iter().map(Feedback::from).collect())
 }
 
 /// The final responses (refusals and answers) given in the period by one of

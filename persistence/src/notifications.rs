@@ -18,15 +18,57 @@ use crate::connection::DbConnection;
 use crate::dossiers::{NewHistory, StoredDossier};
 use crate::error::StoreError;
 use crate::schema::notifications;
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
 
 pub const PENDING: &str = Delivery::Pending.as_str();
 pub const SENT: &str = Delivery::Sent.as_str();
 pub const FAILED: &str = Delivery::Failed.as_str();
 
+/// A message to an applicant (or, running late, to the handling agency),
+/// and where its delivery stands.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// Sent with the message, so that a gateway can drop a repeat.
+    pub idempotency_key: String,
+    pub change_seq: i64,
+    pub dossier_code: DossierCode,
+    pub event: Event,
+    pub channel: NotifyChannel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: Delivery,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(r: NotificationRow) -> Self {
+        Notification {
+            idempotency_key: r.idempotency_key,
+            change_seq: r.change_seq,
+            dossier_code: r.dossier_code,
+            event: r.event,
+            channel: r.channel,
+            recipient: r.recipient,
+            subject: r.subject,
+            body: r.body,
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: from_db(r.next_attempt_at),
+            last_error: r.last_error,
+            created_at: from_db(r.created_at),
+            sent_at: r.sent_at.map(from_db),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = notifications)]
-pub struct NotificationRow {
+struct NotificationRow {
     pub idempotency_key: String,
     pub change_seq: i64,
     #[diesel(deserialize_as = Checked<DossierCode>)]
@@ -153,12 +195,13 @@ fn agency_name(conn: &mut DbConnection, code: &AgencyCode) -> Result<String, Sto
 }
 
 /// A dossier's notifications, oldest first.
-pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<NotificationRow>, StoreError> {
-    Ok(notifications::table
+pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<Notification>, StoreError> {
+    let rows: Vec<NotificationRow> = notifications::table
         .filter(notifications::dossier_code.eq(code))
         .order((notifications::change_seq.asc(), notifications::channel.asc()))
         .select(NotificationRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows.into_iter().map(Notification::from).collect())
 }
 
 #[cfg(feature = "postgres")]
@@ -180,7 +223,7 @@ pub fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<NotificationRow>, StoreError> {
+) -> Result<Vec<Notification>, StoreError> {
     let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let mut rows: Vec<NotificationRow> = match conn {
         #[cfg(feature = "postgres")]
@@ -208,7 +251,7 @@ pub fn claim(
         })?,
     };
     rows.sort_by_key(|r| (r.change_seq, r.channel));
-    Ok(rows)
+    Ok(rows.into_iter().map(Notification::from).collect())
 }
 
 pub fn mark_sent(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

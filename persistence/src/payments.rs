@@ -10,39 +10,78 @@ use dvc_domain::payment::{AttemptStatus, PaymentMethod, PaymentStatus};
 use crate::connection::DbConnection;
 use crate::error::StoreError;
 use crate::schema::{fee_reliefs, payment_attempts, payment_callbacks, payments};
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(treat_none_as_default_value = false)]
-#[diesel(table_name = payments)]
-pub struct PaymentRow {
+/// A payment obligation of a dossier, or a payment recorded for it.
+#[derive(Debug, Clone)]
+pub struct Payment {
     pub id: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub dossier_code: DossierCode,
     pub reference: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub method: PaymentMethod,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: PaymentStatus,
     pub amount_vnd: i64,
     pub description: String,
     pub transaction_id: Option<String>,
     pub bank_code: Option<String>,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub last_queried_at: Option<NaiveDateTime>,
-    /// The fee lines it covers, as JSON.
-    pub fee_lines: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The fee lines it covers (none for an amount asked explicitly).
+    pub fee_lines: Vec<FeeLine>,
     pub relief_vnd: i64,
     pub amount_reason: Option<String>,
 }
 
-impl PaymentRow {
-    /// The fee lines it covers (none for an amount asked explicitly).
-    pub fn fee_lines(&self) -> Vec<FeeLine> {
-        serde_json::from_str(&self.fee_lines).unwrap_or_default()
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = payments)]
+struct PaymentRow {
+    id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    dossier_code: DossierCode,
+    reference: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    method: PaymentMethod,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    status: PaymentStatus,
+    amount_vnd: i64,
+    description: String,
+    transaction_id: Option<String>,
+    bank_code: Option<String>,
+    created_by: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    last_queried_at: Option<NaiveDateTime>,
+    /// The fee lines it covers, as JSON.
+    fee_lines: String,
+    relief_vnd: i64,
+    amount_reason: Option<String>,
+}
+
+impl TryFrom<PaymentRow> for Payment {
+    type Error = StoreError;
+    fn try_from(r: PaymentRow) -> Result<Self, StoreError> {
+        Ok(Payment {
+            fee_lines: serde_json::from_str(&r.fee_lines)?,
+            id: r.id,
+            dossier_code: r.dossier_code,
+            reference: r.reference,
+            method: r.method,
+            status: r.status,
+            amount_vnd: r.amount_vnd,
+            description: r.description,
+            transaction_id: r.transaction_id,
+            bank_code: r.bank_code,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+            relief_vnd: r.relief_vnd,
+            amount_reason: r.amount_reason,
+        })
     }
+}
+
+fn payments_of(rows: Vec<PaymentRow>) -> Result<Vec<Payment>, StoreError> {
+    rows.into_iter().map(Payment::try_from).collect()
 }
 
 /// A payment operation that goes with a dossier change, in its transaction.
@@ -93,7 +132,7 @@ pub struct NewPayment<'a> {
 }
 
 /// Writes a payment; a settled one moves the dossier's figures at once.
-pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
+pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<Payment, StoreError> {
     let row = insert_row(conn, new, now)?;
     if new.status != PaymentStatus::Pending {
         crate::figures::recount(conn, &[row.dossier_code.to_string()])?;
@@ -102,7 +141,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
 }
 
 /// The write alone: inside a dossier's change, which recounts once at its end.
-fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<PaymentRow, StoreError> {
+fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> Result<Payment, StoreError> {
     let NewPayment {
         dossier_code,
         method,
@@ -174,40 +213,47 @@ pub fn insert_settled(
     Ok(())
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> Result<PaymentRow, StoreError> {
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Payment, StoreError> {
     payments::table
         .find(id)
         .select(PaymentRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::not_found(format!("payment {id}")))
+        .ok_or_else(|| StoreError::not_found(format!("payment {id}")))?
+        .try_into()
 }
 
-pub fn by_reference(conn: &mut DbConnection, reference: &str) -> Result<Option<PaymentRow>, StoreError> {
-    Ok(payments::table
+pub fn by_reference(conn: &mut DbConnection, reference: &str) -> Result<Option<Payment>, StoreError> {
+    payments::table
         .filter(payments::reference.eq(reference))
         .select(PaymentRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Payment::try_from)
+        .transpose()
 }
 
-pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<PaymentRow>, StoreError> {
-    Ok(payments::table
-        .filter(payments::dossier_code.eq(code))
-        .order(payments::created_at.asc())
-        .select(PaymentRow::as_select())
-        .load(conn)?)
+pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<Payment>, StoreError> {
+    payments_of(
+        payments::table
+            .filter(payments::dossier_code.eq(code))
+            .order(payments::created_at.asc())
+            .select(PaymentRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// The pending obligation of a dossier, oldest first.
-pub fn pending_of(conn: &mut DbConnection, code: &str) -> Result<Option<PaymentRow>, StoreError> {
-    Ok(payments::table
+pub fn pending_of(conn: &mut DbConnection, code: &str) -> Result<Option<Payment>, StoreError> {
+    payments::table
         .filter(payments::dossier_code.eq(code))
         .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
         .order(payments::created_at.asc())
         .select(PaymentRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Payment::try_from)
+        .transpose()
 }
 
 /// What a dossier owes now: the sum of its pending obligations, in đồng.
@@ -357,27 +403,59 @@ pub fn apply_op(
 }
 
 /// One try at the payment platform (docs/RULES.md §5): its own reference, kept forever.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = payment_attempts)]
-pub struct AttemptRow {
+#[derive(Debug, Clone)]
+pub struct Attempt {
     pub id: String,
     pub payment_id: String,
-    #[diesel(deserialize_as = String)]
     pub dossier_code: DossierCode,
     pub reference: String,
     pub amount_vnd: i64,
-    #[diesel(deserialize_as = String)]
     pub status: AttemptStatus,
     pub transaction_id: Option<String>,
     pub bank_code: Option<String>,
     /// Paid while its obligation was no longer pending: the money is owed back.
     pub refund_due: bool,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub last_queried_at: Option<NaiveDateTime>,
-    pub refunded_at: Option<NaiveDateTime>,
-    pub refunded_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub refunded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = payment_attempts)]
+struct AttemptRow {
+    id: String,
+    payment_id: String,
+    #[diesel(deserialize_as = String)]
+    dossier_code: DossierCode,
+    reference: String,
+    amount_vnd: i64,
+    #[diesel(deserialize_as = String)]
+    status: AttemptStatus,
+    transaction_id: Option<String>,
+    bank_code: Option<String>,
+    refund_due: bool,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    refunded_at: Option<NaiveDateTime>,
+}
+
+impl From<AttemptRow> for Attempt {
+    fn from(r: AttemptRow) -> Self {
+        Attempt {
+            id: r.id,
+            payment_id: r.payment_id,
+            dossier_code: r.dossier_code,
+            reference: r.reference,
+            amount_vnd: r.amount_vnd,
+            status: r.status,
+            transaction_id: r.transaction_id,
+            bank_code: r.bank_code,
+            refund_due: r.refund_due,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+            refunded_at: r.refunded_at.map(from_db),
+        }
+    }
 }
 
 /// Starts an attempt at the platform on a pending obligation: the
@@ -388,7 +466,7 @@ pub fn start_online(
     payment_id: &str,
     by: &str,
     now: DateTime<Utc>,
-) -> Result<(PaymentRow, AttemptRow), StoreError> {
+) -> Result<(Payment, Attempt), StoreError> {
     let current = get(conn, payment_id)?;
     diesel::update(payments::table.find(payment_id).filter(payments::status.eq(PaymentStatus::Pending.as_str())))
         .set((payments::method.eq(PaymentMethod::Online.as_str()), payments::updated_at.eq(to_db(now))))
@@ -447,7 +525,7 @@ fn insert_attempt(conn: &mut DbConnection, a: NewAttempt, now: DateTime<Utc>) ->
 /// transaction. Whether it was new.
 pub fn record_second_debit(
     conn: &mut DbConnection,
-    a: &AttemptRow,
+    a: &Attempt,
     transaction_id: &str,
     bank_code: &str,
     now: DateTime<Utc>,
@@ -468,30 +546,38 @@ pub fn record_second_debit(
     Ok(true)
 }
 
-pub fn attempt(conn: &mut DbConnection, id: &str) -> Result<AttemptRow, StoreError> {
+pub fn attempt(conn: &mut DbConnection, id: &str) -> Result<Attempt, StoreError> {
     payment_attempts::table
         .find(id)
         .select(AttemptRow::as_select())
         .first(conn)
         .optional()?
+        .map(Attempt::from)
         .ok_or_else(|| StoreError::not_found(format!("payment attempt {id}")))
 }
 
-pub fn attempt_by_reference(conn: &mut DbConnection, reference: &str) -> Result<Option<AttemptRow>, StoreError> {
+pub fn attempt_by_reference(conn: &mut DbConnection, reference: &str) -> Result<Option<Attempt>, StoreError> {
     Ok(payment_attempts::table
         .filter(payment_attempts::reference.eq(reference))
         .select(AttemptRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Attempt::from))
+}
+
+fn attempts(rows: Vec<AttemptRow>) -> Vec<Attempt> {
+    rows.into_iter().map(Attempt::from).collect()
 }
 
 /// The attempts of these payments, oldest first.
-pub fn attempts_of(conn: &mut DbConnection, payment_ids: &[String]) -> Result<Vec<AttemptRow>, StoreError> {
-    Ok(payment_attempts::table
-        .filter(payment_attempts::payment_id.eq_any(payment_ids))
-        .order((payment_attempts::created_at.asc(), payment_attempts::id.asc()))
-        .select(AttemptRow::as_select())
-        .load(conn)?)
+pub fn attempts_of(conn: &mut DbConnection, payment_ids: &[String]) -> Result<Vec<Attempt>, StoreError> {
+    Ok(attempts(
+        payment_attempts::table
+            .filter(payment_attempts::payment_id.eq_any(payment_ids))
+            .order((payment_attempts::created_at.asc(), payment_attempts::id.asc()))
+            .select(AttemptRow::as_select())
+            .load(conn)?,
+    ))
 }
 
 /// Attempts still pending, created before `created_before` and not queried
@@ -502,17 +588,21 @@ pub fn stale_attempts(
     created_before: DateTime<Utc>,
     queried_before: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<AttemptRow>, StoreError> {
-    Ok(payment_attempts::table
-        .filter(payment_attempts::status.eq(AttemptStatus::Pending.as_str()))
-        .filter(payment_attempts::created_at.lt(to_db(created_before)))
-        .filter(
-            payment_attempts::last_queried_at.is_null().or(payment_attempts::last_queried_at.lt(to_db(queried_before))),
-        )
-        .order(payment_attempts::created_at.asc())
-        .limit(limit)
-        .select(AttemptRow::as_select())
-        .load(conn)?)
+) -> Result<Vec<Attempt>, StoreError> {
+    Ok(attempts(
+        payment_attempts::table
+            .filter(payment_attempts::status.eq(AttemptStatus::Pending.as_str()))
+            .filter(payment_attempts::created_at.lt(to_db(created_before)))
+            .filter(
+                payment_attempts::last_queried_at
+                    .is_null()
+                    .or(payment_attempts::last_queried_at.lt(to_db(queried_before))),
+            )
+            .order(payment_attempts::created_at.asc())
+            .limit(limit)
+            .select(AttemptRow::as_select())
+            .load(conn)?,
+    ))
 }
 
 pub fn mark_queried(conn: &mut DbConnection, attempt_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -526,7 +616,7 @@ pub fn mark_queried(conn: &mut DbConnection, attempt_id: &str, now: DateTime<Utc
 #[derive(Debug, Clone)]
 pub enum Settled {
     /// It settled its obligation (the payment as it is now).
-    Paid(Box<PaymentRow>),
+    Paid(Box<Payment>),
     /// Its obligation was already paid, cancelled or refunded: the attempt
     /// is paid and flagged for a refund.
     RefundDue,
@@ -539,7 +629,7 @@ pub enum Settled {
 /// the figures (the caller's dossier change does, or the caller).
 pub fn settle_attempt(
     conn: &mut DbConnection,
-    a: &AttemptRow,
+    a: &Attempt,
     transaction_id: &str,
     bank_code: &str,
     dossier_open: bool,
@@ -585,7 +675,7 @@ pub fn settle_attempt(
 /// Records a failure on a pending attempt; whether it moved.
 pub fn fail_attempt(
     conn: &mut DbConnection,
-    a: &AttemptRow,
+    a: &Attempt,
     transaction_id: &str,
     bank_code: &str,
     now: DateTime<Utc>,
@@ -613,7 +703,7 @@ pub fn list_attempts(
     refund_due: Option<bool>,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<AttemptRow>, StoreError> {
+) -> Result<Vec<Attempt>, StoreError> {
     use crate::schema::dossiers;
     let mut q = payment_attempts::table.into_boxed();
     let owed = payment_attempts::refund_due.eq(true).and(payment_attempts::refunded_at.is_null());
@@ -631,7 +721,7 @@ pub fn list_attempts(
     if let Some(after) = after {
         q = q.filter(payment_attempts::id.gt(after));
     }
-    Ok(q.order(payment_attempts::id.asc()).limit(limit).select(AttemptRow::as_select()).load(conn)?)
+    Ok(attempts(q.order(payment_attempts::id.asc()).limit(limit).select(AttemptRow::as_select()).load(conn)?))
 }
 
 /// Records that a refund-flagged attempt was given back; whether it was
@@ -661,7 +751,7 @@ pub fn fee_state(conn: &mut DbConnection, code: &str) -> Result<FeeState, StoreE
     let mut state = FeeState { relief: relief_of(conn, code)?, ..FeeState::default() };
     for p in of_dossier(conn, code)? {
         if matches!(p.status, PaymentStatus::Pending | PaymentStatus::Paid) {
-            state.covered.extend(p.fee_lines().into_iter().map(|l| l.code));
+            state.covered.extend(p.fee_lines.into_iter().map(|l| l.code));
             state.relief_used += p.relief_vnd;
         }
     }

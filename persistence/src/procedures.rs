@@ -16,7 +16,7 @@ use dvc_domain::ErrorCode;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pv)]
-pub struct VersionRow {
+struct VersionRow {
     pub id: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub procedure_code: ProcedureCode,

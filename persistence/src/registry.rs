@@ -29,9 +29,43 @@ pub struct NewLookup {
     pub outcome: Outcome,
 }
 
+/// An entry of the audit log of look-ups.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_role: Role,
+    pub actor_agency: Option<AgencyCode>,
+    pub registry: Registry,
+    pub subject: String,
+    pub dossier_code: Option<DossierCode>,
+    pub purpose: String,
+    pub outcome: Outcome,
+    pub hash: String,
+}
+
+impl From<LookupRow> for Lookup {
+    fn from(r: LookupRow) -> Self {
+        Lookup {
+            seq: r.seq,
+            at: from_db(r.at),
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            actor_agency: r.actor_agency,
+            registry: r.registry,
+            subject: r.subject,
+            dossier_code: r.dossier_code,
+            purpose: r.purpose,
+            outcome: r.outcome,
+            hash: r.hash,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = registry_lookups)]
-pub struct LookupRow {
+pub(crate) struct LookupRow {
     pub seq: i64,
     pub at: NaiveDateTime,
     pub actor_id: String,
@@ -145,7 +179,7 @@ pub struct LookupFilter {
 }
 
 /// Look-ups, newest first.
-pub fn list(conn: &mut DbConnection, f: &LookupFilter, limit: i64) -> Result<Vec<LookupRow>, StoreError> {
+pub fn list(conn: &mut DbConnection, f: &LookupFilter, limit: i64) -> Result<Vec<Lookup>, StoreError> {
     let mut q = registry_lookups::table.into_boxed();
     if let Some(r) = &f.registry {
         q = q.filter(registry_lookups::registry.eq(r));
@@ -168,7 +202,9 @@ pub fn list(conn: &mut DbConnection, f: &LookupFilter, limit: i64) -> Result<Vec
     if let Some(before) = f.before {
         q = q.filter(registry_lookups::seq.lt(before));
     }
-    Ok(q.order(registry_lookups::seq.desc()).limit(limit).select(LookupRow::as_select()).load(conn)?)
+    let rows: Vec<LookupRow> =
+        q.order(registry_lookups::seq.desc()).limit(limit).select(LookupRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(Lookup::from).collect())
 }
 
 /// What a walk of the audit log's chain found.

@@ -11,24 +11,54 @@ use crate::changes::ChangeRow;
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::schema::{changes, webhook_deliveries as wd, webhooks};
-use crate::time::to_db;
+use crate::time::{from_db, to_db};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::dossier::Status;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhooks)]
-pub struct WebhookRow {
+/// A subscription to the change feed.
+#[derive(Debug, Clone)]
+pub struct Webhook {
     pub id: String,
     pub owner: String,
     pub url: String,
     pub secret: String,
-    pub statuses: String,
-    pub agencies: String,
-    pub active: bool,
+    /// What it wants, or why the stored filter cannot be read (an error,
+    /// never "no filter", which would widen it to everything).
+    pub filter: Result<WebhookFilter, String>,
+    /// The last change it was offered.
     pub cursor_seq: i64,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Why deliveries stopped: the stored filter could not be read.
     pub filter_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks)]
+struct WebhookRow {
+    id: String,
+    owner: String,
+    url: String,
+    secret: String,
+    statuses: String,
+    agencies: String,
+    cursor_seq: i64,
+    created_at: NaiveDateTime,
+    filter_error: Option<String>,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Self {
+        Webhook {
+            filter: r.filter(),
+            id: r.id,
+            owner: r.owner,
+            url: r.url,
+            secret: r.secret,
+            cursor_seq: r.cursor_seq,
+            created_at: from_db(r.created_at),
+            filter_error: r.filter_error,
+        }
+    }
 }
 
 /// What a subscription wants: changes to these statuses (empty: all) of
@@ -42,7 +72,7 @@ pub struct WebhookFilter {
 impl WebhookRow {
     /// The stored filter, read strictly: a filter that cannot be read is an
     /// error, never "no filter" (which would widen it to everything).
-    pub fn filter(&self) -> Result<WebhookFilter, String> {
+    fn filter(&self) -> Result<WebhookFilter, String> {
         let statuses: Vec<String> = serde_json::from_str(&self.statuses)
             .map_err(|e| format!("the status filter {:?} cannot be read: {e}", self.statuses))?;
         let agencies: Vec<String> = serde_json::from_str(&self.agencies)
@@ -66,18 +96,46 @@ pub fn stop_for_filter(conn: &mut DbConnection, id: &str, error: &str) -> Result
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
-#[diesel(table_name = wd)]
-pub struct DeliveryRow {
+/// A change offered to a subscription, and where its delivery stands.
+#[derive(Debug, Clone)]
+pub struct WebhookDelivery {
     pub id: String,
     pub webhook_id: String,
     pub seq: i64,
     pub attempts: i32,
-    pub delivered_at: Option<NaiveDateTime>,
-    pub next_attempt_at: NaiveDateTime,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
+    /// The subscriber's last HTTP status.
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = wd)]
+struct DeliveryRow {
+    id: String,
+    webhook_id: String,
+    seq: i64,
+    attempts: i32,
+    delivered_at: Option<NaiveDateTime>,
+    next_attempt_at: NaiveDateTime,
+    last_status: Option<i32>,
+    last_error: Option<String>,
+}
+
+impl From<DeliveryRow> for WebhookDelivery {
+    fn from(r: DeliveryRow) -> Self {
+        WebhookDelivery {
+            id: r.id,
+            webhook_id: r.webhook_id,
+            seq: r.seq,
+            attempts: r.attempts,
+            delivered_at: r.delivered_at.map(from_db),
+            next_attempt_at: from_db(r.next_attempt_at),
+            last_status: r.last_status,
+            last_error: r.last_error,
+        }
+    }
 }
 
 /// Subscribes from now on: the first delivery is the next change.
@@ -88,7 +146,7 @@ pub fn create(
     secret: &str,
     filter: &WebhookFilter,
     now: DateTime<Utc>,
-) -> Result<WebhookRow, StoreError> {
+) -> Result<Webhook, StoreError> {
     let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
     let agencies: Vec<&str> = filter.agencies.iter().map(AgencyCode::as_str).collect();
     let id = uuid::Uuid::now_v7().to_string();
@@ -109,23 +167,25 @@ pub fn create(
     get(conn, &id)
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> Result<WebhookRow, StoreError> {
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Webhook, StoreError> {
     webhooks::table
         .find(id)
         .filter(webhooks::active.eq(true))
         .select(WebhookRow::as_select())
         .first(conn)
         .optional()?
+        .map(Webhook::from)
         .ok_or_else(|| StoreError::not_found(format!("webhook {id}")))
 }
 
 /// Active subscriptions, of one owner or (None) all.
-pub fn list(conn: &mut DbConnection, owner: Option<&str>) -> Result<Vec<WebhookRow>, StoreError> {
+pub fn list(conn: &mut DbConnection, owner: Option<&str>) -> Result<Vec<Webhook>, StoreError> {
     let mut q = webhooks::table.filter(webhooks::active.eq(true)).select(WebhookRow::as_select()).into_boxed();
     if let Some(o) = owner {
         q = q.filter(webhooks::owner.eq(o.to_owned()));
     }
-    Ok(q.order(webhooks::created_at.asc()).load(conn)?)
+    let rows: Vec<WebhookRow> = q.order(webhooks::created_at.asc()).load(conn)?;
+    Ok(rows.into_iter().map(Webhook::from).collect())
 }
 
 /// Ends a subscription; its delivery log stays.
@@ -139,7 +199,7 @@ pub fn deactivate(conn: &mut DbConnection, id: &str) -> Result<(), StoreError> {
 /// subscription, the agencies its filter covers (with sub-units).
 pub fn fan_out(
     conn: &mut DbConnection,
-    hook: &WebhookRow,
+    hook: &Webhook,
     statuses: &[Status],
     agency_set: &[String],
     now: DateTime<Utc>,
@@ -192,14 +252,14 @@ pub fn claim(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     batch: i64,
-) -> Result<Vec<DeliveryRow>, StoreError> {
-    match conn {
+) -> Result<Vec<WebhookDelivery>, StoreError> {
+    let rows: Vec<DeliveryRow> = match conn {
         #[cfg(feature = "postgres")]
-        DbConnection::Pg(pg) => Ok(diesel::sql_query(CLAIM_PG)
+        DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
             .bind::<Timestamp, _>(to_db(lease_until))
             .bind::<Timestamp, _>(to_db(now))
             .bind::<BigInt, _>(batch)
-            .load(pg)?),
+            .load(pg)?,
         #[cfg(feature = "sqlite")]
         DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
             let due: Vec<DeliveryRow> = wd::table
@@ -216,9 +276,10 @@ pub fn claim(
             diesel::update(wd::table.filter(wd::id.eq_any(ids)))
                 .set(wd::next_attempt_at.eq(to_db(lease_until)))
                 .execute(conn)?;
-            Ok(due)
-        }),
-    }
+            Ok::<_, StoreError>(due)
+        })?,
+    };
+    Ok(rows.into_iter().map(WebhookDelivery::from).collect())
 }
 
 pub fn mark(
@@ -241,13 +302,14 @@ pub fn mark(
     Ok(())
 }
 
-pub fn deliveries(conn: &mut DbConnection, webhook_id: &str, limit: i64) -> Result<Vec<DeliveryRow>, StoreError> {
-    Ok(wd::table
+pub fn deliveries(conn: &mut DbConnection, webhook_id: &str, limit: i64) -> Result<Vec<WebhookDelivery>, StoreError> {
+    let rows: Vec<DeliveryRow> = wd::table
         .filter(wd::webhook_id.eq(webhook_id))
         .order(wd::seq.desc())
         .limit(limit)
         .select(DeliveryRow::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows.into_iter().map(WebhookDelivery::from).collect())
 }
 
 /// Sends a delivery again, now.
@@ -256,16 +318,16 @@ pub fn redeliver(
     webhook_id: &str,
     delivery_id: &str,
     now: DateTime<Utc>,
-) -> Result<DeliveryRow, StoreError> {
+) -> Result<WebhookDelivery, StoreError> {
     let n = diesel::update(wd::table.filter(wd::id.eq(delivery_id)).filter(wd::webhook_id.eq(webhook_id)))
         .set((wd::delivered_at.eq(None::<NaiveDateTime>), wd::next_attempt_at.eq(to_db(now))))
         .execute(conn)?;
     if n == 0 {
         return Err(StoreError::not_found(format!("delivery {delivery_id}")));
     }
-    Ok(wd::table.find(delivery_id).select(DeliveryRow::as_select()).first(conn)?)
+    Ok(wd::table.find(delivery_id).select(DeliveryRow::as_select()).first::<DeliveryRow>(conn)?.into())
 }
 
-pub fn change(conn: &mut DbConnection, seq: i64) -> Result<ChangeRow, StoreError> {
-    Ok(changes::table.find(seq).select(ChangeRow::as_select()).first(conn)?)
+pub fn change(conn: &mut DbConnection, seq: i64) -> Result<crate::changes::FeedEntry, StoreError> {
+    Ok(changes::table.find(seq).select(ChangeRow::as_select()).first::<ChangeRow>(conn)?.into())
 }

@@ -962,9 +962,8 @@ pub struct NotificationOut {
     pub sent_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
-impl From<dvc_persistence::notifications::NotificationRow> for NotificationOut {
-    fn from(r: dvc_persistence::notifications::NotificationRow) -> Self {
-        let vn = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&dvc_domain::calendar::VIETNAM);
+impl From<dvc_persistence::notifications::Notification> for NotificationOut {
+    fn from(r: dvc_persistence::notifications::Notification) -> Self {
         let pending = r.status == dvc_domain::notify::Delivery::Pending;
         Self {
             event: r.event.into(),

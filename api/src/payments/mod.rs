@@ -15,7 +15,7 @@ use dvc_domain::payment::{
 };
 use dvc_domain::procedure::FeeCollection;
 use dvc_persistence::dossiers::{self, Change, NewHistory, StoredDossier};
-use dvc_persistence::payments::{self, AttemptRow, PaymentRow, Settled};
+use dvc_persistence::payments::{self, Attempt, Payment, Settled};
 use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -75,8 +75,8 @@ pub struct AttemptOut {
     pub updated_at: DateTime<FixedOffset>,
 }
 
-impl From<AttemptRow> for AttemptOut {
-    fn from(a: AttemptRow) -> Self {
+impl From<Attempt> for AttemptOut {
+    fn from(a: Attempt) -> Self {
         Self {
             id: a.id,
             payment_id: a.payment_id,
@@ -87,9 +87,9 @@ impl From<AttemptRow> for AttemptOut {
             transaction_id: a.transaction_id,
             bank_code: a.bank_code,
             refund_due: a.refund_due,
-            refunded_at: a.refunded_at.map(|t| vn(t.and_utc())),
-            created_at: vn(a.created_at.and_utc()),
-            updated_at: vn(a.updated_at.and_utc()),
+            refunded_at: a.refunded_at.map(vn),
+            created_at: vn(a.created_at),
+            updated_at: vn(a.updated_at),
         }
     }
 }
@@ -121,10 +121,10 @@ pub struct PaymentOut {
 }
 
 impl PaymentOut {
-    fn new(p: PaymentRow, attempts: Vec<AttemptRow>) -> Self {
+    fn new(p: Payment, attempts: Vec<Attempt>) -> Self {
         Self {
             cashless: p.method.is_cashless(),
-            fee_lines: p.fee_lines().into_iter().map(Into::into).collect(),
+            fee_lines: p.fee_lines.into_iter().map(Into::into).collect(),
             attempts: attempts.into_iter().filter(|a| a.payment_id == p.id).map(Into::into).collect(),
             id: p.id,
             dossier_code: p.dossier_code.to_string(),
@@ -137,19 +137,19 @@ impl PaymentOut {
             bank_code: p.bank_code,
             relief_vnd: p.relief_vnd,
             amount_reason: p.amount_reason,
-            created_at: vn(p.created_at.and_utc()),
-            updated_at: vn(p.updated_at.and_utc()),
+            created_at: vn(p.created_at),
+            updated_at: vn(p.updated_at),
         }
     }
 
     /// The payments with their attempts (one query for all the attempts).
-    pub fn many(conn: &mut DbConnection, rows: Vec<PaymentRow>) -> Result<Vec<Self>, ApiError> {
+    pub fn many(conn: &mut DbConnection, rows: Vec<Payment>) -> Result<Vec<Self>, ApiError> {
         let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
         let attempts = payments::attempts_of(conn, &ids)?;
         Ok(rows.into_iter().map(|p| Self::new(p, attempts.clone())).collect())
     }
 
-    fn one(conn: &mut DbConnection, row: PaymentRow) -> Result<Self, ApiError> {
+    fn one(conn: &mut DbConnection, row: Payment) -> Result<Self, ApiError> {
         Self::many(conn, vec![row])?.pop().ok_or_else(|| ApiError::internal("no payment"))
     }
 }
@@ -549,7 +549,7 @@ pub fn process_result(
 fn settle(
     conn: &mut DbConnection,
     r: &PlatformResult,
-    a: &AttemptRow,
+    a: &Attempt,
     after_failure: bool,
     raw: &str,
     now: DateTime<Utc>,

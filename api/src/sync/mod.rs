@@ -4,7 +4,7 @@
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use dvc_domain::auth::Role;
-use dvc_persistence::changes::{self, ChangeRow};
+use dvc_persistence::changes::{self, FeedEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -33,10 +33,10 @@ pub struct ChangeOut {
     pub event: ChangeEvent,
 }
 
-impl TryFrom<ChangeRow> for ChangeOut {
+impl TryFrom<FeedEntry> for ChangeOut {
     type Error = ApiError;
 
-    fn try_from(r: ChangeRow) -> Result<Self, ApiError> {
+    fn try_from(r: FeedEntry) -> Result<Self, ApiError> {
         let event = serde_json::from_str(&r.payload)
             .map_err(|e| ApiError::internal(format!("change {} has an unreadable event: {e}", r.seq)))?;
         Ok(Self {
@@ -45,7 +45,7 @@ impl TryFrom<ChangeRow> for ChangeOut {
             action: r.action.into(),
             status: r.status.into(),
             dossier_code: r.dossier_code.to_string(),
-            created_at: vn(r.created_at.and_utc()),
+            created_at: vn(r.created_at),
         })
     }
 }
@@ -220,7 +220,7 @@ pub async fn failing(state: web::Data<AppState>, caller: Caller) -> Result<web::
                 seq: r.seq,
                 attempts: r.attempts,
                 last_error: r.last_error,
-                next_attempt_at: vn(r.next_attempt_at.and_utc()),
+                next_attempt_at: vn(r.next_attempt_at),
             })
             .collect(),
     }))

@@ -4,7 +4,7 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
 use dvc_domain::auth::Role;
-use dvc_persistence::webhooks::{self, DeliveryRow, WebhookRow};
+use dvc_persistence::webhooks::{self, Webhook, WebhookDelivery};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,9 +57,9 @@ pub struct WebhookOut {
     pub filter_error: Option<String>,
 }
 
-impl From<WebhookRow> for WebhookOut {
-    fn from(w: WebhookRow) -> Self {
-        let (filter, unreadable) = match w.filter() {
+impl From<Webhook> for WebhookOut {
+    fn from(w: Webhook) -> Self {
+        let (filter, unreadable) = match w.filter {
             Ok(f) => (Some(f), None),
             Err(e) => (None, Some(e)),
         };
@@ -70,7 +70,7 @@ impl From<WebhookRow> for WebhookOut {
             id: w.id,
             url: w.url,
             cursor_seq: w.cursor_seq,
-            created_at: vn(w.created_at.and_utc()),
+            created_at: vn(w.created_at),
         }
     }
 }
@@ -92,14 +92,14 @@ pub struct DeliveryOut {
     pub last_error: Option<String>,
 }
 
-impl From<DeliveryRow> for DeliveryOut {
-    fn from(d: DeliveryRow) -> Self {
+impl From<WebhookDelivery> for DeliveryOut {
+    fn from(d: WebhookDelivery) -> Self {
         Self {
             id: d.id,
             seq: d.seq,
             attempts: d.attempts,
-            delivered_at: d.delivered_at.map(|t| vn(t.and_utc())),
-            next_attempt_at: vn(d.next_attempt_at.and_utc()),
+            delivered_at: d.delivered_at.map(vn),
+            next_attempt_at: vn(d.next_attempt_at),
             last_status: d.last_status,
             last_error: d.last_error,
         }
@@ -124,7 +124,7 @@ fn owned(
     conn: &mut dvc_persistence::DbConnection,
     caller_owner: &Option<String>,
     id: &str,
-) -> Result<WebhookRow, ApiError> {
+) -> Result<Webhook, ApiError> {
     let hook = webhooks::get(conn, id)?;
     match caller_owner {
         Some(o) if &hook.owner != o => Err(ApiError::not_found(format!("webhook {id} not found"))),

@@ -59,7 +59,7 @@ impl WebhookWorker {
             if hook.filter_error.is_some() {
                 continue;
             }
-            let filter = match hook.filter() {
+            let filter = match hook.filter.clone() {
                 Ok(f) => f,
                 Err(e) => {
                     log::error!("webhook {}: deliveries stopped: {e}", hook.id);
