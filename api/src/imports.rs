@@ -307,6 +307,20 @@ fn prepare(
     let code = dvc_domain::procedure::ProcedureCode::parse_any(&d.procedure)
         .map_err(|e| whole(ApiError::invalid_field("procedure", e.code, e.message)))?;
     let submitted = d.submitted_at.to_utc();
+    if submitted > now {
+        return Err(whole(ApiError::invalid_field(
+            "submitted_at",
+            ErrorCode::InTheFuture,
+            "an imported dossier was submitted already",
+        )));
+    }
+    if chrono::Datelike::year(&today(submitted)) < 2000 {
+        return Err(whole(ApiError::invalid_field(
+            "submitted_at",
+            ErrorCode::OutOfRange,
+            "a dossier code holds the years 2000–2099: a dossier submitted before 2000 is not imported",
+        )));
+    }
     let version = lookups.version(conn, &code, today(submitted)).map_err(whole)?.ok_or_else(|| {
         whole(ApiError::invalid_field(
             "procedure",

@@ -279,12 +279,17 @@ pub(crate) struct HistoryRow {
     pub hash: Option<String>,
 }
 
+/// An instant as the chains hash it: as stored, UTC, microseconds.
+pub(crate) fn stored_instant(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 impl HistoryRow {
     /// Its content as the chain hashes it; `at` and `step_deadline` are
     /// written as stored (UTC, microseconds).
     fn with_link<T>(&self, f: impl FnOnce(Link<'_>) -> T) -> T {
-        let at = self.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
-        let step = self.step_deadline.map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
+        let at = stored_instant(self.at);
+        let step = self.step_deadline.map(stored_instant);
         f(Link {
             dossier_code: self.dossier_code.as_str(),
             seq: self.seq,

@@ -2,13 +2,64 @@
 //! written before the chain existed, and walking every chain to find the
 //! first broken link (`dvc verify`, `GET /api/v1/integrity/history`).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use dvc_domain::dossier::chain::{first_break, Chained};
+use dvc_domain::dossier::chain::{first_break, Chained, Link};
 
 use crate::connection::{write_transaction, DbConnection};
-use crate::dossiers::HistoryRow;
 use crate::error::StoreError;
 use crate::schema::dossier_history;
+
+/// A history row as stored, every column as its text: the chain hashes the
+/// stored text, and a walk must report a row rewritten to a value outside
+/// its set (a status no dossier can have) as a broken link, not fail to
+/// read it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_history)]
+struct StoredRow {
+    id: String,
+    dossier_code: String,
+    seq: i32,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor_id: String,
+    actor_role: String,
+    actor_name: String,
+    actor_agency: Option<String>,
+    at: NaiveDateTime,
+    note: Option<String>,
+    step_deadline: Option<NaiveDateTime>,
+    hash: Option<String>,
+}
+
+impl Chained for &StoredRow {
+    fn seq(&self) -> i32 {
+        self.seq
+    }
+    fn stored_hash(&self) -> Option<&str> {
+        self.hash.as_deref()
+    }
+    fn link_hash(&self, previous: Option<&str>) -> String {
+        let at = crate::dossiers::stored_instant(self.at);
+        let step = self.step_deadline.map(crate::dossiers::stored_instant);
+        Link {
+            dossier_code: &self.dossier_code,
+            seq: self.seq,
+            action: &self.action,
+            from_status: self.from_status.as_deref(),
+            to_status: &self.to_status,
+            actor_id: &self.actor_id,
+            actor_role: &self.actor_role,
+            actor_name: &self.actor_name,
+            actor_agency: self.actor_agency.as_deref(),
+            at: &at,
+            note: self.note.as_deref(),
+            step_deadline: step.as_deref(),
+        }
+        .hash(previous)
+    }
+}
 
 /// Where a chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +81,11 @@ pub struct Report {
 /// Dossiers read per round of a walk.
 const CHUNK: i64 = 500;
 
-fn rows_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<HistoryRow>, StoreError> {
+fn rows_of(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<StoredRow>, StoreError> {
     Ok(dossier_history::table
         .filter(dossier_history::dossier_code.eq_any(codes))
         .order((dossier_history::dossier_code.asc(), dossier_history::seq.asc()))
-        .select(HistoryRow::as_select())
+        .select(StoredRow::as_select())
         .load(conn)?)
 }
 
@@ -54,7 +105,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<Report, StoreError> {
         let Some(last) = codes.last().cloned() else { return Ok(report) };
         let rows = rows_of(conn, &codes)?;
         for code in &codes {
-            let chain: Vec<&HistoryRow> = rows.iter().filter(|r| r.dossier_code.as_str() == code).collect();
+            let chain: Vec<&StoredRow> = rows.iter().filter(|r| &r.dossier_code == code).collect();
             report.dossiers += 1;
             report.rows += chain.len() as u64;
             let found = first_break(chain);
@@ -92,8 +143,7 @@ pub fn chain_unhashed(conn: &mut DbConnection) -> Result<usize, StoreError> {
             let rows = rows_of(conn, chunk)?;
             let mut previous: Option<(String, String)> = None;
             for row in rows {
-                let prev =
-                    previous.as_ref().filter(|(code, _)| code == row.dossier_code.as_str()).map(|(_, h)| h.as_str());
+                let prev = previous.as_ref().filter(|(code, _)| *code == row.dossier_code).map(|(_, h)| h.as_str());
                 let hash = match &row.hash {
                     Some(h) => h.clone(),
                     None => {
@@ -105,7 +155,7 @@ pub fn chain_unhashed(conn: &mut DbConnection) -> Result<usize, StoreError> {
                         h
                     }
                 };
-                previous = Some((row.dossier_code.to_string(), hash));
+                previous = Some((row.dossier_code, hash));
             }
         }
         Ok(chained)

@@ -207,6 +207,44 @@ pub fn list(conn: &mut DbConnection, f: &LookupFilter, limit: i64) -> Result<Vec
     Ok(rows.into_iter().map(Lookup::from).collect())
 }
 
+/// A look-up as stored, every column as its text: the chain hashes the
+/// stored text, and a walk must report a row rewritten to a value outside
+/// its set as a broken link, not fail to read it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registry_lookups)]
+struct StoredLookup {
+    seq: i64,
+    at: NaiveDateTime,
+    actor_id: String,
+    actor_role: String,
+    actor_agency: Option<String>,
+    registry: String,
+    subject: String,
+    dossier_code: Option<String>,
+    purpose: String,
+    outcome: String,
+    hash: String,
+}
+
+impl StoredLookup {
+    fn link_hash(&self, previous: Option<&str>) -> String {
+        let at = crate::dossiers::stored_instant(self.at);
+        AuditLink {
+            seq: self.seq,
+            at: &at,
+            actor_id: &self.actor_id,
+            actor_role: &self.actor_role,
+            actor_agency: self.actor_agency.as_deref(),
+            registry: &self.registry,
+            subject: &self.subject,
+            dossier_code: self.dossier_code.as_deref(),
+            purpose: &self.purpose,
+            outcome: &self.outcome,
+        }
+        .hash(previous)
+    }
+}
+
 /// What a walk of the audit log's chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogReport {
@@ -222,11 +260,11 @@ pub fn verify(conn: &mut DbConnection) -> Result<LogReport, StoreError> {
     let mut previous: Option<String> = None;
     let mut expected = 1;
     loop {
-        let rows: Vec<LookupRow> = registry_lookups::table
+        let rows: Vec<StoredLookup> = registry_lookups::table
             .filter(registry_lookups::seq.ge(expected))
             .order(registry_lookups::seq.asc())
             .limit(CHUNK)
-            .select(LookupRow::as_select())
+            .select(StoredLookup::as_select())
             .load(conn)?;
         if rows.is_empty() {
             return Ok(report);

@@ -46,6 +46,14 @@ both_backends! {
         // Put back, it holds again; a row removed from the middle breaks it.
         sql(app, &format!("UPDATE dossier_history SET note = 'Đủ thành phần' WHERE dossier_code = '{code}' AND seq = 2"));
         assert_eq!(verify(app)["intact"], true);
+        // A status no dossier can have is a broken link too, found where it
+        // is, not a walk that fails to read the row.
+        sql(app, &format!("UPDATE dossier_history SET to_status = 'approved' WHERE dossier_code = '{code}' AND seq = 2"));
+        let report = verify(app);
+        assert_eq!(report["first_break"]["dossier_code"], code.as_str(), "{report}");
+        assert_eq!(report["first_break"]["seq"], 2, "{report}");
+        sql(app, &format!("UPDATE dossier_history SET to_status = 'received' WHERE dossier_code = '{code}' AND seq = 2"));
+        assert_eq!(verify(app)["intact"], true);
         sql(app, &format!("DELETE FROM dossier_history WHERE dossier_code = '{other}' AND seq = 2"));
         let report = verify(app);
         assert_eq!(report["first_break"]["dossier_code"], other.as_str());

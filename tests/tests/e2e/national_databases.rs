@@ -440,6 +440,12 @@ both_backends! {
         assert_eq!(report["first_break"]["seq"], 2, "{report}");
         sql(&app, &format!("UPDATE registry_lookups SET subject = '{CITIZEN}' WHERE seq = 2"));
         assert_eq!(app.get("/api/v1/integrity/lookups", Some(&admin)).expect(200).body["intact"], true);
+        // An outcome outside the set is a broken link too, not a walk that fails.
+        sql(&app, "UPDATE registry_lookups SET outcome = 'bogus' WHERE seq = 2");
+        let report = app.get("/api/v1/integrity/lookups", Some(&admin)).expect(200).body;
+        assert_eq!(report["first_break"]["seq"], 2, "{report}");
+        sql(&app, "UPDATE registry_lookups SET outcome = 'found' WHERE seq = 2");
+        assert_eq!(app.get("/api/v1/integrity/lookups", Some(&admin)).expect(200).body["intact"], true);
         sql(&app, "DELETE FROM registry_lookups WHERE seq = 2");
         let report = app.get("/api/v1/integrity/lookups", Some(&admin)).expect(200).body;
         assert_eq!(report["first_break"]["seq"], 3, "{report}");

@@ -308,3 +308,31 @@ both_backends! {
         assert!(names.contains(&serde_json::json!("record-payment")), "{}", refused.text);
     }
 }
+
+both_backends! {
+    /// An imported dossier submitted in the future, or before the years a
+    /// dossier code can hold (2000–2099), is rejected on its own with its
+    /// reason; the others of the batch are imported.
+    fn an_import_rejects_a_submission_date_no_code_can_hold_one_dossier_at_a_time(app: &TestApp) {
+        dvc_tests::fixtures::province(app);
+        let admin = app.token(dvc_domain::auth::Role::Admin, None);
+        let dossier = |at: &str| {
+            serde_json::json!({
+                "procedure": dvc_tests::fixtures::PROCEDURE, "agency": dvc_tests::fixtures::DEPT, "channel": "in_person",
+                "applicant": {"kind": "citizen", "id_number": dvc_tests::fixtures::CITIZEN, "name": "Nguyễn Văn An"},
+                "summary": "Hồ sơ cũ", "submitted_at": at})
+        };
+        let body = serde_json::json!({"dossiers": [
+            dossier("2100-01-04T08:00:00+07:00"),
+            dossier("1999-12-31T08:00:00+07:00"),
+            dossier("2025-11-03T08:30:00+07:00"),
+        ]});
+        let out = app.post("/api/v1/imports/dossiers", Some(&admin), &body).expect(200).body;
+        assert_eq!(out["imported"].as_array().map(Vec::len), Some(1), "{out}");
+        assert_eq!(out["imported"][0]["index"], 2, "{out}");
+        assert_eq!(out["rejected"][0]["index"], 0, "{out}");
+        assert_eq!(out["rejected"][0]["code"], "in_the_future", "{out}");
+        assert_eq!(out["rejected"][1]["index"], 1, "{out}");
+        assert_eq!(out["rejected"][1]["code"], "out_of_range", "{out}");
+    }
+}
