@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
-use dvc_domain::dossier::DocumentKind;
 use dvc_domain::dossier::{replay, Action, ActionKind, DossierState, ReturnChannel, Status, SupplementItem, TimeLimit};
+use dvc_domain::dossier::{DocumentKind, DossierCode};
 use dvc_domain::payment::PaymentMethod;
 use dvc_persistence::dossiers::{self, NewDossier, NewHistory};
 use dvc_persistence::{calendars, figures, payments, procedures, DbConnection};
@@ -314,7 +314,7 @@ fn prepare(
             "an imported dossier was submitted already",
         )));
     }
-    if chrono::Datelike::year(&today(submitted)) < 2000 {
+    if !DossierCode::YEARS.contains(&chrono::Datelike::year(&today(submitted))) {
         return Err(whole(ApiError::invalid_field(
             "submitted_at",
             ErrorCode::OutOfRange,
@@ -563,11 +563,11 @@ fn import_in_transaction(
         if new {
             settled.extend(p.payments.iter().map(|(method, amount, at)| (code.clone(), *method, *amount, *at)));
             if let Some((criteria, overall, at)) = p.rating {
-                ratings.push((code.clone(), criteria, overall.into(), at));
+                ratings.push((code.to_string(), criteria, overall.into(), at));
             }
-            fresh.push(code.clone());
+            fresh.push(code.to_string());
         }
-        imported.push(Imported { index, code });
+        imported.push(Imported { index, code: code.to_string() });
     }
     payments::insert_settled(conn, &settled, &importer.id)?;
     figures::insert_ratings(conn, &ratings, None, &importer.id)?;

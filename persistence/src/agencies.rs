@@ -187,7 +187,7 @@ pub fn current(conn: &mut DbConnection, code: &AgencyCode) -> Result<AgencyCode,
             .first::<Option<String>>(conn)
             .optional()?
         {
-            Some(Some(next)) => at = AgencyCode::parse(&next).map_err(StoreError::Domain)?,
+            Some(Some(next)) => at = crate::column::name(next, "successor agency")?,
             _ => return Ok(at),
         }
     }

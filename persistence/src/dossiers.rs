@@ -20,7 +20,7 @@ use dvc_domain::procedure::{AdministrativeLevel, ProcedureCode};
 use serde::{Deserialize, Serialize};
 
 use crate::calendars::CalendarCache;
-use crate::column::OptionalName;
+use crate::column::{Checked, OptionalName};
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
 use crate::idempotency::IdempotencyClaim;
@@ -693,15 +693,15 @@ fn reserve_counters(conn: &mut DbConnection, agency: &str, day: NaiveDate, n: u3
 /// daily sums are not touched: the caller recounts the batch when its
 /// payments and ratings are written too. Returns each dossier's code and
 /// whether it was created.
-pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<(String, bool)>, StoreError> {
+pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<(DossierCode, bool)>, StoreError> {
     let externals: Vec<String> = news.iter().filter_map(|n| n.external_code.clone()).collect();
-    let mut known: HashMap<String, String> = HashMap::new();
+    let mut known: HashMap<String, DossierCode> = HashMap::new();
     for chunk in externals.chunks(500) {
-        let rows: Vec<(Option<String>, String)> = dossiers::table
+        let rows: Vec<(Option<String>, Checked<DossierCode>)> = dossiers::table
             .filter(dossiers::external_code.eq_any(chunk))
             .select((dossiers::external_code, dossiers::code))
             .load(conn)?;
-        known.extend(rows.into_iter().filter_map(|(e, c)| e.map(|e| (e, c))));
+        known.extend(rows.into_iter().filter_map(|(e, c)| e.map(|e| (e, c.0))));
     }
     // Numbers per agency and day, handed out in batch order.
     let mut wanted: BTreeMap<(String, NaiveDate), u32> = BTreeMap::new();
@@ -718,7 +718,7 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
     for ((agency, day), n) in &wanted {
         next.insert((agency.clone(), *day), reserve_counters(conn, agency, *day, *n)?);
     }
-    let mut codes: Vec<Option<String>> = vec![None; news.len()];
+    let mut codes: Vec<Option<DossierCode>> = vec![None; news.len()];
     let mut rows = Vec::with_capacity(fresh.len());
     let mut history = Vec::new();
     let mut documents = Vec::new();
@@ -727,12 +727,11 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         let agency = n.state.receiving_agency.to_string();
         let counter =
             next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
-        let typed = DossierCode::new(&n.state.receiving_agency, n.code_date, *counter)?;
-        let code = typed.to_string();
+        let code = DossierCode::new(&n.state.receiving_agency, n.code_date, *counter)?;
         *counter += 1;
-        rows.push(dossier_row(&typed, n)?);
-        history.extend(chained_rows(&typed, &n.history));
-        documents.extend(n.documents.iter().map(|d| (typed.clone(), d)));
+        rows.push(dossier_row(&code, n)?);
+        history.extend(chained_rows(&code, &n.history));
+        documents.extend(n.documents.iter().map(|d| (code.clone(), d)));
         if let Some(e) = &n.external_code {
             known.insert(e.clone(), code.clone());
         }
@@ -935,7 +934,7 @@ fn write_change(
                 dossiers::reply_by.eq(s.reply_by.map(to_db)),
             ))
             .execute(conn)?;
-        append_history(conn, code, &change.history)?;
+        append_history(conn, &current.code, &change.history)?;
         for d in &change.documents {
             insert_document(conn, &current.code, d)?;
         }
@@ -950,16 +949,15 @@ fn write_change(
 }
 
 /// Writes `step` as the dossier's next history row, chained to the last.
-fn append_history(conn: &mut DbConnection, code: &str, step: &NewHistory) -> Result<(), StoreError> {
+fn append_history(conn: &mut DbConnection, code: &DossierCode, step: &NewHistory) -> Result<(), StoreError> {
     let last: Option<(i32, Option<String>)> = dossier_history::table
-        .filter(dossier_history::dossier_code.eq(code))
+        .filter(dossier_history::dossier_code.eq(code.as_str()))
         .order(dossier_history::seq.desc())
         .select((dossier_history::seq, dossier_history::hash))
         .first(conn)
         .optional()?;
     let (seq, previous) = last.map_or((1, None), |(seq, hash)| (seq + 1, hash));
-    let code = DossierCode::parse(code)?;
-    let row = history_row(&code, seq, step, previous.as_deref());
+    let row = history_row(code, seq, step, previous.as_deref());
     diesel::insert_into(dossier_history::table).values(row).execute(conn)?;
     Ok(())
 }
@@ -968,21 +966,21 @@ fn append_history(conn: &mut DbConnection, code: &str, step: &NewHistory) -> Res
 /// records `step` in the history and the change feed like any change.
 pub fn add_document(
     conn: &mut DbConnection,
-    code: &str,
+    code: &DossierCode,
     doc: &NewDocument,
     step: &NewHistory,
 ) -> Result<Document, StoreError> {
     write_transaction(conn, |conn| {
-        let touched = diesel::update(dossiers::table.find(code))
+        let touched = diesel::update(dossiers::table.find(code.as_str()))
             .set((dossiers::version.eq(dossiers::version + 1), dossiers::updated_at.eq(to_db(doc.at))))
             .execute(conn)?;
         if touched == 0 {
             return Err(StoreError::not_found(format!("dossier {code}")));
         }
-        let row = insert_document(conn, &DossierCode::parse(code)?, doc)?;
+        let row = insert_document(conn, code, doc)?;
         append_history(conn, code, step)?;
-        crate::figures::recount(conn, &[code.to_owned()])?;
-        let updated = get(conn, code)?;
+        crate::figures::recount(conn, &[code.to_string()])?;
+        let updated = get(conn, code.as_str())?;
         // An upload tells the applicant nothing.
         crate::changes::record(conn, &updated, step, doc.at, Channels::default())?;
         Ok(row)

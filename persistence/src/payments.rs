@@ -181,32 +181,30 @@ fn insert_row(conn: &mut DbConnection, new: &NewPayment, now: DateTime<Utc>) -> 
 /// the caller recounts its batch.
 pub fn insert_settled(
     conn: &mut DbConnection,
-    settled: &[(String, PaymentMethod, i64, DateTime<Utc>)],
+    settled: &[(DossierCode, PaymentMethod, i64, DateTime<Utc>)],
     by: &str,
 ) -> Result<(), StoreError> {
     let rows: Vec<PaymentRow> = settled
         .iter()
-        .map(|(code, method, amount, at)| {
-            Ok(PaymentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                dossier_code: DossierCode::parse(code)?,
-                reference: new_reference(code),
-                method: *method,
-                status: PaymentStatus::Paid,
-                amount_vnd: *amount,
-                description: "imported".to_owned(),
-                transaction_id: None,
-                bank_code: None,
-                created_by: by.to_owned(),
-                created_at: to_db(*at),
-                updated_at: to_db(*at),
-                last_queried_at: None,
-                fee_lines: "[]".to_owned(),
-                relief_vnd: 0,
-                amount_reason: None,
-            })
+        .map(|(code, method, amount, at)| PaymentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            dossier_code: code.clone(),
+            reference: new_reference(code.as_str()),
+            method: *method,
+            status: PaymentStatus::Paid,
+            amount_vnd: *amount,
+            description: "imported".to_owned(),
+            transaction_id: None,
+            bank_code: None,
+            created_by: by.to_owned(),
+            created_at: to_db(*at),
+            updated_at: to_db(*at),
+            last_queried_at: None,
+            fee_lines: "[]".to_owned(),
+            relief_vnd: 0,
+            amount_reason: None,
         })
-        .collect::<Result<_, StoreError>>()?;
+        .collect();
     for chunk in rows.chunks(1000) {
         crate::insert_many!(conn, payments::table, chunk.to_vec())?;
     }

@@ -55,7 +55,7 @@ fn owner_row(conn: &mut DbConnection, code: &ProcedureCode) -> Result<Option<Str
 /// The agency that publishes `code`, or NotFound.
 pub fn owner(conn: &mut DbConnection, code: &ProcedureCode) -> Result<AgencyCode, StoreError> {
     let agency = owner_row(conn, code)?.ok_or_else(|| StoreError::not_found(format!("procedure {code}")))?;
-    AgencyCode::parse(&agency).map_err(|e| StoreError::Corrupt(e.to_string()))
+    crate::column::name(agency, "procedure's agency")
 }
 
 fn to_stored(row: VersionRow, agency: &AgencyCode) -> Result<StoredVersion, StoreError> {
@@ -415,10 +415,5 @@ pub fn search(conn: &mut DbConnection, query: &CatalogueQuery) -> Result<Vec<Sto
 }
 
 fn with_owners(rows: Vec<(VersionRow, String)>) -> Result<Vec<StoredVersion>, StoreError> {
-    rows.into_iter()
-        .map(|(row, agency)| {
-            let agency = AgencyCode::parse(&agency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            to_stored(row, &agency)
-        })
-        .collect()
+    rows.into_iter().map(|(row, agency)| to_stored(row, &crate::column::name(agency, "procedure's agency")?)).collect()
 }

@@ -1315,7 +1315,7 @@ pub async fn upload_document(
                 note: Some(note),
                 step_deadline: None,
             };
-            Ok(dossiers::add_document(conn, d.code.as_str(), &doc, &step)?)
+            Ok(dossiers::add_document(conn, &d.code, &doc, &step)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(DocumentOut::from(row)))

@@ -33,6 +33,8 @@ impl DossierCode {
     pub const SHAPE: &'static str = "ddd.dd.dd.Ldd-YYMMDD-NNNN";
     /// The highest counter a day can reach at one agency.
     pub const MAX_COUNTER: u32 = 9999;
+    /// The years a code's two-digit year can name.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 
     /// Builds the code of the `counter`-th dossier received by `agency` on
     /// `date` (the reception date in Vietnam time, chosen by the caller).
@@ -43,7 +45,7 @@ impl DossierCode {
                 format!("a dossier counter runs from 1 to {}; got {counter}", Self::MAX_COUNTER),
             ));
         }
-        if !(2000..=2099).contains(&date.year()) {
+        if !Self::YEARS.contains(&date.year()) {
             return Err(DomainError::invalid(
                 CODE,
                 format!("a dossier code's date must fall in the years 2000–2099; got {date}"),
