@@ -33,6 +33,7 @@ use dvc_persistence::DbConnection;
 use rust_xlsxwriter::{ExcelDateTime, Workbook};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -76,28 +77,37 @@ pub struct DocumentContent(pub Vec<u8>);
 #[schema(value_type = String)]
 pub struct CsvFile(pub String);
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
     /// `csv` or `xlsx`: a spreadsheet file of the whole answer (every row, no
-    /// pages); `json` (the default). Wins over the `Accept` header.
+    /// pages); `json` (the default). Wins over the `Accept` header. Another
+    /// name is refused (422 `unsupported_format`).
     #[param(value_type = Option<ExportFormat>)]
+    #[validate(custom(function = "format_name"))]
     pub format: Option<String>,
+}
+
+fn named(format: &str) -> Option<ExportFormat> {
+    match format {
+        "json" => Some(ExportFormat::Json),
+        "csv" => Some(ExportFormat::Csv),
+        "xlsx" => Some(ExportFormat::Xlsx),
+        _ => None,
+    }
+}
+
+fn format_name(format: &str) -> Result<(), validator::ValidationError> {
+    named(format)
+        .map(drop)
+        .ok_or_else(|| crate::check::error(ErrorCode::UnsupportedFormat, "format is json, csv or xlsx"))
 }
 
 impl FormatParam {
     /// The format asked: `format`, else the first of `Accept` (by quality)
-    /// that is one of the three, else JSON. An unknown `format` is 422.
-    pub fn choose(&self, req: &HttpRequest) -> Result<ExportFormat, ApiError> {
-        match self.format.as_deref() {
-            Some("json") => Ok(ExportFormat::Json),
-            Some("csv") => Ok(ExportFormat::Csv),
-            Some("xlsx") => Ok(ExportFormat::Xlsx),
-            Some(_) => {
-                Err(ApiError::invalid_field("format", ErrorCode::UnsupportedFormat, "format is json, csv or xlsx"))
-            }
-            None => Ok(from_accept(req)),
-        }
+    /// that is one of the three, else JSON.
+    pub fn choose(&self, req: &HttpRequest) -> ExportFormat {
+        self.format.as_deref().and_then(named).unwrap_or_else(|| from_accept(req))
     }
 }
 
@@ -410,7 +420,9 @@ mod tests {
         if let Some(a) = accept {
             req = req.insert_header(("accept", a));
         }
-        FormatParam { format: format.map(str::to_owned) }.choose(&req.to_http_request()).map_err(|e| e.status.as_u16())
+        let param = FormatParam { format: format.map(str::to_owned) };
+        param.validate().map_err(|e| ApiError::from(e).status.as_u16())?;
+        Ok(param.choose(&req.to_http_request()))
     }
 
     #[test]

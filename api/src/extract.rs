@@ -1,6 +1,8 @@
 //! How actix's extractors answer bad input: every refusal is a problem
-//! document through `ApiError`. And [`Json`], the JSON body extractor of
-//! the handlers, which reads whole numbers as JSON Schema does.
+//! document through `ApiError`. And the extractors of the handlers: [`Json`]
+//! (which reads whole numbers as JSON Schema does) and [`Query`], both of
+//! which run the request type's `Validate` before the handler
+//! (`crate::check`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,56 +12,127 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
+use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
+use crate::invalid::Invalid;
 use dvc_domain::ErrorCode;
 
 /// A JSON request body, read like `web::Json` (same limits, media type and
 /// problem documents), except that a whole number written with a fraction
 /// or an exponent (`17.0`, `1e3`) is taken for an integer field: JSON Schema
 /// counts it as an integer, so the document's `"type": "integer"` allows it.
+/// The body's own check (its `Validate`) has passed when a handler gets it.
 pub struct Json<T>(pub T);
 
-impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
+/// `into_inner` and `Deref` for an extractor that holds a checked value.
+macro_rules! holds_checked {
+    ($extractor:ident) => {
+        impl<T> $extractor<T> {
+            pub fn into_inner(self) -> T {
+                self.0
+            }
+        }
+
+        impl<T> std::ops::Deref for $extractor<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+    };
 }
 
-impl<T> std::ops::Deref for Json<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
+holds_checked!(Json);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let value = web::Json::<Value>::from_request(req, payload);
+        let read = read_body::<T>(req, payload);
         Box::pin(async move {
-            let mut value = value.await?.into_inner();
-            if has_nul(&value) {
-                // PostgreSQL text cannot hold NUL; refused alike on both backends.
-                return Err(ApiError::invalid_field(
-                    "body",
-                    ErrorCode::NulCharacter,
-                    "a NUL character (\\u0000) is not allowed in a text",
-                )
-                .into());
-            }
-            whole_numbers_as_integers(&mut value);
-            strict(value).map(Json).map_err(Into::into)
+            let (value, invalid) = read.await?;
+            invalid.finish()?;
+            Ok(Json(value))
         })
     }
 }
 
-/// Reads `value` as a `T`, refusing every field `T` does not know (each
-/// named by its JSON path, `applicant.chanel`) together with the first value
-/// that does not fit (its path and serde's reason), in one answer.
-fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+/// A JSON body read like [`Json`], whose check's errors are not answered at
+/// once but handed to the handler with the body: a handler whose later
+/// checks (the caller, the clock, the database) can find more answers them
+/// all in one 422. The body is reached only through [`Gathered::into_parts`].
+pub struct Gathered<T> {
+    value: T,
+    invalid: Invalid,
+}
+
+impl<T> Gathered<T> {
+    /// The body, and its check's errors (to answer with the handler's own).
+    pub fn into_parts(self) -> (T, Invalid) {
+        (self.value, self.invalid)
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Gathered<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let read = read_body::<T>(req, payload);
+        Box::pin(async move {
+            let (value, invalid) = read.await?;
+            Ok(Gathered { value, invalid })
+        })
+    }
+}
+
+/// Reads the body as a `T` and runs its check; a body that is not a `T`
+/// (malformed, a field it does not know, a value of the wrong type) is
+/// refused at once.
+fn read_body<T: DeserializeOwned + Validate + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<(T, Invalid), actix_web::Error>> {
+    let value = web::Json::<Value>::from_request(req, payload);
+    async move {
+        let mut value = value.await?.into_inner();
+        if has_nul(&value) {
+            // PostgreSQL text cannot hold NUL; refused alike on both backends.
+            return Err(ApiError::invalid_field(
+                "body",
+                ErrorCode::NulCharacter,
+                "a NUL character (\\u0000) is not allowed in a text",
+            )
+            .into());
+        }
+        whole_numbers_as_integers(&mut value);
+        let (value, refused_now): (T, _) = strict(value)?;
+        let mut invalid = Invalid::default();
+        if let Err(errors) = value.validate() {
+            invalid.take(Err::<(), _>(ApiError::from(errors)))?;
+        }
+        if !refused_now.is_empty() {
+            // A field the operation does not take, or an instant it could not
+            // write back, is refused at once, with the check's errors.
+            let mut refused = Invalid::default();
+            refused.take(Err::<(), _>(ApiError::validation(refused_now)))?;
+            refused.merge(invalid);
+            return Err(refused
+                .finish()
+                .err()
+                .unwrap_or_else(|| ApiError::internal("refused without an error"))
+                .into());
+        }
+        Ok((value, invalid))
+    }
+}
+
+/// Reads `value` as a `T`, and names every field `T` does not know (each by
+/// its JSON path, `applicant.chanel`); a value that does not fit is refused
+/// with those fields, and its path and serde's reason, in one answer.
+fn strict<T: DeserializeOwned>(value: Value) -> Result<(T, Vec<FieldError>), ApiError> {
     let mut errors = Vec::new();
     unwritable_instants(&value, "", &mut errors);
     let read: Result<T, _> = {
@@ -74,8 +147,7 @@ fn strict<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut unknown))
     };
     match read {
-        Ok(value) if errors.is_empty() => Ok(value),
-        Ok(_) => Err(ApiError::validation(errors)),
+        Ok(value) => Ok((value, errors)),
         Err(e) => {
             let message = e.inner().to_string();
             let at = e.path().to_string();
@@ -178,6 +250,25 @@ fn has_nul(value: &Value) -> bool {
     }
 }
 
+/// A query string, read like `web::Query` (same problem documents), whose
+/// own check (its `Validate`) has passed when a handler gets it.
+pub struct Query<T>(pub T);
+
+holds_checked!(Query);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let read = web::Query::<T>::from_query(req.query_string()).map_err(|e| query_error(e).into());
+        std::future::ready(read.and_then(|query| {
+            let query = query.into_inner();
+            query.validate().map_err(|e| ApiError::from(e).into()).map(|()| Query(query))
+        }))
+    }
+}
+
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(move |err, _req| json_error(err, limit).into())
 }
@@ -211,9 +302,11 @@ fn data_error_field(message: &str) -> String {
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| {
-        ApiError::bad_request(ErrorCode::InvalidQuery, format!("the query string is invalid: {err}")).into()
-    })
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req: &HttpRequest| query_error(err).into())
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    ApiError::bad_request(ErrorCode::InvalidQuery, format!("the query string is invalid: {err}"))
 }
 
 pub fn path_config() -> web::PathConfig {

@@ -10,9 +10,11 @@ use dvc_persistence::feedback::{self as store, Feedback, FeedbackFilter};
 use dvc_persistence::{agencies, calendars, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationErrors};
 
 use crate::agencies::types::parse_code;
 use crate::auth::{Caller, MaybeCaller};
+use crate::check::Report;
 use crate::dossiers::access::readable;
 use crate::dossiers::submit::DEFAULT_CALENDAR;
 use crate::error::ApiError;
@@ -146,6 +148,39 @@ pub struct FeedbackList {
     pub next_cursor: Option<String>,
 }
 
+impl Validate for FeedbackIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(text("title", &self.title, 300));
+        report.take(text("content", &self.content, 10_000));
+        match (&self.dossier_code, &self.agency) {
+            (_, Some(agency)) => drop(report.take(parse_code("agency", agency))),
+            (None, None) => report.add("agency", ErrorCode::Required, "name the agency or the dossier concerned"),
+            (Some(_), None) => {}
+        }
+        report.finish()
+    }
+}
+
+impl Validate for TextIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(text("text", &self.text, 5000))
+    }
+}
+
+impl Validate for InfoIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(text("text", &self.text, 10_000))
+    }
+}
+
+impl Validate for AnswerIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(text("text", &self.text, 20_000))
+    }
+}
+
+/// A text as kept: without its surrounding blanks, not empty, at most `max` characters.
 fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let t = value.trim();
     if t.is_empty() || t.chars().count() > max {
@@ -229,13 +264,7 @@ pub async fn file(
                     }
                     (a, None)
                 }
-                (None, None) => {
-                    return Err(ApiError::invalid_field(
-                        "agency",
-                        ErrorCode::Required,
-                        "name the agency or the dossier concerned",
-                    ))
-                }
+                (None, None) => return Err(ApiError::internal("feedback without its agency passed its check")),
             };
             let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
             let d = deadlines(now, &calendar);
@@ -251,7 +280,7 @@ pub async fn file(
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    page: web::Query<PageParams>,
+    page: crate::extract::Query<PageParams>,
 ) -> Result<web::Json<FeedbackList>, ApiError> {
     let page = page.page()?;
     let actor = caller.0;
@@ -281,7 +310,7 @@ pub async fn list(
 pub async fn published(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
-    page: web::Query<PageParams>,
+    page: crate::extract::Query<PageParams>,
 ) -> Result<web::Json<FeedbackList>, ApiError> {
     let page = page.page()?;
     let now = state.now();

@@ -26,8 +26,6 @@ use crate::state::AppState;
 use crate::time::today;
 use dvc_domain::ErrorCode;
 
-pub const MAX_BATCH: usize = 1000;
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(import);
 }
@@ -144,10 +142,23 @@ pub struct ImportDossier {
     pub rating: Option<RatingImport>,
 }
 
+/// A batch: its size is checked at the door (see `crate::check`); each
+/// dossier is judged on its own, and an invalid one is rejected in the
+/// answer while the others are imported.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ImportIn {
     /// At most 1,000 per request.
     pub dossiers: Vec<ImportDossier>,
+}
+
+impl validator::Validate for ImportIn {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let mut report = crate::check::Report::default();
+        if self.dossiers.len() > 1000 {
+            report.add("dossiers", ErrorCode::TooMany, "at most 1,000 dossiers per request");
+        }
+        report.finish()
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -465,9 +476,6 @@ pub async fn import(
         return Err(ApiError::forbidden("imports:write", "imports are for admins and integrators"));
     }
     let batch = body.into_inner().dossiers;
-    if batch.len() > MAX_BATCH {
-        return Err(ApiError::invalid_field("dossiers", ErrorCode::TooMany, "at most 1,000 dossiers per request"));
-    }
     // What the document says of a body is refused as a whole (422), like any
     // other operation's; the batch's own rules reject one dossier at a time.
     let now = state.now();

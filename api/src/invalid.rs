@@ -46,12 +46,20 @@ impl Invalid {
         self.errors.is_empty()
     }
 
-    /// 422 with every error gathered, or Ok when there is none.
+    /// 422 with every error gathered, or Ok when there is none. An error
+    /// two stages found (the request's check at the door, and the same
+    /// function converting the value after) is answered once.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
             return Ok(());
         }
-        let mut e = ApiError::validation(self.errors);
+        let mut errors: Vec<FieldError> = Vec::with_capacity(self.errors.len());
+        for e in self.errors {
+            if !errors.iter().any(|f| f.field == e.field && f.code == e.code) {
+                errors.push(e);
+            }
+        }
+        let mut e = ApiError::validation(errors);
         e.extra = self.extra;
         Err(e)
     }
@@ -68,6 +76,7 @@ mod tests {
         let first: Result<(), ApiError> = Err(ApiError::invalid_field("a", ErrorCode::Required, "a is bad"));
         assert!(invalid.take(first).is_ok_and(|v| v.is_none()));
         invalid.push("b", ErrorCode::Length, "b is bad");
+        invalid.push("b", ErrorCode::Length, "b is bad, found again");
         let forbidden: Result<(), ApiError> = Err(ApiError::forbidden("r", "no"));
         assert!(invalid.take(forbidden).is_err());
         let e = invalid.finish().err().map(|e| e.errors.iter().map(|f| f.field.clone()).collect::<Vec<_>>());

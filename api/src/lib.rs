@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod app;
 pub mod auth;
 pub mod calendars;
+pub mod check;
 pub mod config;
 pub mod connectors;
 pub mod contract;

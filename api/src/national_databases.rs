@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use crate::check::Report;
 use crate::connectors::check::lookup;
 use crate::dossiers::types::{RegistryDto, RoleDto};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::invalid::Invalid;
 use crate::state::AppState;
 use crate::time::vn;
 use dvc_domain::ErrorCode;
+use validator::{Validate, ValidationErrors};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(lookup_citizen).service(lookup_enterprise).service(list_lookups).service(verify_lookups);
@@ -81,6 +82,32 @@ pub struct EnterpriseOut {
     pub name: String,
     pub legal_representative: String,
     pub status: EnterpriseStatusDto,
+}
+
+impl Validate for CitizenLookupIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(personal_id(&self.id_number));
+        report.take(purpose_of(&self.purpose, self.dossier_code.as_deref()));
+        report.finish()
+    }
+}
+
+impl Validate for EnterpriseLookupIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(tax_code(&self.code));
+        report.take(purpose_of(&self.purpose, self.dossier_code.as_deref()));
+        report.finish()
+    }
+}
+
+fn personal_id(id_number: &str) -> Result<PersonalId, ApiError> {
+    PersonalId::parse(id_number).map_err(|e| ApiError::invalid_field("id_number", e.code, e.message))
+}
+
+fn tax_code(code: &str) -> Result<TaxCode, ApiError> {
+    TaxCode::parse(code).map_err(|e| ApiError::invalid_field("code", e.code, e.message))
 }
 
 fn purpose_of(purpose: &str, dossier: Option<&str>) -> Result<(String, Option<DossierCode>), ApiError> {
@@ -179,13 +206,8 @@ pub async fn lookup_citizen(
 ) -> Result<web::Json<CitizenOut>, ApiError> {
     staff_only(&caller)?;
     let body = body.into_inner();
-    let mut invalid = crate::invalid::Invalid::default();
-    let id = invalid.take(
-        PersonalId::parse(&body.id_number).map_err(|e| ApiError::invalid_field("id_number", e.code, e.message)),
-    )?;
-    let purpose = invalid.take(purpose_of(&body.purpose, body.dossier_code.as_deref()))?;
-    invalid.finish()?;
-    let (Some(id), Some((purpose, dossier))) = (id, purpose) else { return Err(ApiError::internal("checked input")) };
+    let id = personal_id(&body.id_number)?;
+    let (purpose, dossier) = purpose_of(&body.purpose, body.dossier_code.as_deref())?;
     let registry = state.connectors.population.clone();
     let subject = id.as_str().to_owned();
     let c = staff_lookup(&state, caller.0, Registry::Population, subject, purpose, dossier, move || {
@@ -219,14 +241,8 @@ pub async fn lookup_enterprise(
 ) -> Result<web::Json<EnterpriseOut>, ApiError> {
     staff_only(&caller)?;
     let body = body.into_inner();
-    let mut invalid = crate::invalid::Invalid::default();
-    let code =
-        invalid.take(TaxCode::parse(&body.code).map_err(|e| ApiError::invalid_field("code", e.code, e.message)))?;
-    let purpose = invalid.take(purpose_of(&body.purpose, body.dossier_code.as_deref()))?;
-    invalid.finish()?;
-    let (Some(code), Some((purpose, dossier))) = (code, purpose) else {
-        return Err(ApiError::internal("checked input"));
-    };
+    let code = tax_code(&body.code)?;
+    let (purpose, dossier) = purpose_of(&body.purpose, body.dossier_code.as_deref())?;
     let registry = state.connectors.business.clone();
     let subject = code.as_str().to_owned();
     let e = staff_lookup(&state, caller.0, Registry::Business, subject, purpose, dossier, move || {
@@ -335,6 +351,31 @@ pub struct LookupQuery {
     pub limit: Option<i64>,
 }
 
+impl Validate for LookupQuery {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        if !(1..=200).contains(&self.limit.unwrap_or(50)) {
+            report.add("limit", ErrorCode::OutOfRange, "limit is 1–200");
+        }
+        if self.before.is_some_and(|b| b < 1) {
+            report.add("before", ErrorCode::OutOfRange, "before is a seq, 1 or more");
+        }
+        for (field, value, max) in
+            [("subject", &self.subject, 100), ("dossier_code", &self.dossier_code, 40), ("actor", &self.actor, 128)]
+        {
+            if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+                report.add(field, ErrorCode::TooLong, format!("at most {max} characters"));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to <= from {
+                report.add("to", ErrorCode::BeforeFrom, "to lies after from");
+            }
+        }
+        report.finish()
+    }
+}
+
 /// The audit log of national-database look-ups (admin).
 ///
 /// Newest first, filtered by database, subject, dossier, user and period.
@@ -350,33 +391,13 @@ pub struct LookupQuery {
 pub async fn list_lookups(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<LookupQuery>,
+    query: crate::extract::Query<LookupQuery>,
 ) -> Result<web::Json<LookupList>, ApiError> {
     if caller.0.role != Role::Admin {
         return Err(ApiError::forbidden("audit:read", "only an admin reads the audit log of look-ups"));
     }
     let q = query.into_inner();
-    let mut invalid = Invalid::default();
     let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        invalid.push("limit", ErrorCode::OutOfRange, "limit is 1–200");
-    }
-    if q.before.is_some_and(|b| b < 1) {
-        invalid.push("before", ErrorCode::OutOfRange, "before is a seq, 1 or more");
-    }
-    for (field, value, max) in
-        [("subject", &q.subject, 100), ("dossier_code", &q.dossier_code, 40), ("actor", &q.actor, 128)]
-    {
-        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            invalid.push(field, ErrorCode::TooLong, format!("at most {max} characters"));
-        }
-    }
-    if let (Some(from), Some(to)) = (q.from, q.to) {
-        if to <= from {
-            invalid.push("to", ErrorCode::BeforeFrom, "to lies after from");
-        }
-    }
-    invalid.finish()?;
     let filter = LookupFilter {
         registry: q.registry.map(|r| Registry::from(r).as_str().to_owned()),
         subject: q.subject,

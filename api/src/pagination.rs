@@ -4,7 +4,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use validator::{Validate, ValidationErrors};
 
+use crate::check::Report;
 use crate::error::ApiError;
 use dvc_domain::ErrorCode;
 
@@ -28,15 +30,28 @@ pub struct Page {
     pub limit: i64,
 }
 
-impl PageParams {
-    pub fn page(&self) -> Result<Page, ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 500"));
-        }
-        let after = self.cursor.as_deref().map(decode_cursor).transpose()?;
-        Ok(Page { after, limit })
+impl Validate for PageParams {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(limit(self.limit));
+        report.take(self.cursor.as_deref().map(decode_cursor).transpose());
+        report.finish()
     }
+}
+
+impl PageParams {
+    /// The page asked for (its check passed in the extractor).
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Ok(Page { after: self.cursor.as_deref().map(decode_cursor).transpose()?, limit: limit(self.limit)? })
+    }
+}
+
+fn limit(asked: Option<i64>) -> Result<i64, ApiError> {
+    let limit = asked.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 500"));
+    }
+    Ok(limit)
 }
 
 impl Page {

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationErrors};
 
+use crate::check::Report;
 use crate::config::Config;
 use crate::dossiers::types::StatusDto;
 use crate::error::ApiError;
@@ -168,8 +170,14 @@ fn factor_matches(expected: Option<&str>, given: &str) -> bool {
     bool::from(given.ct_eq(&expected) & present)
 }
 
-/// Checks the body: one 422 naming every invalid field.
-fn checked(body: LookupIn) -> Result<(DossierCode, Factor), ApiError> {
+impl Validate for LookupIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(checked(self))
+    }
+}
+
+/// The body's code and factor: one 422 naming every invalid field.
+fn checked(body: &LookupIn) -> Result<(DossierCode, Factor), ApiError> {
     let mut invalid = Invalid::default();
     let code = invalid.take(DossierCode::parse(body.code.trim()).map_err(|e| ApiError::from(e.at("code"))))?;
     let digits = body.id_number_last_digits.as_deref().map(str::trim);
@@ -235,7 +243,7 @@ fn checked(body: LookupIn) -> Result<(DossierCode, Factor), ApiError> {
 )]
 #[post("/api/v1/public/dossier-lookups", wrap = "from_fn(rate_limit)")]
 pub async fn lookup(state: web::Data<AppState>, body: Json<LookupIn>) -> Result<HttpResponse, ApiError> {
-    let (code, factor) = checked(body.into_inner())?;
+    let (code, factor) = checked(&body)?;
     let found = state
         .db(move |conn| {
             // One read by code on every path: an unknown code and a wrong

@@ -8,8 +8,10 @@ use dvc_domain::dossier::Status;
 use dvc_persistence::figures;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationErrors};
 
 use crate::auth::Caller;
+use crate::check::Report;
 use crate::dossiers::access::{readable, Access};
 use crate::error::ApiError;
 use crate::extract::Json;
@@ -37,6 +39,39 @@ pub struct RatingIn {
     pub overall: Overall,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+impl Validate for RatingIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(criteria(&self.criteria));
+        report.take(comment(self.comment.as_deref()));
+        report.finish()
+    }
+}
+
+/// The nine scores of the national form, each 0, 1 or 2.
+fn criteria(given: &[u8]) -> Result<[u8; 9], ApiError> {
+    let criteria: [u8; 9] = given.try_into().map_err(|_| {
+        ApiError::invalid_field("criteria", ErrorCode::NineCriteria, "give the nine criteria of the national form")
+    })?;
+    if let Some(i) = criteria.iter().position(|c| *c > 2) {
+        return Err(ApiError::invalid_field(
+            format!("criteria[{i}]"),
+            ErrorCode::OutOfRange,
+            "each criterion is 0, 1 or 2",
+        ));
+    }
+    Ok(criteria)
+}
+
+/// The comment as kept: without its surrounding blanks; none when blank.
+fn comment(given: Option<&str>) -> Result<Option<String>, ApiError> {
+    let comment = given.map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+        return Err(ApiError::invalid_field("comment", ErrorCode::Length, "at most 2000 characters"));
+    }
+    Ok(comment)
 }
 
 /// The schema of `criteria`: nine scores of 0, 1 or 2 (utoipa cannot bound
@@ -77,20 +112,8 @@ pub async fn rate(
     body: Json<RatingIn>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let criteria: [u8; 9] = b.criteria.clone().try_into().map_err(|_| {
-        ApiError::invalid_field("criteria", ErrorCode::NineCriteria, "give the nine criteria of the national form")
-    })?;
-    if let Some(i) = criteria.iter().position(|c| *c > 2) {
-        return Err(ApiError::invalid_field(
-            format!("criteria[{i}]"),
-            ErrorCode::OutOfRange,
-            "each criterion is 0, 1 or 2",
-        ));
-    }
-    let comment = b.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
-    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
-        return Err(ApiError::invalid_field("comment", ErrorCode::Length, "at most 2000 characters"));
-    }
+    let criteria = criteria(&b.criteria)?;
+    let comment = comment(b.comment.as_deref())?;
     let code = code.into_inner();
     let now = state.now();
     let actor = caller.0;

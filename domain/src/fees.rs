@@ -42,6 +42,13 @@ pub struct FeeRelief {
 impl FeeRelief {
     /// An exemption takes off all `fees_vnd`; a reduction needs an amount
     /// from 1 đồng up to less than the fees (all of them is an exemption).
+    /// The checks of [`FeeRelief::new`] that need not the fees: the legal
+    /// reason, and an amount given for a reduction only, in range.
+    pub fn check(kind: ReliefKind, amount_vnd: Option<i64>, legal_basis: &str) -> Result<(), DomainError> {
+        // Fees above any amount a reduction may state: never exceeded.
+        Self::new(kind, amount_vnd, legal_basis, MAX_FEE_VND + 1).map(drop)
+    }
+
     pub fn new(
         kind: ReliefKind,
         amount_vnd: Option<i64>,

@@ -7,7 +7,6 @@ use dvc_domain::agency::Agency;
 use dvc_domain::auth::Right;
 use dvc_domain::text;
 use dvc_persistence::agencies::{self, AgencyFilter};
-use validator::Validate;
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
@@ -35,8 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn list(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
-    query: web::Query<AgencyQuery>,
-    page: web::Query<PageParams>,
+    query: crate::extract::Query<AgencyQuery>,
+    page: crate::extract::Query<PageParams>,
 ) -> Result<web::Json<AgencyList>, ApiError> {
     let page = page.page()?;
     let filter = AgencyFilter {
@@ -88,7 +87,6 @@ pub async fn create(
     body: Json<NewAgency>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageAgencies)?;
-    body.validate()?;
     let body = body.into_inner();
     let claim = crate::idempotency::claim(&req, &caller.0, &body, "/api/v1/agencies")?;
     let agency = Agency {
@@ -99,7 +97,7 @@ pub async fn create(
         active: true,
         successor: None,
         merged_at: None,
-        notify_email: notify_email("notify_email", body.notify_email.as_deref())?,
+        notify_email: trimmed(body.notify_email.as_deref()),
     };
     let now = state.now();
     crate::idempotency::created(
@@ -129,10 +127,9 @@ pub async fn update(
 ) -> Result<web::Json<AgencyOut>, ApiError> {
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;
-    body.validate()?;
     let body = body.into_inner();
     let parent = parse_optional("parent", body.parent.as_deref())?;
-    let notify_email = notify_email("notify_email", body.notify_email.as_deref())?;
+    let notify_email = trimmed(body.notify_email.as_deref());
     let now = state.now();
     let updated = state
         .db(move |conn| {
@@ -208,15 +205,7 @@ pub async fn merge(
     Ok(web::Json(merged.into()))
 }
 
-/// An email address for the agency's warnings: one mailbox, as SMTP takes it.
-fn notify_email(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(v) = value.map(str::trim) else { return Ok(None) };
-    if v.len() > 254 || v.parse::<lettre::Address>().is_err() {
-        return Err(ApiError::invalid_field(
-            field,
-            ErrorCode::InvalidEmail,
-            "an email address such as motcua@sokhdt.binhduong.gov.vn",
-        ));
-    }
-    Ok(Some(v.to_owned()))
+/// A checked text as kept: without its surrounding blanks.
+fn trimmed(value: Option<&str>) -> Option<String> {
+    value.map(|v| v.trim().to_owned())
 }

@@ -9,8 +9,10 @@ use dvc_domain::auth::Right;
 use dvc_domain::calendar::{Pause, WorkingCalendar};
 use dvc_persistence::connection::write_transaction_as;
 use dvc_persistence::{calendars, StoreError};
+use validator::{Validate, ValidationErrors};
 
 use crate::auth::{Caller, MaybeCaller};
+use crate::check::Report;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
@@ -103,6 +105,33 @@ pub async fn replace(
     Ok(web::Json(stored.into()))
 }
 
+impl Validate for CalendarIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(WorkingCalendar::new(self.clone().into_spec()).map_err(calendar_errors))
+    }
+}
+
+impl Validate for PreviewIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        if self.amount > dvc_domain::procedure::MAX_PROCESSING_AMOUNT {
+            report.add("amount", ErrorCode::OutOfRange, "amount is between 0 and 3650");
+        } else if !self.same_day && self.amount == 0 {
+            report.add("amount", ErrorCode::OutOfRange, "amount is at least 1 unless same_day is true");
+        }
+        if self.pauses.len() > MAX_PAUSES {
+            report.add("pauses", ErrorCode::TooMany, "at most 100 pauses");
+        }
+        for (i, _) in self.pauses.iter().enumerate().filter(|(_, p)| p.to < p.from).take(MAX_PAUSES) {
+            report.add(format!("pauses[{i}].to"), ErrorCode::PauseEndsBeforeStart, "a pause ends after it starts");
+        }
+        if calendar_id(&self.calendar).is_none() {
+            report.add("calendar", ErrorCode::UnknownCalendar, "no such calendar");
+        }
+        report.finish()
+    }
+}
+
 /// Preview a due instant.
 ///
 /// For front-ends that show the expected return date before submission:
@@ -122,29 +151,7 @@ pub async fn preview(
     body: Json<PreviewIn>,
 ) -> Result<web::Json<PreviewOut>, ApiError> {
     let body = body.into_inner();
-    if body.amount > dvc_domain::procedure::MAX_PROCESSING_AMOUNT {
-        return Err(ApiError::invalid_field("amount", ErrorCode::OutOfRange, "amount is between 0 and 3650"));
-    }
-    if !body.same_day && body.amount == 0 {
-        return Err(ApiError::invalid_field(
-            "amount",
-            ErrorCode::OutOfRange,
-            "amount is at least 1 unless same_day is true",
-        ));
-    }
-    if body.pauses.len() > MAX_PAUSES {
-        return Err(ApiError::invalid_field("pauses", ErrorCode::TooMany, "at most 100 pauses"));
-    }
-    if let Some(i) = body.pauses.iter().position(|p| p.to < p.from) {
-        return Err(ApiError::invalid_field(
-            format!("pauses[{i}].to"),
-            ErrorCode::PauseEndsBeforeStart,
-            "a pause ends after it starts",
-        ));
-    }
-    let id = calendar_id(&body.calendar)
-        .ok_or_else(|| ApiError::invalid_field("calendar", ErrorCode::UnknownCalendar, "no such calendar"))?
-        .to_owned();
+    let id = body.calendar.clone();
     let stored = state
         .db(move |conn| match calendars::get(conn, &id) {
             Err(StoreError::NotFound { .. }) => {

@@ -2,17 +2,18 @@
 //! control slip, the actions of the state machine and documents (docs/RULES.md §4, §9).
 
 pub mod access;
+mod commands;
 pub mod export;
 pub mod submit;
 pub mod types;
 
 use actix_web::http::header::{ETAG, IF_MATCH};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use dvc_domain::auth::Role;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::DocumentKind;
-use dvc_domain::dossier::{apply, Action, Context, ReturnChannel, SupplementItem};
+use dvc_domain::dossier::{apply, Action, Context};
 use dvc_domain::fees::{FeeRelief, ReliefKind};
 use dvc_domain::payment::{PaymentMethod, PaymentStatus};
 use dvc_domain::procedure::FeeCollection;
@@ -27,11 +28,12 @@ use crate::auth::Caller;
 use crate::connectors::check::{self, Checked, Fetched};
 use crate::error::ApiError;
 use crate::export::{ExportFormat, FormatParam};
-use crate::extract::Json;
+use crate::extract::Gathered;
 use crate::invalid::Invalid;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use access::{readable, transition_error, view, Access};
+use commands::Command;
 use dvc_domain::dossier::Filing;
 use dvc_domain::ErrorCode;
 use submit::{applicant, Submission, Submitter};
@@ -244,11 +246,10 @@ pub async fn submit_dossier(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: Json<SubmitIn>,
+    body: Gathered<SubmitIn>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0;
-    let body = body.into_inner();
-    let mut invalid = Invalid::default();
+    let (body, mut invalid) = body.into_parts();
     let channel = match (actor.role, body.channel) {
         (Role::Citizen, None | Some(ChannelDto::Online)) => dvc_domain::dossier::Channel::Online,
         (Role::Citizen, Some(_)) => {
@@ -298,11 +299,7 @@ pub async fn submit_dossier(
             );
             None
         }
-        Some(o) if o.reason.trim().is_empty() || o.reason.chars().count() > 500 => {
-            invalid.push("check_override.reason", ErrorCode::Length, "a reason is 1–500 characters");
-            None
-        }
-        Some(o) => Some(o.reason.trim().to_owned()),
+        Some(o) => invalid.take(submit::override_reason(&o.reason))?,
     };
     let (fetched, checked) = national_databases(
         &state,
@@ -375,28 +372,23 @@ pub async fn push_from_portal(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: Json<PortalDossierIn>,
+    body: Gathered<PortalDossierIn>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = caller.0;
     if actor.role != Role::Integrator {
         return Err(ApiError::forbidden("national_portal:push", "only an integrator pushes national-portal dossiers"));
     }
-    let body = body.into_inner();
-    let mut invalid = Invalid::default();
-    let external = body.external_code.trim().to_owned();
-    if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
-        invalid.push("external_code", ErrorCode::InvalidExternalCode, "1–64 visible ASCII characters");
-    }
+    let (body, mut invalid) = body.into_parts();
+    let external = invalid.take(submit::external_code(&body.external_code))?.unwrap_or_default();
+    // The door checked what the body says alone; the clock is checked here.
     let now = state.now();
     let submitted = body.submitted_at.to_utc();
     if submitted > now + chrono::Duration::minutes(5) {
         invalid.push("submitted_at", ErrorCode::InTheFuture, "submitted_at is not in the future");
     }
     let received = body.received_at.map(|r| r.to_utc());
-    if let Some(r) = received {
-        if r < submitted || r > now + chrono::Duration::minutes(5) {
-            invalid.push("received_at", ErrorCode::OutOfOrder, "received_at lies between submitted_at and now");
-        }
+    if received.is_some_and(|r| r > now + chrono::Duration::minutes(5)) {
+        invalid.push("received_at", ErrorCode::OutOfOrder, "received_at lies between submitted_at and now");
     }
     let claim = crate::idempotency::claim(&req, &actor, &body, "/api/v1/integrations/national-portal/dossiers")?;
     let applicant = invalid.take(applicant(&body.applicant))?;
@@ -550,11 +542,11 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    query: web::Query<DossierQuery>,
-    page: web::Query<PageParams>,
-    format: web::Query<FormatParam>,
+    query: crate::extract::Query<DossierQuery>,
+    page: crate::extract::Query<PageParams>,
+    format: crate::extract::Query<FormatParam>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = format.choose(&req)?;
+    let format = format.choose(&req);
     let exporting = format != ExportFormat::Json;
     if exporting {
         refuse_pages(&page.limit.map(|_| "limit"), &page.cursor.as_ref().map(|_| "cursor"))?;
@@ -579,13 +571,6 @@ pub async fn list(
     };
     let agency = q.agency.as_deref().map(|a| parse_code("agency", a)).transpose()?;
     let timeliness: Option<Timeliness> = match (q.timeliness, q.overdue) {
-        (Some(_), Some(true)) => {
-            return Err(ApiError::invalid_field(
-                "overdue",
-                ErrorCode::ConflictingFilters,
-                "use either timeliness or overdue",
-            ))
-        }
         (_, Some(true)) => Some(Timeliness::Overdue),
         (t, _) => t.map(Into::into),
     };
@@ -703,6 +688,7 @@ async fn act(
     req: HttpRequest,
     code: String,
     make: MakeAction,
+    door: Invalid,
 ) -> Result<HttpResponse, ApiError> {
     let expected = IfMatch::of(&req);
     let actor = caller.0;
@@ -716,10 +702,14 @@ async fn act(
                 if !access.may_read(&actor) {
                     return Err(access::not_found(&code));
                 }
-                let (action, attached) = make(conn, current)?;
-                // Every invalid field is answered at once: the references
-                // checked here, the command's own fields, the documents.
-                let mut invalid = Invalid::default();
+                // Every invalid field is answered at once: the body's own
+                // (its check at the door), the references checked here, the
+                // rules of the move, the documents.
+                let mut invalid = door;
+                let Some((action, attached)) = invalid.take(make(conn, current))? else {
+                    invalid.finish()?;
+                    return Err(ApiError::internal("an action not made without its reason"));
+                };
                 if let Action::HandOff { to_agency, .. } = &action {
                     if agencies::exists(conn, to_agency)? {
                         invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency", now))?;
@@ -787,10 +777,6 @@ async fn act(
     Ok(with_etag(HttpResponse::Ok().json(out), version))
 }
 
-fn at_utc(t: chrono::DateTime<chrono::FixedOffset>) -> DateTime<Utc> {
-    t.to_utc()
-}
-
 /// Declares one action endpoint: its documentation, its path, its body, and
 /// how the body becomes the action (and any documents it carries).
 macro_rules! action_endpoint {
@@ -826,23 +812,23 @@ macro_rules! action_endpoint {
             caller: Caller,
             req: HttpRequest,
             code: web::Path<String>,
-            body: Json<$body>,
+            body: Gathered<$body>,
         ) -> Result<HttpResponse, ApiError> {
-            let $b = body.into_inner();
+            let ($b, door) = body.into_parts();
             let make: MakeAction = $make;
-            act(state, caller, req, code.into_inner(), make).await
+            act(state, caller, req, code.into_inner(), make, door).await
         }
     };
 }
 
 action_endpoint! {
     /// Receive a submitted dossier (officer): the receipt is issued and the clock starts.
-    receive, operation_id = "receive_dossier", "/api/v1/dossiers/{code}/receive", NoteIn, |b| (Action::Receive { note: b.note }, Attached::default())
+    receive, operation_id = "receive_dossier", "/api/v1/dossiers/{code}/receive", NoteIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
     /// Refuse a submitted dossier at reception (officer), with a reason.
-    refuse, operation_id = "refuse_dossier", "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (Action::Refuse { reason: b.reason }, Attached::default())
+    refuse, operation_id = "refuse_dossier", "/api/v1/dossiers/{code}/refuse", ReasonIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
@@ -850,26 +836,17 @@ action_endpoint! {
     ///
     /// At intake the clock has not started; while processing it may be
     /// requested once, and the clock pauses until the applicant supplements.
-    request_supplement, operation_id = "request_supplement", "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| {
-        let items = b.items.into_iter().map(|i| SupplementItem { component_code: i.component_code, problem: i.problem }).collect();
-        (Action::RequestSupplement { items, reply_by: at_utc(b.reply_by), note: b.note }, Attached::default())
-    }
+    request_supplement, operation_id = "request_supplement", "/api/v1/dossiers/{code}/request-supplement", RequestSupplementIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
     /// Supplement the dossier (the applicant), with the added or corrected documents; the clock resumes.
-    supplement, operation_id = "supplement_dossier", "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (
-        Action::Supplement { note: b.note },
-        Attached::documents(DocumentKind::Component, b.documents),
-    )
+    supplement, operation_id = "supplement_dossier", "/api/v1/dossiers/{code}/supplement", SupplementIn, |b| (b.action(), Attached::documents(DocumentKind::Component, b.documents))
 }
 
 action_endpoint! {
     /// Hand the dossier on to a unit (officer), with an optional step deadline.
-    hand_off, operation_id = "hand_off_dossier", "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b| {
-        let to_agency = parse_code("to_agency", &b.to_agency)?;
-        (Action::HandOff { to_agency, to_officer: b.to_officer, step_deadline: b.step_deadline.map(at_utc), note: b.note }, Attached::default())
-    }
+    hand_off, operation_id = "hand_off_dossier", "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b, _conn, _current| Ok((b.action(parse_code("to_agency", &b.to_agency)?), Attached::default()))
 }
 
 action_endpoint! {
@@ -895,16 +872,9 @@ fn payment_request(
     let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
     let Some(amount_vnd) = b.amount_vnd else {
         let owed = crate::payments::obligation(conn, current, b.collected.map(Into::into))?;
-        let mut refusal = (owed.amount_vnd <= 0).then(|| {
+        let refusal = (owed.amount_vnd <= 0).then(|| {
             ApiError::conflict(ErrorCode::NothingToPay, "the dossier owes nothing of its fees (all covered, or exempt)")
         });
-        if reason.is_some() {
-            refusal = Some(ApiError::invalid_field(
-                "reason",
-                ErrorCode::NotAllowed,
-                "a reason goes with an explicit amount_vnd",
-            ));
-        }
         let lines: Vec<&str> = owed.lines.iter().map(|l| l.code.as_str()).collect();
         let mut summary = format!("fees {}", lines.join(", "));
         if owed.relief_vnd > 0 {
@@ -922,18 +892,6 @@ fn payment_request(
         // A refused request still goes through the rules first (with a placeholder amount).
         return Ok((Action::RequestPayment { amount_vnd: owed.amount_vnd.max(1), note }, attached));
     };
-    let refusal = match &reason {
-        None => Some(ApiError::invalid_field("reason", ErrorCode::Required, "an explicit amount_vnd needs its reason")),
-        Some(r) if r.chars().count() > 1000 => {
-            Some(ApiError::invalid_field("reason", ErrorCode::Length, "a reason is at most 1,000 characters"))
-        }
-        Some(_) if b.collected.is_some() => Some(ApiError::invalid_field(
-            "collected",
-            ErrorCode::NotAllowed,
-            "a stage picks fee lines, not an explicit amount",
-        )),
-        Some(_) => None,
-    };
     let slip_note = match (&reason, &note) {
         (Some(r), Some(n)) => Some(format!("{r}: {n}")),
         (Some(r), None) => Some(r.clone()),
@@ -941,8 +899,7 @@ fn payment_request(
     };
     let op =
         PaymentOp::Request { amount_vnd, description, fee_lines: Vec::new(), relief_vnd: 0, amount_reason: reason };
-    let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
-    Ok((Action::RequestPayment { amount_vnd, note: slip_note }, attached))
+    Ok((Action::RequestPayment { amount_vnd, note: slip_note }, Attached::payment(op)))
 }
 
 action_endpoint! {
@@ -1029,42 +986,35 @@ fn recorded_payment(
     }
     let (fee_lines, relief_vnd) = covered.map_or((Vec::new(), 0), |o| (o.lines, o.relief_vnd));
     let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference, fee_lines, relief_vnd };
-    let (note, refusal) = match payment_note(b) {
-        Ok(n) => (Some(n), None),
-        Err(e) => (None, Some(e)),
-    };
-    let attached = Attached { payment: Some(op), refusal, ..Attached::default() };
-    Ok((Action::RecordPayment { amount_vnd: b.amount_vnd, note }, attached))
+    let note = Some(payment_note(b)?);
+    Ok((Action::RecordPayment { amount_vnd: b.amount_vnd, note }, Attached::payment(op)))
 }
 
 action_endpoint! {
     /// Decide (approver): granted, or denied with a reason; with the result documents.
-    resolve, operation_id = "resolve_dossier", "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (
-        Action::Resolve { outcome: b.outcome.into(), reason: b.reason },
-        Attached::documents(DocumentKind::Result, b.documents),
-    )
+    resolve, operation_id = "resolve_dossier", "/api/v1/dossiers/{code}/resolve", ResolveIn, |b| (b.action(), Attached::documents(DocumentKind::Result, b.documents))
 }
 
 action_endpoint! {
     /// Return the result (officer), with the hand-over channel.
-    return_result, operation_id = "return_result", "/api/v1/dossiers/{code}/return", ReturnIn, |b| (Action::Return { channel: ReturnChannel::from(b.channel), note: b.note }, Attached::default())
+    return_result, operation_id = "return_result", "/api/v1/dossiers/{code}/return", ReturnIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
     /// Withdraw the dossier (the applicant), at any status before it is resolved.
-    withdraw, operation_id = "withdraw_dossier", "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (Action::Withdraw { reason: b.reason }, Attached::default())
+    withdraw, operation_id = "withdraw_dossier", "/api/v1/dossiers/{code}/withdraw", OptionalReasonIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
     /// Stop handling the dossier (approver), with a reason.
-    stop, operation_id = "stop_dossier", "/api/v1/dossiers/{code}/stop", StopIn, |b| (Action::Stop { reason: b.reason, cause: b.cause.map(Into::into) }, Attached::default())
+    stop, operation_id = "stop_dossier", "/api/v1/dossiers/{code}/stop", StopIn, |b| (b.action(), Attached::default())
 }
 
 action_endpoint! {
     /// Apologise and promise a new date (approver), once, before the due instant.
     ///
     /// Changes the promised date, not the legal due instant.
-    apologize, operation_id = "apologize_for_delay", "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (Action::Apologize { reason: b.reason, new_date: at_utc(b.new_date) }, Attached::default())
+    apologize, operation_id = "apologize_for_delay", "/api/v1/dossiers/{code}/apologize", ApologizeIn, |b| (b.action(), Attached::default())
 }
 
 /// The history note of a recorded payment: method, reference, note.
@@ -1155,13 +1105,17 @@ fn content_disposition(name: &str) -> actix_web::http::header::ContentDispositio
     }
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// The procedure component the document answers.
     pub component_code: String,
     /// The file name to show (not blank, at most 255 characters).
     #[param(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
+    #[validate(
+        length(min = 1, max = 255, message = "a document name is 1–255 characters"),
+        custom(function = "crate::check::not_blank", message = "a document name is 1–255 characters")
+    )]
     pub name: String,
     /// Digitised from paper (số hóa).
     #[serde(default)]
@@ -1213,7 +1167,7 @@ pub async fn upload_document(
     caller: Caller,
     req: HttpRequest,
     code: web::Path<String>,
-    params: web::Query<UploadParams>,
+    params: crate::extract::Query<UploadParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
@@ -1246,9 +1200,6 @@ pub async fn upload_document(
     }
     if body.is_empty() {
         invalid.push("body", ErrorCode::Empty, "the document is empty");
-    }
-    if params.name.trim().is_empty() || params.name.chars().count() > 255 {
-        invalid.push("name", ErrorCode::Length, "a document name is 1–255 characters");
     }
     invalid.finish()?;
     let actor = caller.0;

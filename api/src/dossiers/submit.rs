@@ -15,13 +15,15 @@ use dvc_persistence::procedures::{self, StoredVersion};
 use dvc_persistence::{agencies, calendars, DbConnection, StoreError};
 use sha2::{Digest, Sha256};
 
-use super::types::{ApplicantDto, AuthorisationIn, DocumentIn, SubmitterIn};
+use super::types::{ApplicantDto, AuthorisationIn, DocumentIn, PortalDossierIn, SubmitIn, SubmitterIn};
+use crate::check::Report;
 use crate::connectors::check::{Checked, Fetched};
 use crate::error::{ApiError, FieldError};
 use crate::invalid::Invalid;
 use crate::time::today;
 use dvc_domain::registry::LookupError;
 use dvc_domain::ErrorCode;
+use validator::{Validate, ValidationErrors};
 
 pub const DEFAULT_CALENDAR: &str = "default";
 
@@ -141,50 +143,26 @@ pub struct Filer<'a> {
     pub max_bytes: usize,
 }
 
-/// Decodes and checks inline documents; component codes must be the pinned
-/// version's.
-pub fn documents(
-    docs: &[DocumentIn],
-    field: &str,
-    kind: DocumentKind,
-    version: Option<&StoredVersion>,
-    sources: Sources,
-    by: Filer,
-) -> Result<Vec<NewDocument>, ApiError> {
-    let Filer { actor, now, max_bytes } = by;
+/// The checks of a list of documents that need nothing but the request:
+/// how many, and each one's name, media type, source and content (see
+/// `crate::check`). [`documents`] makes them again, for the imports, whose
+/// documents are judged one dossier at a time.
+pub fn document_fields(docs: &[DocumentIn], field: &str, sources: Sources) -> Result<(), ApiError> {
     if docs.len() > MAX_DOCUMENTS {
         return Err(ApiError::invalid_field(field, ErrorCode::TooMany, "at most 50 documents at once"));
     }
     let mut errors = Vec::new();
-    let mut out = Vec::new();
     for (i, d) in docs.iter().enumerate() {
-        let at = |f: &str| format!("{field}[{i}].{f}");
         let mut fail = |f: &str, code: ErrorCode, message: &str| {
-            errors.push(FieldError { field: at(f), code, message: message.into() })
+            errors.push(FieldError { field: format!("{field}[{i}].{f}"), code, message: message.into() })
         };
-        if let Some(v) = version {
-            if kind == DocumentKind::Component
-                && !v.version.content.components.iter().any(|c| c.code == d.component_code)
-            {
-                fail("component_code", ErrorCode::UnknownComponent, "not a component of the procedure version");
-            }
-        }
         // A document from the data store brings its own media type, and its
         // name unless the applicant gives one.
-        let stored = match (&d.data_store_code, sources) {
-            (Some(code), Sources::Submission(fetched)) => fetched.get(code).and_then(|r| r.as_ref().ok()),
-            _ => None,
-        };
         let from_store = d.data_store_code.is_some() && d.content_base64.is_none();
-        let name = match stored {
-            Some(s) if d.name.trim().is_empty() => s.name.as_str(),
-            _ => d.name.as_str(),
-        };
-        let media_type = stored.map_or(d.media_type.as_str(), |s| s.media_type.as_str());
-        if (name.trim().is_empty() && !(from_store && stored.is_none())) || name.chars().count() > 255 {
+        if (d.name.trim().is_empty() && !from_store) || d.name.chars().count() > 255 {
             fail("name", ErrorCode::Length, "a document name is 1–255 characters");
         }
-        if !(valid_media_type(media_type) || from_store && stored.is_none()) {
+        if !(from_store || valid_media_type(&d.media_type)) {
             fail("media_type", ErrorCode::InvalidMediaType, "a media type such as application/pdf");
         }
         if d.reused && d.data_store_code.is_none() && !matches!(sources, Sources::Import) {
@@ -197,29 +175,88 @@ pub fn documents(
         if d.data_store_code.as_deref().is_some_and(|c| !valid_data_store_code(c)) {
             fail("data_store_code", ErrorCode::InvalidDataStoreCode, "1–100 visible ASCII characters");
         }
-        let content = match (&d.content_base64, &d.data_store_code, sources) {
+        match (&d.content_base64, &d.data_store_code, sources) {
             (Some(_), Some(_), _) => {
-                fail("data_store_code", ErrorCode::Conflict, "send content_base64 or data_store_code, not both");
-                None
+                fail("data_store_code", ErrorCode::Conflict, "send content_base64 or data_store_code, not both")
             }
-            (None, None, _) => {
-                fail(
-                    "content_base64",
-                    ErrorCode::Required,
-                    "send the content, or data_store_code for a document in the data store",
-                );
-                None
+            (None, None, _) => fail(
+                "content_base64",
+                ErrorCode::Required,
+                "send the content, or data_store_code for a document in the data store",
+            ),
+            (None, Some(_), Sources::Uploads | Sources::Import) => fail(
+                "data_store_code",
+                ErrorCode::NotSupportedHere,
+                "documents are reused from the data store on submission",
+            ),
+            (None, Some(_), Sources::Submission(_)) => {}
+            (Some(b64), None, _) => match STANDARD.decode(b64.as_bytes()) {
+                Ok(content) if content.is_empty() => fail("content_base64", ErrorCode::Empty, "the document is empty"),
+                Ok(_) => {}
+                Err(_) => fail("content_base64", ErrorCode::InvalidBase64, "not base64 (standard alphabet, padded)"),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Decodes the documents and makes the checks that need more than the
+/// request (after [`document_fields`]): component codes must be the pinned
+/// version's, documents from the data store must have been fetched, and no
+/// document may be larger than the limit.
+pub fn documents(
+    docs: &[DocumentIn],
+    field: &str,
+    kind: DocumentKind,
+    version: Option<&StoredVersion>,
+    sources: Sources,
+    by: Filer,
+) -> Result<Vec<NewDocument>, ApiError> {
+    let Filer { actor, now, max_bytes } = by;
+    let mut errors = match document_fields(docs, field, sources) {
+        Ok(()) => Vec::new(),
+        Err(e) if docs.len() > MAX_DOCUMENTS => return Err(e),
+        Err(e) => e.errors.clone(),
+    };
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let mut fail = |f: &str, code: ErrorCode, message: &str| {
+            errors.push(FieldError { field: format!("{field}[{i}].{f}"), code, message: message.into() })
+        };
+        if let Some(v) = version {
+            if kind == DocumentKind::Component
+                && !v.version.content.components.iter().any(|c| c.code == d.component_code)
+            {
+                fail("component_code", ErrorCode::UnknownComponent, "not a component of the procedure version");
             }
-            (None, Some(_), Sources::Uploads | Sources::Import) => {
-                fail(
-                    "data_store_code",
-                    ErrorCode::NotSupportedHere,
-                    "documents are reused from the data store on submission",
-                );
-                None
+        }
+        let stored = match (&d.data_store_code, sources) {
+            (Some(code), Sources::Submission(fetched)) if d.content_base64.is_none() => {
+                fetched.get(code).and_then(|r| r.as_ref().ok())
             }
+            _ => None,
+        };
+        let name = match stored {
+            Some(s) if d.name.trim().is_empty() => s.name.as_str(),
+            _ => d.name.as_str(),
+        };
+        let media_type = stored.map_or(d.media_type.as_str(), |s| s.media_type.as_str());
+        if stored.is_some() {
+            // What the data store gave must hold as a sent document's would.
+            if name.trim().is_empty() || name.chars().count() > 255 {
+                fail("name", ErrorCode::Length, "a document name is 1–255 characters");
+            }
+            if !valid_media_type(media_type) {
+                fail("media_type", ErrorCode::InvalidMediaType, "a media type such as application/pdf");
+            }
+        }
+        let content = match (&d.content_base64, &d.data_store_code, sources) {
             (None, Some(code), Sources::Submission(fetched)) => match fetched.get(code) {
-                Some(Ok(doc)) => Some((doc.content.clone(), Some(format!("data_store:{code}")), Some(doc.clone()))),
+                Some(Ok(doc)) => Some((doc.content.clone(), Some(format!("data_store:{code}")))),
                 Some(Err(LookupError::NotFound)) => {
                     fail(
                         "data_store_code",
@@ -249,23 +286,21 @@ pub fn documents(
                     None
                 }
             },
-            (Some(b64), None, _) => match STANDARD.decode(b64.as_bytes()) {
-                Ok(content) => Some((content, None, None)),
-                Err(_) => {
-                    fail("content_base64", ErrorCode::InvalidBase64, "not base64 (standard alphabet, padded)");
-                    None
-                }
-            },
+            // Refused by document_fields when it does not decode.
+            (Some(b64), None, _) => STANDARD.decode(b64.as_bytes()).ok().map(|content| (content, None)),
+            _ => None,
         };
         match content {
+            // An empty inline document was refused by document_fields.
             None => {}
-            Some((content, _, _)) if content.is_empty() => {
+            Some((content, None)) if content.is_empty() => {}
+            Some((content, Some(_))) if content.is_empty() => {
                 fail("content_base64", ErrorCode::Empty, "the document is empty")
             }
-            Some((content, _, _)) if content.len() > max_bytes => {
+            Some((content, _)) if content.len() > max_bytes => {
                 fail("content_base64", ErrorCode::TooLarge, "the document is too large")
             }
-            Some((content, source, _)) => {
+            Some((content, source)) => {
                 let reused = d.reused || source.is_some();
                 let mut doc = new_document(
                     kind,
@@ -332,22 +367,107 @@ pub fn authorisation(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<NewDocument, ApiError> {
-    let field = "representative.authorisation";
     let mut docs = documents(
         &[a.document()],
-        field,
+        AUTHORISATION,
         DocumentKind::Authorisation,
         None,
         Sources::Uploads,
         Filer { actor, now, max_bytes },
     )
-    .map_err(|mut e| {
-        for f in &mut e.errors {
-            f.field = f.field.replacen(&format!("{field}[0]"), field, 1);
-        }
-        e
-    })?;
+    .map_err(as_authorisation)?;
     docs.pop().ok_or_else(|| ApiError::internal("no authorisation document"))
+}
+
+const AUTHORISATION: &str = "representative.authorisation";
+
+/// The errors of the one-document list at the authorisation's own path.
+fn as_authorisation(mut e: ApiError) -> ApiError {
+    for f in &mut e.errors {
+        f.field = f.field.replacen(&format!("{AUTHORISATION}[0]"), AUTHORISATION, 1);
+    }
+    e
+}
+
+/// What a submission says, checked at the door (see `crate::check`): who
+/// may file, the database's references and the data store come after.
+impl Validate for SubmitIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(applicant(&self.applicant));
+        report.take(procedure(&self.procedure));
+        report.take(self.agency.as_deref().map(receiving_agency).transpose());
+        report.take(summary(&self.summary));
+        report.take(document_fields(&self.documents, "documents", Sources::Submission(&Fetched::new())));
+        if let Some(r) = &self.representative {
+            report.take(
+                document_fields(&[r.authorisation.document()], AUTHORISATION, Sources::Uploads)
+                    .map_err(as_authorisation),
+            );
+        }
+        if let Some(o) = &self.check_override {
+            report.take(override_reason(&o.reason));
+        }
+        report.finish()
+    }
+}
+
+impl Validate for PortalDossierIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(external_code(&self.external_code));
+        if self.received_at.is_some_and(|r| r < self.submitted_at) {
+            report.add("received_at", ErrorCode::OutOfOrder, "received_at lies between submitted_at and now");
+        }
+        report.take(applicant(&self.applicant));
+        report.take(self.submitter.as_ref().map(portal_submitter).transpose());
+        report.take(procedure(&self.procedure));
+        report.take(self.agency.as_deref().map(receiving_agency).transpose());
+        report.take(summary(&self.summary));
+        report.take(document_fields(&self.documents, "documents", Sources::Submission(&Fetched::new())));
+        report.finish()
+    }
+}
+
+/// The national portal's code of a dossier: 1–64 visible ASCII characters.
+pub fn external_code(code: &str) -> Result<String, ApiError> {
+    let external = code.trim();
+    if external.is_empty() || external.len() > 64 || !external.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid_field(
+            "external_code",
+            ErrorCode::InvalidExternalCode,
+            "1–64 visible ASCII characters",
+        ));
+    }
+    Ok(external.to_owned())
+}
+
+/// Why staff accept an applicant the national database disagrees with: 1–500 characters.
+pub fn override_reason(reason: &str) -> Result<String, ApiError> {
+    let r = reason.trim();
+    if r.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::invalid_field(
+            "check_override.reason",
+            ErrorCode::Length,
+            "a reason is 1–500 characters",
+        ));
+    }
+    Ok(r.to_owned())
+}
+
+fn procedure(code: &str) -> Result<ProcedureCode, ApiError> {
+    ProcedureCode::parse_any(code).map_err(|e| ApiError::invalid_field("procedure", e.code, e.message))
+}
+
+fn receiving_agency(code: &str) -> Result<AgencyCode, ApiError> {
+    AgencyCode::parse(code).map_err(|e| ApiError::invalid_field("agency", e.code, e.message))
+}
+
+fn summary(text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() || text.chars().count() > 2000 {
+        return Err(ApiError::invalid_field("summary", ErrorCode::Length, "a summary is 1–2000 characters"));
+    }
+    Ok(())
 }
 
 /// Refuses a merged agency as the receiver of a new dossier or a hand-off,
@@ -426,9 +546,7 @@ pub fn prepare(
     now: DateTime<Utc>,
 ) -> Result<NewDossier, ApiError> {
     let mut invalid = s.invalid;
-    let code = invalid.take(
-        ProcedureCode::parse_any(s.procedure).map_err(|e| ApiError::invalid_field("procedure", e.code, e.message)),
-    )?;
+    let code = invalid.take(procedure(s.procedure))?;
     let on = today(s.submitted_at);
     let version = match &code {
         None => None,
@@ -463,9 +581,7 @@ pub fn prepare(
         }
     }
     let agency = match s.agency {
-        Some(a) => {
-            invalid.take(AgencyCode::parse(a).map_err(|e| ApiError::invalid_field("agency", e.code, e.message)))?
-        }
+        Some(a) => invalid.take(receiving_agency(a))?,
         None => match (&actor.agency, actor.role.is_staff()) {
             (Some(own), true) => Some(own.clone()),
             // The first implementing agency, or the agency that took it over.
@@ -501,9 +617,7 @@ pub fn prepare(
             }
         }
     }
-    if s.summary.trim().is_empty() || s.summary.chars().count() > 2000 {
-        invalid.push("summary", ErrorCode::Length, "a summary is 1–2000 characters");
-    }
+    invalid.take(summary(s.summary))?;
     let docs = invalid.take(documents(
         s.documents,
         "documents",

@@ -12,8 +12,12 @@ use dvc_persistence::dossiers::{Document, History, StoredDossier};
 use dvc_persistence::registry::Check;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationErrors};
 
+use crate::agencies::types::parse_code;
+use crate::check::Report;
 use crate::time::vn;
+use dvc_domain::ErrorCode;
 
 crate::mirror_enum! {
     /// Dossier status; `status_code` carries the national portal's TrangThaiHoSo (1–10).
@@ -749,6 +753,19 @@ pub struct DossierQuery {
     /// `true`: dossiers awaiting a supplement whose reply deadline has
     /// passed; `false`: awaiting a supplement, still within its reply deadline.
     pub supplement_overdue: Option<bool>,
+}
+
+impl Validate for DossierQuery {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        if let Some(agency) = &self.agency {
+            report.take(parse_code("agency", agency));
+        }
+        if self.timeliness.is_some() && self.overdue == Some(true) {
+            report.add("overdue", ErrorCode::ConflictingFilters, "use either timeliness or overdue");
+        }
+        report.finish()
+    }
 }
 
 // ---- action bodies ----

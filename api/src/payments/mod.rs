@@ -704,7 +704,7 @@ pub async fn refund(
     admin_transition(state, id.into_inner(), PaymentStatus::Paid, PaymentStatus::Refunded).await
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AttemptFilter {
     /// `true`: only attempts paid for an already-settled obligation and not
@@ -740,8 +740,8 @@ fn attempt_scope(conn: &mut DbConnection, actor: &Actor) -> Result<Option<Vec<St
 pub async fn list_attempts(
     state: web::Data<AppState>,
     caller: Caller,
-    filter: web::Query<AttemptFilter>,
-    page: web::Query<PageParams>,
+    filter: crate::extract::Query<AttemptFilter>,
+    page: crate::extract::Query<PageParams>,
 ) -> Result<web::Json<AttemptList>, ApiError> {
     let page = page.page()?;
     let fetch = page.fetch();

@@ -6,7 +6,6 @@ pub mod types;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use dvc_domain::auth::{Actor, Right};
 use dvc_domain::procedure::{ProcedureCode, Validity, VersionStatus};
-use dvc_domain::text;
 use dvc_persistence::procedures::{self, CatalogueQuery};
 use dvc_persistence::DbConnection;
 
@@ -17,7 +16,6 @@ use crate::extract::Json;
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
-use dvc_domain::ErrorCode;
 use types::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -89,18 +87,14 @@ fn path_version(code: &str, version: i32) -> Result<(ProcedureCode, i32), ApiErr
 pub async fn search(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
-    params: web::Query<CatalogueParams>,
-    page: web::Query<PageParams>,
+    params: crate::extract::Query<CatalogueParams>,
+    page: crate::extract::Query<PageParams>,
 ) -> Result<web::Json<VersionList>, ApiError> {
     let page = page.page()?;
     let params = params.into_inner();
-    let words = params.q.as_deref().map(text::fold).unwrap_or_default();
-    if words.chars().count() > 200 {
-        return Err(ApiError::invalid_field("q", ErrorCode::Length, "search text is at most 200 characters"));
-    }
     let query = CatalogueQuery {
         at: params.at.unwrap_or_else(|| today(state.now())),
-        words: words.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
+        words: search_words(params.q.as_deref())?,
         sector: params.sector,
         agency: parse_optional("agency", params.agency.as_deref())?,
         level: params.level.map(Into::into),
@@ -132,7 +126,7 @@ pub async fn create(
     caller.require(Right::ManageCatalogue)?;
     let body = body.into_inner();
     let claim = crate::idempotency::claim(&req, &caller.0, &body, "/api/v1/procedures")?;
-    let code = ProcedureCode::parse(&body.code).map_err(|e| ApiError::invalid_field("code", e.code, e.message))?;
+    let code = procedure_code(&body.code)?;
     let agency = crate::agencies::types::parse_code("agency", &body.agency)?;
     if !caller.0.may_manage_catalogue_of(&agency) {
         return Err(ApiError::forbidden(
@@ -167,7 +161,7 @@ pub async fn read_in_force(
     state: web::Data<AppState>,
     _caller: MaybeCaller,
     code: web::Path<String>,
-    params: web::Query<AtParams>,
+    params: crate::extract::Query<AtParams>,
 ) -> Result<web::Json<VersionOut>, ApiError> {
     let code = path_code(&code)?;
     let at = params.at.unwrap_or_else(|| today(state.now()));

@@ -10,10 +10,14 @@ use dvc_domain::time_limit::TimeUnit;
 use dvc_persistence::procedures::StoredVersion;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use validator::{Validate, ValidationErrors};
 
+use crate::agencies::types::{parse_code, parse_optional};
+use crate::check::Report;
 use crate::error::{ApiError, FieldError};
 use crate::time::vn;
+use dvc_domain::procedure::{ProcedureCode, Validity};
+use dvc_domain::text;
 use dvc_domain::ErrorCode;
 
 crate::mirror_enum! {
@@ -314,10 +318,31 @@ pub struct NewProcedure {
     pub content: ContentDto,
 }
 
+impl Validate for NewProcedure {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(procedure_code(&self.code));
+        report.take(parse_code("agency", &self.agency));
+        report.take(self.content.clone().into_domain("content"));
+        report.finish()
+    }
+}
+
+/// A procedure's national code, at `code`.
+pub fn procedure_code(code: &str) -> Result<ProcedureCode, ApiError> {
+    ProcedureCode::parse(code).map_err(|e| ApiError::invalid_field("code", e.code, e.message))
+}
+
 /// A new draft version's content.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DraftIn {
     pub content: ContentDto,
+}
+
+impl Validate for DraftIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(self.content.clone().into_domain("content"))
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -330,7 +355,14 @@ pub struct PublishIn {
     pub effective_to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+impl Validate for PublishIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Report::of(Validity::new(self.effective_from, self.effective_to).map_err(ApiError::from))
+    }
+}
+
+/// The day a version leaves force; whether it may is the version's rule.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"effective_to": "2026-07-01"}))]
 pub struct RetireIn {
     /// First day no longer in force.
@@ -389,7 +421,8 @@ pub struct VersionList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogueParams {
-    /// Words to find in the code, name or sector, ignoring diacritics and case.
+    /// Words to find in the code, name or sector, ignoring diacritics and
+    /// case (at most 200 characters).
     #[param(example = "dang ky kinh doanh")]
     pub q: Option<String>,
     /// Sector code.
@@ -402,7 +435,25 @@ pub struct CatalogueParams {
     pub at: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+impl Validate for CatalogueParams {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(search_words(self.q.as_deref()));
+        report.take(parse_optional("agency", self.agency.as_deref()));
+        report.finish()
+    }
+}
+
+/// The words of a catalogue search, folded (no diacritics, lower case).
+pub fn search_words(q: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let words = q.map(text::fold).unwrap_or_default();
+    if words.chars().count() > 200 {
+        return Err(ApiError::invalid_field("q", ErrorCode::Length, "search text is at most 200 characters"));
+    }
+    Ok(words.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect())
+}
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AtParams {
     /// The date the version must be in force (default: today, Vietnam time).

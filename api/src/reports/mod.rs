@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::figures::daily::{self, DaySums};
 use dvc_domain::figures::{counts, index_766, DossierFacts, Index766, Metric, Period, Rate, Tally};
@@ -12,9 +13,11 @@ use dvc_persistence::figures::{self, Days, Dims, Selection};
 use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationErrors};
 
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
+use crate::check::Report;
 use crate::error::ApiError;
 use crate::export::{self, ExportFormat, FormatParam, Value};
 use crate::state::AppState;
@@ -145,7 +148,7 @@ struct Scope {
 
 /// Who may read reports, and for which agencies.
 fn scope(actor: &Actor, agency: Option<&str>) -> Result<Scope, ApiError> {
-    let asked = agency.map(|a| parse_code("agency", a)).transpose()?;
+    let asked = asked_agency(agency)?;
     match actor.role {
         Role::Admin | Role::Viewer => Ok(Scope { asked, staff_of: None }),
         Role::Officer | Role::Approver | Role::AgencyAdmin => {
@@ -155,8 +158,67 @@ fn scope(actor: &Actor, agency: Option<&str>) -> Result<Scope, ApiError> {
     }
 }
 
+impl Validate for ReportParams {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(asked_agency(self.agency.as_deref()));
+        report.take(bounds(self.from, self.to));
+        report.finish()
+    }
+}
+
+impl Validate for DrillParams {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        report.take(asked_agency(self.agency.as_deref()));
+        report.take(bounds(self.from, self.to));
+        report.take(metric_of(&self.metric));
+        report.take(group_of(self.group_by, self.group.clone()));
+        report.take(drill_limit(self.limit));
+        report.finish()
+    }
+}
+
+fn asked_agency(agency: Option<&str>) -> Result<Option<AgencyCode>, ApiError> {
+    agency.map(|a| parse_code("agency", a)).transpose()
+}
+
+fn metric_of(name: &str) -> Result<Metric, ApiError> {
+    Metric::parse(name).ok_or_else(|| {
+        ApiError::invalid_field(
+            "metric",
+            ErrorCode::UnknownMetric,
+            format!("one of {}", Metric::ALL.map(|m| m.as_str()).join(", ")),
+        )
+    })
+}
+
+/// The group drilled into: `group_by` and `group` together, or neither.
+fn group_of(group_by: Option<GroupBy>, group: Option<String>) -> Result<Option<(GroupBy, String)>, ApiError> {
+    match (group_by, group) {
+        (Some(g), Some(k)) => Ok(Some((g, k))),
+        (None, None) => Ok(None),
+        _ => Err(ApiError::invalid_field("group", ErrorCode::GroupNeedsGroupBy, "give group_by and group together")),
+    }
+}
+
+fn drill_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(1000);
+    if !(1..=10_000).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "between 1 and 10,000"));
+    }
+    Ok(limit)
+}
+
 /// The period of whole Vietnam days `from`..=`to` as it stands at `now`.
 fn period(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Result<Period, ApiError> {
+    let (start, end) = bounds(from, to)?;
+    Ok(Period::as_of(start, end, now))
+}
+
+/// The first instant of `from` and the first after `to`, Vietnam time: at
+/// most ten years, ending on or after it starts.
+fn bounds(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     if to < from {
         return Err(ApiError::invalid_field("to", ErrorCode::BeforeFrom, "the period ends on or after it starts"));
     }
@@ -171,7 +233,7 @@ fn period(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Result<Period, 
             .ok_or_else(|| ApiError::invalid_field("from", ErrorCode::InvalidDate, "not a date"))
     };
     let next = to.succ_opt().ok_or_else(|| ApiError::invalid_field("to", ErrorCode::InvalidDate, "out of range"))?;
-    Ok(Period::as_of(start(from)?, start(next)?, now))
+    Ok((start(from)?, start(next)?))
 }
 
 /// Everything a report of one scope needs: per keys (agency, procedure,
@@ -341,10 +403,10 @@ pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    params: web::Query<ReportParams>,
-    format: web::Query<FormatParam>,
+    params: crate::extract::Query<ReportParams>,
+    format: crate::extract::Query<FormatParam>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = format.choose(&req)?;
+    let format = format.choose(&req);
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
     let agency = scope.asked.clone();
@@ -515,32 +577,16 @@ pub async fn drilldown(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    params: web::Query<DrillParams>,
-    format: web::Query<FormatParam>,
+    params: crate::extract::Query<DrillParams>,
+    format: crate::extract::Query<FormatParam>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = format.choose(&req)?;
+    let format = format.choose(&req);
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;
     let now = state.now();
     let p = period(q.from, q.to, now)?;
-    let metric = Metric::parse(&q.metric).ok_or_else(|| {
-        ApiError::invalid_field(
-            "metric",
-            ErrorCode::UnknownMetric,
-            format!("one of {}", Metric::ALL.map(|m| m.as_str()).join(", ")),
-        )
-    })?;
-    let group = match (q.group_by, q.group.clone()) {
-        (Some(g), Some(k)) => Some((g, k)),
-        (None, None) => None,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "group",
-                ErrorCode::GroupNeedsGroupBy,
-                "give group_by and group together",
-            ))
-        }
-    };
+    let metric = metric_of(&q.metric)?;
+    let group = group_of(q.group_by, q.group.clone())?;
     if format != ExportFormat::Json {
         let limit = q.limit.map(|_| "limit");
         let after = q.after.as_ref().map(|_| "after");
@@ -581,10 +627,7 @@ pub async fn drilldown(
             }),
         ));
     }
-    let limit = q.limit.unwrap_or(1000);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "between 1 and 10,000"));
-    }
+    let limit = drill_limit(q.limit)?;
     let after = q.after.clone();
     let out = state
         .db(move |conn| {
@@ -716,7 +759,7 @@ impl From<Index766> for Index766Out {
 pub async fn index(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<ReportParams>,
+    params: crate::extract::Query<ReportParams>,
 ) -> Result<web::Json<IndexOut>, ApiError> {
     let q = params.into_inner();
     let scope = scope(&caller.0, q.agency.as_deref())?;

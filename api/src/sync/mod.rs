@@ -7,13 +7,13 @@ use dvc_domain::auth::Role;
 use dvc_persistence::changes::{self, FeedEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::Caller;
 use crate::dossiers::types::{ApplicantKindDto, ChannelDto, HistoryActionDto, OutcomeDto, RoleDto, StatusDto};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::time::vn;
-use dvc_domain::ErrorCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(feed).service(failing).service(retry);
@@ -137,14 +137,16 @@ pub struct ChangeFeed {
     pub next_after: i64,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The last `seq` already read (0 to start).
     #[param(minimum = 0)]
+    #[validate(range(min = 0, code = "out_of_range", message = "after is 0 or more"))]
     pub after: Option<i64>,
     /// Changes per page (1–1000, default 100).
     #[param(minimum = 1, maximum = 1000)]
+    #[validate(range(min = 1, max = 1000, code = "out_of_range", message = "limit is between 1 and 1000"))]
     pub limit: Option<i64>,
 }
 
@@ -166,17 +168,11 @@ fn may_follow(caller: &Caller) -> Result<(), ApiError> {
 pub async fn feed(
     state: web::Data<AppState>,
     caller: Caller,
-    params: web::Query<FeedParams>,
+    params: crate::extract::Query<FeedParams>,
 ) -> Result<web::Json<ChangeFeed>, ApiError> {
     may_follow(&caller)?;
     let after = params.after.unwrap_or(0);
-    if after < 0 {
-        return Err(ApiError::invalid_field("after", ErrorCode::OutOfRange, "after is 0 or more"));
-    }
     let limit = params.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", ErrorCode::OutOfRange, "limit is between 1 and 1000"));
-    }
     let rows = state.db(move |conn| changes::feed(conn, after, limit)).await?;
     let next_after = rows.last().map_or(after, |r| r.seq);
     let items = rows.into_iter().map(ChangeOut::try_from).collect::<Result<_, _>>()?;

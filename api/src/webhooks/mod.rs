@@ -3,13 +3,16 @@
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, FixedOffset};
+use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::Role;
 use dvc_persistence::webhooks::{self, Webhook, WebhookDelivery};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationErrors};
 
 use crate::agencies::types::parse_code;
 use crate::auth::Caller;
+use crate::check::Report;
 use crate::dossiers::types::StatusDto;
 use crate::error::ApiError;
 use crate::extract::Json;
@@ -37,6 +40,33 @@ pub struct WebhookIn {
     /// it covers the successor and everything under it, the merged agency included.
     #[serde(default)]
     pub agencies: Vec<String>,
+}
+
+impl Validate for WebhookIn {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut report = Report::default();
+        let url = self.url.trim();
+        let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+        if !scheme_ok
+            || url.len() > 500
+            || url.chars().any(char::is_whitespace)
+            || url.split("://").nth(1).is_none_or(str::is_empty)
+        {
+            report.add("url", ErrorCode::InvalidUrl, "an http:// or https:// address of at most 500 characters");
+        }
+        if !(16..=200).contains(&self.secret.chars().count()) {
+            report.add("secret", ErrorCode::Length, "a secret is 16–200 characters");
+        }
+        for code in agency_codes(&self.agencies) {
+            report.take(code);
+        }
+        report.finish()
+    }
+}
+
+/// The filter's agency codes, each read at its place in the list.
+fn agency_codes(codes: &[String]) -> impl Iterator<Item = Result<AgencyCode, ApiError>> + '_ {
+    codes.iter().enumerate().map(|(i, a)| parse_code(&format!("agencies[{i}]"), a))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,27 +176,7 @@ pub async fn create(
     owner_of(&caller)?;
     let b = body.into_inner();
     let url = b.url.trim().to_owned();
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    if !scheme_ok
-        || url.len() > 500
-        || url.chars().any(char::is_whitespace)
-        || url.split("://").nth(1).is_none_or(str::is_empty)
-    {
-        return Err(ApiError::invalid_field(
-            "url",
-            ErrorCode::InvalidUrl,
-            "an http:// or https:// address of at most 500 characters",
-        ));
-    }
-    if !(16..=200).contains(&b.secret.chars().count()) {
-        return Err(ApiError::invalid_field("secret", ErrorCode::Length, "a secret is 16–200 characters"));
-    }
-    let agencies = b
-        .agencies
-        .iter()
-        .enumerate()
-        .map(|(i, a)| parse_code(&format!("agencies[{i}]"), a))
-        .collect::<Result<Vec<_>, _>>()?;
+    let agencies = agency_codes(&b.agencies).collect::<Result<Vec<_>, _>>()?;
     let statuses = b.statuses.into_iter().map(dvc_domain::dossier::Status::from).collect();
     let filter = webhooks::WebhookFilter { statuses, agencies };
     let owner = caller.0.id.clone();

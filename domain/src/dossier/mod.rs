@@ -22,6 +22,6 @@ pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
 pub use status::{Channel, Status};
 pub use step::Step;
 pub use transition::{
-    allowed_actions, apply, may_read, replay, settle_by_payment_platform, Context, Transition, TransitionError,
-    RIGHT_APPLICANT, RIGHT_DECIDE, RIGHT_PROCESS,
+    allowed_actions, apply, field_errors, may_read, replay, settle_by_payment_platform, Context, Transition,
+    TransitionError, RIGHT_APPLICANT, RIGHT_DECIDE, RIGHT_PROCESS,
 };

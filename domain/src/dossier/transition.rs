@@ -137,6 +137,60 @@ pub fn allowed_actions(state: &DossierState, now: DateTime<Utc>, calendar: &Work
     ActionKind::ALL.into_iter().filter(|k| target(*k, state, now, calendar).is_ok()).collect()
 }
 
+/// The fields of `action` that do not hold whatever the dossier and the
+/// time: a reason that is blank or too long, a supplement request without
+/// items, an amount out of range. The API runs it on a request before it
+/// reaches a dossier; `apply` runs it again with the checks that need the
+/// dossier and the instant.
+pub fn field_errors(action: &Action) -> Vec<DomainError> {
+    let mut f = Fields::default();
+    match action {
+        Action::Receive { note } | Action::Supplement { note } | Action::Return { note, .. } => {
+            f.optional(note, "note");
+        }
+        Action::Refuse { reason } | Action::Stop { reason, .. } | Action::Apologize { reason, .. } => {
+            f.required(reason, "reason");
+        }
+        Action::RequestSupplement { items, note, .. } => {
+            f.check(!items.is_empty(), ErrorCode::Required, "items", "list each missing or faulty component");
+            f.check(items.len() <= 100, ErrorCode::TooMany, "items", "at most 100 items");
+            for (i, item) in items.iter().enumerate().take(100) {
+                f.required(&item.component_code, &format!("items[{i}].component_code"));
+                f.required(&item.problem, &format!("items[{i}].problem"));
+            }
+            f.optional(note, "note");
+        }
+        Action::HandOff { to_officer, note, .. } => {
+            f.optional(to_officer, "to_officer");
+            f.optional(note, "note");
+        }
+        Action::RequestPayment { amount_vnd, note } | Action::RecordPayment { amount_vnd, note } => {
+            f.amount(*amount_vnd);
+            f.optional(note, "note");
+        }
+        Action::RecordFeeRelief { relief } => {
+            f.required(&relief.legal_basis, "legal_basis");
+        }
+        Action::Resolve { outcome: Outcome::Denied, reason } => {
+            f.required(reason.as_deref().unwrap_or_default(), "reason");
+        }
+        Action::Resolve { outcome: Outcome::Granted, reason } | Action::Withdraw { reason } => {
+            f.optional(reason, "reason");
+        }
+    }
+    f.0
+}
+
+/// A text as kept: without its surrounding blanks (checked by [`field_errors`]).
+fn trimmed(text: &str) -> String {
+    text.trim().to_owned()
+}
+
+/// An optional text as kept: none when blank.
+fn trimmed_optional(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
 fn required(text: &str, field: &str) -> Result<String, TransitionError> {
     let t = text.trim();
     if t.is_empty() {
@@ -275,24 +329,18 @@ fn perform(
     let mut next = state.clone();
     let mut step_deadline = None;
     // Every invalid field of the command is gathered, then answered at once.
-    let mut f = Fields::default();
+    let mut f = Fields(field_errors(action));
     let note = match action {
         Action::Receive { note } => {
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             next.received_at = Some(now);
             next.due_at = Some(calendar.due_instant(now, state.limit.amount, state.limit.unit, state.limit.same_day));
             n
         }
-        Action::Refuse { reason } => Some(f.required(reason, "reason")),
+        Action::Refuse { reason } => Some(trimmed(reason)),
         Action::RequestSupplement { items, reply_by, note } => {
-            f.check(!items.is_empty(), ErrorCode::Required, "items", "list each missing or faulty component");
-            f.check(items.len() <= 100, ErrorCode::TooMany, "items", "at most 100 items");
-            for (i, item) in items.iter().enumerate().take(100) {
-                f.required(&item.component_code, &format!("items[{i}].component_code"));
-                f.required(&item.problem, &format!("items[{i}].problem"));
-            }
             f.check(*reply_by > now, ErrorCode::InThePast, "reply_by", "the reply deadline is after now");
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             if state.status == Status::Processing {
                 next.supplement_requested_in_processing = true;
                 start_pause(&mut next, now, PauseReason::Supplement, Some(*reply_by));
@@ -311,7 +359,7 @@ fn perform(
             Some(n.map_or_else(|| listed.join("; "), |n| format!("{n} — {}", listed.join("; "))))
         }
         Action::Supplement { note } => {
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             end_pause(&mut next, now, calendar);
             n
         }
@@ -319,53 +367,45 @@ fn perform(
             if let Some(d) = deadline {
                 f.check(*d > now, ErrorCode::InThePast, "step_deadline", "the step deadline is after now");
             }
-            let officer = f.optional(to_officer, "to_officer");
-            let n = f.optional(note, "note");
+            let officer = trimmed_optional(to_officer);
+            let n = trimmed_optional(note);
             next.handling_agency = to_agency.clone();
             step_deadline = *deadline;
             let who = officer.map_or_else(|| to_agency.to_string(), |o| format!("{to_agency} ({o})"));
             Some(n.map_or_else(|| format!("handed to {who}"), |n| format!("handed to {who}: {n}")))
         }
         Action::RequestPayment { amount_vnd, note } => {
-            f.amount(*amount_vnd);
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             start_pause(&mut next, now, PauseReason::Payment, None);
             Some(n.map_or_else(|| format!("{amount_vnd} VND due"), |n| format!("{amount_vnd} VND due: {n}")))
         }
         Action::RecordPayment { amount_vnd, note } => {
-            f.amount(*amount_vnd);
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             if state.status == Status::AwaitingPayment {
                 end_pause(&mut next, now, calendar);
             }
             Some(n.map_or_else(|| format!("{amount_vnd} VND paid"), |n| format!("{amount_vnd} VND paid: {n}")))
         }
-        Action::RecordFeeRelief { relief } => {
-            f.required(&relief.legal_basis, "legal_basis");
-            Some(relief.note())
-        }
+        Action::RecordFeeRelief { relief } => Some(relief.note()),
         Action::Resolve { outcome, reason } => {
-            let r = match outcome {
-                Outcome::Denied => Some(f.required(reason.as_deref().unwrap_or_default(), "reason")),
-                Outcome::Granted => f.optional(reason, "reason"),
-            };
+            let r = trimmed_optional(reason);
             next.outcome = Some(*outcome);
             next.resolved_at = Some(now);
             Some(r.map_or_else(|| outcome.as_str().to_owned(), |r| format!("{}: {r}", outcome.as_str())))
         }
         Action::Return { channel, note } => {
-            let n = f.optional(note, "note");
+            let n = trimmed_optional(note);
             next.returned_at = Some(now);
             let how = describe_channel(*channel);
             Some(n.map_or_else(|| format!("returned {how}"), |n| format!("returned {how}: {n}")))
         }
         Action::Withdraw { reason } => {
-            let r = f.optional(reason, "reason");
+            let r = trimmed_optional(reason);
             end_pause(&mut next, now, calendar);
             r
         }
         Action::Stop { reason, cause } => {
-            let r = f.required(reason, "reason");
+            let r = trimmed(reason);
             if *cause == Some(StopCause::SupplementOverdue) && !state.supplement_overdue(now) {
                 return Err(TransitionError::NotAllowed {
                     status: state.status,
@@ -386,7 +426,7 @@ fn perform(
             })
         }
         Action::Apologize { reason, new_date } => {
-            let r = f.required(reason, "reason");
+            let r = trimmed(reason);
             let due = state.effective_due(now, calendar).unwrap_or(now);
             f.check(
                 *new_date > due,

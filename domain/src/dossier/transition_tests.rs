@@ -1377,7 +1377,8 @@ fn every_invalid_field_of_a_command_is_answered_at_once() {
     match act(&submitted(), &action, OFFICER, now, &calendar()) {
         Err(TransitionError::InvalidFields(errors)) => {
             let fields: Vec<Option<&str>> = errors.iter().map(|e| e.field.as_deref()).collect();
-            assert_eq!(fields, [Some("items"), Some("reply_by"), Some("note")]);
+            // The command's own fields first, then what the instant decides.
+            assert_eq!(fields, [Some("items"), Some("note"), Some("reply_by")]);
         }
         other => panic!("expected every invalid field, got {other:?}"),
     }
@@ -1395,4 +1396,53 @@ fn a_supplement_request_keeps_its_items_until_the_dossier_leaves_awaiting_supple
     let withdrawn =
         act(&reach(Fixture::IntakeSupplement), &sample(ActionKind::Withdraw, now), APPLICANT, now, &calendar());
     assert!(withdrawn.unwrap().state.supplement_items.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// The command's own fields, checked apart from any dossier
+// ---------------------------------------------------------------------------
+
+fn fields_of(action: &Action) -> Vec<(String, &'static str)> {
+    super::field_errors(action).into_iter().map(|e| (e.field.unwrap_or_default(), e.code.as_str())).collect()
+}
+
+#[test]
+fn field_errors_name_every_bad_field_and_nothing_else() {
+    let long = "x".repeat(2001);
+    assert_eq!(fields_of(&Action::Refuse { reason: " \t".into() }), [("reason".to_owned(), "required")]);
+    assert_eq!(fields_of(&Action::Receive { note: Some(long.clone()) }), [("note".to_owned(), "length")]);
+    assert!(fields_of(&Action::Receive { note: Some("   ".into()) }).is_empty(), "a blank note is no note");
+    let items = vec![SupplementItem { component_code: "TP01".into(), problem: String::new() }];
+    let request = Action::RequestSupplement { items, reply_by: at("2000-01-01T00:00:00+07:00"), note: None };
+    // The reply deadline in the past is the state machine's to judge, with the instant.
+    assert_eq!(fields_of(&request), [("items[0].problem".to_owned(), "required")]);
+    assert_eq!(
+        fields_of(&Action::RecordPayment { amount_vnd: 0, note: Some(long) }),
+        [("amount_vnd".to_owned(), "out_of_range"), ("note".to_owned(), "length")]
+    );
+    assert_eq!(
+        fields_of(&Action::Resolve { outcome: Outcome::Denied, reason: None }),
+        [("reason".to_owned(), "required")]
+    );
+    assert!(fields_of(&Action::Resolve { outcome: Outcome::Granted, reason: None }).is_empty());
+}
+
+#[test]
+fn apply_refuses_what_field_errors_finds() {
+    let action = Action::Refuse { reason: String::new() };
+    assert!(!super::field_errors(&action).is_empty());
+    let refused = act(&submitted(), &action, OFFICER, at("2026-03-02T09:00:00+07:00"), &calendar());
+    assert_invalid(&refused, "reason");
+}
+
+#[test]
+fn a_relief_is_checked_without_the_fees_as_with_them() {
+    assert!(FeeRelief::check(ReliefKind::Exempt, None, "Điều 5").is_ok());
+    assert!(FeeRelief::check(ReliefKind::Exempt, Some(1), "Điều 5").is_err());
+    assert!(FeeRelief::check(ReliefKind::Reduced, None, "Điều 5").is_err());
+    assert!(FeeRelief::check(ReliefKind::Reduced, Some(0), "Điều 5").is_err());
+    assert!(FeeRelief::check(ReliefKind::Reduced, Some(crate::procedure::MAX_FEE_VND), "Điều 5").is_ok());
+    assert!(FeeRelief::check(ReliefKind::Reduced, Some(10), " ").is_err());
+    // What the fees decide is left to FeeRelief::new.
+    assert!(FeeRelief::new(ReliefKind::Reduced, Some(10), "Điều 5", 10).is_err());
 }

@@ -200,6 +200,29 @@ both_backends! {
         assert_eq!(after["version"].as_i64(), before.as_i64().map(|v| v + 1), "only the reception changed it");
     }
 
+    fn a_dossier_that_refuses_the_move_answers_before_the_body(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let code = submit(app, &t);
+        let long = "x".repeat(2001);
+        // Someone who may not see the dossier learns nothing from a bad body.
+        act(app, &t.other_citizen, &code, "withdraw", json!({"reason": long})).expect_problem(404, "not_found");
+        // A move the status does not allow is 409 whatever its body says.
+        act(app, &t.approver, &code, "resolve", json!({"outcome": "denied"}))
+            .expect_problem(409, "transition_not_allowed");
+        // An allowed move with a bad body: the body's errors and the rule's, together.
+        let body = json!({"reason": long, "new_date": "2026-03-01T09:00:00+07:00"});
+        act(app, &t.officer, &code, "receive", json!({})).expect(200);
+        let a = act(app, &t.approver, &code, "apologize", body).expect_problem(422, "validation_failed");
+        assert_eq!(fields(&a), [("new_date".into(), "not_after_due".into()), ("reason".into(), "length".into())]);
+        // A query whose own value is wrong never reaches the handler.
+        let a = app.get("/api/v1/changes?limit=0&after=-1", Some(&t.integrator)).expect_problem(422, "validation_failed");
+        assert_eq!(fields(&a), [("after".into(), "out_of_range".into()), ("limit".into(), "out_of_range".into())]);
+        let after = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body;
+        assert_eq!(after["status"], "received", "only the reception changed it");
+    }
+
     fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
         province(app);
         // A field the platform adds is not refused: the checksum decides
