@@ -325,13 +325,25 @@ BACKGROUND = ('FROM "webhooks"', "webhook_deliveries", "UPDATE changes SET next_
 
 
 def request_statements(stmts):
-    """The statements of the request: checkouts (each starts with the pool's
-    `SELECT 1`) minus the background workers' polls."""
-    groups = []
+    """The statements of the request, without the background workers' polls:
+    a poll is dropped with the transaction it ran in (BEGIN to COMMIT or
+    ROLLBACK on one connection), or alone outside one. (A connection is no
+    longer pinged with `SELECT 1` at every checkout, so checkouts cannot be
+    told apart by it.)"""
+    groups, open_tx = [], {}
     for pid, sql, params in stmts:
-        if sql == "SELECT 1" or not groups or groups[-1][0] != pid:
-            groups.append((pid, []))
-        groups[-1][1].append((sql, params))
+        word = sql.split(None, 1)[0].upper() if sql.strip() else ""
+        if pid in open_tx:
+            open_tx[pid][1].append((sql, params))
+            if word in ("COMMIT", "ROLLBACK"):
+                groups.append(open_tx.pop(pid))
+            continue
+        group = (pid, [(sql, params)])
+        if word == "BEGIN":
+            open_tx[pid] = group
+        else:
+            groups.append(group)
+    groups.extend(open_tx.values())
     keep = []
     for _, g in groups:
         if any(any(b in sql for b in BACKGROUND) for sql, _ in g):

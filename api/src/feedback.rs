@@ -266,7 +266,7 @@ pub async fn file(
                 }
                 (None, None) => return Err(ApiError::internal("feedback without its agency passed its check")),
             };
-            let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+            let calendar = calendars::working(conn, DEFAULT_CALENDAR)?;
             let d = deadlines(now, &calendar);
             Ok::<_, ApiError>(store::file(conn, &actor.id, &title, &content, dossier.as_ref(), &agency, &d, now)?)
         })
@@ -369,7 +369,7 @@ async fn staff_response(
                 }
                 let status = r.status;
                 let next = respond(status, response)?;
-                let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+                let calendar = calendars::working(conn, DEFAULT_CALENDAR)?;
                 let timely = on_time(response, now, &r.deadlines(), r.answered_at, &calendar);
                 match response {
                     Response::Refuse => {

@@ -268,7 +268,7 @@ struct Prepared {
 struct Lookups {
     versions: HashMap<(String, NaiveDate), Option<procedures::StoredVersion>>,
     agencies: HashMap<String, bool>,
-    calendar: Option<dvc_domain::calendar::WorkingCalendar>,
+    calendar: Option<std::sync::Arc<dvc_domain::calendar::WorkingCalendar>>,
 }
 
 impl Lookups {
@@ -296,11 +296,14 @@ impl Lookups {
         Ok(known)
     }
 
-    fn calendar(&mut self, conn: &mut DbConnection) -> Result<dvc_domain::calendar::WorkingCalendar, ApiError> {
+    fn calendar(
+        &mut self,
+        conn: &mut DbConnection,
+    ) -> Result<std::sync::Arc<dvc_domain::calendar::WorkingCalendar>, ApiError> {
         if let Some(c) = &self.calendar {
             return Ok(c.clone());
         }
-        let c = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+        let c = calendars::working(conn, DEFAULT_CALENDAR)?;
         self.calendar = Some(c.clone());
         Ok(c)
     }

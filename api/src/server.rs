@@ -71,6 +71,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         shutdown: crate::workers::Shutdown::default(),
         connectors,
         lookup_limiter,
+        caches: Arc::default(),
     })
 }
 

@@ -23,6 +23,9 @@ pub struct AppState {
     pub connectors: crate::connectors::Connectors,
     /// The public dossier look-up's rate limit per client address.
     pub lookup_limiter: crate::public_lookup::LookupLimiter,
+    /// What hardly changes (the agency tree, the calendars), read once per
+    /// change (`dvc_persistence::cache`).
+    pub caches: Arc<dvc_persistence::cache::Caches>,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that
@@ -60,7 +63,7 @@ impl AppState {
     }
 
     /// Runs blocking database work on actix's blocking pool with a pooled
-    /// connection.
+    /// connection, reading what hardly changes through the server's caches.
     pub async fn db<T, E, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -68,9 +71,10 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let caches = self.caches.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(|e| ApiError::from(StoreError::from(e)))?;
-            f(&mut conn).map_err(Into::into)
+            dvc_persistence::cache::scoped(&caches, || f(&mut conn)).map_err(Into::into)
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?

@@ -1,5 +1,8 @@
 //! Agencies: rows and queries.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use dvc_domain::agency::{Agency, AgencyCode, AgencyLevel};
@@ -113,6 +116,7 @@ pub fn insert(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
         check_parent(conn, agency)?;
         let now = to_db(now);
         diesel::insert_into(agencies::table).values(row_of(agency, now, now)).execute(conn)?;
+        crate::cache::changed(conn)?;
         get(conn, &agency.code)
     })
 }
@@ -125,6 +129,7 @@ pub fn update(conn: &mut DbConnection, agency: &Agency, now: DateTime<Utc>) -> R
         check_parent(conn, agency)?;
         let row = row_of(agency, current.created_at, to_db(now));
         diesel::update(agencies::table.find(agency.code.as_str())).set(row).execute(conn)?;
+        crate::cache::changed(conn)?;
         get(conn, &agency.code)
     })
 }
@@ -172,6 +177,7 @@ pub fn merge(
                 agencies::updated_at.eq(row.updated_at),
             ))
             .execute(conn)?;
+        crate::cache::changed(conn)?;
         get(conn, code)
     })
 }
@@ -227,10 +233,49 @@ pub fn list(conn: &mut DbConnection, filter: &AgencyFilter) -> Result<Vec<Agency
     Ok(rows.into_iter().map(Agency::from).collect())
 }
 
+/// Every agency with the one it stands under (its successor once merged,
+/// else its parent): read once per change of an agency (`crate::cache`).
+pub struct AgencyTree {
+    /// (code, name, the agency it stands under), by code.
+    rows: Vec<(String, String, Option<String>)>,
+    above: HashMap<String, Option<String>>,
+}
+
+impl AgencyTree {
+    fn new(rows: Vec<(String, String, Option<String>)>) -> Self {
+        let above = rows.iter().map(|(code, _, up)| (code.clone(), up.clone())).collect();
+        Self { rows, above }
+    }
+
+    /// (code, name, the agency it stands under), by code.
+    pub fn rows(&self) -> &[(String, String, Option<String>)] {
+        &self.rows
+    }
+
+    /// `code` and every agency above it.
+    pub fn ancestors(&self, code: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut next = Some(code.to_owned());
+        while let Some(c) = next {
+            if out.contains(&c) || out.len() > 64 {
+                break;
+            }
+            next = self.above.get(&c).cloned().flatten();
+            out.push(c);
+        }
+        out
+    }
+}
+
+/// The agency tree, through the server's cache.
+pub fn tree(conn: &mut DbConnection) -> Result<Arc<AgencyTree>, StoreError> {
+    crate::cache::agencies(conn, |conn| Ok(AgencyTree::new(load_all(conn)?)))
+}
+
 /// The agency and every agency below it, at any depth; a merged agency
 /// stands below its successor.
 pub fn with_descendants(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
-    Ok(subtree(&all(conn)?, code.as_str()))
+    Ok(subtree(tree(conn)?.rows(), code.as_str()))
 }
 
 /// `root` and every agency below it, from a list of (code, name, parent).
@@ -253,26 +298,16 @@ pub fn subtree(all: &[(String, String, Option<String>)], root: &str) -> Vec<Stri
 /// The agency and every agency above it (above a merged agency: its
 /// successor and the agencies above that).
 pub fn with_ancestors(conn: &mut DbConnection, code: &AgencyCode) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
-    let mut next = Some(code.to_string());
-    while let Some(c) = next {
-        if out.contains(&c) || out.len() > 64 {
-            break;
-        }
-        next = agencies::table
-            .find(&c)
-            .select((agencies::successor_code, agencies::parent_code))
-            .first::<(Option<String>, Option<String>)>(conn)
-            .optional()?
-            .and_then(|(successor, parent)| successor.or(parent));
-        out.push(c);
-    }
-    Ok(out)
+    Ok(tree(conn)?.ancestors(code.as_str()))
 }
 
 /// Every agency: (code, name, the agency it stands under — its successor
 /// once merged, else its parent).
 pub fn all(conn: &mut DbConnection) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    Ok(tree(conn)?.rows().to_vec())
+}
+
+fn load_all(conn: &mut DbConnection) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
     let rows: Vec<(String, String, Option<String>, Option<String>)> = agencies::table
         .select((agencies::code, agencies::name, agencies::parent_code, agencies::successor_code))
         .order(agencies::code.asc())

@@ -1,5 +1,7 @@
 //! Working calendars, stored as their validated spec (JSON text).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use dvc_domain::calendar::{CalendarSpec, WorkingCalendar};
@@ -60,17 +62,23 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<StoredCalendar, StoreErr
         .try_into()
 }
 
+/// The working calendar `id`, through the server's cache (`crate::cache`):
+/// parsed once per change of a calendar.
+pub fn working(conn: &mut DbConnection, id: &str) -> Result<Arc<WorkingCalendar>, StoreError> {
+    crate::cache::calendar(conn, id, |conn| Ok(get(conn, id)?.calendar))
+}
+
 /// Calendars read once each, for judging many dossiers.
 #[derive(Default)]
-pub struct CalendarCache(std::collections::HashMap<String, WorkingCalendar>);
+pub struct CalendarCache(std::collections::HashMap<String, Arc<WorkingCalendar>>);
 
 impl CalendarCache {
     pub fn get(&mut self, conn: &mut DbConnection, id: &str) -> Result<&WorkingCalendar, StoreError> {
         if !self.0.contains_key(id) {
-            let calendar = get(conn, id)?.calendar;
+            let calendar = working(conn, id)?;
             self.0.insert(id.to_owned(), calendar);
         }
-        self.0.get(id).ok_or_else(|| StoreError::not_found(format!("calendar {id}")))
+        self.0.get(id).map(|c| &**c).ok_or_else(|| StoreError::not_found(format!("calendar {id}")))
     }
 }
 
@@ -119,6 +127,7 @@ pub fn put(
                     .execute(conn)?;
             }
         }
+        crate::cache::changed(conn)?;
         get(conn, id)
     })
 }

@@ -2,7 +2,7 @@
 //! picks the backend from the URL scheme and reports the real connection
 //! error, and the pool.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 #[cfg(feature = "postgres")]
@@ -129,23 +129,56 @@ impl DbManager {
     }
 }
 
+/// A pooled connection, with when it was last known to work.
+pub struct Pooled {
+    conn: DbConnection,
+    known_good: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// How long after it last answered a connection is handed out without
+/// asking the database first: under load a connection goes out and back
+/// many times a second, and asking each time (`SELECT 1`) was a round trip
+/// on every request (bench/RESULTS.md). So a connection the database closed
+/// (a restart, a failover) can fail requests for at most this long.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
 impl r2d2::ManageConnection for DbManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<DbConnection, StoreError> {
-        DbManager::connect(self)
+    fn connect(&self) -> Result<Pooled, StoreError> {
+        Ok(Pooled { conn: DbManager::connect(self)?, known_good: Instant::now() })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
-        diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(StoreError::from)
+    /// A connection last asked more than [`TRUSTED_FOR`] ago is asked a
+    /// trivial query before it is handed out: one the database closed
+    /// meanwhile is replaced instead of failing a request.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), StoreError> {
+        if conn.known_good.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        diesel::sql_query("SELECT 1").execute(&mut conn.conn).map_err(StoreError::from)?;
+        conn.known_good = Instant::now();
+        Ok(())
     }
 
     /// A connection whose transaction could not be rolled back, or given
-    /// back by a panicking thread, is not reused. (A connection the server
-    /// closed is caught on the next checkout by `is_valid`.)
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
+    /// back by a panicking thread, is not reused.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn)
     }
 }
 

@@ -2,6 +2,7 @@
 //! on PostgreSQL (production) and SQLite (the embedded default).
 
 pub mod agencies;
+pub mod cache;
 pub mod calendars;
 pub mod changes;
 pub mod column;

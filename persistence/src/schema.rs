@@ -58,6 +58,13 @@ diesel::joinable!(procedure_versions -> procedures (procedure_code));
 diesel::allow_tables_to_appear_in_same_query!(agencies, procedures, procedure_versions);
 
 diesel::table! {
+    cache_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     calendars (id) {
         id -> Text,
         spec -> Text,

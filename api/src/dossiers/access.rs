@@ -1,5 +1,7 @@
 //! Who may see and act on a dossier, and the view that goes back.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::calendar::WorkingCalendar;
@@ -53,8 +55,8 @@ pub fn readable(conn: &mut DbConnection, actor: &Actor, code: &str) -> Result<St
     }
 }
 
-pub fn calendar_of(conn: &mut DbConnection, d: &StoredDossier) -> Result<WorkingCalendar, ApiError> {
-    Ok(calendars::get(conn, &d.calendar_id)?.calendar)
+pub fn calendar_of(conn: &mut DbConnection, d: &StoredDossier) -> Result<Arc<WorkingCalendar>, ApiError> {
+    Ok(calendars::working(conn, &d.calendar_id)?)
 }
 
 /// The full representation (documents, timeliness, allowed actions).
@@ -77,7 +79,7 @@ pub fn view_many(
             .into_iter()
             .map(|c| (c.dossier_code.to_string(), c))
             .collect();
-    let mut calendars_by_id: std::collections::HashMap<String, WorkingCalendar> = std::collections::HashMap::new();
+    let mut calendars_by_id: std::collections::HashMap<String, Arc<WorkingCalendar>> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(ds.len());
     for d in ds {
         if !calendars_by_id.contains_key(&d.calendar_id) {

@@ -651,7 +651,7 @@ pub fn prepare(
         step_deadline: None,
     }];
     if let Some(received) = s.received_at {
-        let calendar = calendars::get(conn, DEFAULT_CALENDAR)?.calendar;
+        let calendar = calendars::working(conn, DEFAULT_CALENDAR)?;
         state.status = Status::Received;
         state.received_at = Some(received);
         state.due_at = Some(calendar.due_instant(received, limit.amount, limit.unit, limit.same_day));
