@@ -142,9 +142,9 @@ pub struct ImportDossier {
     pub rating: Option<RatingImport>,
 }
 
-/// A batch: its size is checked at the door (see `crate::check`); each
-/// dossier is judged on its own, and an invalid one is rejected in the
-/// answer while the others are imported.
+/// A batch of at most 1,000 dossiers (more is refused whole). Each dossier
+/// is judged on its own: an invalid one is rejected in the answer while the
+/// others are imported.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ImportIn {
     /// At most 1,000 per request.

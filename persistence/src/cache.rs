@@ -119,7 +119,11 @@ fn through<T>(
     // Read after the generation: at least as new as it, so never kept for
     // a generation older than what it shows.
     let value = Arc::new(load(conn)?);
-    shelf(&caches).lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), (generation, value.clone()));
+    let mut kept = shelf(&caches).lock().unwrap_or_else(PoisonError::into_inner);
+    // A scope that read an older generation does not replace a newer value.
+    if kept.get(key).is_none_or(|(g, _)| *g <= generation) {
+        kept.insert(key.to_owned(), (generation, value.clone()));
+    }
     Ok(value)
 }
 

@@ -148,8 +148,8 @@ impl std::ops::DerefMut for Pooled {
     }
 }
 
-/// How long after it last answered a connection is handed out without
-/// asking the database first: under load a connection goes out and back
+/// How long after it was made, or last answered the ping, a connection is
+/// handed out without asking the database first: under load a connection goes out and back
 /// many times a second, and asking each time (`SELECT 1`) was a round trip
 /// on every request (bench/RESULTS.md). So a connection the database closed
 /// (a restart, a failover) can fail requests for at most this long.

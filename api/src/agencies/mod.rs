@@ -10,7 +10,7 @@ use dvc_persistence::agencies::{self, AgencyFilter};
 
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Gathered, Json};
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use dvc_domain::ErrorCode;
@@ -123,11 +123,12 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: Json<AgencyUpdate>,
+    body: Gathered<AgencyUpdate>,
 ) -> Result<web::Json<AgencyOut>, ApiError> {
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;
-    let body = body.into_inner();
+    let (body, door) = body.into_parts();
+    door.finish()?;
     let parent = parse_optional("parent", body.parent.as_deref())?;
     let notify_email = trimmed(body.notify_email.as_deref());
     let now = state.now();
@@ -187,10 +188,12 @@ pub async fn merge(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    body: Json<MergeRequest>,
+    body: Gathered<MergeRequest>,
 ) -> Result<web::Json<AgencyOut>, ApiError> {
     caller.require(Right::ManageAgencies)?;
     let code = path_code(&code)?;
+    let (body, door) = body.into_parts();
+    door.finish()?;
     let successor = parse_code("successor", &body.successor)?;
     let now = state.now();
     let merged_at = body.merged_at.map_or(now, |t| t.to_utc());

@@ -14,7 +14,7 @@ use validator::{Validate, ValidationErrors};
 use crate::auth::{Caller, MaybeCaller};
 use crate::check::Report;
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Gathered, Json};
 use crate::state::AppState;
 use crate::time::vn;
 use dvc_domain::ErrorCode;
@@ -77,13 +77,15 @@ pub async fn replace(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: Json<CalendarIn>,
+    body: Gathered<CalendarIn>,
 ) -> Result<web::Json<CalendarOut>, ApiError> {
     caller.require(Right::ManageCalendars)?;
     let id = calendar_id(&id)
         .ok_or_else(|| ApiError::not_found("a calendar id is 1–64 lower-case letters, digits and hyphens"))?
         .to_owned();
-    let calendar = WorkingCalendar::new(body.into_inner().into_spec()).map_err(calendar_errors)?;
+    let (body, door) = body.into_parts();
+    door.finish()?;
+    let calendar = WorkingCalendar::new(body.into_spec()).map_err(calendar_errors)?;
     let actor = caller.0.clone();
     let now = state.now();
     let stored = state

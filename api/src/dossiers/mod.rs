@@ -710,7 +710,7 @@ async fn act(
                     invalid.finish()?;
                     return Err(ApiError::internal("an action not made without its reason"));
                 };
-                if let Action::HandOff { to_agency, .. } = &action {
+                if let (Action::HandOff { to_agency, .. }, None) = (&action, &attached.refusal) {
                     if agencies::exists(conn, to_agency)? {
                         invalid.take(submit::check_takes_dossiers(conn, to_agency, "to_agency", now))?;
                     } else {
@@ -846,7 +846,7 @@ action_endpoint! {
 
 action_endpoint! {
     /// Hand the dossier on to a unit (officer), with an optional step deadline.
-    hand_off, operation_id = "hand_off_dossier", "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b, _conn, _current| Ok((b.action(parse_code("to_agency", &b.to_agency)?), Attached::default()))
+    hand_off, operation_id = "hand_off_dossier", "/api/v1/dossiers/{code}/hand-off", HandOffIn, |b, _conn, current| Ok(hand_off_of(&b, current))
 }
 
 action_endpoint! {
@@ -859,6 +859,18 @@ action_endpoint! {
     /// `nothing_to_pay` when that is nothing (all covered, or exempt). An
     /// explicit `amount_vnd` needs its `reason` (422 `required` on `reason`).
     request_payment, operation_id = "request_payment", "/api/v1/dossiers/{code}/request-payment", RequestPaymentIn, |b, conn, current| payment_request(conn, current, b)
+}
+
+/// The hand-off a request asks for. A malformed agency code (refused at the
+/// door) waits, as a refusal, for the move's own rules to be judged on a
+/// stand-in: the unit handling the dossier now.
+fn hand_off_of(b: &HandOffIn, current: &StoredDossier) -> (Action, Attached) {
+    match parse_code("to_agency", &b.to_agency) {
+        Ok(to) => (b.action(to), Attached::default()),
+        Err(e) => {
+            (b.action(current.state.handling_agency.clone()), Attached { refusal: Some(e), ..Attached::default() })
+        }
+    }
 }
 
 /// The obligation a request asks for: the fees owed, or an explicit amount with its reason.
@@ -986,7 +998,8 @@ fn recorded_payment(
     }
     let (fee_lines, relief_vnd) = covered.map_or((Vec::new(), 0), |o| (o.lines, o.relief_vnd));
     let op = PaymentOp::Record { method, amount_vnd: b.amount_vnd, reference, fee_lines, relief_vnd };
-    let note = Some(payment_note(b)?);
+    // A note too long was found at the door: answered with the move's own refusals.
+    let note = payment_note(b).ok();
     Ok((Action::RecordPayment { amount_vnd: b.amount_vnd, note }, Attached::payment(op)))
 }
 
@@ -1110,12 +1123,9 @@ fn content_disposition(name: &str) -> actix_web::http::header::ContentDispositio
 pub struct UploadParams {
     /// The procedure component the document answers.
     pub component_code: String,
-    /// The file name to show (not blank, at most 255 characters).
+    /// The file name to show (not blank, at most 255 characters; checked
+    /// with the bytes and their media type, in the handler).
     #[param(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
-    #[validate(
-        length(min = 1, max = 255, message = "a document name is 1–255 characters"),
-        custom(function = "crate::check::not_blank", message = "a document name is 1–255 characters")
-    )]
     pub name: String,
     /// Digitised from paper (số hóa).
     #[serde(default)]
@@ -1200,6 +1210,9 @@ pub async fn upload_document(
     }
     if body.is_empty() {
         invalid.push("body", ErrorCode::Empty, "the document is empty");
+    }
+    if params.name.trim().is_empty() || params.name.chars().count() > 255 {
+        invalid.push("name", ErrorCode::Length, "a document name is 1–255 characters");
     }
     invalid.finish()?;
     let actor = caller.0;

@@ -12,7 +12,7 @@ use dvc_persistence::DbConnection;
 use crate::agencies::types::parse_optional;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Gathered, Json};
 use crate::pagination::PageParams;
 use crate::state::AppState;
 use crate::time::today;
@@ -121,19 +121,23 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     req: actix_web::HttpRequest,
-    body: Json<NewProcedure>,
+    body: Gathered<NewProcedure>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Right::ManageCatalogue)?;
-    let body = body.into_inner();
+    let (body, door) = body.into_parts();
     let claim = crate::idempotency::claim(&req, &caller.0, &body, "/api/v1/procedures")?;
+    // Another agency's procedure is 403 however wrong the body is.
+    if let Ok(agency) = crate::agencies::types::parse_code("agency", &body.agency) {
+        if !caller.0.may_manage_catalogue_of(&agency) {
+            return Err(ApiError::forbidden(
+                Right::ManageCatalogue.as_str(),
+                format!("you may manage only your own agency's procedures, not {agency}'s"),
+            ));
+        }
+    }
+    door.finish()?;
     let code = procedure_code(&body.code)?;
     let agency = crate::agencies::types::parse_code("agency", &body.agency)?;
-    if !caller.0.may_manage_catalogue_of(&agency) {
-        return Err(ApiError::forbidden(
-            Right::ManageCatalogue.as_str(),
-            format!("you may manage only your own agency's procedures, not {agency}'s"),
-        ));
-    }
     let content = body.content.into_domain("content")?;
     let now = state.now();
     crate::idempotency::created(

@@ -27,6 +27,24 @@ fn count(app: &TestApp, token: &str) -> usize {
     app.get("/api/v1/dossiers", Some(token)).expect(200).body["items"].as_array().map_or(0, Vec::len)
 }
 
+/// A procedure's content of the right shape with a blank name and an
+/// agency code that is not one, with these fees.
+fn invalid_content(fees: serde_json::Value) -> serde_json::Value {
+    json!({
+        "name": "",
+        "sector": {"code": "DKKD", "name": "Doanh nghiệp"},
+        "implementing_agencies": ["17.22"],
+        "level": "province",
+        "service_level": "full",
+        "processing_time": {"amount": 5, "unit": "working_days", "same_day": false},
+        "fees": fees,
+        "components": [],
+        "results": ["Giấy chứng nhận"],
+        "legal_bases": ["Luật Doanh nghiệp"],
+        "channels": ["in_person", "online"]
+    })
+}
+
 both_backends! {
     /// An import whose body breaks what the document says of it (a rating of
     /// eight criteria) is refused as a whole with 422, not answered 200 with
@@ -136,19 +154,7 @@ both_backends! {
         province(app);
         let admin = app.token(Role::Admin, None);
         let fee = |code: &str| json!({"code": code, "description": "Lệ phí", "amount_vnd": 50000, "collected": "on_receipt"});
-        let content = json!({
-            "name": "",
-            "sector": {"code": "DKKD", "name": "Doanh nghiệp"},
-            "implementing_agencies": ["17.22"],
-            "level": "province",
-            "service_level": "full",
-            "processing_time": {"amount": 5, "unit": "working_days", "same_day": false},
-            "fees": [fee("LP01"), fee("LP01")],
-            "components": [],
-            "results": ["Giấy chứng nhận"],
-            "legal_bases": ["Luật Doanh nghiệp"],
-            "channels": ["in_person", "online"]
-        });
+        let content = invalid_content(json!([fee("LP01"), fee("LP01")]));
         let a = app
             .post("/api/v1/procedures", Some(&admin), &json!({"code": "1.000001", "agency": DEPT, "content": content}))
             .expect_problem(422, "validation_failed");
@@ -221,6 +227,40 @@ both_backends! {
         assert_eq!(fields(&a), [("after".into(), "out_of_range".into()), ("limit".into(), "out_of_range".into())]);
         let after = app.get(&format!("/api/v1/dossiers/{code}"), Some(&t.officer)).expect(200).body;
         assert_eq!(after["status"], "received", "only the reception changed it");
+    }
+
+    fn a_refusal_of_the_resource_comes_before_the_body_everywhere(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        app.set_now("2026-03-02T09:00:00+07:00");
+        let code = submit(app, &t);
+        act(app, &t.citizen, &code, "withdraw", json!({})).expect(200);
+        // A withdrawn dossier takes no move: 409, whatever the body says.
+        let payment = json!({"method": "cash", "amount_vnd": 1000, "reference": "x".repeat(101)});
+        act(app, &t.officer, &code, "payments", payment).expect_problem(409, "transition_not_allowed");
+        let hand_off = json!({"to_agency": "not-a-code", "note": "x".repeat(2001)});
+        act(app, &t.officer, &code, "hand-off", hand_off).expect_problem(409, "transition_not_allowed");
+        // Another agency's procedure: 403 however wrong its content.
+        let keeper = app.token(Role::AgencyAdmin, Some(OTHER));
+        let body = json!({"code": "1.000002", "agency": DEPT, "content": invalid_content(json!([]))});
+        app.post("/api/v1/procedures", Some(&keeper), &body).expect_problem(403, "forbidden");
+        // An agency path that names no agency: 404 whatever the body.
+        let admin = app.token(Role::Admin, None);
+        let update = json!({"name": "", "level": "department", "parent": null, "active": true});
+        app.put("/api/v1/agencies/nope", Some(&admin), &update).expect_problem(404, "not_found");
+        // An upload's name is judged with its bytes: both errors in one answer.
+        let fresh = submit(app, &t);
+        let a = app.send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/api/v1/dossiers/{fresh}/documents?component_code=TP01&name=%20"),
+            )
+            .bearer_auth(&t.citizen)
+            .header("content-type", "application/pdf")
+            .body(Vec::<u8>::new()),
+        );
+        let a = a.expect_problem(422, "validation_failed");
+        assert_eq!(fields(&a), [("body".into(), "empty".into()), ("name".into(), "length".into())]);
     }
 
     fn the_payment_platform_callback_keeps_its_own_field_set(app: &TestApp) {
