@@ -62,16 +62,6 @@ impl Report {
         }
     }
 
-    /// The errors of a part's own `Validate`, under `prefix` (`applicant`,
-    /// `documents[2]`).
-    pub fn nested(&mut self, prefix: &str, result: Result<(), ValidationErrors>) {
-        if let Err(errors) = result {
-            for f in ApiError::from(errors).errors.iter() {
-                self.add(crate::error::join_path(prefix, &f.field), f.code, f.message.clone());
-            }
-        }
-    }
-
     /// The errors of one check alone.
     pub fn of<T>(result: Result<T, ApiError>) -> Result<(), ValidationErrors> {
         let mut report = Self::default();
@@ -103,11 +93,6 @@ pub fn agency_code(value: &str) -> Result<(), ValidationError> {
     AgencyCode::parse(value).map(drop).map_err(|e| error(e.code, e.message))
 }
 
-/// `custom` check: every item an agency code.
-pub fn agency_codes(values: &[String]) -> Result<(), ValidationError> {
-    values.iter().try_for_each(|v| agency_code(v))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,12 +104,9 @@ mod tests {
         assert_eq!(report.take(Ok::<_, ApiError>(3)), Some(3));
         let refused: Result<(), ApiError> = Err(ApiError::invalid_field("c", ErrorCode::Required, "c is needed"));
         assert_eq!(report.take(refused), None);
-        let mut inner = ValidationErrors::new();
-        inner.add("d", error(ErrorCode::Range, "d is out of range"));
-        report.nested("e[1]", Err(inner));
         let e = ApiError::from(report.finish().err().unwrap_or_default());
         let got: Vec<_> = e.errors.iter().map(|f| (f.field.as_str(), f.code)).collect();
-        assert_eq!(got, [("a.b", ErrorCode::Length), ("c", ErrorCode::Required), ("e[1].d", ErrorCode::Range)]);
+        assert_eq!(got, [("a.b", ErrorCode::Length), ("c", ErrorCode::Required)]);
         assert!(Report::default().finish().is_ok());
     }
 
@@ -133,6 +115,6 @@ mod tests {
         assert!(not_blank("").is_ok() && not_blank("a ").is_ok());
         assert_eq!(not_blank(" \t").err().map(|e| e.code), Some(Cow::Borrowed("length")));
         assert!(agency_code("000.00.05.H56").is_ok());
-        assert!(agency_codes(&["000.00.05.H56".into(), "x".into()]).is_err());
+        assert!(agency_code("x").is_err());
     }
 }

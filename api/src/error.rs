@@ -380,7 +380,7 @@ impl ApiError {
     }
 }
 
-pub(crate) fn join_path(prefix: &str, field: &str) -> String {
+fn join_path(prefix: &str, field: &str) -> String {
     match (prefix.is_empty(), field.is_empty()) {
         (true, _) => field.to_owned(),
         (false, true) => prefix.to_owned(),

@@ -50,9 +50,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let read = read_body::<T>(req, payload);
+        let read = Gathered::<T>::from_request(req, payload);
         Box::pin(async move {
-            let (value, invalid) = read.await?;
+            let (value, invalid) = read.await?.into_parts();
             invalid.finish()?;
             Ok(Json(value))
         })
@@ -108,23 +108,18 @@ fn read_body<T: DeserializeOwned + Validate + 'static>(
             .into());
         }
         whole_numbers_as_integers(&mut value);
-        let (value, refused_now): (T, _) = strict(value)?;
-        let mut invalid = Invalid::default();
-        if let Err(errors) = value.validate() {
-            invalid.take(Err::<(), _>(ApiError::from(errors)))?;
-        }
+        let (value, mut refused_now): (T, _) = strict(value)?;
+        let checked = value.validate().map_err(ApiError::from);
         if !refused_now.is_empty() {
             // A field the operation does not take, or an instant it could not
             // write back, is refused at once, with the check's errors.
-            let mut refused = Invalid::default();
-            refused.take(Err::<(), _>(ApiError::validation(refused_now)))?;
-            refused.merge(invalid);
-            return Err(refused
-                .finish()
-                .err()
-                .unwrap_or_else(|| ApiError::internal("refused without an error"))
-                .into());
+            if let Err(e) = &checked {
+                refused_now.extend(e.errors.iter().cloned());
+            }
+            return Err(ApiError::validation(refused_now).into());
         }
+        let mut invalid = Invalid::default();
+        invalid.take(checked)?;
         Ok((value, invalid))
     }
 }

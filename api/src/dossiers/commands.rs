@@ -29,6 +29,14 @@ fn fields(report: &mut Report, action: &Action) {
     }
 }
 
+/// A command that files documents: its action's fields and the documents'.
+fn with_documents(action: &Action, documents: &[DocumentIn]) -> Result<(), ValidationErrors> {
+    let mut report = Report::default();
+    fields(&mut report, action);
+    report.take(document_fields(documents, "documents", Sources::Uploads));
+    report.finish()
+}
+
 /// A command whose body holds nothing else is checked by its action alone.
 macro_rules! checked_as_action {
     ($($body:ty),* $(,)?) => {
@@ -75,10 +83,7 @@ impl Command for SupplementIn {
 
 impl Validate for SupplementIn {
     fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut report = Report::default();
-        fields(&mut report, &self.action());
-        report.take(document_fields(&self.documents, "documents", Sources::Uploads));
-        report.finish()
+        with_documents(&self.action(), &self.documents)
     }
 }
 
@@ -90,10 +95,7 @@ impl Command for ResolveIn {
 
 impl Validate for ResolveIn {
     fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut report = Report::default();
-        fields(&mut report, &self.action());
-        report.take(document_fields(&self.documents, "documents", Sources::Uploads));
-        report.finish()
+        with_documents(&self.action(), &self.documents)
     }
 }
 

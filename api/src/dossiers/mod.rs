@@ -576,36 +576,37 @@ pub async fn list(
     };
     let limit = if exporting { crate::export::PAGE } else { page.fetch() };
     let now = state.now();
-    let filter = state
-        .db(move |conn| {
-            let scope = match (actor.role, &actor.agency) {
-                (Role::Citizen, _) => None,
-                (r, Some(a)) if r.is_staff() => Some(agencies::with_descendants(conn, a)?),
-                (r, None) if r.is_staff() => Some(Vec::new()),
-                _ => None,
-            };
-            Ok::<_, ApiError>(DossierFilter {
-                status: q.status.map(Into::into),
-                agencies: agency.as_ref().map(|a| agencies::with_descendants(conn, a)).transpose()?,
-                scope,
-                citizen: (actor.role == Role::Citizen).then(|| actor.id.clone()),
-                procedure: q.procedure,
-                sector: q.sector,
-                channel: q.channel.map(Into::into),
-                applicant_id: q.applicant_id,
-                received_from: q.received_from.map(|t| t.to_utc()),
-                received_to: q.received_to.map(|t| t.to_utc()),
-                resolved_from: q.resolved_from.map(|t| t.to_utc()),
-                resolved_to: q.resolved_to.map(|t| t.to_utc()),
-                timeliness,
-                supplement_overdue: q.supplement_overdue,
-                now: Some(now),
-                after,
-                limit,
-            })
+    // The export reads the filter on its own, to refuse before the first
+    // byte; a page reads it with the page, in one unit of database work.
+    let make_filter = move |conn: &mut DbConnection| {
+        let scope = match (actor.role, &actor.agency) {
+            (Role::Citizen, _) => None,
+            (r, Some(a)) if r.is_staff() => Some(agencies::with_descendants(conn, a)?),
+            (r, None) if r.is_staff() => Some(Vec::new()),
+            _ => None,
+        };
+        Ok::<_, ApiError>(DossierFilter {
+            status: q.status.map(Into::into),
+            agencies: agency.as_ref().map(|a| agencies::with_descendants(conn, a)).transpose()?,
+            scope,
+            citizen: (actor.role == Role::Citizen).then(|| actor.id.clone()),
+            procedure: q.procedure,
+            sector: q.sector,
+            channel: q.channel.map(Into::into),
+            applicant_id: q.applicant_id,
+            received_from: q.received_from.map(|t| t.to_utc()),
+            received_to: q.received_to.map(|t| t.to_utc()),
+            resolved_from: q.resolved_from.map(|t| t.to_utc()),
+            resolved_to: q.resolved_to.map(|t| t.to_utc()),
+            timeliness,
+            supplement_overdue: q.supplement_overdue,
+            now: Some(now),
+            after,
+            limit,
         })
-        .await?;
+    };
     if exporting {
+        let filter = state.db(make_filter).await?;
         let name = format!("dossiers-{}", crate::time::today(now));
         return Ok(crate::export::stream(
             &state,
@@ -629,6 +630,7 @@ pub async fn list(
     }
     let items = state
         .db(move |conn| {
+            let filter = make_filter(conn)?;
             let found = dossiers::list(conn, &filter)?;
             access::view_many(conn, found, now)
         })

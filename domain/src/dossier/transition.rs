@@ -191,56 +191,27 @@ fn trimmed_optional(text: &Option<String>) -> Option<String> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
-fn required(text: &str, field: &str) -> Result<String, TransitionError> {
-    let t = text.trim();
-    if t.is_empty() {
-        Err(TransitionError::Invalid(
-            DomainError::invalid(ErrorCode::Required, format!("{field} is required")).at(field),
-        ))
-    } else if t.chars().count() > 2000 {
-        Err(TransitionError::Invalid(
-            DomainError::invalid(ErrorCode::Length, format!("{field} is at most 2000 characters")).at(field),
-        ))
-    } else {
-        Ok(t.to_owned())
-    }
-}
-
-fn optional(text: &Option<String>, field: &str) -> Result<Option<String>, TransitionError> {
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => required(t, field).map(Some),
-    }
-}
-
-/// The invalid fields of one command, gathered so that all are answered at
-/// once; each check gives back a usable value (empty when invalid).
+/// The invalid fields of one command, gathered so that all are answered at once.
 #[derive(Default)]
 struct Fields(Vec<DomainError>);
 
 impl Fields {
-    fn keep<T: Default>(&mut self, checked: Result<T, TransitionError>) -> T {
-        match checked {
-            Ok(value) => value,
-            Err(TransitionError::Invalid(e)) => {
-                self.0.push(e);
-                T::default()
-            }
-            Err(TransitionError::InvalidFields(errors)) => {
-                self.0.extend(errors);
-                T::default()
-            }
-            // Field checks only ever answer Invalid.
-            Err(_) => T::default(),
+    /// A text that is not blank, at most 2,000 characters once trimmed.
+    fn required(&mut self, text: &str, field: &str) {
+        let t = text.trim();
+        if t.is_empty() {
+            self.0.push(DomainError::invalid(ErrorCode::Required, format!("{field} is required")).at(field));
+        } else if t.chars().count() > 2000 {
+            self.0
+                .push(DomainError::invalid(ErrorCode::Length, format!("{field} is at most 2000 characters")).at(field));
         }
     }
 
-    fn required(&mut self, text: &str, field: &str) -> String {
-        self.keep(required(text, field))
-    }
-
-    fn optional(&mut self, text: &Option<String>, field: &str) -> Option<String> {
-        self.keep(optional(text, field))
+    /// A text that may be absent or blank (none then), else as required.
+    fn optional(&mut self, text: &Option<String>, field: &str) {
+        if let Some(t) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+            self.required(t, field);
+        }
     }
 
     fn check(&mut self, ok: bool, code: ErrorCode, field: &str, message: &str) {
