@@ -77,6 +77,11 @@ MAX_COUNTER = 9999
 # event, i.e. in status `submitted`, at AGENCY; the capture checks that their
 # reception issues the same statements as that of a dossier submitted today.
 STOCK_AGENCIES = [AGENCY]
+# --spread: the writes go to every agency of SUBMIT_TARGETS in turn (each
+# submission to the next, the receptions' stock imported across them), and
+# the ceiling's receptions carry their dossier's agency: writes to different
+# agencies share no row, so what serialises them is what the code shares.
+SPREAD = {}  # agency -> the procedure it receives, when spread
 # `returned`: the seeded dossiers of the year, a list the write workloads do
 # not change (their submitted stock would make the inbox grow run by run)
 LIST_PATH = "/api/v1/dossiers?status=returned&limit=50"
@@ -199,6 +204,19 @@ wrk.method = "POST"
 wrk.headers["authorization"] = "Bearer " .. token
 wrk.headers["content-type"] = "application/json"
 local f = io.open(os.getenv("BENCH_BODY")); wrk.body = f:read("*a"); f:close()
+-- BENCH_BODIES (files separated by ";"): each request the next body
+local bodies = {}
+for path in string.gmatch(os.getenv("BENCH_BODIES") or "", "([^;]+)") do
+  local g = io.open(path); bodies[#bodies + 1] = g:read("*a"); g:close()
+end
+if #bodies > 0 then
+  local i = 0
+  function request()
+    i = i + 1
+    if i > #bodies then i = 1 end
+    return wrk.format(nil, nil, nil, bodies[i])
+  end
+end
 ''',
     # walks a list of codes, one per request (one wrk thread: no sharing)
     # lines "code agency"; the officer's token of that agency
@@ -240,7 +258,8 @@ wrk.headers["authorization"] = "Bearer " .. token
 def wrk(ctx, workload, conns, duration, codes_file=None, body_file=None):
     env = dict(os.environ, BENCH_TOKEN=ctx["tokens"]["citizen" if workload == "submit" else "officer"],
                BENCH_TOKENS=";".join(f"{a}={t}" for a, t in ctx["tokens"]["agencies"].items()),
-               BENCH_BODY=body_file or ctx["body_file"], BENCH_CODES=codes_file or "")
+               BENCH_BODY=body_file or ctx["body_file"], BENCH_CODES=codes_file or "",
+               BENCH_BODIES=ctx.get("bodies", "") if workload == "submit" else "")
     path = LIST_PATH if workload == "list" else ("/api/v1/dossiers" if workload == "submit" else "/")
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--latency", "--timeout", "10s",
            "-s", ctx["lua"][workload], ctx["base"] + path]
@@ -421,7 +440,9 @@ def template(workload, stmts, code):
         for n, v in params.items():
             if workload == "list":  # the same page every time
                 ps[n] = ("lit", v)
-            elif sql.startswith('INSERT INTO "changes"') and n == 1:
+            elif SPREAD and workload == "receive" and v == AGENCY:  # the dossier's agency
+                ps[n] = ("agency",)
+            elif sql.startswith('INSERT INTO "changes" ("seq"') and n == 1:  # a binary before the sequencer
                 ps[n] = ("seq",)
             elif v is not None and v == code:
                 ps[n] = ("code",)
@@ -440,7 +461,7 @@ def pgbench_script(workload, tpl, code, dir_):
     prefix = code.rsplit("-", 1)[0] + "-P"
     lines, defs = [], {}
     if workload == "receive":
-        lines.append("SELECT code FROM bench_queue WHERE i = (SELECT nextval('bench_take')) \\gset")
+        lines.append("SELECT code, agency FROM bench_queue WHERE i = (SELECT nextval('bench_take')) \\gset")
     elif workload == "get":
         lines.append("\\set i random(1, :ncodes)")
         lines.append("SELECT code FROM bench_codes WHERE i = :i \\gset")
@@ -459,6 +480,8 @@ def pgbench_script(workload, tpl, code, dir_):
                 return ":code"
             if p[0] == "seq":
                 return ":seq"
+            if p[0] == "agency":
+                return ":agency"
             if p[0] == "id":
                 return f"md5(:code || '-{workload}-{p[1]}')"
             name = f"t{k}_{m.group(1)}"
@@ -656,7 +679,12 @@ def main():
     ap.add_argument("--pool-size", default=None, help="DVC_POOL_SIZE for the server (default: the server's)")
     ap.add_argument("--capture-from", help="reuse the statements captured by an earlier run (its results .json)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--spread", action="store_true", help="writes to every agency of SUBMIT_TARGETS in turn")
     a = ap.parse_args()
+    if a.spread:
+        for ag, proc in SUBMIT_TARGETS:
+            SPREAD.setdefault(ag, proc)
+        STOCK_AGENCIES[:] = list(SPREAD)
     clients = [int(c) for c in a.clients.split(",")]
     workloads = a.workloads.split(",")
     tmp = tempfile.mkdtemp(prefix="dvc-load-")
@@ -752,16 +780,19 @@ def main():
         with open(target_body[-1], "w") as f:
             json.dump(dict(SUBMISSION, procedure=proc, agency=ag), f, ensure_ascii=False)
     admin = token(env, "admin")
+    if SPREAD:
+        ctx["bodies"] = ";".join(target_body[k] for k, (ag, _) in enumerate(SUBMIT_TARGETS) if SUBMIT_TARGETS.index((ag, SPREAD[ag])) == k)
     stock_day = [datetime.date(2026, 1, 5)]
 
     def import_stock(n):
         """n submitted dossiers at AGENCY, 1,000 per request, one past day each."""
         docs = SUBMISSION["documents"]
         made = 0
+        targets = list(SPREAD.items()) or [(AGENCY, PROCEDURE)]
         while made < n:
             day = stock_day[0]
             stock_day[0] += datetime.timedelta(days=1)
-            batch = [{"procedure": PROCEDURE, "agency": AGENCY, "channel": "online",
+            batch = [{"procedure": targets[(made + i) % len(targets)][1], "agency": targets[(made + i) % len(targets)][0], "channel": "online",
                       "applicant": dict(SUBMISSION["applicant"], id_number=f"0010990{(made + i) % 100000:05d}"),
                       "summary": "stock", "submitted_at": f"{day.isoformat()}T{8 + i // 3600 % 9:02d}:{i // 60 % 60:02d}:{i % 60:02d}+07:00",
                       "events": [], "documents": docs} for i in range(min(1000, n - made))]
@@ -835,7 +866,9 @@ def main():
                             with open(codes_file, "w") as f:
                                 f.write("\n".join(codes) + "\n")
                         body, secs = None, a.duration
-                        if w == "submit":
+                        if w == "submit" and SPREAD:
+                            body = ctx["body_file"]  # the requests rotate over BENCH_BODIES
+                        elif w == "submit":
                             k = next((k for k, (ag, _) in enumerate(SUBMIT_TARGETS) if k >= submit_runs[0] and counter(ag) < 10), None)
                             if k is None:
                                 raise SystemExit("every agency of SUBMIT_TARGETS has numbered dossiers today")
@@ -853,7 +886,9 @@ def main():
                         x["vmhwm_mb"] = srv.status("VmHWM")
                         x["machine_before"] = m
                         x["seconds"] = secs
-                        if body:
+                        if body and SPREAD:
+                            x["submitted_to"] = f"{len(SPREAD)} agencies in turn"
+                        elif body:
                             x["submitted_to"] = "/".join(SUBMIT_TARGETS[submit_runs[0] - 1])
                         runs.append(x)
                         if w == "receive":  # those walked (and those in flight): never twice, a 409 is no reception
@@ -876,7 +911,7 @@ def main():
         if a.db == "postgres" and not made_tables:
             made_tables.append(True)
             psql("DROP TABLE IF EXISTS bench_codes; CREATE TABLE bench_codes (i int PRIMARY KEY, code text NOT NULL);"
-                 "DROP TABLE IF EXISTS bench_queue; CREATE TABLE bench_queue (i bigserial PRIMARY KEY, code text NOT NULL);"
+                 "DROP TABLE IF EXISTS bench_queue; CREATE TABLE bench_queue (i bigserial PRIMARY KEY, code text NOT NULL, agency text NOT NULL);"
                  "DROP SEQUENCE IF EXISTS bench_take; CREATE SEQUENCE bench_take;", db)
             with open(os.path.join(tmp, "codes.csv"), "w") as f:
                 f.write("\n".join(f"{i + 1},{c}" for i, c in enumerate(get_codes)) + "\n")
@@ -891,13 +926,20 @@ def main():
                             rate = max(3 * best.get("ceil_receive", 0), 3 * best.get("ceil_submit", 0), 500)
                             need = int(rate * a.duration * 1.2) + 500
                             taken = int(psql("SELECT last_value FROM bench_take", db))
-                            psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                            psql(f"INSERT INTO bench_queue (code, agency) SELECT code, receiving_agency FROM dossiers WHERE {unreceived} "
                                  "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
                             stock = int(psql(f"SELECT count(*) FROM bench_queue WHERE i > {taken}", db))
-                            if stock < need:
+                            if stock < need and SPREAD:
+                                log(f"  ceiling stock {stock}, need {need}: {need - stock} more imported across the agencies")
+                                srv = Server(env, port)
+                                try:
+                                    import_stock(need - stock)
+                                finally:
+                                    srv.stop()
+                            elif stock < need:
                                 log(f"  ceiling stock {stock}, need {need}: {need - stock} more submissions through pgbench")
                                 pgbench(db, *scripts["submit"], 8, transactions=(need - stock) // 8 + 1)
-                                psql(f"INSERT INTO bench_queue (code) SELECT code FROM dossiers WHERE {unreceived} "
+                                psql(f"INSERT INTO bench_queue (code, agency) SELECT code, receiving_agency FROM dossiers WHERE {unreceived} "
                                      "AND code NOT IN (SELECT code FROM bench_queue) ORDER BY submitted_at, code", db)
                         m = machine()
                         x = pgbench(db, *scripts[w], c, duration=a.duration)

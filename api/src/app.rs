@@ -35,6 +35,7 @@ pub fn build_app(
         .app_data(query_config())
         .app_data(path_config())
         .app_data(web::PayloadConfig::new(json_limit))
+        .wrap(from_fn(crate::replica::route))
         .wrap(from_fn(crate::contract::enforce))
         // A preflight is answered here, before any role or query is checked.
         .wrap(Condition::new(!cors_origins.is_empty(), crate::cors::layer(&cors_origins)))

@@ -81,6 +81,13 @@ pub struct Config {
     /// Database: postgres://user@host/db or sqlite://path.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    /// A PostgreSQL streaming replica of DATABASE_URL: lists, reports, the change feed and
+    /// dossier reads go there while it is close enough (a caller's own writes are read from the primary).
+    #[arg(long, env = "DVC_DATABASE_READ_URL", global = true)]
+    pub database_read_url: Option<String>,
+    /// Reads leave the replica for the primary when it is further behind than this.
+    #[arg(long, env = "DVC_READ_MAX_LAG_MS", default_value_t = 2000, global = true)]
+    pub read_max_lag_ms: u64,
     /// Address to serve on.
     #[arg(long, env = "DVC_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: String,

@@ -26,6 +26,11 @@ pub struct Health {
     /// breaker (`open`: failing, not asked until its pause ends).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_databases: Option<Vec<ConnectorHealth>>,
+    /// Readiness only, when `DVC_DATABASE_READ_URL` is set: whether reads go
+    /// to the replica. Readiness does not depend on it: without it the
+    /// primary serves every read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_replica: Option<crate::replica::ReplicaReport>,
 }
 
 /// `postgres` or `sqlite`.
@@ -55,7 +60,13 @@ pub enum BreakerDto {
 #[utoipa::path(tag = "health", operation_id = "check_liveness", security(()), responses((status = 200, body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok", database: None, warnings: None, national_databases: None })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: None,
+        warnings: None,
+        national_databases: None,
+        read_replica: None,
+    })
 }
 
 /// Readiness: the database answers a query.
@@ -94,5 +105,6 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         database: Some(database),
         warnings: Some(warnings),
         national_databases: Some(connectors),
+        read_replica: state.replica.as_ref().map(|r| r.report()),
     }))
 }

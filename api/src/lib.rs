@@ -37,6 +37,7 @@ pub mod payments;
 pub mod procedures;
 pub mod public_lookup;
 pub mod ratings;
+pub mod replica;
 pub mod reports;
 pub mod routes;
 pub mod seed;

@@ -63,6 +63,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     log_calendar_horizons(&pool);
     let connectors = crate::connectors::Connectors::from_config(&config);
     let lookup_limiter = crate::public_lookup::LookupLimiter::from_config(&config);
+    let replica = read_replica(&config)?;
     Ok(AppState {
         pool,
         keys,
@@ -72,7 +73,27 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         connectors,
         lookup_limiter,
         caches: Arc::default(),
+        replica,
     })
+}
+
+/// The read replica's pool, when `DVC_DATABASE_READ_URL` is set: PostgreSQL
+/// only, made without waiting for it (a replica down at start-up leaves the
+/// reads to the primary until it answers).
+fn read_replica(config: &Config) -> Result<Option<Arc<crate::replica::ReadReplica>>, String> {
+    let Some(read_url) = &config.database_read_url else { return Ok(None) };
+    let url = DatabaseUrl::parse(read_url)?;
+    if url.is_sqlite() || DatabaseUrl::parse(&config.database_url)?.is_sqlite() {
+        return Err("DVC_DATABASE_READ_URL is for a PostgreSQL streaming replica of a PostgreSQL DATABASE_URL".into());
+    }
+    let pool = dvc_persistence::connection::build_lazy_pool(&url, config.pool_size, Duration::from_secs(1));
+    let max_lag = Duration::from_millis(config.read_max_lag_ms.max(1));
+    log::info!(
+        "read replica: {} (reads go there while it is at most {} ms behind)",
+        url.redacted(),
+        max_lag.as_millis()
+    );
+    Ok(Some(Arc::new(crate::replica::ReadReplica::new(pool, max_lag))))
 }
 
 /// Says at start-up how far each calendar is maintained and what it does not
@@ -115,6 +136,9 @@ pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<ac
 /// Starts the background workers the configuration asks for.
 fn start_workers(state: &AppState) -> std::io::Result<()> {
     let c = &state.config;
+    if let Some(replica) = &state.replica {
+        replica.clone().spawn_monitor(state.pool.clone(), state.shutdown.clone()).map(|t| state.shutdown.track(t))?;
+    }
     if let Some(jwks) = state.keys.jwks() {
         // Fetches the identity provider's keys now and then on its schedule; a
         // provider that does not answer yet does not stop the server (its

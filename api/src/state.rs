@@ -26,6 +26,8 @@ pub struct AppState {
     /// What hardly changes (the agency tree, the calendars), read once per
     /// change (`dvc_persistence::cache`).
     pub caches: Arc<dvc_persistence::cache::Caches>,
+    /// A streaming replica for reads (`DVC_DATABASE_READ_URL`), if any.
+    pub replica: Option<Arc<crate::replica::ReadReplica>>,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that
@@ -78,5 +80,39 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`db`](Self::db) for work that only reads: on the read replica
+    /// when one is configured and may serve this request
+    /// ([`ReadReplica::serves_this_request`](crate::replica::ReadReplica::serves_this_request)),
+    /// else on the primary. A replica that cannot give a connection or loses
+    /// it is left for the primary, which then does the work.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        let Some(replica) = self.replica.clone().filter(|r| r.serves_this_request()) else {
+            return self.db(f).await;
+        };
+        let caches = self.caches.clone();
+        let pool = replica.pool.clone();
+        let (result, f) = web::block(move || {
+            let result = match pool.get() {
+                Ok(mut conn) => dvc_persistence::cache::scoped(&caches, || f(&mut conn)).map_err(Into::into),
+                Err(e) => Err(ApiError::from(StoreError::from(e))),
+            };
+            (result, f)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;
+        match result {
+            Err(e) if e.code == crate::error::ErrorCode::DatabaseUnavailable => {
+                replica.failed(&e.detail);
+                self.db(f).await
+            }
+            other => other,
+        }
     }
 }

@@ -1,10 +1,16 @@
 //! The transactional outbox and change feed (docs/RULES.md §8).
 //!
-//! Every dossier change writes one row in the transaction that makes it.
-//! Its `seq` comes from a one-row counter updated as the transaction's last
-//! write: the counter's lock is held until commit, so commits happen in `seq`
-//! order and a reader that follows `seq` never skips a change that commits
-//! late. Delivery to the national portal is tracked on the row itself.
+//! Every dossier change writes one row in the transaction that makes it,
+//! with an `id` from a sequence and no place in the feed yet: writers of
+//! different dossiers never wait for each other. The feed's place, `seq`, is
+//! given after commit by [`sequence`], which alone locks the one-row counter
+//! and numbers the committed changes that have none, in `id` order, after the
+//! last place given. So `seq` has no gaps, a change that commits late gets a
+//! later place (a reader that follows `seq` never skips it), and the changes
+//! of one dossier keep their order: its writers hold the dossier's row, so
+//! the later change takes its id after the earlier one has committed. Every
+//! reader of the feed calls [`sequence`] first. Delivery to the national
+//! portal is tracked on the row itself.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -17,7 +23,7 @@ use dvc_domain::notify::Channels;
 use serde::Serialize;
 
 use crate::column::Checked;
-use crate::connection::DbConnection;
+use crate::connection::{write_transaction, DbConnection};
 use crate::dossiers::{NewHistory, StoredDossier};
 use crate::error::StoreError;
 use crate::schema::{change_counter, changes};
@@ -27,6 +33,7 @@ use crate::time::{from_db, to_db};
 /// publishes, and where its delivery to the national portal stands.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
+    /// Its place in the feed.
     pub seq: i64,
     pub dossier_code: DossierCode,
     pub action: Step,
@@ -41,10 +48,14 @@ pub struct FeedEntry {
     pub last_error: Option<String>,
 }
 
-impl From<ChangeRow> for FeedEntry {
-    fn from(r: ChangeRow) -> Self {
-        FeedEntry {
-            seq: r.seq,
+impl TryFrom<ChangeRow> for FeedEntry {
+    type Error = StoreError;
+
+    /// Only a change with its place is an entry of the feed.
+    fn try_from(r: ChangeRow) -> Result<Self, StoreError> {
+        let seq = r.seq.ok_or_else(|| StoreError::Corrupt(format!("change {} has no place in the feed", r.id)))?;
+        Ok(FeedEntry {
+            seq,
             dossier_code: r.dossier_code,
             action: r.action,
             status: r.status,
@@ -55,18 +66,19 @@ impl From<ChangeRow> for FeedEntry {
             attempts: r.attempts,
             next_attempt_at: from_db(r.next_attempt_at),
             last_error: r.last_error,
-        }
+        })
     }
 }
 
-fn changes_of(rows: Vec<ChangeRow>) -> Vec<FeedEntry> {
-    rows.into_iter().map(FeedEntry::from).collect()
+pub(crate) fn entries(rows: Vec<ChangeRow>) -> Result<Vec<FeedEntry>, StoreError> {
+    rows.into_iter().map(FeedEntry::try_from).collect()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = changes)]
 pub(crate) struct ChangeRow {
-    pub seq: i64,
+    pub id: i64,
+    pub seq: Option<i64>,
     #[diesel(deserialize_as = Checked<DossierCode>)]
     pub dossier_code: DossierCode,
     #[diesel(deserialize_as = Checked<Step>)]
@@ -177,18 +189,9 @@ pub fn record(
         },
     };
     let payload = serde_json::to_string(&event)?;
-    #[derive(QueryableByName)]
-    struct Last {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        last: i64,
-    }
-    let seq = diesel::sql_query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
-        .get_result::<Last>(conn)?
-        .last;
     let at = to_db(now);
-    diesel::insert_into(changes::table)
+    let id: i64 = diesel::insert_into(changes::table)
         .values((
-            changes::seq.eq(seq),
             changes::dossier_code.eq(d.code.as_str()),
             changes::action.eq(step.action.as_str()),
             changes::status.eq(step.to.as_str()),
@@ -198,32 +201,97 @@ pub fn record(
             changes::attempts.eq(0),
             changes::next_attempt_at.eq(at),
         ))
-        .execute(conn)?;
-    crate::notifications::enqueue(conn, d, step, seq, notify, now)?;
-    Ok(seq)
+        .returning(changes::id)
+        .get_result(conn)?;
+    crate::notifications::enqueue(conn, d, step, id, notify, now)?;
+    Ok(id)
 }
 
-/// Changes after `after`, in commit order.
+/// How many changes one statement of [`sequence`] places at most.
+const PLACES_PER_STATEMENT: i64 = 5_000;
+
+/// Gives every committed change without a place in the feed its place, in
+/// `id` order, after the last place given; returns the last place. Call it
+/// outside any transaction, before reading the feed: what committed before
+/// the call has its place when it returns. Concurrent calls wait for each
+/// other on the counter's row, and only they do; when nothing waits for a
+/// place it reads one indexed row and writes nothing.
+pub fn sequence(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    let waiting = changes::table.filter(changes::seq.is_null()).select(changes::id).first::<i64>(conn).optional()?;
+    if waiting.is_none() {
+        return last_placed(conn);
+    }
+    write_transaction(conn, |conn| {
+        // The lock on the counter's row comes first: under READ COMMITTED the
+        // statements after it see every change committed before it was
+        // granted, the places given by the sequencer before this one included.
+        let mut last: i64 = if conn.is_postgres() {
+            diesel::sql_query("SELECT last FROM change_counter WHERE id = 1 FOR UPDATE").get_result::<Last>(conn)?.last
+        } else {
+            last_placed(conn)?
+        };
+        loop {
+            // `last` is a number this function read, not an input: it is
+            // written into the statement so that one text serves both backends.
+            let placed = diesel::sql_query(format!(
+                "UPDATE changes SET seq = {last} + p.n \
+                 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM changes \
+                       WHERE seq IS NULL ORDER BY id LIMIT {PLACES_PER_STATEMENT}) AS p \
+                 WHERE changes.id = p.id"
+            ))
+            .execute(conn)?;
+            last += i64::try_from(placed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if i64::try_from(placed).unwrap_or(i64::MAX) < PLACES_PER_STATEMENT {
+                break;
+            }
+        }
+        diesel::update(change_counter::table.find(1)).set(change_counter::last.eq(last)).execute(conn)?;
+        Ok(last)
+    })
+}
+
+#[derive(QueryableByName)]
+struct Last {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last: i64,
+}
+
+/// The last place given in the feed.
+fn last_placed(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    Ok(change_counter::table.find(1).select(change_counter::last).first(conn)?)
+}
+
+/// Changes after the place `after`, in the feed's order; places what
+/// committed first.
 pub fn feed(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<FeedEntry>, StoreError> {
-    Ok(changes_of(
+    sequence(conn)?;
+    page(conn, after, limit)
+}
+
+/// Changes after the place `after` that have their place, in the feed's
+/// order; on a replica, what it has replayed of them (a prefix: places are
+/// given in one transaction at a time, in order).
+pub fn page(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<FeedEntry>, StoreError> {
+    entries(
         changes::table
             .filter(changes::seq.gt(after))
             .order(changes::seq.asc())
             .limit(limit)
             .select(ChangeRow::as_select())
             .load(conn)?,
-    ))
+    )
 }
 
+/// The last place in the feed, once what committed has its place.
 pub fn last_seq(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    Ok(change_counter::table.find(1).select(change_counter::last).first(conn)?)
+    sequence(conn)
 }
 
 /// The synchronisation state of one dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncState {
     pub pending: i64,
-    /// The oldest undelivered change: its attempts and last error.
+    /// The oldest undelivered change: its id, attempts and last error.
     pub head: Option<(i64, i32, Option<String>)>,
 }
 
@@ -238,8 +306,8 @@ pub fn sync_states(
         let rows: Vec<(String, i64, i32, Option<String>)> = changes::table
             .filter(changes::dossier_code.eq_any(chunk))
             .filter(changes::delivered_at.is_null())
-            .order(changes::seq.asc())
-            .select((changes::dossier_code, changes::seq, changes::attempts, changes::last_error))
+            .order(changes::id.asc())
+            .select((changes::dossier_code, changes::id, changes::attempts, changes::last_error))
             .load(conn)?;
         for (code, seq, attempts, error) in rows {
             let s = out.entry(code).or_insert(SyncState { pending: 0, head: None });
@@ -257,17 +325,17 @@ pub fn failing(conn: &mut DbConnection, limit: i64) -> Result<Vec<FeedEntry>, St
     let rows: Vec<ChangeRow> = changes::table
         .filter(changes::delivered_at.is_null())
         .filter(changes::attempts.gt(0))
+        .filter(changes::seq.is_not_null())
         .order(changes::seq.asc())
         .limit(limit * 4)
         .select(ChangeRow::as_select())
         .load(conn)?;
     let mut seen = std::collections::HashSet::new();
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|r| seen.insert(r.dossier_code.clone()))
         .take(usize::try_from(limit).unwrap_or(0))
-        .map(FeedEntry::from)
-        .collect())
+        .map(FeedEntry::try_from)
+        .collect()
 }
 
 /// Makes every undelivered change of a dossier due now (an admin's retry).
@@ -278,11 +346,11 @@ pub fn retry_now(conn: &mut DbConnection, code: &str, now: DateTime<Utc>) -> Res
 }
 
 #[cfg(feature = "postgres")]
-const CLAIM_PG: &str = "UPDATE changes SET next_attempt_at = $1 WHERE seq IN (
-    SELECT c.seq FROM changes c
-    WHERE c.delivered_at IS NULL AND c.next_attempt_at <= $2
-      AND NOT EXISTS (SELECT 1 FROM changes p WHERE p.dossier_code = c.dossier_code AND p.seq < c.seq AND p.delivered_at IS NULL)
-    ORDER BY c.seq LIMIT $3
+const CLAIM_PG: &str = "UPDATE changes SET next_attempt_at = $1 WHERE id IN (
+    SELECT c.id FROM changes c
+    WHERE c.delivered_at IS NULL AND c.next_attempt_at <= $2 AND c.seq IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM changes p WHERE p.dossier_code = c.dossier_code AND p.id < c.id AND p.delivered_at IS NULL)
+    ORDER BY c.id LIMIT $3
     FOR UPDATE SKIP LOCKED)
   RETURNING *";
 
@@ -290,13 +358,15 @@ const CLAIM_PG: &str = "UPDATE changes SET next_attempt_at = $1 WHERE seq IN (
 /// (the oldest undelivered one, so each dossier's changes go in order), and
 /// leases them until `lease_until` so that no other process sends them
 /// meanwhile. On PostgreSQL several processes share the work (`FOR UPDATE
-/// SKIP LOCKED`); SQLite runs a single worker.
+/// SKIP LOCKED`); SQLite runs a single worker. Places what committed first:
+/// a dossier's changes with a place always come before those without.
 pub fn claim(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     batch: i64,
 ) -> Result<Vec<FeedEntry>, StoreError> {
+    sequence(conn)?;
     let mut rows: Vec<ChangeRow> = match conn {
         #[cfg(feature = "postgres")]
         DbConnection::Pg(pg) => diesel::sql_query(CLAIM_PG)
@@ -305,9 +375,10 @@ pub fn claim(
             .bind::<BigInt, _>(batch)
             .load(pg)?,
         #[cfg(feature = "sqlite")]
-        DbConnection::Sqlite(_) => crate::connection::write_transaction(conn, |conn| {
+        DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
             let due: Vec<ChangeRow> = changes::table
                 .filter(changes::delivered_at.is_null())
+                .filter(changes::seq.is_not_null())
                 .order(changes::seq.asc())
                 .select(ChangeRow::as_select())
                 .limit(batch * 20)
@@ -319,19 +390,19 @@ pub fn claim(
                 .filter(|r| r.next_attempt_at <= to_db(now))
                 .take(usize::try_from(batch).unwrap_or(0))
                 .collect();
-            let seqs: Vec<i64> = picked.iter().map(|r| r.seq).collect();
-            diesel::update(changes::table.filter(changes::seq.eq_any(&seqs)))
+            let ids: Vec<i64> = picked.iter().map(|r| r.id).collect();
+            diesel::update(changes::table.filter(changes::id.eq_any(&ids)))
                 .set(changes::next_attempt_at.eq(to_db(lease_until)))
                 .execute(conn)?;
             Ok::<_, StoreError>(picked)
         })?,
     };
-    rows.sort_by_key(|r| r.seq);
-    Ok(changes_of(rows))
+    rows.sort_by_key(|r| r.id);
+    entries(rows)
 }
 
 pub fn mark_delivered(conn: &mut DbConnection, seq: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    diesel::update(changes::table.find(seq))
+    diesel::update(changes::table.filter(changes::seq.eq(seq)))
         .set((
             changes::delivered_at.eq(Some(to_db(now))),
             changes::attempts.eq(changes::attempts + 1),
@@ -343,7 +414,7 @@ pub fn mark_delivered(conn: &mut DbConnection, seq: i64, now: DateTime<Utc>) -> 
 
 pub fn mark_failed(conn: &mut DbConnection, seq: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), StoreError> {
     let error: String = error.chars().take(500).collect();
-    diesel::update(changes::table.find(seq))
+    diesel::update(changes::table.filter(changes::seq.eq(seq)))
         .set((
             changes::attempts.eq(changes::attempts + 1),
             changes::last_error.eq(Some(error)),

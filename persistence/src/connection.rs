@@ -200,6 +200,41 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
+/// A pool that makes its connections when asked for them: building it never
+/// waits for the database (a read replica down at start-up).
+pub fn build_lazy_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .build_unchecked(DbManager::new(url.clone()))
+}
+
+#[derive(diesel::QueryableByName)]
+struct WalPosition {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    lsn: Option<i64>,
+}
+
+/// A PostgreSQL primary's current WAL position, in bytes.
+pub fn wal_position(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    diesel::sql_query("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS lsn")
+        .get_result::<WalPosition>(conn)?
+        .lsn
+        .ok_or_else(|| StoreError::Corrupt("no WAL position".into()))
+}
+
+/// The WAL position a PostgreSQL standby has replayed, in bytes; none when
+/// the server is not a standby.
+pub fn replayed_position(conn: &mut DbConnection) -> Result<Option<i64>, StoreError> {
+    Ok(diesel::sql_query(
+        "SELECT CASE WHEN pg_is_in_recovery() THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint END AS lsn",
+    )
+    .get_result::<WalPosition>(conn)?
+    .lsn)
+}
+
 /// Asks the database a trivial query; answers which backend it is.
 pub fn ping(conn: &mut DbConnection) -> Result<&'static str, StoreError> {
     diesel::sql_query("SELECT 1").execute(conn)?;

@@ -2,7 +2,7 @@
 //! channel, written in the transaction of the change that causes it (so a
 //! change is never told without being made, nor made without being told),
 //! rendered then, and delivered by the notification worker. Each row's
-//! `idempotency_key` (`<change seq>-<channel>`) is unique here and is sent to
+//! `idempotency_key` (`<change id>-<channel>`) is unique here and is sent to
 //! the gateway, which drops a repeat after a lease ran out mid-send.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -30,7 +30,7 @@ pub const FAILED: &str = Delivery::Failed.as_str();
 pub struct Notification {
     /// Sent with the message, so that a gateway can drop a repeat.
     pub idempotency_key: String,
-    pub change_seq: i64,
+    pub change_id: i64,
     pub dossier_code: DossierCode,
     pub event: Event,
     pub channel: NotifyChannel,
@@ -49,7 +49,7 @@ impl From<NotificationRow> for Notification {
     fn from(r: NotificationRow) -> Self {
         Notification {
             idempotency_key: r.idempotency_key,
-            change_seq: r.change_seq,
+            change_id: r.change_id,
             dossier_code: r.dossier_code,
             event: r.event,
             channel: r.channel,
@@ -70,7 +70,7 @@ impl From<NotificationRow> for Notification {
 #[diesel(table_name = notifications)]
 struct NotificationRow {
     pub idempotency_key: String,
-    pub change_seq: i64,
+    pub change_id: i64,
     #[diesel(deserialize_as = Checked<DossierCode>)]
     pub dossier_code: DossierCode,
     #[diesel(deserialize_as = Checked<Event>)]
@@ -111,7 +111,7 @@ pub fn enqueue(
     conn: &mut DbConnection,
     d: &StoredDossier,
     step: &NewHistory,
-    seq: i64,
+    change_id: i64,
     configured: Channels,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -146,8 +146,8 @@ pub fn enqueue(
     let at = to_db(now);
     for (channel, recipient) in &to {
         let message = notify::render(event, *channel, &facts).map_err(StoreError::Corrupt)?;
-        let key = format!("{seq}-{}", channel.as_str());
-        insert_pending(conn, &key, seq, d.code.as_str(), event, *channel, recipient, &message, at)?;
+        let key = format!("{change_id}-{}", channel.as_str());
+        insert_pending(conn, &key, change_id, d.code.as_str(), event, *channel, recipient, &message, at)?;
     }
     Ok(to.len())
 }
@@ -157,7 +157,7 @@ pub fn enqueue(
 fn insert_pending(
     conn: &mut DbConnection,
     key: &str,
-    seq: i64,
+    change_id: i64,
     code: &str,
     event: Event,
     channel: NotifyChannel,
@@ -168,7 +168,7 @@ fn insert_pending(
     diesel::insert_into(notifications::table)
         .values((
             notifications::idempotency_key.eq(key),
-            notifications::change_seq.eq(seq),
+            notifications::change_id.eq(change_id),
             notifications::dossier_code.eq(code),
             notifications::event.eq(event.as_str()),
             notifications::channel.eq(channel.as_str()),
@@ -198,7 +198,7 @@ fn agency_name(conn: &mut DbConnection, code: &AgencyCode) -> Result<String, Sto
 pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<Notification>, StoreError> {
     let rows: Vec<NotificationRow> = notifications::table
         .filter(notifications::dossier_code.eq(code))
-        .order((notifications::change_seq.asc(), notifications::channel.asc()))
+        .order((notifications::change_id.asc(), notifications::channel.asc()))
         .select(NotificationRow::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(Notification::from).collect())
@@ -208,7 +208,7 @@ pub fn of_dossier(conn: &mut DbConnection, code: &str) -> Result<Vec<Notificatio
 const CLAIM_PG: &str = "UPDATE notifications SET next_attempt_at = $1 WHERE idempotency_key IN (
     SELECT n.idempotency_key FROM notifications n
     WHERE n.status = 'pending' AND n.next_attempt_at <= $2 AND n.channel = ANY(string_to_array($3, ','))
-    ORDER BY n.next_attempt_at, n.change_seq LIMIT $4
+    ORDER BY n.next_attempt_at, n.change_id LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING *";
 
@@ -239,7 +239,7 @@ pub fn claim(
                 .filter(notifications::status.eq(PENDING))
                 .filter(notifications::next_attempt_at.le(to_db(now)))
                 .filter(notifications::channel.eq_any(&names))
-                .order((notifications::next_attempt_at.asc(), notifications::change_seq.asc()))
+                .order((notifications::next_attempt_at.asc(), notifications::change_id.asc()))
                 .limit(batch)
                 .select(NotificationRow::as_select())
                 .load(conn)?;
@@ -250,7 +250,7 @@ pub fn claim(
             Ok::<_, StoreError>(due)
         })?,
     };
-    rows.sort_by_key(|r| (r.change_seq, r.channel));
+    rows.sort_by_key(|r| (r.change_id, r.channel));
     Ok(rows.into_iter().map(Notification::from).collect())
 }
 
@@ -329,11 +329,9 @@ pub fn warn_running_late(
         else {
             continue;
         };
-        let seq: Option<i64> = changes::table
-            .filter(changes::dossier_code.eq(&code))
-            .select(diesel::dsl::max(changes::seq))
-            .first(conn)?;
-        let Some(seq) = seq else { continue };
+        let change_id: Option<i64> =
+            changes::table.filter(changes::dossier_code.eq(&code)).select(diesel::dsl::max(changes::id)).first(conn)?;
+        let Some(change_id) = change_id else { continue };
         let facts = Facts {
             code: d.code.to_string(),
             applicant_name: d.applicant.name.clone(),
@@ -346,12 +344,15 @@ pub fn warn_running_late(
         let at = to_db(now);
         let to = to.as_str();
         let event = Event::RunningLate;
-        written += insert_pending(conn, &key, seq, d.code.as_str(), event, NotifyChannel::Email, to, &message, at)
-            .or_else(|e| match e {
-                // Another process wrote it first.
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
-                e => Err(e),
-            })?;
+        written +=
+            insert_pending(conn, &key, change_id, d.code.as_str(), event, NotifyChannel::Email, to, &message, at)
+                .or_else(|e| match e {
+                    // Another process wrote it first.
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                        Ok(0)
+                    }
+                    e => Err(e),
+                })?;
     }
     Ok(written)
 }

@@ -217,8 +217,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    changes (seq) {
-        seq -> BigInt,
+    changes (id) {
+        id -> BigInt,
+        seq -> Nullable<BigInt>,
         dossier_code -> Text,
         action -> Text,
         status -> Text,
@@ -235,7 +236,7 @@ diesel::table! {
 diesel::table! {
     notifications (idempotency_key) {
         idempotency_key -> Text,
-        change_seq -> BigInt,
+        change_id -> BigInt,
         dossier_code -> Text,
         event -> Text,
         channel -> Text,

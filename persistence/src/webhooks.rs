@@ -205,14 +205,17 @@ pub fn fan_out(
     now: DateTime<Utc>,
     batch: i64,
 ) -> Result<usize, StoreError> {
+    crate::changes::sequence(conn)?;
     write_transaction(conn, |conn| {
         let cursor: i64 = webhooks::table.find(&hook.id).select(webhooks::cursor_seq).first(conn)?;
-        let rows: Vec<ChangeRow> = changes::table
-            .filter(changes::seq.gt(cursor))
-            .order(changes::seq.asc())
-            .limit(batch)
-            .select(ChangeRow::as_select())
-            .load(conn)?;
+        let rows = crate::changes::entries(
+            changes::table
+                .filter(changes::seq.gt(cursor))
+                .order(changes::seq.asc())
+                .limit(batch)
+                .select(ChangeRow::as_select())
+                .load(conn)?,
+        )?;
         let mut made = 0;
         for r in &rows {
             let wanted = (statuses.is_empty() || statuses.contains(&r.status))
@@ -329,5 +332,5 @@ pub fn redeliver(
 }
 
 pub fn change(conn: &mut DbConnection, seq: i64) -> Result<crate::changes::FeedEntry, StoreError> {
-    Ok(changes::table.find(seq).select(ChangeRow::as_select()).first::<ChangeRow>(conn)?.into())
+    changes::table.filter(changes::seq.eq(seq)).select(ChangeRow::as_select()).first::<ChangeRow>(conn)?.try_into()
 }

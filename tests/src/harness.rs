@@ -50,6 +50,11 @@ impl E2eTest {
     }
 }
 
+/// The name a test on a streaming replica registers under (with the
+/// PostgreSQL backend): it runs only where the server takes replication
+/// connections, and is required under `CI=true`.
+pub const REPLICA_TEST: &str = "postgres_replica";
+
 /// Set (to anything) in a child process: it runs `dvc serve` instead.
 pub const SERVE_ENV: &str = "DVC_E2E_SERVE";
 
@@ -70,22 +75,42 @@ pub fn main() -> ExitCode {
     }
     let mut tests: Vec<&'static E2eTest> = inventory::iter::<E2eTest>.into_iter().collect();
     tests.sort_by_cached_key(|t| t.full_name());
+    tests.retain(|t| filters.is_empty() || filters.iter().any(|f| matches(&t.full_name(), f, args.exact)));
     let skipped = postgres.is_err();
+    // The tests of a streaming replica make one from the PostgreSQL server,
+    // which must take replication connections.
+    let replica = if !tests.iter().any(|t| t.name == REPLICA_TEST) {
+        Ok(())
+    } else if skipped {
+        Err("the PostgreSQL suite is skipped".to_owned())
+    } else {
+        crate::replica::probe()
+    };
+    if let (Err(why), false) = (&replica, skipped) {
+        if ci {
+            eprintln!("CI=true requires the streaming replica tests, but {why}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("Streaming replica tests SKIPPED (reported as ignored, not run): {why}.");
+    }
     let trials = tests
         .into_iter()
-        .filter(|t| filters.is_empty() || filters.iter().any(|f| matches(&t.full_name(), f, args.exact)))
         .map(|t| {
             let run = t.run;
             Trial::test(t.full_name(), move || {
                 run();
                 Ok(())
             })
-            .with_ignored_flag(skipped && t.backend == Some(Backend::Postgres))
+            .with_ignored_flag(
+                (skipped && t.backend == Some(Backend::Postgres)) || (t.name == REPLICA_TEST && replica.is_err()),
+            )
         })
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     if let Err(why) = &postgres {
         eprintln!("PostgreSQL suite SKIPPED: its tests were not run ({why}).");
+    } else if let Err(why) = &replica {
+        eprintln!("Streaming replica tests SKIPPED: not run ({why}).");
     }
     conclusion.exit_code()
 }

@@ -12,6 +12,7 @@ pub mod loopback;
 pub mod payment_sim;
 pub mod portal_sim;
 pub mod registry_sim;
+pub mod replica;
 pub mod smtp_sim;
 pub mod webhook_sim;
 

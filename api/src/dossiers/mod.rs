@@ -448,7 +448,7 @@ pub async fn read(
     let code = code.into_inner();
     let now = state.now();
     let out = state
-        .db(move |conn| {
+        .read(move |conn| {
             let d = readable(conn, &caller.0, &code)?;
             view(conn, d, now)
         })
@@ -590,10 +590,10 @@ pub async fn list(
             agencies: agency.as_ref().map(|a| agencies::with_descendants(conn, a)).transpose()?,
             scope,
             citizen: (actor.role == Role::Citizen).then(|| actor.id.clone()),
-            procedure: q.procedure,
-            sector: q.sector,
+            procedure: q.procedure.clone(),
+            sector: q.sector.clone(),
             channel: q.channel.map(Into::into),
-            applicant_id: q.applicant_id,
+            applicant_id: q.applicant_id.clone(),
             received_from: q.received_from.map(|t| t.to_utc()),
             received_to: q.received_to.map(|t| t.to_utc()),
             resolved_from: q.resolved_from.map(|t| t.to_utc()),
@@ -601,7 +601,7 @@ pub async fn list(
             timeliness,
             supplement_overdue: q.supplement_overdue,
             now: Some(now),
-            after,
+            after: after.clone(),
             limit,
         })
     };
@@ -629,7 +629,7 @@ pub async fn list(
         ));
     }
     let items = state
-        .db(move |conn| {
+        .read(move |conn| {
             let filter = make_filter(conn)?;
             let found = dossiers::list(conn, &filter)?;
             access::view_many(conn, found, now)

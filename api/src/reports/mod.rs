@@ -414,7 +414,7 @@ pub async fn summary(
     let group_by = q.group_by;
     let days = (q.from, q.to);
     let out = state
-        .db(move |conn| {
+        .read(move |conn| {
             let loaded = load(conn, &p, days, &scope, group_by)?;
             let total = tally_of(loaded.cells.values(), &p);
             let groups = match group_by {
@@ -441,7 +441,7 @@ pub async fn summary(
             Ok::<_, ApiError>(SummaryOut {
                 from: q.from,
                 to: q.to,
-                agency: agency.map(|a| a.to_string()),
+                agency: agency.as_ref().map(ToString::to_string),
                 group_by,
                 total: group_out("total".into(), None, &total, Some(loaded.total_feedback)),
                 groups,
@@ -630,7 +630,7 @@ pub async fn drilldown(
     let limit = drill_limit(q.limit)?;
     let after = q.after.clone();
     let out = state
-        .db(move |conn| {
+        .read(move |conn| {
             let (set, groups) = agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g))?;
             let codes: Vec<String> = figures::facts(conn, Selection::Metric(&p, metric), set.as_deref())?
                 .into_iter()
@@ -647,7 +647,7 @@ pub async fn drilldown(
             });
             Ok::<_, ApiError>(DrillOut {
                 metric: metric.into(),
-                group: group.map(|(_, k)| k),
+                group: group.as_ref().map(|(_, k)| k.clone()),
                 count,
                 codes: page,
                 next,
@@ -766,13 +766,13 @@ pub async fn index(
     let agency = scope.asked.clone();
     let p = period(q.from, q.to, state.now())?;
     let out = state
-        .db(move |conn| {
+        .read(move |conn| {
             let loaded = load(conn, &p, (q.from, q.to), &scope, None)?;
             let t = tally_of(loaded.cells.values(), &p);
             Ok::<_, ApiError>(IndexOut {
                 from: q.from,
                 to: q.to,
-                agency: agency.map(|a| a.to_string()),
+                agency: agency.as_ref().map(ToString::to_string),
                 index: index_766(&t).into(),
             })
         })

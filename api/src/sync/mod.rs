@@ -173,7 +173,9 @@ pub async fn feed(
     may_follow(&caller)?;
     let after = params.after.unwrap_or(0);
     let limit = params.limit.unwrap_or(100);
-    let rows = state.db(move |conn| changes::feed(conn, after, limit)).await?;
+    // Places are given on the primary; the page is read where reads go.
+    state.db(changes::sequence).await?;
+    let rows = state.read(move |conn| changes::page(conn, after, limit)).await?;
     let next_after = rows.last().map_or(after, |r| r.seq);
     let items = rows.into_iter().map(ChangeOut::try_from).collect::<Result<_, _>>()?;
     Ok(web::Json(ChangeFeed { items, next_after }))

@@ -31,6 +31,7 @@ mod payments;
 mod problem_language;
 mod public_lookup;
 mod registry_contract;
+mod replica;
 mod representation;
 mod small_untruths;
 mod strict_input;

@@ -198,3 +198,61 @@ fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// On PostgreSQL writers no longer wait for each other: a change that
+/// commits after a later-written one takes the next place in the feed when
+/// it commits, and a reader in between sees only what has committed. (SQLite
+/// has one writer at a time, so there no change can commit while another is
+/// open.)
+mod a_change_that_commits_late_takes_the_next_place {
+    use super::*;
+    use diesel::RunQueryDsl;
+
+    fn run(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let first = submit(app, &t);
+        let second = submit(app, &t);
+        let page = app.get("/api/v1/changes?after=0", Some(&t.integrator)).expect(200).body;
+        let last = page["next_after"].as_i64().expect("next_after");
+        assert_eq!(last, 2);
+
+        // A transaction writes a change of the first dossier and stays open.
+        let mut open = app.db.connect();
+        diesel::sql_query("BEGIN").execute(&mut open).expect("begin");
+        let written = diesel::sql_query(format!(
+            "INSERT INTO changes (dossier_code, action, status, agency_code, payload, created_at, attempts, next_attempt_at) \
+             SELECT dossier_code, action, status, agency_code, payload, created_at, 0, next_attempt_at FROM changes \
+             WHERE dossier_code = '{first}'"
+        ))
+        .execute(&mut open)
+        .expect("a change written, not committed");
+        assert_eq!(written, 1);
+
+        // Another change, written after it, commits first and takes the next place.
+        act(app, &t.officer, &second, "receive", json!({})).expect(200);
+        let page = app.get(&format!("/api/v1/changes?after={last}"), Some(&t.integrator)).expect(200).body;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "only what has committed: {page}");
+        assert_eq!(items[0]["seq"], last + 1);
+        assert_eq!(items[0]["event"]["code"], second.as_str());
+        assert_eq!(items[0]["event"]["status"], "received");
+
+        // The open one commits: it takes the place after, and nothing is skipped.
+        diesel::sql_query("COMMIT").execute(&mut open).expect("commit");
+        let page = app.get(&format!("/api/v1/changes?after={}", last + 1), Some(&t.integrator)).expect(200).body;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "{page}");
+        assert_eq!(items[0]["seq"], last + 2);
+        assert_eq!(items[0]["event"]["code"], first.as_str());
+        let all = app.get("/api/v1/changes?after=0", Some(&t.integrator)).expect(200).body;
+        let seqs: Vec<i64> =
+            all["items"].as_array().expect("items").iter().map(|c| c["seq"].as_i64().expect("seq")).collect();
+        assert_eq!(seqs, (1..=last + 2).collect::<Vec<_>>(), "no gaps, no repeats");
+    }
+
+    fn postgres_only() {
+        run(&TestApp::spawn(dvc_tests::Backend::Postgres));
+    }
+    dvc_tests::register!(postgres_only, Some(dvc_tests::Backend::Postgres));
+}
