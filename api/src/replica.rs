@@ -29,8 +29,8 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
-use dvc_persistence::connection::{replayed_position, wal_position};
-use dvc_persistence::Pool;
+use dvc_persistence::connection::{replayed_position, wal_position, DbManager};
+use dvc_persistence::{DatabaseUrl, DbConnection, Pool, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,13 +39,16 @@ use crate::state::AppState;
 /// How often the monitor compares the replica with the primary.
 const CHECK_EVERY: Duration = Duration::from_millis(250);
 
-/// Callers' last writes are forgotten this long after them (the replica is
-/// long past them by then, or not used).
+/// Callers' last writes are remembered at least this long after them, and
+/// longer than the allowed lag (the replica is past them by then, or not used).
 const REMEMBER_WRITES: Duration = Duration::from_secs(120);
 
 /// The replica, its state, and the callers' recent writes.
 pub struct ReadReplica {
     pub pool: Pool,
+    /// Where the monitor connects, with connections of its own (a busy
+    /// request pool never delays its judgement).
+    url: DatabaseUrl,
     pub max_lag: Duration,
     state: Mutex<State>,
     writes: Mutex<HashMap<u64, Instant>>,
@@ -83,8 +86,12 @@ tokio::task_local! {
 }
 
 impl ReadReplica {
-    pub fn new(pool: Pool, max_lag: Duration) -> Self {
-        Self { pool, max_lag, state: Mutex::default(), writes: Mutex::default() }
+    pub fn new(pool: Pool, url: DatabaseUrl, max_lag: Duration) -> Self {
+        Self { pool, url, max_lag, state: Mutex::default(), writes: Mutex::default() }
+    }
+
+    fn remember_writes(&self) -> Duration {
+        REMEMBER_WRITES.max(self.max_lag + Duration::from_secs(10))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -131,23 +138,24 @@ impl ReadReplica {
     }
 
     fn wrote(&self, caller: u64, at: Instant) {
-        let mut w = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
-        if w.len() >= 4096 {
-            w.retain(|_, t| t.elapsed() < REMEMBER_WRITES);
-        }
-        w.insert(caller, at);
+        self.writes.lock().unwrap_or_else(PoisonError::into_inner).insert(caller, at);
     }
 
     fn last_write(&self, caller: u64) -> Option<Instant> {
         let w = self.writes.lock().unwrap_or_else(PoisonError::into_inner);
-        w.get(&caller).copied().filter(|t| t.elapsed() < REMEMBER_WRITES)
+        w.get(&caller).copied().filter(|t| t.elapsed() < self.remember_writes())
+    }
+
+    /// Forgets the writes the replica no longer needs to be judged against.
+    fn forget_old_writes(&self) {
+        let keep = self.remember_writes();
+        self.writes.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, t| t.elapsed() < keep);
     }
 
     /// One comparison: the primary's position now, then the replica's.
-    fn check(&self, primary: &Pool, samples: &mut VecDeque<(Instant, i64)>) {
+    fn check(&self, monitor: &mut Monitor, samples: &mut VecDeque<(Instant, i64)>) {
         let at = Instant::now();
-        match primary.get().map_err(|e| e.to_string()).and_then(|mut c| wal_position(&mut c).map_err(|e| e.to_string()))
-        {
+        match monitor.primary.run(wal_position) {
             Ok(lsn) => samples.push_back((at, lsn)),
             // Without the primary's position the replica's freshness cannot
             // grow; it ages until the primary answers again.
@@ -157,11 +165,7 @@ impl ReadReplica {
         while samples.len() > 1 && samples.front().is_some_and(|(t, _)| t.elapsed() > keep) {
             samples.pop_front();
         }
-        let replayed = self
-            .pool
-            .get()
-            .map_err(|e| e.to_string())
-            .and_then(|mut c| replayed_position(&mut c).map_err(|e| e.to_string()));
+        let replayed = monitor.replica.run(replayed_position);
         let mut s = self.state();
         match replayed {
             Ok(Some(lsn)) => {
@@ -195,15 +199,51 @@ impl ReadReplica {
     /// Compares the replica with the primary until the server stops.
     pub fn spawn_monitor(
         self: Arc<Self>,
-        primary: Pool,
+        primary: DatabaseUrl,
         shutdown: crate::workers::Shutdown,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let mut monitor = Monitor { primary: Link::new(primary), replica: Link::new(self.url.clone()) };
         std::thread::Builder::new().name("read-replica".into()).spawn(move || {
             let mut samples = VecDeque::new();
+            let mut ticks: u32 = 0;
             while !shutdown.is_stopped() {
-                self.check(&primary, &mut samples);
+                self.check(&mut monitor, &mut samples);
+                ticks = ticks.wrapping_add(1);
+                if ticks.is_multiple_of(40) {
+                    self.forget_old_writes();
+                }
                 shutdown.sleep(CHECK_EVERY);
             }
+        })
+    }
+}
+
+/// The monitor's own connections to the primary and the replica.
+struct Monitor {
+    primary: Link,
+    replica: Link,
+}
+
+/// A connection made when needed and dropped after a failure (made again at
+/// the next use).
+struct Link {
+    manager: DbManager,
+    conn: Option<DbConnection>,
+}
+
+impl Link {
+    fn new(url: DatabaseUrl) -> Self {
+        Self { manager: DbManager::new(url), conn: None }
+    }
+
+    fn run<T>(&mut self, f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>) -> Result<T, String> {
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => self.conn.insert(self.manager.connect().map_err(|e| e.to_string())?),
+        };
+        f(conn).map_err(|e| {
+            self.conn = None;
+            e.to_string()
         })
     }
 }

@@ -93,7 +93,7 @@ fn read_replica(config: &Config) -> Result<Option<Arc<crate::replica::ReadReplic
         url.redacted(),
         max_lag.as_millis()
     );
-    Ok(Some(Arc::new(crate::replica::ReadReplica::new(pool, max_lag))))
+    Ok(Some(Arc::new(crate::replica::ReadReplica::new(pool, url, max_lag))))
 }
 
 /// Says at start-up how far each calendar is maintained and what it does not
@@ -137,7 +137,8 @@ pub fn start(state: AppState, listeners: Vec<TcpListener>) -> std::io::Result<ac
 fn start_workers(state: &AppState) -> std::io::Result<()> {
     let c = &state.config;
     if let Some(replica) = &state.replica {
-        replica.clone().spawn_monitor(state.pool.clone(), state.shutdown.clone()).map(|t| state.shutdown.track(t))?;
+        let primary = DatabaseUrl::parse(&c.database_url).map_err(std::io::Error::other)?;
+        replica.clone().spawn_monitor(primary, state.shutdown.clone()).map(|t| state.shutdown.track(t))?;
     }
     if let Some(jwks) = state.keys.jwks() {
         // Fetches the identity provider's keys now and then on its schedule; a

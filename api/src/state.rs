@@ -86,7 +86,8 @@ impl AppState {
     /// when one is configured and may serve this request
     /// ([`ReadReplica::serves_this_request`](crate::replica::ReadReplica::serves_this_request)),
     /// else on the primary. A replica that cannot give a connection or loses
-    /// it is left for the primary, which then does the work.
+    /// it is left for the primary, which then does the work; a read that
+    /// fails there otherwise is done again on the primary.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -99,20 +100,33 @@ impl AppState {
         let caches = self.caches.clone();
         let pool = replica.pool.clone();
         let (result, f) = web::block(move || {
-            let result = match pool.get() {
-                Ok(mut conn) => dvc_persistence::cache::scoped(&caches, || f(&mut conn)).map_err(Into::into),
-                Err(e) => Err(ApiError::from(StoreError::from(e))),
-            };
+            // None: no connection in time (the replica busy or gone; the
+            // monitor judges which).
+            let result = pool
+                .get()
+                .ok()
+                .map(|mut conn| dvc_persistence::cache::scoped(&caches, || f(&mut conn)).map_err(Into::into));
             (result, f)
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?;
         match result {
-            Err(e) if e.code == crate::error::ErrorCode::DatabaseUnavailable => {
+            None => self.db(f).await,
+            Some(Err(e)) if e.code == crate::error::ErrorCode::DatabaseUnavailable => {
                 replica.failed(&e.detail);
                 self.db(f).await
             }
-            other => other,
+            // A read the replica could not finish (a query cancelled by a
+            // conflict with recovery answers as a concurrent change or an
+            // internal error): the primary does it again.
+            Some(Err(e)) if e.status.is_server_error() || e.status == actix_web::http::StatusCode::CONFLICT => {
+                log::warn!(
+                    "read replica: a read failed there, done again on the primary: {}",
+                    e.cause.as_deref().unwrap_or(&e.detail)
+                );
+                self.db(f).await
+            }
+            Some(other) => other,
         }
     }
 }

@@ -224,8 +224,10 @@ pub fn sequence(conn: &mut DbConnection) -> Result<i64, StoreError> {
     write_transaction(conn, |conn| {
         // The lock on the counter's row comes first: under READ COMMITTED the
         // statements after it see every change committed before it was
-        // granted, the places given by the sequencer before this one included.
+        // granted, the places given by the sequencer before this one included
+        // (said here, whatever the server's default isolation is).
         let mut last: i64 = if conn.is_postgres() {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(conn)?;
             diesel::sql_query("SELECT last FROM change_counter WHERE id = 1 FOR UPDATE").get_result::<Last>(conn)?.last
         } else {
             last_placed(conn)?

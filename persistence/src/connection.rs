@@ -217,9 +217,10 @@ struct WalPosition {
     lsn: Option<i64>,
 }
 
-/// A PostgreSQL primary's current WAL position, in bytes.
+/// A PostgreSQL primary's current WAL insert position, in bytes: past every
+/// commit acknowledged so far, whatever `synchronous_commit` says.
 pub fn wal_position(conn: &mut DbConnection) -> Result<i64, StoreError> {
-    diesel::sql_query("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS lsn")
+    diesel::sql_query("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS lsn")
         .get_result::<WalPosition>(conn)?
         .lsn
         .ok_or_else(|| StoreError::Corrupt("no WAL position".into()))

@@ -12,7 +12,7 @@ use dvc_tests::replica::Replica;
 use dvc_tests::{Backend, TestApp};
 use serde_json::{json, Value};
 
-const MAX_LAG_MS: u64 = 3000;
+const MAX_LAG_MS: u64 = 5000;
 
 fn replica_state(app: &TestApp) -> Value {
     app.get("/health/ready", None).expect(200).body["read_replica"].clone()
