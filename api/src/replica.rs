@@ -98,16 +98,19 @@ impl ReadReplica {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether reads may go to the replica in this state: it answers, is a
+    /// standby, and has replayed what the primary had within the allowed lag.
+    fn in_use(&self, s: &State) -> bool {
+        s.down.is_none() && s.fresh_as_of.is_some_and(|f| f.elapsed() <= self.max_lag)
+    }
+
     /// Whether the request being served may read from the replica: inside a
     /// request only, while the replica is fresh enough, and fresher than the
     /// caller's last write.
     pub fn serves_this_request(&self) -> bool {
         let Ok(wrote) = CALLER_WROTE.try_with(|w| *w) else { return false };
         let s = self.state();
-        match (&s.down, s.fresh_as_of) {
-            (None, Some(fresh)) => fresh.elapsed() <= self.max_lag && wrote.is_none_or(|w| fresh > w),
-            _ => false,
-        }
+        self.in_use(&s) && wrote.is_none_or(|w| s.fresh_as_of.is_some_and(|fresh| fresh > w))
     }
 
     /// A read on the replica failed for want of a connection: the primary
@@ -124,10 +127,12 @@ impl ReadReplica {
     pub fn report(&self) -> ReplicaReport {
         let s = self.state();
         let lag = s.fresh_as_of.map(|f| f.elapsed());
-        let state = match (&s.down, lag) {
-            (Some(_), _) => "down",
-            (None, Some(lag)) if lag <= self.max_lag => "in_use",
-            (None, _) => "behind",
+        let state = if s.down.is_some() {
+            "down"
+        } else if self.in_use(&s) {
+            "in_use"
+        } else {
+            "behind"
         };
         ReplicaReport {
             state,
@@ -178,7 +183,7 @@ impl ReadReplica {
             Ok(None) => s.down = Some("it is not a standby (promoted?): it no longer follows the primary".into()),
             Err(e) => s.down = Some(format!("it does not answer: {e}")),
         }
-        let used = s.down.is_none() && s.fresh_as_of.is_some_and(|f| f.elapsed() <= self.max_lag);
+        let used = self.in_use(&s);
         if used != s.used {
             s.used = used;
             if used {

@@ -242,8 +242,9 @@ pub fn sequence(conn: &mut DbConnection) -> Result<i64, StoreError> {
                  WHERE changes.id = p.id"
             ))
             .execute(conn)?;
-            last += i64::try_from(placed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if i64::try_from(placed).unwrap_or(i64::MAX) < PLACES_PER_STATEMENT {
+            let placed = i64::try_from(placed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            last += placed;
+            if placed < PLACES_PER_STATEMENT {
                 break;
             }
         }

@@ -196,7 +196,9 @@ pub fn deactivate(conn: &mut DbConnection, id: &str) -> Result<(), StoreError> {
 
 /// Turns the changes after each subscription's cursor into deliveries (those
 /// that match its filters) and moves the cursor; `agency_sets` gives, per
-/// subscription, the agencies its filter covers (with sub-units).
+/// subscription, the agencies its filter covers (with sub-units). Reads the
+/// changes that have their place: the caller gives places first, once a
+/// round ([`crate::changes::sequence`]).
 pub fn fan_out(
     conn: &mut DbConnection,
     hook: &Webhook,
@@ -205,7 +207,6 @@ pub fn fan_out(
     now: DateTime<Utc>,
     batch: i64,
 ) -> Result<usize, StoreError> {
-    crate::changes::sequence(conn)?;
     write_transaction(conn, |conn| {
         let cursor: i64 = webhooks::table.find(&hook.id).select(webhooks::cursor_seq).first(conn)?;
         let rows = crate::changes::entries(

@@ -55,6 +55,10 @@ impl WebhookWorker {
     fn round(&self, client: &reqwest::blocking::Client) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = Utc::now();
+        // What committed before this round takes its place, once for every subscription.
+        if let Err(e) = dvc_persistence::changes::sequence(&mut conn) {
+            log::warn!("webhooks: changes not placed this round: {e}");
+        }
         for hook in webhooks::list(&mut conn, None).map_err(|e| e.to_string())? {
             if hook.filter_error.is_some() {
                 continue;
