@@ -43,6 +43,9 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--keep", action="store_true", help="PostgreSQL: time the queries on the database a previous run seeded")
     ap.add_argument("--pg-port", type=int, default=5432, help="PostgreSQL on 127.0.0.1 at this port")
+    ap.add_argument("--days", type=int, default=360, help="submissions spread over this many days from 2 January 2025")
+    ap.add_argument("--parallel", type=int, default=1, help="import batches side by side (connections)")
+    ap.add_argument("--batch", type=int, default=1000, help="dossiers per import batch")
     a = ap.parse_args()
     if a.db == "sqlite":
         url = f"sqlite://{tempfile.mkdtemp()}/bench.db"
@@ -55,7 +58,7 @@ def main():
     env = dict(os.environ, DATABASE_URL=url, DVC_BIND=f"127.0.0.1:{port}", DVC_JWT_SECRET=SECRET, DVC_DEMO="true", DVC_DEMO_DOSSIERS="0", RUST_LOG="warn")
     if not a.keep:
         t = time.time()
-        out = subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", str(a.dossiers), "--seed", "1"], env=env).decode().strip()
+        out = subprocess.check_output([BIN, "seed", "synthetic", "--dossiers", str(a.dossiers), "--seed", "1", "--days", str(a.days), "--parallel", str(a.parallel), "--batch", str(a.batch)], env=env).decode().strip()
         print(f"{a.db}: seed: {out} (wall {time.time() - t:.0f} s)")
     p = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

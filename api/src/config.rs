@@ -54,6 +54,15 @@ pub enum SeedCommand {
         /// Dossiers per import batch (one transaction each).
         #[arg(long, default_value_t = 1000)]
         batch: usize,
+        /// Submissions are spread over this many days from 2 January 2025
+        /// (the demo catalogue's first year); those that would fall after
+        /// today are left out, and the latest are still open.
+        #[arg(long, default_value_t = 360, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        /// Batches imported side by side, each on its own connection
+        /// (PostgreSQL: up to its cores; SQLite gains nothing).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+        parallel: u32,
     },
 }
 

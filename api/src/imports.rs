@@ -429,6 +429,10 @@ fn prepare(
         }
     };
     let received = state.received_at;
+    let known = dvc_persistence::figures::Known {
+        paid_by: paid.iter().map(|(m, _, _)| m.as_str().to_owned()).collect(),
+        rating: rating.map(|(_, overall, at)| (at, dvc_domain::rating::Overall::from(overall).is_satisfied())),
+    };
     Ok(Prepared {
         new: NewDossier {
             external_code: d.external_code.clone(),
@@ -455,6 +459,8 @@ fn prepare(
             check: None,
             lookups: Vec::new(),
             count: false,
+            // Counted as it is written, with its payments and rating.
+            known: Some(known),
         },
         payments: paid,
         rating,
@@ -568,7 +574,6 @@ fn import_in_transaction(
     let mut imported = Vec::new();
     let mut settled = Vec::new();
     let mut ratings = Vec::new();
-    let mut fresh = Vec::new();
     for ((index, p), (code, new)) in valid.into_iter().zip(created) {
         // A dossier imported before (same external code) keeps what it has.
         if new {
@@ -576,12 +581,10 @@ fn import_in_transaction(
             if let Some((criteria, overall, at)) = p.rating {
                 ratings.push((code.to_string(), criteria, overall.into(), at));
             }
-            fresh.push(code.to_string());
         }
         imported.push(Imported { index, code: code.to_string() });
     }
     payments::insert_settled(conn, &settled, &importer.id)?;
     figures::insert_ratings(conn, &ratings, None, &importer.id)?;
-    figures::recount(conn, &fresh)?;
     Ok(ImportOut { imported, rejected })
 }

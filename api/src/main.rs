@@ -25,8 +25,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Token(args) => token(&cli.config, &args).map(|t| println!("{t}")),
-        Command::Seed(SeedCommand::Synthetic { dossiers, seed, batch }) => {
-            seed_synthetic(&cli.config, dossiers, seed, batch)
+        Command::Seed(SeedCommand::Synthetic { dossiers, seed, batch, days, parallel }) => {
+            seed_synthetic(&cli.config, dossiers, seed, batch, days, parallel)
         }
         Command::Verify => verify(&cli.config),
     };
@@ -68,17 +68,23 @@ fn verify(config: &dvc_api::config::Config) -> Result<(), String> {
     Ok(())
 }
 
-fn seed_synthetic(config: &dvc_api::config::Config, dossiers: usize, seed: u64, batch: usize) -> Result<(), String> {
+fn seed_synthetic(
+    config: &dvc_api::config::Config,
+    dossiers: usize,
+    seed: u64,
+    batch: usize,
+    days: u32,
+    parallel: u32,
+) -> Result<(), String> {
     let state = server::prepare(config.clone())?;
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let report = dvc_api::seed::synthetic(
-        &mut conn,
-        dossiers,
-        seed,
-        batch,
-        config.max_document_bytes,
-        dvc_api::seed::Span::year_2025(Utc::now()),
-    )?;
+    let span = dvc_api::seed::Span::from_2025(days, Utc::now());
+    let max_doc = config.max_document_bytes;
+    let report = if parallel > 1 {
+        dvc_api::seed::synthetic_parallel(&state.pool, parallel as usize, dossiers, seed, batch, max_doc, span)?
+    } else {
+        let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+        dvc_api::seed::synthetic(&mut conn, dossiers, seed, batch, max_doc, span)?
+    };
     println!("{report}");
     Ok(())
 }

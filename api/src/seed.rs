@@ -164,9 +164,10 @@ pub struct Span {
 }
 
 impl Span {
-    /// The year 2025, as `dvc seed synthetic` loads it.
-    pub fn year_2025(now: DateTime<Utc>) -> Self {
-        Self { first_day: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default(), days: 360, now }
+    /// `days` days from 2 January 2025, as `dvc seed synthetic` loads them
+    /// (360: the year 2025).
+    pub fn from_2025(days: u32, now: DateTime<Utc>) -> Self {
+        Self { first_day: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap_or_default(), days, now }
     }
 
     /// The year up to `now`: the demo's history.
@@ -176,8 +177,8 @@ impl Span {
     }
 }
 
-/// Loads `count` synthetic dossiers over `span` in batches; says how many
-/// and how fast.
+/// Loads `count` synthetic dossiers over `span` in batches of `batch` on
+/// one connection; says how many and how fast.
 pub fn synthetic(
     conn: &mut DbConnection,
     count: usize,
@@ -186,69 +187,208 @@ pub fn synthetic(
     max_doc: usize,
     span: Span,
 ) -> Result<String, String> {
-    let found = procedures::search(
-        conn,
-        &CatalogueQuery {
-            at: span.first_day,
-            words: vec![],
-            sector: None,
-            agency: None,
-            level: None,
-            service_level: None,
-            after: None,
-            limit: 1000,
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let procedures: Vec<(String, String, u32)> = found
-        .iter()
-        .filter(|v| !v.version.content.processing_time.same_day)
-        .filter_map(|v| {
-            let c = &v.version.content;
-            c.implementing_agencies
-                .first()
-                .map(|a| (v.version.code.to_string(), a.to_string(), c.processing_time.amount))
-        })
-        .collect();
-    if procedures.is_empty() {
-        return Err(format!("no procedure in force on {}: load the demo catalogue first (DVC_DEMO=1)", span.first_day));
-    }
-    let importer = Actor { id: "seed".into(), role: Role::Admin, agency: None, name: "dvc seed".into() };
-    let mut rng = StdRng::seed_from_u64(seed);
-    let start = vietnam()
-        .from_local_datetime(&span.first_day.and_hms_opt(7, 30, 0).unwrap_or_default())
-        .single()
-        .ok_or("start instant")?;
-    let cutoff = span.now.with_timezone(&vietnam());
+    let plan = Plan::new(conn, count, seed, batch, span)?;
     let started = Instant::now();
-    let (mut imported, mut rejected) = (0usize, 0usize);
-    // Submitted in day order, as an older system's history would be exported.
-    let mut left = count;
-    while left > 0 {
-        let n = left.min(batch.max(1));
-        let first = count - left;
-        let dossiers: Vec<ImportDossier> = (first..first + n)
-            .filter_map(|i| {
-                let p = &procedures[rng.random_range(0..procedures.len())];
-                let day = i64::try_from(i * span.days as usize / count.max(1)).unwrap_or(0);
-                let mut d = dossier(&mut rng, start, day, p);
-                d.events.retain(|e| e.at <= cutoff);
-                if d.rating.as_ref().is_some_and(|r| r.at > cutoff) {
-                    d.rating = None;
-                }
-                (d.submitted_at <= cutoff).then_some(d)
+    let done = plan.run(conn, &Queue::default(), max_doc)?;
+    plan.finish(conn, done, started)
+}
+
+/// [`synthetic`] on `workers` connections of the pool at once, each taking
+/// the next batch: the same dossiers, imported side by side (PostgreSQL
+/// spreads the work over its cores; SQLite has one writer and gains
+/// nothing). Batches of the same day may then number that day's codes in a
+/// different order from one run to the next; the figures are the same.
+pub fn synthetic_parallel(
+    pool: &dvc_persistence::Pool,
+    workers: usize,
+    count: usize,
+    seed: u64,
+    batch: usize,
+    max_doc: usize,
+    span: Span,
+) -> Result<String, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let plan = Plan::new(&mut conn, count, seed, batch, span)?;
+    let started = Instant::now();
+    let queue = Queue::default();
+    let done = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    plan.run(&mut conn, &queue, max_doc)
+                })
             })
             .collect();
-        let out = import_batch(conn, &dossiers, &importer, max_doc, span.now).map_err(|e| e.to_string())?;
-        imported += out.imported.len();
-        rejected += out.rejected.len();
-        left -= n;
+        let mut done = Done::default();
+        let mut failure = None;
+        for h in handles {
+            match h.join() {
+                Ok(Ok(d)) => done = done.plus(d),
+                Ok(Err(e)) => failure = failure.or(Some(e)),
+                Err(_) => failure = failure.or(Some("an import worker panicked".to_owned())),
+            }
+        }
+        failure.map_or(Ok(done), Err)
+    })?;
+    plan.finish(&mut conn, done, started)
+}
+
+/// The batches still to import, taken in order by the workers; a failure
+/// stops them all.
+#[derive(Default)]
+struct Queue {
+    next: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicBool,
+    /// Imported so far; how many and when at the last report.
+    progress: std::sync::Mutex<(usize, usize, Option<Instant>)>,
+}
+
+impl Queue {
+    /// Counts a batch in; a large load says on standard error how fast each
+    /// tenth of it went, so that a rate that falls as the tables grow shows.
+    fn count_in(&self, plan: &Plan, imported: usize) {
+        let tenth = plan.count / 10;
+        if plan.count < 100_000 || tenth == 0 {
+            return;
+        }
+        let Ok(mut p) = self.progress.lock() else { return };
+        let (before, reported, since) = *p;
+        let now = before + imported;
+        let since = since.unwrap_or(plan.started);
+        if now / tenth > before / tenth {
+            #[allow(clippy::cast_precision_loss)]
+            let rate = (now - reported) as f64 / since.elapsed().as_secs_f64().max(0.001);
+            eprintln!("{now} dossiers imported; the last stretch at {rate:.0} dossiers/s");
+            *p = (now, now, Some(Instant::now()));
+        } else {
+            *p = (now, reported, Some(since));
+        }
     }
-    dvc_persistence::figures::analyze(conn).map_err(|e| e.to_string())?;
-    let secs = started.elapsed().as_secs_f64();
-    #[allow(clippy::cast_precision_loss)]
-    let rate = imported as f64 / secs.max(0.001);
-    Ok(format!(
-        "imported {imported} dossiers ({rejected} rejected by their own history) in {secs:.1} s: {rate:.0} dossiers/s"
-    ))
+}
+
+/// How many dossiers were imported, and how many their history rejected.
+#[derive(Default, Clone, Copy)]
+struct Done {
+    imported: usize,
+    rejected: usize,
+}
+
+impl Done {
+    fn plus(self, o: Self) -> Self {
+        Self { imported: self.imported + o.imported, rejected: self.rejected + o.rejected }
+    }
+}
+
+/// What every batch is drawn from.
+struct Plan {
+    count: usize,
+    seed: u64,
+    batch: usize,
+    span: Span,
+    procedures: Vec<(String, String, u32)>,
+    importer: Actor,
+    start: DateTime<FixedOffset>,
+    cutoff: DateTime<FixedOffset>,
+    started: Instant,
+}
+
+impl Plan {
+    fn new(conn: &mut DbConnection, count: usize, seed: u64, batch: usize, span: Span) -> Result<Self, String> {
+        let found = procedures::search(
+            conn,
+            &CatalogueQuery {
+                at: span.first_day,
+                words: vec![],
+                sector: None,
+                agency: None,
+                level: None,
+                service_level: None,
+                after: None,
+                limit: 1000,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let procedures: Vec<(String, String, u32)> = found
+            .iter()
+            .filter(|v| !v.version.content.processing_time.same_day)
+            .filter_map(|v| {
+                let c = &v.version.content;
+                c.implementing_agencies
+                    .first()
+                    .map(|a| (v.version.code.to_string(), a.to_string(), c.processing_time.amount))
+            })
+            .collect();
+        if procedures.is_empty() {
+            return Err(format!(
+                "no procedure in force on {}: load the demo catalogue first (DVC_DEMO=1)",
+                span.first_day
+            ));
+        }
+        let start = vietnam()
+            .from_local_datetime(&span.first_day.and_hms_opt(7, 30, 0).unwrap_or_default())
+            .single()
+            .ok_or("start instant")?;
+        Ok(Self {
+            count,
+            seed,
+            batch: batch.max(1),
+            span,
+            procedures,
+            importer: Actor { id: "seed".into(), role: Role::Admin, agency: None, name: "dvc seed".into() },
+            start,
+            cutoff: span.now.with_timezone(&vietnam()),
+            started: Instant::now(),
+        })
+    }
+
+    /// Batch `b`: its dossiers, drawn from a generator of its own (so that
+    /// any worker draws the same), submitted in day order as an older
+    /// system's history would be exported.
+    fn dossiers(&self, b: usize) -> Vec<ImportDossier> {
+        let mut rng = StdRng::seed_from_u64(self.seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let first = b * self.batch;
+        (first..(first + self.batch).min(self.count))
+            .filter_map(|i| {
+                let p = &self.procedures[rng.random_range(0..self.procedures.len())];
+                let day = i64::try_from(i * self.span.days as usize / self.count.max(1)).unwrap_or(0);
+                let mut d = dossier(&mut rng, self.start, day, p);
+                d.events.retain(|e| e.at <= self.cutoff);
+                if d.rating.as_ref().is_some_and(|r| r.at > self.cutoff) {
+                    d.rating = None;
+                }
+                (d.submitted_at <= self.cutoff).then_some(d)
+            })
+            .collect()
+    }
+
+    /// Imports batches from the queue until none is left or one fails.
+    fn run(&self, conn: &mut DbConnection, queue: &Queue, max_doc: usize) -> Result<Done, String> {
+        use std::sync::atomic::Ordering;
+        let batches = self.count.div_ceil(self.batch);
+        let mut done = Done::default();
+        loop {
+            let b = queue.next.fetch_add(1, Ordering::Relaxed);
+            if b >= batches || queue.failed.load(Ordering::Relaxed) {
+                return Ok(done);
+            }
+            let out = import_batch(conn, &self.dossiers(b), &self.importer, max_doc, self.span.now).map_err(|e| {
+                queue.failed.store(true, Ordering::Relaxed);
+                e.to_string()
+            })?;
+            queue.count_in(self, out.imported.len());
+            done = done.plus(Done { imported: out.imported.len(), rejected: out.rejected.len() });
+        }
+    }
+
+    fn finish(&self, conn: &mut DbConnection, done: Done, started: Instant) -> Result<String, String> {
+        dvc_persistence::figures::analyze(conn).map_err(|e| e.to_string())?;
+        let secs = started.elapsed().as_secs_f64();
+        #[allow(clippy::cast_precision_loss)]
+        let rate = done.imported as f64 / secs.max(0.001);
+        Ok(format!(
+            "imported {} dossiers ({} rejected by their own history) in {secs:.1} s: {rate:.0} dossiers/s",
+            done.imported, done.rejected
+        ))
+    }
 }

@@ -137,6 +137,8 @@ struct DossierRow {
     level: AdministrativeLevel,
     closed_at: Option<NaiveDateTime>,
     reply_by: Option<NaiveDateTime>,
+    /// What the daily sums count it with (`figures`).
+    counted: String,
 }
 
 impl TryFrom<DossierRow> for StoredDossier {
@@ -569,6 +571,9 @@ pub struct NewDossier {
     pub check: Option<crate::registry::NewCheck>,
     /// The look-ups made for it, written to the audit log with its code.
     pub lookups: Vec<crate::registry::NewLookup>,
+    /// Written whole by [`create_batch`] with these payments and rating
+    /// (an import): counted in the daily sums as it is written.
+    pub known: Option<crate::figures::Known>,
 }
 
 pub enum Created {
@@ -690,9 +695,10 @@ fn reserve_counters(conn: &mut DbConnection, agency: &str, day: NaiveDate, n: u3
 /// few multi-row statements instead of a dozen statements each (imports).
 /// A dossier whose external code is known already (or repeats one earlier
 /// in the batch) is not created again: its existing code is returned. The
-/// daily sums are not touched: the caller recounts the batch when its
-/// payments and ratings are written too. Returns each dossier's code and
-/// whether it was created.
+/// dossiers that come with what they will have ([`NewDossier::known`]) are
+/// counted in the daily sums as they are written; the others are left for
+/// the caller to recount. Rows go by `COPY` on PostgreSQL. Returns each
+/// dossier's code and whether it was created.
 pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<(DossierCode, bool)>, StoreError> {
     let externals: Vec<String> = news.iter().filter_map(|n| n.external_code.clone()).collect();
     let mut known: HashMap<String, DossierCode> = HashMap::new();
@@ -722,6 +728,7 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
     let mut rows = Vec::with_capacity(fresh.len());
     let mut history = Vec::new();
     let mut documents = Vec::new();
+    let mut tally = crate::figures::Tally::default();
     for i in fresh {
         let n = &news[i];
         let agency = n.state.receiving_agency.to_string();
@@ -729,7 +736,11 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
             next.get_mut(&(agency.clone(), n.code_date)).ok_or_else(|| StoreError::Corrupt("counter".into()))?;
         let code = DossierCode::new(&n.state.receiving_agency, n.code_date, *counter)?;
         *counter += 1;
-        rows.push(dossier_row(&code, n)?);
+        let mut row = dossier_row(&code, n)?;
+        if let Some(known) = &n.known {
+            row.counted = tally.count(row.dims(), row.facts(), known, &n.documents)?;
+        }
+        rows.push(row);
         history.extend(chained_rows(&code, &n.history));
         documents.extend(n.documents.iter().map(|d| (code.clone(), d)));
         if let Some(e) = &n.external_code {
@@ -737,15 +748,12 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         }
         codes[i] = Some(code);
     }
-    for chunk in rows.chunks(500) {
-        crate::insert_many!(conn, dossiers::table, chunk.to_vec())?;
-    }
-    for chunk in history.chunks(1000) {
-        crate::insert_many!(conn, dossier_history::table, chunk.to_vec())?;
-    }
+    crate::copy_many!(conn, dossiers::table, rows)?;
+    crate::copy_many!(conn, dossier_history::table, history)?;
     for (code, d) in documents {
         insert_document(conn, &code, d)?;
     }
+    tally.add(conn)?;
     news.iter()
         .zip(codes)
         .map(|(n, code)| match code {
@@ -758,6 +766,41 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
                 .ok_or_else(|| StoreError::Corrupt("a repeated external code without its dossier".into())),
         })
         .collect()
+}
+
+impl DossierRow {
+    /// The keys the figures group it by.
+    fn dims(&self) -> crate::figures::Dims {
+        crate::figures::Dims {
+            receiving_agency: self.receiving_agency.to_string(),
+            procedure_code: self.procedure_code.to_string(),
+            sector_code: self.sector_code.clone(),
+            channel: self.channel.as_str().to_owned(),
+            level: self.level.as_str().to_owned(),
+        }
+    }
+
+    /// The facts the figures read from the row itself, as stored (what it
+    /// has elsewhere left unset).
+    fn facts(&self) -> dvc_domain::figures::DossierFacts {
+        dvc_domain::figures::DossierFacts {
+            status: self.status,
+            channel: self.channel,
+            received_at: self.received_at.map(from_db),
+            resolved_at: self.resolved_at.map(from_db),
+            closed_at: self.closed_at.map(from_db),
+            due_at: self.due_at.map(from_db),
+            resolved_timeliness: self.resolved_timeliness,
+            paid: false,
+            paid_cashless: false,
+            paid_online: false,
+            exempt: false,
+            digitised: false,
+            reused: false,
+            in_sync: true,
+            rating: None,
+        }
+    }
 }
 
 /// The row of a new dossier with its code.
@@ -798,6 +841,7 @@ fn dossier_row(code: &DossierCode, new: &NewDossier) -> Result<DossierRow, Store
         level: new.level,
         closed_at: new.closed_at.map(to_db),
         reply_by: s.reply_by.map(to_db),
+        counted: String::new(),
     };
     Ok(row)
 }

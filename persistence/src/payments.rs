@@ -205,9 +205,7 @@ pub fn insert_settled(
             amount_reason: None,
         })
         .collect();
-    for chunk in rows.chunks(1000) {
-        crate::insert_many!(conn, payments::table, chunk.to_vec())?;
-    }
+    crate::copy_many!(conn, payments::table, rows)?;
     Ok(())
 }
 

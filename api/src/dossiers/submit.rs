@@ -690,5 +690,6 @@ pub fn prepare(
         count: true,
         check: s.checked.check,
         lookups: s.checked.lookups,
+        known: None,
     })
 }

@@ -25,7 +25,7 @@ fn seeded(app: &TestApp, dossiers: usize) {
         7,
         500,
         1 << 20,
-        dvc_api::seed::Span::year_2025(chrono::Utc::now()),
+        dvc_api::seed::Span::from_2025(360, chrono::Utc::now()),
     )
     .expect("seeded");
     assert!(report.starts_with(&format!("imported {dossiers} dossiers (0 rejected")), "{report}");

@@ -333,7 +333,7 @@ both_backends! {
         let other = TestApp::spawn_demo(app.backend);
         for a in [app, &other] {
             let mut conn = a.db.connect();
-            let report = dvc_api::seed::synthetic(&mut conn, 300, 42, 100, 1 << 20, dvc_api::seed::Span::year_2025(chrono::Utc::now())).expect("seeded");
+            let report = dvc_api::seed::synthetic(&mut conn, 300, 42, 100, 1 << 20, dvc_api::seed::Span::from_2025(360, chrono::Utc::now())).expect("seeded");
             assert!(report.starts_with("imported 300 dossiers (0 rejected"), "{report}");
         }
         let viewer = app.token(Role::Viewer, None);
@@ -348,6 +348,30 @@ both_backends! {
         }
         let online = first["rates"]["online"]["value"].as_f64().expect("online rate");
         assert!((0.6..0.9).contains(&online), "about 75% online: {online}");
+
+        // An import counts each dossier as it writes it, with its payments
+        // and rating, without reading it back: a recount from what is stored
+        // finds every dossier counted as it stands, and the sums built anew
+        // equal the sums the import kept.
+        use diesel::prelude::*;
+        use dvc_persistence::schema::dossiers;
+        let mut conn = app.db.connect();
+        let counted = |conn: &mut dvc_persistence::DbConnection| -> Vec<(String, String)> {
+            dossiers::table.select((dossiers::code, dossiers::counted)).order(dossiers::code.asc()).load(conn).expect("counted")
+        };
+        let before = counted(&mut conn);
+        assert_eq!(before.len(), 300);
+        assert!(before.iter().all(|(_, c)| c.contains("received") || c.contains("refused")), "every dossier counted: {before:?}");
+        let codes: Vec<String> = before.iter().map(|(c, _)| c.clone()).collect();
+        dvc_persistence::write_transaction(&mut conn, |conn| dvc_persistence::figures::recount(conn, &codes)).expect("recount");
+        assert_eq!(counted(&mut conn), before, "a recount changes no dossier's marks");
+        assert_eq!(app.get(q, Some(&viewer)).expect(200).body["total"], first, "nor any sum");
+        let by_agency = format!("{q}&group_by=agency");
+        let grouped = app.get(&by_agency, Some(&viewer)).expect(200).body;
+        diesel::RunQueryDsl::execute(diesel::sql_query("UPDATE figure_rebuild SET needed = TRUE"), &mut conn).expect("mark");
+        diesel::RunQueryDsl::execute(diesel::sql_query("UPDATE figure_days SET received = 0"), &mut conn).expect("spoil");
+        let restarted = app.second_instance();
+        assert_eq!(restarted.get(&by_agency, Some(&viewer)).expect(200).body, grouped, "the sums built anew equal the import's");
     }
 }
 
