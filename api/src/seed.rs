@@ -189,14 +189,14 @@ pub fn synthetic(
 ) -> Result<String, String> {
     let plan = Plan::new(conn, count, seed, batch, span)?;
     let started = Instant::now();
-    let done = plan.run(conn, &Queue::default(), max_doc)?;
+    let done = plan.run(conn, &Queue::default(), (0, 1), max_doc)?;
     plan.finish(conn, done, started)
 }
 
-/// [`synthetic`] on `workers` connections of the pool at once, each taking
-/// the next batch: the same dossiers, imported side by side (PostgreSQL
+/// [`synthetic`] on `workers` connections of the pool at once, each with a
+/// stretch of the days: the same dossiers, imported side by side (PostgreSQL
 /// spreads the work over its cores; SQLite has one writer and gains
-/// nothing). Batches of the same day may then number that day's codes in a
+/// nothing). The day two stretches share may then number its codes in a
 /// different order from one run to the next; the figures are the same.
 pub fn synthetic_parallel(
     pool: &dvc_persistence::Pool,
@@ -212,11 +212,13 @@ pub fn synthetic_parallel(
     let started = Instant::now();
     let queue = Queue::default();
     let done = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers.max(1))
-            .map(|_| {
-                s.spawn(|| {
+        let workers = workers.max(1);
+        let (plan, queue) = (&plan, &queue);
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                s.spawn(move || {
                     let mut conn = pool.get().map_err(|e| e.to_string())?;
-                    plan.run(&mut conn, &queue, max_doc)
+                    plan.run(&mut conn, queue, (w, workers), max_doc)
                 })
             })
             .collect();
@@ -234,11 +236,10 @@ pub fn synthetic_parallel(
     plan.finish(&mut conn, done, started)
 }
 
-/// The batches still to import, taken in order by the workers; a failure
-/// stops them all.
+/// The batches still to import, and whether one failed (which stops them
+/// all).
 #[derive(Default)]
 struct Queue {
-    next: std::sync::atomic::AtomicUsize,
     failed: std::sync::atomic::AtomicBool,
     /// Imported so far; how many and when at the last report.
     progress: std::sync::Mutex<(usize, usize, Option<Instant>)>,
@@ -329,6 +330,15 @@ impl Plan {
             .from_local_datetime(&span.first_day.and_hms_opt(7, 30, 0).unwrap_or_default())
             .single()
             .ok_or("start instant")?;
+        // Every month of the span has its history partition before the
+        // workers start (PostgreSQL).
+        let months = (span.now - start.to_utc()).num_days() / 28 + 1;
+        let months = dvc_persistence::history::months_ahead(start.to_utc(), u32::try_from(months).unwrap_or(0));
+        dvc_persistence::history::ensure_months(
+            conn,
+            months.into_iter().filter(|t| *t <= span.now).chain(std::iter::once(span.now)),
+        )
+        .map_err(|e| e.to_string())?;
         Ok(Self {
             count,
             seed,
@@ -362,14 +372,23 @@ impl Plan {
             .collect()
     }
 
-    /// Imports batches from the queue until none is left or one fails.
-    fn run(&self, conn: &mut DbConnection, queue: &Queue, max_doc: usize) -> Result<Done, String> {
+    /// Imports worker `w` of `workers`'s share of the batches, in order,
+    /// until it is done or a batch fails. Each worker has a stretch of days
+    /// of its own: batches of the same days would wait for each other (an
+    /// agency's day counter and the day's sums are held to the commit).
+    fn run(
+        &self,
+        conn: &mut DbConnection,
+        queue: &Queue,
+        (w, workers): (usize, usize),
+        max_doc: usize,
+    ) -> Result<Done, String> {
         use std::sync::atomic::Ordering;
         let batches = self.count.div_ceil(self.batch);
+        let share = batches.div_ceil(workers.max(1));
         let mut done = Done::default();
-        loop {
-            let b = queue.next.fetch_add(1, Ordering::Relaxed);
-            if b >= batches || queue.failed.load(Ordering::Relaxed) {
+        for b in (w * share)..((w + 1) * share).min(batches) {
+            if queue.failed.load(Ordering::Relaxed) {
                 return Ok(done);
             }
             let out = import_batch(conn, &self.dossiers(b), &self.importer, max_doc, self.span.now).map_err(|e| {
@@ -379,6 +398,7 @@ impl Plan {
             queue.count_in(self, out.imported.len());
             done = done.plus(Done { imported: out.imported.len(), rejected: out.rejected.len() });
         }
+        Ok(done)
     }
 
     fn finish(&self, conn: &mut DbConnection, done: Done, started: Instant) -> Result<String, String> {

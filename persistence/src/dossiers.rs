@@ -139,6 +139,7 @@ struct DossierRow {
     reply_by: Option<NaiveDateTime>,
     /// What the daily sums count it with (`figures`).
     counted: String,
+    last_resumed_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<DossierRow> for StoredDossier {
@@ -190,7 +191,7 @@ fn state_columns(
     state: &DossierState,
     applicant: &ApplicantRecord,
     submitter_name: Option<&str>,
-) -> Result<(String, Option<NaiveDateTime>, Option<Timeliness>, Status), StoreError> {
+) -> Result<StateColumns, StoreError> {
     let data = DossierData {
         applicant: applicant.clone(),
         limit: state.limit,
@@ -200,12 +201,29 @@ fn state_columns(
         submitter_name: submitter_name.map(str::to_owned),
         supplement_items: state.supplement_items.clone(),
     };
-    let paused_since = state.open_pause().map(|p| to_db(p.from));
     let timeliness = match (state.resolved_at, state.due_at) {
         (Some(resolved), Some(due)) => Some(dvc_domain::calendar::classify_resolved(resolved, due)),
         _ => None,
     };
-    Ok((serde_json::to_string(&data)?, paused_since, timeliness, state.status))
+    Ok(StateColumns {
+        data: serde_json::to_string(&data)?,
+        paused_since: state.open_pause().map(|p| to_db(p.from)),
+        last_resumed_at: state.pauses.iter().filter_map(|p| p.to).max().map(to_db),
+        timeliness,
+        status: state.status,
+    })
+}
+
+/// The columns a dossier's state is stored in besides the plain instants.
+struct StateColumns {
+    data: String,
+    /// When the pause still running began.
+    paused_since: Option<NaiveDateTime>,
+    /// When the latest ended pause ended: a dossier judged as it stood
+    /// before then may have had a different due instant (`figures::open_at`).
+    last_resumed_at: Option<NaiveDateTime>,
+    timeliness: Option<Timeliness>,
+    status: Status,
 }
 
 /// A history row to write (a row of the control slip).
@@ -805,7 +823,7 @@ impl DossierRow {
 
 /// The row of a new dossier with its code.
 fn dossier_row(code: &DossierCode, new: &NewDossier) -> Result<DossierRow, StoreError> {
-    let (data, paused_since, timeliness, status) =
+    let StateColumns { data, paused_since, last_resumed_at, timeliness, status } =
         state_columns(&new.state, &new.applicant, new.submitter_name.as_deref())?;
     let now = to_db(new.now);
     let s = &new.state;
@@ -842,6 +860,7 @@ fn dossier_row(code: &DossierCode, new: &NewDossier) -> Result<DossierRow, Store
         closed_at: new.closed_at.map(to_db),
         reply_by: s.reply_by.map(to_db),
         counted: String::new(),
+        last_resumed_at,
     };
     Ok(row)
 }
@@ -952,7 +971,7 @@ fn write_change(
     now: DateTime<Utc>,
 ) -> Result<StoredDossier, StoreError> {
     {
-        let (data, paused_since, timeliness, status) =
+        let StateColumns { data, paused_since, last_resumed_at, timeliness, status } =
             state_columns(&change.state, &current.applicant, current.submitter_name.as_deref())?;
         let s = &change.state;
         diesel::update(dossiers::table.find(code))
@@ -965,6 +984,7 @@ fn write_change(
                 dossiers::resolved_at.eq(s.resolved_at.map(to_db)),
                 dossiers::returned_at.eq(s.returned_at.map(to_db)),
                 dossiers::paused_since.eq(paused_since),
+                dossiers::last_resumed_at.eq(last_resumed_at),
                 dossiers::outcome.eq(s.outcome.map(|o| o.as_str())),
                 dossiers::resolved_timeliness.eq(timeliness.map(Timeliness::as_str)),
                 dossiers::version.eq(current.version + 1),

@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sum;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use dvc_domain::calendar::classify_open;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
-use dvc_domain::figures::daily::{marks, DaySums, Mark};
+use dvc_domain::figures::daily::{marks, DaySums, Mark, OpenAtEnd};
 use dvc_domain::figures::{DossierFacts, Metric, Period};
 use dvc_domain::rating::Overall;
 
@@ -143,25 +144,11 @@ fn load_page(
                 }
             }
         }
-        Selection::OpenAt(t) if conn.is_postgres() => {
-            // The span each was open, from the GiST index of that expression
-            // (migration `open_span`).
-            let open = diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "received_at IS NOT NULL AND tsrange(received_at, CASE WHEN closed_at < received_at \
-                 THEN received_at ELSE closed_at END, '(]') @> ",
-            )
-            .bind::<diesel::sql_types::Timestamp, _>(to_db(t));
-            query().filter(open).load(conn)?
-        }
         Selection::OpenAt(t) => {
-            // Two index ranges rather than one OR, which SQLite would not
-            // answer from an index.
-            let t = to_db(t);
-            let mut open: Vec<Raw> =
-                query().filter(dossiers::closed_at.is_null()).filter(dossiers::received_at.lt(t)).load(conn)?;
-            open.extend(
-                query().filter(dossiers::closed_at.ge(t)).filter(dossiers::received_at.lt(t)).load::<Raw>(conn)?,
-            );
+            let mut open: Vec<Raw> = Vec::new();
+            for filter in open_filters(conn.is_postgres(), db_ceil(t)) {
+                open.extend(query().filter(filter).load::<Raw>(conn)?);
+            }
             open.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
             // Each range gave its first page: together, the first page of both.
             if let Some((_, limit)) = page {
@@ -296,6 +283,121 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     Ok((FactsRow { code, dims, facts }, counted))
+}
+
+/// The first instant a database column can hold at or after `t` (columns
+/// keep microseconds): `x < t` exactly when `x < db_ceil(t)`, and `x >= t`
+/// exactly when `x >= db_ceil(t)`, for any stored `x`.
+fn db_ceil(t: DateTime<Utc>) -> NaiveDateTime {
+    let cut = to_db(t);
+    if from_db(cut) < t {
+        cut + chrono::Duration::microseconds(1)
+    } else {
+        cut
+    }
+}
+
+/// The filter "open at `t`" (received before it, not closed before it):
+/// on PostgreSQL the span each was open, answered by its GiST index
+/// (migration `open_span`); on SQLite its two b-tree ranges, which it
+/// answers one at a time (an OR it would not).
+fn open_filters(
+    pg: bool,
+    t: NaiveDateTime,
+) -> Vec<Box<dyn BoxableExpression<dossiers::table, crate::connection::MultiBackend, SqlType = Nullable<Bool>>>> {
+    if pg {
+        vec![Box::new(
+            diesel::dsl::sql::<Nullable<Bool>>(
+                "received_at IS NOT NULL AND tsrange(received_at, CASE WHEN closed_at < received_at \
+                 THEN received_at ELSE closed_at END, '(]') @> ",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(t),
+        )]
+    } else {
+        vec![
+            Box::new(dossiers::closed_at.is_null().and(dossiers::received_at.lt(t))),
+            Box::new(dossiers::closed_at.ge(t).and(dossiers::received_at.lt(t))),
+        ]
+    }
+}
+
+/// A dossier's keys as a select reads them (see [`Dims`]).
+type Keys = (String, String, String, String, String);
+
+/// How many of the dossiers received by one of `agencies` (all when None)
+/// were open at `t`, and how many of those were overdue then, per keys.
+///
+/// A dossier's due instant as it stood at `t` is its stored one unless a
+/// pause was running at `t` or came after it (a later pause moves the stored
+/// one, not the one it had then); and a stored due instant before `t` was
+/// passed at `t` too (pauses only ever move it later). So the database
+/// counts all but the dossiers due after `t` that paused since, and only
+/// those are read whole and judged as they stood (`dues_as_of`): a report
+/// at ten million dossiers does not read the hundred thousand open at its
+/// end one by one.
+pub fn open_at(
+    conn: &mut DbConnection,
+    t: DateTime<Utc>,
+    agencies: Option<&[String]>,
+) -> Result<BTreeMap<Dims, OpenAtEnd>, StoreError> {
+    use diesel::dsl::{case_when, count_star};
+    let at = db_ceil(t);
+    let pg = conn.is_postgres();
+    let dims = (
+        dossiers::receiving_agency,
+        dossiers::procedure_code,
+        dossiers::sector_code,
+        dossiers::channel,
+        dossiers::level,
+    );
+    let mut out: BTreeMap<Dims, OpenAtEnd> = BTreeMap::new();
+    let dims_of = |(receiving_agency, procedure_code, sector_code, channel, level): Keys| Dims {
+        receiving_agency,
+        procedure_code,
+        sector_code,
+        channel,
+        level,
+    };
+    let mut unsure: Vec<(Keys, String)> = Vec::new();
+    for open in open_filters(pg, at) {
+        let passed = case_when(dossiers::due_at.lt(at), 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
+        let mut q = dossiers::table.group_by(dims).select((dims, count_star(), sum(passed))).filter(open).into_boxed();
+        if let Some(set) = agencies {
+            q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
+        }
+        let rows: Vec<(Keys, i64, Option<i64>)> = q.load(conn)?;
+        for (keys, n, passed) in rows {
+            let count = |x: i64| u64::try_from(x).map_err(|_| StoreError::Corrupt("a negative count".into()));
+            let (n, passed) = (count(n)?, count(passed.unwrap_or(0))?);
+            let e = out.entry(dims_of(keys)).or_default();
+            e.overdue += passed;
+            e.within_deadline += n - passed.min(n);
+        }
+    }
+    // Due after `t` now, but paused at `t` or since: judged as they stood.
+    for open in open_filters(pg, at) {
+        let mut q = dossiers::table
+            .select((dims, dossiers::code))
+            .filter(open)
+            .filter(dossiers::due_at.ge(at))
+            .filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.gt(at)))
+            .into_boxed();
+        if let Some(set) = agencies {
+            q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
+        }
+        unsure.extend(q.load::<(Keys, String)>(conn)?);
+    }
+    let codes: Vec<String> = unsure.iter().map(|(_, c)| c.clone()).collect();
+    let dues = crate::dossiers::dues_as_of(conn, &codes, t)?;
+    for (keys, code) in unsure {
+        let overdue = dues.get(&code).is_some_and(|due| classify_open(t, *due) == Timeliness::Overdue);
+        if overdue {
+            let e = out.entry(dims_of(keys)).or_default();
+            e.overdue += 1;
+            e.within_deadline = e.within_deadline.saturating_sub(1);
+        }
+    }
+    Ok(out)
 }
 
 /// Facts of the selected dossiers received by one of `agencies` (all when None), in code order.
@@ -709,4 +811,29 @@ pub fn rating(conn: &mut DbConnection, code: &str) -> Result<Option<Rating>, Sto
         Ok(Rating { criteria: serde_json::from_str(&c)?, total, overall, comment, rated_at: from_db(at) })
     })
     .transpose()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn a_stored_instant_is_before_t_exactly_when_it_is_before_its_ceiling() {
+        let whole = Utc.with_ymd_and_hms(2025, 12, 31, 17, 0, 0).unwrap();
+        for t in [
+            whole,
+            whole + Duration::nanoseconds(1),
+            whole + Duration::nanoseconds(999),
+            whole + Duration::microseconds(1),
+        ] {
+            let ceil = db_ceil(t);
+            for x in [to_db(t) - Duration::microseconds(1), to_db(t), to_db(t) + Duration::microseconds(1)] {
+                assert_eq!(from_db(x) < t, x < ceil, "{x} < {t}");
+                assert_eq!(from_db(x) >= t, x >= ceil, "{x} >= {t}");
+            }
+        }
+    }
 }

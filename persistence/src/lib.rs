@@ -11,6 +11,7 @@ pub mod dossiers;
 pub mod error;
 pub mod feedback;
 pub mod figures;
+pub mod history;
 pub mod idempotency;
 pub mod integrity;
 pub mod migrate;

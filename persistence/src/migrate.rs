@@ -36,3 +36,15 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
     };
     Ok(reverted.iter().map(ToString::to_string).collect())
 }
+
+/// Reverts the newest applied migration; returns its version (used by the
+/// test of the history's partitioning back and forth, with data).
+pub fn revert_last(conn: &mut DbConnection) -> Result<String, StoreError> {
+    let reverted = match conn {
+        #[cfg(feature = "postgres")]
+        DbConnection::Pg(c) => c.revert_last_migration(POSTGRES).map_err(harness_error)?,
+        #[cfg(feature = "sqlite")]
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map_err(harness_error)?,
+    };
+    Ok(reverted.to_string())
+}

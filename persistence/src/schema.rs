@@ -108,6 +108,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         counted -> Text,
         reply_by -> Nullable<Timestamp>,
+        last_resumed_at -> Nullable<Timestamp>,
     }
 }
 

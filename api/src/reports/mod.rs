@@ -7,8 +7,8 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
-use dvc_domain::figures::daily::{self, DaySums};
-use dvc_domain::figures::{counts, index_766, DossierFacts, Index766, Metric, Period, Rate, Tally};
+use dvc_domain::figures::daily::{self, DaySums, OpenAtEnd};
+use dvc_domain::figures::{counts, index_766, Index766, Metric, Period, Rate, Tally};
 use dvc_persistence::figures::{self, Days, Dims, Selection};
 use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -254,7 +254,7 @@ type AgencyGroup = (String, String, Vec<String>);
 struct Cell {
     before: DaySums,
     within: DaySums,
-    open: Vec<DossierFacts>,
+    open: OpenAtEnd,
     unsynced: u64,
 }
 
@@ -308,8 +308,8 @@ fn load(
     for (dims, sums) in figures::day_sums(conn, Days::Between(days.0, days.1), set)? {
         cells.entry(dims).or_default().within = sums;
     }
-    for row in figures::facts(conn, Selection::OpenAt(p.judged_at), set)? {
-        cells.entry(row.dims).or_default().open.push(row.facts);
+    for (dims, open) in figures::open_at(conn, p.judged_at, set)? {
+        cells.entry(dims).or_default().open = open;
     }
     for dims in figures::unsynced_received(conn, p, set)? {
         cells.entry(dims).or_default().unsynced += 1;
@@ -325,16 +325,16 @@ fn load(
 }
 
 /// The tally of some cells.
-fn tally_of<'a>(cells: impl Iterator<Item = &'a Cell>, p: &Period) -> Tally {
+fn tally_of<'a>(cells: impl Iterator<Item = &'a Cell>) -> Tally {
     let (mut before, mut within, mut unsynced) = (DaySums::default(), DaySums::default(), 0);
-    let mut open = Vec::new();
+    let mut open = OpenAtEnd::default();
     for c in cells {
         before.add(&c.before);
         within.add(&c.within);
         unsynced += c.unsynced;
-        open.extend(c.open.iter());
+        open.add(c.open);
     }
-    daily::tally(&before, &within, &open, unsynced, p)
+    daily::tally(&before, &within, open, unsynced)
 }
 
 fn key_of(d: &Dims, g: GroupBy) -> &str {
@@ -416,7 +416,7 @@ pub async fn summary(
     let out = state
         .read(move |conn| {
             let loaded = load(conn, &p, days, &scope, group_by)?;
-            let total = tally_of(loaded.cells.values(), &p);
+            let total = tally_of(loaded.cells.values());
             let groups = match group_by {
                 None => Vec::new(),
                 Some(GroupBy::Agency) => loaded
@@ -424,7 +424,7 @@ pub async fn summary(
                     .iter()
                     .map(|(code, name, subtree)| {
                         let cells = loaded.cells.iter().filter(|(d, _)| subtree.contains(&d.receiving_agency));
-                        let t = tally_of(cells.map(|(_, c)| c), &p);
+                        let t = tally_of(cells.map(|(_, c)| c));
                         group_out(code.clone(), Some(name.clone()), &t, loaded.feedback.get(code).copied())
                     })
                     .collect(),
@@ -434,7 +434,7 @@ pub async fn summary(
                         by.entry(key_of(d, g)).or_default().push(c);
                     }
                     by.into_iter()
-                        .map(|(k, cells)| group_out(k.to_owned(), None, &tally_of(cells.into_iter(), &p), None))
+                        .map(|(k, cells)| group_out(k.to_owned(), None, &tally_of(cells.into_iter()), None))
                         .collect()
                 }
             };
@@ -768,7 +768,7 @@ pub async fn index(
     let out = state
         .read(move |conn| {
             let loaded = load(conn, &p, (q.from, q.to), &scope, None)?;
-            let t = tally_of(loaded.cells.values(), &p);
+            let t = tally_of(loaded.cells.values());
             Ok::<_, ApiError>(IndexOut {
                 from: q.from,
                 to: q.to,

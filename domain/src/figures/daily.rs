@@ -175,11 +175,37 @@ pub fn is_open_at(f: &DossierFacts, t: DateTime<Utc>) -> bool {
     f.received_at.is_some_and(|r| r < t) && f.closed_at.is_none_or(|c| c >= t)
 }
 
+/// The dossiers open at a period's `judged_at`, within their deadline or
+/// overdue as each stood then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenAtEnd {
+    pub within_deadline: u64,
+    pub overdue: u64,
+}
+
+impl OpenAtEnd {
+    /// Counts the dossiers open at `p.judged_at` among `all` (each with its
+    /// due instant as it stood then).
+    pub fn of<'a>(all: impl IntoIterator<Item = &'a DossierFacts>, p: &Period) -> Self {
+        let mut n = Self::default();
+        for f in all {
+            n.within_deadline += u64::from(counts(f, Metric::OpenWithinDeadline, p));
+            n.overdue += u64::from(counts(f, Metric::OpenOverdue, p));
+        }
+        n
+    }
+
+    pub fn add(&mut self, o: Self) {
+        self.within_deadline += o.within_deadline;
+        self.overdue += o.overdue;
+    }
+}
+
 /// The tally of a period of whole Vietnam days from the sums of the days
 /// before it (`before`) and of its own days (`within`), the dossiers open
 /// at the instant it is judged at (`Period::judged_at`), and how many dossiers received in it still wait for the
 /// national portal.
-pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], unsynced: u64, p: &Period) -> Tally {
+pub fn tally(before: &DaySums, within: &DaySums, open_at_end: OpenAtEnd, unsynced: u64) -> Tally {
     let mut t = Tally::default();
     let mut set = |m: Metric, n: u64| {
         if n > 0 {
@@ -209,9 +235,8 @@ pub fn tally(before: &DaySums, within: &DaySums, open_at_end: &[&DossierFacts], 
         set(metric, within.get(mark));
     }
     set(Metric::Synced, within.get(Mark::Received).saturating_sub(unsynced));
-    for metric in [Metric::OpenWithinDeadline, Metric::OpenOverdue] {
-        set(metric, open_at_end.iter().filter(|f| counts(f, metric, p)).count() as u64);
-    }
+    set(Metric::OpenWithinDeadline, open_at_end.within_deadline);
+    set(Metric::OpenOverdue, open_at_end.overdue);
     t
 }
 
@@ -300,9 +325,9 @@ mod tests {
                 within.bump(mark, 1);
             }
         }
-        let open: Vec<&DossierFacts> = all.iter().filter(|f| is_open_at(f, p.judged_at)).collect();
+        let open = OpenAtEnd::of(all.iter().filter(|f| is_open_at(f, p.judged_at)), p);
         let unsynced = all.iter().filter(|f| counts(f, Metric::Received, p) && !f.in_sync).count() as u64;
-        tally(&before, &within, &open, unsynced, p)
+        tally(&before, &within, open, unsynced)
     }
 
     proptest! {

@@ -27,6 +27,7 @@ mod migrations;
 mod national_databases;
 mod notifications;
 mod openapi;
+mod partitions;
 mod payments;
 mod problem_language;
 mod public_lookup;

@@ -1,0 +1,1 @@
+ALTER TABLE dossiers DROP COLUMN last_resumed_at;

@@ -1,0 +1,63 @@
+//! The history's monthly partitions on PostgreSQL (migration
+//! `history_by_month`): created ahead of the months written to, so that a
+//! month's rows land in a table of their own. A row of a month without its
+//! partition is not lost: it goes to `dossier_history_default`.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::connection::DbConnection;
+use crate::error::StoreError;
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The first day of the month of `t` (UTC, as the history's instants are
+/// stored), and of the month after it.
+fn month_of(t: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::from_ymd_opt(t.year(), t.month(), 1)?;
+    Some((first, first.checked_add_months(chrono::Months::new(1))?))
+}
+
+/// Makes sure the month of each of these instants has its partition;
+/// outside any transaction (creating one briefly locks the history). A
+/// month whose rows already went to the default partition keeps them there
+/// (it cannot be created over them): logged, not an error. Does nothing on
+/// SQLite. Returns the partitions it created.
+pub fn ensure_months(
+    conn: &mut DbConnection,
+    instants: impl IntoIterator<Item = DateTime<Utc>>,
+) -> Result<Vec<String>, StoreError> {
+    let mut created = Vec::new();
+    if !conn.is_postgres() {
+        return Ok(created);
+    }
+    let months: std::collections::BTreeSet<(NaiveDate, NaiveDate)> =
+        instants.into_iter().filter_map(month_of).collect();
+    for (first, next) in months {
+        let name = format!("dossier_history_{:04}_{:02}", first.year(), first.month());
+        let found: Found = diesel::sql_query("SELECT count(*) AS n FROM pg_class WHERE relname = $1")
+            .bind::<Text, _>(&name)
+            .get_result(conn)?;
+        if found.n > 0 {
+            continue;
+        }
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF dossier_history FOR VALUES FROM ('{first}') TO ('{next}')"
+        );
+        match diesel::sql_query(create).execute(conn) {
+            Ok(_) => created.push(name),
+            Err(e) => log::warn!("history partition {name} not created (its rows stay in the default partition): {e}"),
+        }
+    }
+    Ok(created)
+}
+
+/// The instants of the next `months` months from `t`, one in each.
+pub fn months_ahead(t: DateTime<Utc>, months: u32) -> Vec<DateTime<Utc>> {
+    (0..=months).filter_map(|m| t.checked_add_months(chrono::Months::new(m))).collect()
+}
