@@ -6,6 +6,8 @@ a filtered dossier list page (median and p95 over repeated runs).
 Usage (after `cargo build --release`):
     python3 bench/reports.py --db postgres --dossiers 100000 --runs 20
     python3 bench/reports.py --db sqlite --dossiers 100000 --runs 20
+    bench/tuned_pg.sh start && python3 bench/reports.py --db postgres --pg-port 5433 \
+        --dossiers 10000000 --days 700 --parallel 2 --batch 2000 --runs 10
 Talks to 127.0.0.1 only; standard library only.
 """
 import argparse, os, statistics, subprocess, tempfile, time, urllib.request
