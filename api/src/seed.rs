@@ -207,8 +207,13 @@ pub fn synthetic_parallel(
     max_doc: usize,
     span: Span,
 ) -> Result<String, String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let plan = Plan::new(&mut conn, count, seed, batch, span)?;
+    let size = usize::try_from(pool.max_size()).unwrap_or(usize::MAX);
+    if workers > size {
+        return Err(format!(
+            "--parallel {workers} needs as many database connections: set DVC_POOL_SIZE to at least {workers} (it is {size})"
+        ));
+    }
+    let plan = Plan::new(&mut *pool.get().map_err(|e| e.to_string())?, count, seed, batch, span)?;
     let started = Instant::now();
     let queue = Queue::default();
     let done = std::thread::scope(|s| {
@@ -233,7 +238,7 @@ pub fn synthetic_parallel(
         }
         failure.map_or(Ok(done), Err)
     })?;
-    plan.finish(&mut conn, done, started)
+    plan.finish(&mut *pool.get().map_err(|e| e.to_string())?, done, started)
 }
 
 /// The batches still to import, and whether one failed (which stops them

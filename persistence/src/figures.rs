@@ -328,13 +328,15 @@ type Keys = (String, String, String, String, String);
 /// were open at `t`, and how many of those were overdue then, per keys.
 ///
 /// A dossier's due instant as it stood at `t` is its stored one unless a
-/// pause was running at `t` or came after it (a later pause moves the stored
-/// one, not the one it had then); and a stored due instant before `t` was
-/// passed at `t` too (pauses only ever move it later). So the database
-/// counts all but the dossiers due after `t` that paused since, and only
-/// those are read whole and judged as they stood (`dues_as_of`): a report
-/// at ten million dossiers does not read the hundred thousand open at its
-/// end one by one.
+/// pause was running at `t` or ended after it: a pause that ended later
+/// moved the stored one further than it had moved by `t`, and a pause still
+/// running has not moved the stored one yet, though by `t` it had held the
+/// clock for a while. So the database counts every open dossier by its
+/// stored due instant, and only those that were paused at `t` or since
+/// (`paused_since`, `last_resumed_at`) are read whole, judged as they stood
+/// (`dues_as_of`) and moved to the other count where the stored instant
+/// misjudged them: a report at ten million dossiers does not read the
+/// hundred thousand open at its end one by one.
 pub fn open_at(
     conn: &mut DbConnection,
     t: DateTime<Utc>,
@@ -358,7 +360,7 @@ pub fn open_at(
         channel,
         level,
     };
-    let mut unsure: Vec<(Keys, String)> = Vec::new();
+    let mut unsure: Vec<(Keys, String, Option<NaiveDateTime>)> = Vec::new();
     for open in open_filters(pg, at) {
         let passed = case_when(dossiers::due_at.lt(at), 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
         let mut q = dossiers::table.group_by(dims).select((dims, count_star(), sum(passed))).filter(open).into_boxed();
@@ -374,27 +376,33 @@ pub fn open_at(
             e.within_deadline += n - passed.min(n);
         }
     }
-    // Due after `t` now, but paused at `t` or since: judged as they stood.
+    // Paused at `t` or since: judged as they stood, and moved to the other
+    // count where their stored due instant said otherwise.
     for open in open_filters(pg, at) {
         let mut q = dossiers::table
-            .select((dims, dossiers::code))
+            .select((dims, dossiers::code, dossiers::due_at))
             .filter(open)
-            .filter(dossiers::due_at.ge(at))
             .filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.gt(at)))
             .into_boxed();
         if let Some(set) = agencies {
             q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
         }
-        unsure.extend(q.load::<(Keys, String)>(conn)?);
+        unsure.extend(q.load::<(Keys, String, Option<NaiveDateTime>)>(conn)?);
     }
-    let codes: Vec<String> = unsure.iter().map(|(_, c)| c.clone()).collect();
+    let codes: Vec<String> = unsure.iter().map(|(_, c, _)| c.clone()).collect();
     let dues = crate::dossiers::dues_as_of(conn, &codes, t)?;
-    for (keys, code) in unsure {
+    for (keys, code, stored) in unsure {
+        let counted_overdue = stored.is_some_and(|due| due < at);
         let overdue = dues.get(&code).is_some_and(|due| classify_open(t, *due) == Timeliness::Overdue);
-        if overdue {
+        if overdue != counted_overdue {
             let e = out.entry(dims_of(keys)).or_default();
-            e.overdue += 1;
-            e.within_deadline = e.within_deadline.saturating_sub(1);
+            if overdue {
+                e.overdue += 1;
+                e.within_deadline = e.within_deadline.saturating_sub(1);
+            } else {
+                e.within_deadline += 1;
+                e.overdue = e.overdue.saturating_sub(1);
+            }
         }
     }
     Ok(out)

@@ -23,11 +23,13 @@ fn month_of(t: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
     Some((first, first.checked_add_months(chrono::Months::new(1))?))
 }
 
-/// Makes sure the month of each of these instants has its partition;
-/// outside any transaction (creating one briefly locks the history). A
-/// month whose rows already went to the default partition keeps them there
-/// (it cannot be created over them): logged, not an error. Does nothing on
-/// SQLite. Returns the partitions it created.
+/// Makes sure the month of each of these instants (from 2000 to a year
+/// ahead) has its partition; outside any transaction. A month that cannot be
+/// created now (writers hold the history for more than half a second) or
+/// whose rows already went to the default partition (it cannot be created
+/// over them) is logged, not an error: its rows go to the default
+/// partition, where nothing is lost. Does nothing on SQLite. Returns the
+/// partitions it created.
 pub fn ensure_months(
     conn: &mut DbConnection,
     instants: impl IntoIterator<Item = DateTime<Utc>>,
@@ -36,8 +38,15 @@ pub fn ensure_months(
     if !conn.is_postgres() {
         return Ok(created);
     }
-    let months: std::collections::BTreeSet<(NaiveDate, NaiveDate)> =
-        instants.into_iter().filter_map(month_of).collect();
+    // Only plausible months: an import's dates are checked after this (a
+    // dossier of 1999 or of next year is refused), and a month outside
+    // these lands in the default partition anyway.
+    let (earliest, latest) = (DateTime::<Utc>::from_timestamp(946_684_800, 0), months_ahead(Utc::now(), 13).pop());
+    let months: std::collections::BTreeSet<(NaiveDate, NaiveDate)> = instants
+        .into_iter()
+        .filter(|t| earliest.is_some_and(|e| *t >= e) && latest.is_some_and(|l| *t <= l))
+        .filter_map(month_of)
+        .collect();
     for (first, next) in months {
         let name = format!("dossier_history_{:04}_{:02}", first.year(), first.month());
         let found: Found = diesel::sql_query("SELECT count(*) AS n FROM pg_class WHERE relname = $1")
@@ -49,9 +58,17 @@ pub fn ensure_months(
         let create = format!(
             "CREATE TABLE IF NOT EXISTS {name} PARTITION OF dossier_history FOR VALUES FROM ('{first}') TO ('{next}')"
         );
-        match diesel::sql_query(create).execute(conn) {
+        // Creating a partition locks the history (and checks the dossiers'
+        // key): it waits for writers in flight at most half a second, and
+        // gives way to them rather than make them wait or deadlock.
+        diesel::sql_query("SET lock_timeout = '500ms'").execute(conn)?;
+        let done = diesel::sql_query(create).execute(conn);
+        diesel::sql_query("RESET lock_timeout").execute(conn)?;
+        match done {
             Ok(_) => created.push(name),
-            Err(e) => log::warn!("history partition {name} not created (its rows stay in the default partition): {e}"),
+            Err(e) => {
+                log::warn!("history partition {name} not created now (its rows go to the default partition): {e}")
+            }
         }
     }
     Ok(created)

@@ -456,6 +456,22 @@ both_backends! {
         assert_eq!(march_drill(app, "open_within_deadline"), json!([]));
     }
 
+    fn a_dossier_paused_before_its_due_and_still_paused_is_within_its_deadline(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // Received Mon 2 Mar 09:00, due Mon 9 Mar 09:00; paused on Thu 5 Mar,
+        // and still awaiting the supplement when March ends: its stored due
+        // instant (9 Mar) is long past, but the clock has stood since 5 Mar.
+        let code = submitted_and_handed_off(app, &t, "2026-03-02T09:00:00+07:00");
+        app.set_now("2026-03-05T09:00:00+07:00");
+        act(app, &t.officer, &code, "request-supplement", supplement_request("2026-04-30T17:00:00+07:00")).expect(200);
+        app.set_now("2026-04-01T09:00:00+07:00");
+        let counts = march(app)["total"]["counts"].clone();
+        assert_eq!((counts["open_within_deadline"].clone(), counts["open_overdue"].clone()), (json!(1), json!(0)), "{counts}");
+        assert_eq!(march_drill(app, "open_within_deadline"), json!([code]));
+        assert_eq!(march_drill(app, "open_overdue"), json!([]));
+    }
+
     fn a_period_not_yet_ended_judges_its_open_dossiers_now(app: &TestApp) {
         province(app);
         let t = tokens(app);
