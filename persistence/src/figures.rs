@@ -194,6 +194,12 @@ fn load_page(
     Ok(loaded)
 }
 
+/// What a settled payment by this method (`payments.method`) says of its
+/// dossier: (paid cashless, paid through the payment platform).
+fn paid_by(method: &str) -> (bool, bool) {
+    (method == "online" || method == "transfer", method == "online")
+}
+
 #[derive(Default)]
 struct Flags {
     paid: HashSet<String>,
@@ -218,10 +224,11 @@ fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreErr
             .select((payments::dossier_code, payments::method))
             .load(conn)?;
         for (code, method) in paid {
-            if method == "online" {
+            let (cashless, online) = paid_by(&method);
+            if online {
                 f.online.insert(code.clone());
             }
-            if method == "online" || method == "transfer" {
+            if cashless {
                 f.cashless.insert(code.clone());
             }
             f.paid.insert(code);
@@ -480,10 +487,9 @@ impl Tally {
         known: &Known,
         documents: &[crate::dossiers::NewDocument],
     ) -> Result<String, StoreError> {
-        let paid = |m: &str| known.paid_by.iter().any(|p| p == m);
         facts.paid = !known.paid_by.is_empty();
-        facts.paid_online = paid("online");
-        facts.paid_cashless = paid("online") || paid("transfer");
+        facts.paid_cashless = known.paid_by.iter().any(|m| paid_by(m).0);
+        facts.paid_online = known.paid_by.iter().any(|m| paid_by(m).1);
         facts.exempt = false;
         facts.digitised = documents.iter().any(|d| d.digitised);
         facts.reused = documents.iter().any(|d| d.reused);
