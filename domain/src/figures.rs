@@ -64,6 +64,10 @@ pub struct DossierFacts {
     pub in_sync: bool,
     /// The applicant's rating: when, and whether satisfied (very satisfied or satisfied).
     pub rating: Option<(DateTime<Utc>, bool)>,
+    /// The days at whose end it turned overdue or back while open
+    /// ([`daily::overdue_turns`]): taken where its marks are, left empty
+    /// where only its counts in one period are wanted.
+    pub overdue_turns: Vec<(chrono::NaiveDate, bool)>,
 }
 
 /// Each count a report carries; every one can be drilled into.
@@ -480,6 +484,7 @@ mod tests {
             reused: false,
             in_sync: false,
             rating: None,
+            overdue_turns: Vec::new(),
         }
     }
 

@@ -47,6 +47,15 @@ pub struct ApplicantRecord {
     pub notify_by: Option<Vec<NotifyChannel>>,
 }
 
+/// The pause records a `data` column holds.
+pub(crate) fn pauses_in(data: &str) -> Result<Vec<PauseRecord>, StoreError> {
+    #[derive(Deserialize)]
+    struct Pauses {
+        pauses: Vec<PauseRecord>,
+    }
+    Ok(serde_json::from_str::<Pauses>(data)?.pauses)
+}
+
 /// What the `data` column holds beside the indexed columns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct DossierData {
@@ -747,6 +756,7 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
     let mut history = Vec::new();
     let mut documents = Vec::new();
     let mut tally = crate::figures::Tally::default();
+    let mut calendars = CalendarCache::default();
     for i in fresh {
         let n = &news[i];
         let agency = n.state.receiving_agency.to_string();
@@ -756,7 +766,10 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         *counter += 1;
         let mut row = dossier_row(&code, n)?;
         if let Some(known) = &n.known {
-            row.counted = tally.count(row.dims(), row.facts(), known, &n.documents)?;
+            let mut facts = row.facts();
+            facts.overdue_turns =
+                crate::figures::overdue_turns(conn, &mut calendars, &facts, &row.calendar_id, &row.data)?;
+            row.counted = tally.count(row.dims(), facts, known, &n.documents)?;
         }
         rows.push(row);
         history.extend(chained_rows(&code, &n.history));
@@ -817,6 +830,7 @@ impl DossierRow {
             reused: false,
             in_sync: true,
             rating: None,
+            overdue_turns: Vec::new(),
         }
     }
 }

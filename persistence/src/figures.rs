@@ -16,10 +16,11 @@ use diesel::sql_types::{Bool, Integer, Nullable, Text};
 use dvc_domain::calendar::classify_open;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, Status};
-use dvc_domain::figures::daily::{marks, DaySums, Mark, OpenAtEnd};
+use dvc_domain::figures::daily::{marks, overdue_turns_of, DaySums, Mark, OpenAtEnd};
 use dvc_domain::figures::{DossierFacts, Metric, Period};
 use dvc_domain::rating::Overall;
 
+use crate::calendars::CalendarCache;
 use crate::column::{name, optional_name};
 use crate::connection::DbConnection;
 use crate::error::StoreError;
@@ -45,17 +46,6 @@ pub struct FactsRow {
     pub facts: DossierFacts,
 }
 
-/// Which dossiers to load facts for.
-#[derive(Debug, Clone, Copy)]
-pub enum Selection<'a> {
-    /// Open at an instant: received before it and not closed before it.
-    OpenAt(DateTime<Utc>),
-    /// A superset of the dossiers one metric counts in the period, narrowed
-    /// by an index (the caller keeps those `counts` says it counts).
-    Metric(&'a Period, Metric),
-    Codes(&'a [String]),
-}
-
 type Raw = (
     (String, String, String, String, String, String),
     (String, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<NaiveDateTime>),
@@ -63,135 +53,105 @@ type Raw = (
     String,
 );
 
-/// Facts of the selected dossiers received by one of `agencies` (all when
+/// The dossiers' columns a [`Raw`] row holds.
+macro_rules! facts_select {
+    () => {
+        dossiers::table.select((
+            (
+                dossiers::code,
+                dossiers::receiving_agency,
+                dossiers::procedure_code,
+                dossiers::sector_code,
+                dossiers::channel,
+                dossiers::level,
+            ),
+            (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
+            dossiers::resolved_timeliness,
+            dossiers::counted,
+        ))
+    };
+}
+
+/// Facts of the given dossiers received by one of `agencies` (all when
 /// None), in code order, each with the marks it was last counted with.
 fn load_counted(
     conn: &mut DbConnection,
-    selection: Selection,
+    codes: &[String],
     agencies: Option<&[String]>,
 ) -> Result<Vec<(FactsRow, String)>, StoreError> {
-    load_page(conn, selection, agencies, None)
-}
-
-/// A page of codes: those after a code (all when None), at most this many.
-type PageOf<'a> = Option<(Option<&'a str>, i64)>;
-
-/// [`load_counted`], one page at a time when `page` is given.
-fn load_page(
-    conn: &mut DbConnection,
-    selection: Selection,
-    agencies: Option<&[String]>,
-    page: PageOf,
-) -> Result<Vec<(FactsRow, String)>, StoreError> {
-    let query = || {
-        let q = dossiers::table
-            .select((
-                (
-                    dossiers::code,
-                    dossiers::receiving_agency,
-                    dossiers::procedure_code,
-                    dossiers::sector_code,
-                    dossiers::channel,
-                    dossiers::level,
-                ),
-                (dossiers::status, dossiers::received_at, dossiers::resolved_at, dossiers::closed_at, dossiers::due_at),
-                dossiers::resolved_timeliness,
-                dossiers::counted,
-            ))
-            .order(dossiers::code.asc())
-            .into_boxed();
-        let q = match agencies {
-            Some(set) => q.filter(dossiers::receiving_agency.eq_any(set.to_vec())),
-            None => q,
-        };
-        match page {
-            Some((Some(after), limit)) => q.filter(dossiers::code.gt(after.to_owned())).limit(limit),
-            Some((None, limit)) => q.limit(limit),
-            None => q,
-        }
-    };
-    let rows: Vec<Raw> = match selection {
-        Selection::Codes(codes) => query().filter(dossiers::code.eq_any(codes.to_vec())).load(conn)?,
-        Selection::Metric(p, metric) => {
-            let (from, to) = (to_db(p.from), to_db(p.to));
-            match metric {
-                Metric::CarriedOver => return load_page(conn, Selection::OpenAt(p.from), agencies, page),
-                Metric::OpenWithinDeadline | Metric::OpenOverdue => {
-                    return load_page(conn, Selection::OpenAt(p.judged_at), agencies, page)
-                }
-                Metric::Received
-                | Metric::ReceivedOnline
-                | Metric::Paid
-                | Metric::PaidCashless
-                | Metric::PaidOnline
-                | Metric::Exempt
-                | Metric::Digitised
-                | Metric::Reused
-                | Metric::Synced => {
-                    query().filter(dossiers::received_at.ge(from)).filter(dossiers::received_at.lt(to)).load(conn)?
-                }
-                Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => {
-                    query().filter(dossiers::resolved_at.ge(from)).filter(dossiers::resolved_at.lt(to)).load(conn)?
-                }
-                Metric::Withdrawn | Metric::Stopped | Metric::Refused => {
-                    query().filter(dossiers::closed_at.ge(from)).filter(dossiers::closed_at.lt(to)).load(conn)?
-                }
-                Metric::Rated | Metric::Satisfied => {
-                    let rated = ratings::table
-                        .filter(ratings::rated_at.ge(from).and(ratings::rated_at.lt(to)))
-                        .select(ratings::dossier_code);
-                    query().filter(dossiers::code.eq_any(rated)).load(conn)?
-                }
-            }
-        }
-        Selection::OpenAt(t) => {
-            let mut open: Vec<Raw> = Vec::new();
-            for filter in open_filters(conn.is_postgres(), db_ceil(t)) {
-                open.extend(query().filter(filter).load::<Raw>(conn)?);
-            }
-            open.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
-            // Each range gave its first page: together, the first page of both.
-            if let Some((_, limit)) = page {
-                open.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            }
-            open
-        }
-    };
+    let mut q = facts_select!().filter(dossiers::code.eq_any(codes.to_vec())).order(dossiers::code.asc()).into_boxed();
+    if let Some(set) = agencies {
+        q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
+    }
+    let rows: Vec<Raw> = q.load(conn)?;
     // Payment, digitisation, sync and rating by code (an EXISTS or a join
     // per row makes PostgreSQL hash whole tables), and only for what needs
     // them: the recount, and the metrics that count them.
-    let needs_flags = match selection {
-        Selection::OpenAt(_) => false,
-        Selection::Metric(_, m) => matches!(
-            m,
-            Metric::Paid
-                | Metric::PaidCashless
-                | Metric::PaidOnline
-                | Metric::Exempt
-                | Metric::Digitised
-                | Metric::Reused
-                | Metric::Synced
-                | Metric::Rated
-                | Metric::Satisfied
-        ),
-        Selection::Codes(_) => true,
-    };
-    let flags = if needs_flags {
-        flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?
-    } else {
-        Flags::default()
-    };
-    let mut loaded: Vec<(FactsRow, String)> =
-        rows.into_iter().map(|r| facts_of(r, &flags)).collect::<Result<_, _>>()?;
-    if let Selection::OpenAt(t) = selection {
-        // Judged by the due instant as it stood at `t`, not as it stands now.
-        let codes: Vec<String> = loaded.iter().map(|(r, _)| r.code.clone()).collect();
-        let dues = crate::dossiers::dues_as_of(conn, &codes, t)?;
-        for (row, _) in &mut loaded {
-            row.facts.due_at = dues.get(&row.code).copied();
+    let flags = flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?;
+    rows.into_iter().map(|r| facts_of(r, &flags)).collect()
+}
+
+/// Whether a metric reads a dossier's payments, relief, documents, feed or
+/// rating.
+fn needs_flags(metric: Metric) -> bool {
+    matches!(
+        metric,
+        Metric::Paid
+            | Metric::PaidCashless
+            | Metric::PaidOnline
+            | Metric::Exempt
+            | Metric::Digitised
+            | Metric::Reused
+            | Metric::Synced
+            | Metric::Rated
+            | Metric::Satisfied
+    )
+}
+
+/// Gives the rows the due instant each had at `t`, not as it stands now.
+fn judge_as_of(conn: &mut DbConnection, rows: &mut [FactsRow], t: DateTime<Utc>) -> Result<(), StoreError> {
+    let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
+    let dues = crate::dossiers::dues_as_of(conn, &codes, t)?;
+    for row in rows {
+        row.facts.due_at = dues.get(&row.code).copied();
+    }
+    Ok(())
+}
+
+/// Fills in the rows' overdue turns, which their marks need.
+fn with_overdue_turns(conn: &mut DbConnection, loaded: &mut [(FactsRow, String)]) -> Result<(), StoreError> {
+    let codes: Vec<&str> = loaded.iter().map(|(r, _)| r.code.as_str()).collect();
+    let kept: HashMap<String, (String, String)> = dossiers::table
+        .filter(dossiers::code.eq_any(codes))
+        .select((dossiers::code, (dossiers::calendar_id, dossiers::data)))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut calendars = CalendarCache::default();
+    for (row, _) in loaded {
+        if let Some((calendar_id, data)) = kept.get(&row.code) {
+            row.facts.overdue_turns = overdue_turns(conn, &mut calendars, &row.facts, calendar_id, data)?;
         }
     }
-    Ok(loaded)
+    Ok(())
+}
+
+/// A dossier's overdue turns (domain `figures::daily::overdue_turns`) from
+/// its facts as stored and its `calendar_id` and `data` columns (which hold
+/// its pause records).
+pub(crate) fn overdue_turns(
+    conn: &mut DbConnection,
+    calendars: &mut CalendarCache,
+    facts: &DossierFacts,
+    calendar_id: &str,
+    data: &str,
+) -> Result<Vec<(NaiveDate, bool)>, StoreError> {
+    if facts.received_at.is_none() {
+        return Ok(Vec::new());
+    }
+    let pauses = crate::dossiers::pauses_in(data)?;
+    let calendar = calendars.get(conn, calendar_id)?;
+    Ok(overdue_turns_of(facts.received_at, facts.closed_at, facts.due_at, &pauses, calendar))
 }
 
 /// What a settled payment by this method (`payments.method`) says of its
@@ -287,6 +247,7 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         reused: flags.reused.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
+        overdue_turns: Vec::new(),
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     Ok((FactsRow { code, dims, facts }, counted))
@@ -415,26 +376,153 @@ pub fn open_at(
     Ok(out)
 }
 
-/// Facts of the selected dossiers received by one of `agencies` (all when None), in code order.
+/// Facts of the given dossiers received by one of `agencies` (all when None), in code order.
 pub fn facts(
     conn: &mut DbConnection,
-    selection: Selection,
+    codes: &[String],
     agencies: Option<&[String]>,
 ) -> Result<Vec<FactsRow>, StoreError> {
-    Ok(load_counted(conn, selection, agencies)?.into_iter().map(|(row, _)| row).collect())
+    Ok(load_counted(conn, codes, agencies)?.into_iter().map(|(row, _)| row).collect())
 }
 
-/// [`facts`] one page at a time: at most `limit` of the selected dossiers
-/// whose code comes after `after`, in code order. An export reads a
-/// drill-down of any size this way without holding it whole.
-pub fn facts_page(
+/// Where a drill-down stands: the instant its metric counts the last
+/// dossier read at, and that dossier's code.
+pub type Position = (DateTime<Utc>, String);
+
+/// The instant `metric` counts a dossier at, by which a drill-down orders
+/// its dossiers (newest first): its reception for the counts of received
+/// and of open dossiers, its resolution, its closing, or its rating.
+pub fn instant_of(metric: Metric, f: &DossierFacts) -> Option<DateTime<Utc>> {
+    match metric {
+        Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => f.resolved_at,
+        Metric::Withdrawn | Metric::Stopped | Metric::Refused => f.closed_at,
+        Metric::Rated | Metric::Satisfied => f.rating.map(|(at, _)| at),
+        Metric::CarriedOver
+        | Metric::OpenWithinDeadline
+        | Metric::OpenOverdue
+        | Metric::Received
+        | Metric::ReceivedOnline
+        | Metric::Paid
+        | Metric::PaidCashless
+        | Metric::PaidOnline
+        | Metric::Exempt
+        | Metric::Digitised
+        | Metric::Reused
+        | Metric::Synced => f.received_at,
+    }
+}
+
+/// A page of a drill-down: the facts of at most `limit` of the dossiers
+/// that `metric` may count in the period, received by one of `agencies`
+/// (all when None), newest first by [`instant_of`] then by code, after
+/// `after`; and where the next page starts, None when there are no more.
+/// The caller keeps those `counts` says it counts. Each page reads its rows
+/// from the index of that instant, so a page costs what it holds, not what
+/// the period holds.
+pub fn drill_page(
     conn: &mut DbConnection,
-    selection: Selection,
+    p: &Period,
+    metric: Metric,
     agencies: Option<&[String]>,
-    after: Option<&str>,
+    after: Option<&Position>,
     limit: i64,
-) -> Result<Vec<FactsRow>, StoreError> {
-    Ok(load_page(conn, selection, agencies, Some((after, limit)))?.into_iter().map(|(row, _)| row).collect())
+) -> Result<(Vec<FactsRow>, Option<Position>), StoreError> {
+    let (from, to) = (to_db(p.from), to_db(p.to));
+    let after = after.map(|(t, code)| (to_db(*t), code.clone()));
+    let rows: Vec<FactsRow> = match metric {
+        Metric::Rated | Metric::Satisfied => {
+            let mut q = ratings::table
+                .filter(ratings::rated_at.ge(from).and(ratings::rated_at.lt(to)))
+                .select(ratings::dossier_code)
+                .order((ratings::rated_at.desc(), ratings::dossier_code.desc()))
+                .limit(limit)
+                .into_boxed();
+            if let Some((t, code)) = after {
+                q = q
+                    .filter(ratings::rated_at.le(t))
+                    .filter(ratings::rated_at.lt(t).or(ratings::rated_at.eq(t).and(ratings::dossier_code.lt(code))));
+            }
+            let codes: Vec<String> = q.load(conn)?;
+            let read = codes.len();
+            let mut rows = facts(conn, &codes, agencies)?;
+            let order: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+            rows.sort_by_key(|r| order.get(r.code.as_str()).copied());
+            // The next page starts after the last rating read, whoever's agency.
+            let last = match codes.last() {
+                Some(code) if i64::try_from(read).unwrap_or(i64::MAX) == limit => {
+                    let at: NaiveDateTime = ratings::table.find(code).select(ratings::rated_at).first(conn)?;
+                    Some((from_db(at), code.clone()))
+                }
+                _ => None,
+            };
+            return Ok((rows, last));
+        }
+        _ => {
+            macro_rules! newest_first {
+                ($col:expr, $before:expr) => {{
+                    let mut q = facts_select!()
+                        .filter($col.lt($before))
+                        .order(($col.desc(), dossiers::code.desc()))
+                        .limit(limit)
+                        .into_boxed();
+                    if let Some((t, code)) = &after {
+                        q = q
+                            .filter($col.le(*t))
+                            .filter($col.lt(*t).or($col.eq(*t).and(dossiers::code.lt(code.clone()))));
+                    }
+                    q
+                }};
+            }
+            let mut q = match metric {
+                Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => {
+                    let timeliness = match metric {
+                        Metric::ResolvedEarly => Timeliness::Early,
+                        Metric::ResolvedOnTime => Timeliness::OnTime,
+                        _ => Timeliness::Late,
+                    };
+                    newest_first!(dossiers::resolved_at, to)
+                        .filter(dossiers::resolved_at.ge(from))
+                        .filter(dossiers::resolved_timeliness.eq(timeliness.as_str()))
+                }
+                Metric::Withdrawn | Metric::Stopped | Metric::Refused => {
+                    let status = match metric {
+                        Metric::Withdrawn => Status::Withdrawn,
+                        Metric::Stopped => Status::Stopped,
+                        _ => Status::Refused,
+                    };
+                    newest_first!(dossiers::closed_at, to)
+                        .filter(dossiers::closed_at.ge(from))
+                        .filter(dossiers::status.eq(status.as_str()))
+                }
+                Metric::CarriedOver | Metric::OpenWithinDeadline | Metric::OpenOverdue => {
+                    // Open at an instant: received before it, newest first
+                    // (the open ones are mostly recent), not closed before it.
+                    let t = db_ceil(if metric == Metric::CarriedOver { p.from } else { p.judged_at });
+                    newest_first!(dossiers::received_at, t)
+                        .filter(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(t)))
+                }
+                _ => newest_first!(dossiers::received_at, to).filter(dossiers::received_at.ge(from)),
+            };
+            if let Some(set) = agencies {
+                q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
+            }
+            let raw: Vec<Raw> = q.load(conn)?;
+            let flags = if needs_flags(metric) {
+                flags_of(conn, &raw.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?
+            } else {
+                Flags::default()
+            };
+            let mut rows: Vec<FactsRow> =
+                raw.into_iter().map(|r| facts_of(r, &flags).map(|(row, _)| row)).collect::<Result<_, _>>()?;
+            if matches!(metric, Metric::OpenWithinDeadline | Metric::OpenOverdue) {
+                judge_as_of(conn, &mut rows, p.judged_at)?;
+            }
+            rows
+        }
+    };
+    let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit;
+    let last = rows.last().filter(|_| full).and_then(|r| instant_of(metric, &r.facts).map(|t| (t, r.code.clone())));
+    Ok((rows, last))
 }
 
 /// The daily cells a dossier's marks add to: (day, keys) → sums.
@@ -514,7 +602,9 @@ pub fn recount(conn: &mut DbConnection, codes: &[String]) -> Result<(), StoreErr
     for chunk in codes.chunks(500) {
         let mut cells = Cells::new();
         let mut changed = Vec::new();
-        for (row, counted) in load_counted(conn, Selection::Codes(chunk), None)? {
+        let mut loaded = load_counted(conn, chunk, None)?;
+        with_overdue_turns(conn, &mut loaded)?;
+        for (row, counted) in loaded {
             let now = encode(&row)?;
             if now == counted {
                 continue;
@@ -648,7 +738,7 @@ type SumRow = (
     (String, String, String, String, String),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
     (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>),
-    (Option<i64>, Option<i64>),
+    (Option<i64>, Option<i64>, Option<i64>, Option<i64>),
 );
 
 /// The sums of the chosen days per keys, for dossiers received by one of
@@ -682,7 +772,7 @@ pub fn day_sums(
                 sum(f::satisfied),
                 sum(f::paid_online),
             ),
-            (sum(f::exempt), sum(f::reused)),
+            (sum(f::exempt), sum(f::reused), sum(f::became_overdue), sum(f::left_overdue)),
         ))
         .into_boxed();
     q = match days {
@@ -695,7 +785,8 @@ pub fn day_sums(
     let rows: Vec<SumRow> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, (exempt, reused))| {
+        .map(|((receiving_agency, procedure_code, sector_code, channel, level), a, b, c)| {
+            let (exempt, reused, became_overdue, left_overdue) = c;
             let n = |x: Option<i64>| x.unwrap_or(0);
             let sums = DaySums([
                 n(a.0),
@@ -715,6 +806,8 @@ pub fn day_sums(
                 n(b.6),
                 n(b.7),
                 n(reused),
+                n(became_overdue),
+                n(left_overdue),
             ]);
             (Dims { receiving_agency, procedure_code, sector_code, channel, level }, sums)
         })

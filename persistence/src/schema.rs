@@ -413,6 +413,8 @@ diesel::table! {
         satisfied -> Integer,
         paid_online -> Integer,
         reused -> Integer,
+        became_overdue -> Integer,
+        left_overdue -> Integer,
     }
 }
 

@@ -9,7 +9,7 @@ use dvc_domain::agency::AgencyCode;
 use dvc_domain::auth::{Actor, Role};
 use dvc_domain::figures::daily::{self, DaySums, OpenAtEnd};
 use dvc_domain::figures::{counts, index_766, Index766, Metric, Period, Rate, Tally};
-use dvc_persistence::figures::{self, Days, Dims, Selection};
+use dvc_persistence::figures::{self, Days, Dims, Position};
 use dvc_persistence::{agencies, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -64,7 +64,8 @@ pub struct DrillParams {
     pub group_by: Option<GroupBy>,
     /// The group's key (an agency code, procedure code, sector code, channel or level).
     pub group: Option<String>,
-    /// Codes after this one (the `next` of the previous page).
+    /// Go on after this dossier (the `next` of the previous page; 422
+    /// `invalid_cursor` for a code that is no dossier of the figure).
     pub after: Option<String>,
     /// At most this many codes (default 1,000, at most 10,000).
     #[param(minimum = 1, maximum = 10000)]
@@ -308,8 +309,16 @@ fn load(
     for (dims, sums) in figures::day_sums(conn, Days::Between(days.0, days.1), set)? {
         cells.entry(dims).or_default().within = sums;
     }
-    for (dims, open) in figures::open_at(conn, p.judged_at, set)? {
-        cells.entry(dims).or_default().open = open;
+    if p.judged_at == p.to {
+        // Judged at its end: the sums tell which were open, and overdue.
+        for cell in cells.values_mut() {
+            cell.open = OpenAtEnd::of_sums(&cell.before, &cell.within);
+        }
+    } else {
+        // Judged now, within a day: as each stands now.
+        for (dims, open) in figures::open_at(conn, p.judged_at, set)? {
+            cells.entry(dims).or_default().open = open;
+        }
     }
     for dims in figures::unsynced_received(conn, p, set)? {
         cells.entry(dims).or_default().unsynced += 1;
@@ -554,8 +563,10 @@ pub struct DrillOut {
     pub metric: MetricDto,
     pub group: Option<String>,
     /// As many as the figure counts.
-    pub count: usize,
-    /// A page of the dossier codes, in code order.
+    pub count: u64,
+    /// A page of the dossier codes, newest first by the instant the figure
+    /// counts each at (its reception, for the counts of received and of
+    /// open dossiers; its resolution; its closing; its rating), then by code.
     pub codes: Vec<String>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<String>,
@@ -596,6 +607,7 @@ pub async fn drilldown(
         let ((set, agencies), group) = state
             .db(move |conn| agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g)).map(|s| (s, group)))
             .await?;
+        let set = narrowed(set, group.as_ref(), &agencies);
         return Ok(export::stream(
             &state,
             format,
@@ -604,43 +616,54 @@ pub async fn drilldown(
                 use crate::dossiers::export::{agency_names, header, rows, Applicant};
                 let names = agency_names(conn)?;
                 header(sheet, Applicant::Omitted)?;
-                let mut after: Option<String> = None;
+                let want = usize::try_from(export::PAGE).unwrap_or(1000);
+                let walk = Walk { p: &p, metric, set: set.as_deref(), group: group.as_ref(), groups: &agencies };
+                let mut at: Option<Position> = None;
                 loop {
-                    let page = figures::facts_page(
-                        conn,
-                        Selection::Metric(&p, metric),
-                        set.as_deref(),
-                        after.as_deref(),
-                        export::PAGE,
-                    )?;
-                    let Some(last) = page.last() else { return Ok(()) };
-                    after = Some(last.code.clone());
-                    let codes: Vec<String> = page
-                        .into_iter()
-                        .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &agencies)))
-                        .filter(|f| counts(&f.facts, metric, &p))
-                        .map(|f| f.code)
-                        .collect();
-                    let found = dvc_persistence::dossiers::find_many(conn, &codes)?;
+                    let (codes, next) = walk.codes(conn, at.take(), want)?;
+                    // In the walk's order.
+                    let place: BTreeMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+                    let mut found = dvc_persistence::dossiers::find_many(conn, &codes)?;
+                    found.sort_by_key(|d| place.get(d.code.as_str()).copied());
                     rows(conn, sheet, found, &names, Applicant::Omitted, now)?;
+                    match next {
+                        Some(n) => at = Some(n),
+                        None => return Ok(()),
+                    }
                 }
             }),
         ));
     }
     let limit = drill_limit(q.limit)?;
     let after = q.after.clone();
+    let days = (q.from, q.to);
     let out = state
         .read(move |conn| {
-            let (set, groups) = agency_scope(conn, &scope, group.as_ref().map(|(g, _)| *g))?;
-            let codes: Vec<String> = figures::facts(conn, Selection::Metric(&p, metric), set.as_deref())?
-                .into_iter()
-                .filter(|f| group.as_ref().is_none_or(|(g, k)| in_group(&f.dims, *g, k, &groups)))
-                .filter(|f| counts(&f.facts, metric, &p))
-                .map(|f| f.code)
-                .collect();
-            let count = codes.len();
-            let mut page: Vec<String> =
-                codes.into_iter().filter(|c| after.as_ref().is_none_or(|a| c > a)).take(limit + 1).collect();
+            // The count, as the summary gives it.
+            let loaded = load(conn, &p, days, &scope, group.as_ref().map(|(g, _)| *g))?;
+            let groups = loaded.agencies;
+            let cells =
+                loaded.cells.iter().filter(|(d, _)| group.as_ref().is_none_or(|(g, k)| in_group(d, *g, k, &groups)));
+            let count = tally_of(cells.map(|(_, c)| c)).get(metric);
+            // The page, newest first from where the last one ended.
+            let (set, _) = agency_scope(conn, &scope, None)?;
+            let set = narrowed(set, group.as_ref(), &groups);
+            let at = match &after {
+                None => None,
+                Some(code) => {
+                    let found = figures::facts(conn, std::slice::from_ref(code), set.as_deref())?;
+                    let at = found.first().and_then(|f| figures::instant_of(metric, &f.facts)).ok_or_else(|| {
+                        ApiError::invalid_field(
+                            "after",
+                            ErrorCode::InvalidCursor,
+                            format!("{code} is not a dossier of this figure: pass the `next` of the previous page"),
+                        )
+                    })?;
+                    Some((at, code.clone()))
+                }
+            };
+            let walk = Walk { p: &p, metric, set: set.as_deref(), group: group.as_ref(), groups: &groups };
+            let (mut page, _) = walk.codes(conn, at, limit + 1)?;
             let next = (page.len() > limit).then(|| {
                 page.truncate(limit);
                 page.last().cloned().unwrap_or_default()
@@ -655,6 +678,63 @@ pub async fn drilldown(
         })
         .await?;
     Ok(HttpResponse::Ok().json(out))
+}
+
+/// The agencies a drill-down reads: those in scope, narrowed to an agency
+/// group's own subtree.
+fn narrowed(
+    set: Option<Vec<String>>,
+    group: Option<&(GroupBy, String)>,
+    groups: &[AgencyGroup],
+) -> Option<Vec<String>> {
+    match group {
+        Some((GroupBy::Agency, k)) => {
+            let subtree = groups.iter().find(|(c, _, _)| c == k).map(|(_, _, sub)| sub.clone()).unwrap_or_default();
+            Some(subtree.into_iter().filter(|c| set.as_ref().is_none_or(|s| s.contains(c))).collect())
+        }
+        _ => set,
+    }
+}
+
+/// A walk through the dossiers behind a figure, newest first
+/// ([`figures::drill_page`]).
+struct Walk<'a> {
+    p: &'a Period,
+    metric: Metric,
+    set: Option<&'a [String]>,
+    group: Option<&'a (GroupBy, String)>,
+    groups: &'a [AgencyGroup],
+}
+
+impl Walk<'_> {
+    /// Up to `want` codes of the dossiers the figure counts, from `at` on
+    /// (the start when None), and where to go on from (None: no more).
+    fn codes(
+        &self,
+        conn: &mut DbConnection,
+        mut at: Option<Position>,
+        want: usize,
+    ) -> Result<(Vec<String>, Option<Position>), ApiError> {
+        let batch = i64::try_from(want).unwrap_or(i64::MAX).max(200);
+        let mut codes = Vec::new();
+        loop {
+            let (rows, next) = figures::drill_page(conn, self.p, self.metric, self.set, at.as_ref(), batch)?;
+            for f in rows {
+                let in_it = self.group.is_none_or(|(g, k)| in_group(&f.dims, *g, k, self.groups));
+                if in_it && counts(&f.facts, self.metric, self.p) {
+                    codes.push(f.code.clone());
+                    if codes.len() == want {
+                        let here = figures::instant_of(self.metric, &f.facts).map(|t| (t, f.code));
+                        return Ok((codes, here));
+                    }
+                }
+            }
+            match next {
+                Some(n) => at = Some(n),
+                None => return Ok((codes, None)),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

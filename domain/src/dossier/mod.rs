@@ -18,7 +18,7 @@ pub use action::{Action, ActionKind, ReturnChannel, StopCause, SupplementItem};
 pub use applicant::*;
 pub use code::DossierCode;
 pub use filing::{DocumentKind, Filing, AUTHORISATION_COMPONENT};
-pub use state::{DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
+pub use state::{due_as_of, DossierState, Outcome, PauseReason, PauseRecord, TimeLimit};
 pub use status::{Channel, Status};
 pub use step::Step;
 pub use transition::{

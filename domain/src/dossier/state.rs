@@ -165,18 +165,7 @@ impl DossierState {
     /// it found (`due_before`), so a past instant is judged by the calendar
     /// the deadline was computed with, whatever the calendar says today.
     pub fn due_as_of(&self, t: DateTime<Utc>, calendar: &WorkingCalendar) -> Option<DateTime<Utc>> {
-        let current = self.due_at?;
-        let pending = self
-            .pauses
-            .iter()
-            .filter(|p| p.to.is_none() || p.due_before.is_some())
-            .find(|p| p.to.is_none_or(|to| to > t));
-        let Some(pause) = pending else {
-            return Some(current);
-        };
-        // A pause still open has not moved the due instant yet.
-        let before = pause.due_before.unwrap_or(current);
-        Some(if pause.from < t { calendar.apply_pauses(before, &[Pause { from: pause.from, to: t }]) } else { before })
+        due_as_of(self.due_at, &self.pauses, t, calendar)
     }
 
     /// within_deadline / overdue as the dossier stood at `t`, if it was open
@@ -199,6 +188,25 @@ impl DossierState {
         }
         self.judged_open_at(now, calendar)
     }
+}
+
+/// [`DossierState::due_as_of`] from what it reads: the current due instant
+/// and the pause records.
+pub fn due_as_of(
+    due_at: Option<DateTime<Utc>>,
+    pauses: &[PauseRecord],
+    t: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Option<DateTime<Utc>> {
+    let current = due_at?;
+    let pending =
+        pauses.iter().filter(|p| p.to.is_none() || p.due_before.is_some()).find(|p| p.to.is_none_or(|to| to > t));
+    let Some(pause) = pending else {
+        return Some(current);
+    };
+    // A pause still open has not moved the due instant yet.
+    let before = pause.due_before.unwrap_or(current);
+    Some(if pause.from < t { calendar.apply_pauses(before, &[Pause { from: pause.from, to: t }]) } else { before })
 }
 
 #[cfg(test)]

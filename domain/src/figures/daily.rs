@@ -4,11 +4,11 @@
 //! back into the counts [`counts`] gives; a property test checks that the
 //! two agree for any dossiers and any whole-day period.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::{counts, DossierFacts, Metric, Period, Tally};
-use crate::calendar::{Timeliness, VIETNAM};
-use crate::dossier::Status;
+use crate::calendar::{classify_open, Timeliness, WorkingCalendar, VIETNAM};
+use crate::dossier::{due_as_of, PauseRecord, Status};
 
 /// One thing a dossier adds to one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,10 +36,16 @@ pub enum Mark {
     PaidOnline,
     /// Received that day, with a document reused from the data store.
     Reused,
+    /// Open and overdue at the end of that day, and not at the end of the
+    /// day before (as it stood each time): open-at sums add it.
+    BecameOverdue,
+    /// Open and overdue at the end of the day before, and not at the end of
+    /// that day (closed, or its deadline moved): open-at sums subtract it.
+    LeftOverdue,
 }
 
 impl Mark {
-    pub const COUNT: usize = 17;
+    pub const COUNT: usize = 19;
     pub const ALL: [Mark; Self::COUNT] = [
         Self::Received,
         Self::ReceivedOnline,
@@ -58,6 +64,8 @@ impl Mark {
         Self::Satisfied,
         Self::PaidOnline,
         Self::Reused,
+        Self::BecameOverdue,
+        Self::LeftOverdue,
     ];
 
     pub fn index(self) -> usize {
@@ -84,6 +92,8 @@ impl Mark {
             Self::Satisfied => "satisfied",
             Self::PaidOnline => "paid_online",
             Self::Reused => "reused",
+            Self::BecameOverdue => "became_overdue",
+            Self::LeftOverdue => "left_overdue",
         }
     }
 
@@ -142,6 +152,9 @@ pub fn marks(f: &DossierFacts) -> Vec<(NaiveDate, Mark)> {
             out.push((day_of(at), Mark::Satisfied));
         }
     }
+    out.extend(
+        f.overdue_turns.iter().map(|(day, on)| (*day, if *on { Mark::BecameOverdue } else { Mark::LeftOverdue })),
+    );
     out.sort();
     out
 }
@@ -168,6 +181,73 @@ impl DaySums {
     pub fn is_zero(&self) -> bool {
         self.0.iter().all(|n| *n == 0)
     }
+}
+
+/// The instant a Vietnam day begins.
+pub fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
+    day.and_time(NaiveTime::MIN).and_local_timezone(VIETNAM).single().map(|t| t.to_utc())
+}
+
+/// Whether a dossier was open and overdue at the end of each Vietnam day,
+/// as it stood then, told as the days at whose end that changed: `true`,
+/// overdue from then on; `false`, no longer.
+///
+/// `due_as_of` gives its due instant as it stood at an instant. It changes
+/// only at `instants` (its due instants and its pauses' bounds); in between,
+/// a dossier that is not paused keeps its due instant, and a paused one
+/// keeps at every midnight the standing it had when the pause began (the
+/// pause holds the office time it had left, or the office time it was
+/// overdue by). So it is judged only at the midnights that begin and end the
+/// days of those instants, of its reception and of its closing — a property
+/// test below checks this against a judgement at every midnight.
+pub fn overdue_turns(
+    received_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    instants: impl IntoIterator<Item = DateTime<Utc>>,
+    due_as_of: impl Fn(DateTime<Utc>) -> Option<DateTime<Utc>>,
+) -> Vec<(NaiveDate, bool)> {
+    let Some(received) = received_at else {
+        return Vec::new();
+    };
+    let mut days: Vec<NaiveDate> = instants
+        .into_iter()
+        .chain([received])
+        .chain(closed_at)
+        .map(day_of)
+        .flat_map(|d| [Some(d), d.succ_opt()])
+        .flatten()
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut out = Vec::new();
+    let mut was = false;
+    for day in days {
+        let (Some(m), Some(ended)) = (midnight(day), day.pred_opt()) else {
+            continue;
+        };
+        let open = received < m && closed_at.is_none_or(|c| c >= m);
+        let overdue = open && due_as_of(m).is_some_and(|due| classify_open(m, due) == Timeliness::Overdue);
+        if overdue != was {
+            out.push((ended, overdue));
+            was = overdue;
+        }
+    }
+    out
+}
+
+/// [`overdue_turns`] of a dossier from its current due instant and its
+/// pause records, on its calendar.
+pub fn overdue_turns_of(
+    received_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    pauses: &[PauseRecord],
+    calendar: &WorkingCalendar,
+) -> Vec<(NaiveDate, bool)> {
+    let instants = pauses.iter().flat_map(|p| [Some(p.from), p.to, p.due_before, p.due_after]).flatten();
+    overdue_turns(received_at, closed_at, due_at.into_iter().chain(instants), |t| {
+        due_as_of(due_at, pauses, t, calendar)
+    })
 }
 
 /// Received before `t` and not closed before it.
@@ -198,6 +278,18 @@ impl OpenAtEnd {
     pub fn add(&mut self, o: Self) {
         self.within_deadline += o.within_deadline;
         self.overdue += o.overdue;
+    }
+
+    /// The dossiers open at the end of a period of whole days, from the
+    /// sums of the days before it and of its own days: those received and
+    /// not closed, and of them those that turned overdue and did not turn
+    /// back. Only for a period judged at its end.
+    pub fn of_sums(before: &DaySums, within: &DaySums) -> Self {
+        let mut all = *before;
+        all.add(within);
+        let open = all.get(Mark::Received).saturating_sub(all.get(Mark::ClosedAfterReception));
+        let overdue = all.get(Mark::BecameOverdue).saturating_sub(all.get(Mark::LeftOverdue));
+        Self { within_deadline: open.saturating_sub(overdue), overdue }
     }
 }
 
@@ -289,13 +381,14 @@ mod tests {
                     (true, None, Some(r)) => Some(r + Duration::seconds(closed.unwrap_or(0))),
                     (true, None, None) => Some(base() + Duration::seconds(closed.unwrap_or(0))),
                 };
+                let due_at = received_at.map(|r| r + Duration::seconds(due));
                 DossierFacts {
                     status,
                     channel: channels[channel],
                     received_at,
                     resolved_at,
                     closed_at,
-                    due_at: received_at.map(|r| r + Duration::seconds(due)),
+                    due_at,
                     resolved_timeliness: resolved_at
                         .map(|_| [Timeliness::Early, Timeliness::OnTime, Timeliness::Late][timeliness]),
                     paid: flags[0] || flags[1] || flags[4],
@@ -311,6 +404,7 @@ mod tests {
                         }
                         _ => None,
                     },
+                    overdue_turns: overdue_turns(received_at, closed_at, due_at, |_| due_at),
                 }
             })
     }
@@ -325,7 +419,12 @@ mod tests {
                 within.bump(mark, 1);
             }
         }
-        let open = OpenAtEnd::of(all.iter().filter(|f| is_open_at(f, p.judged_at)), p);
+        // As the reports do: from the sums when judged at the period's end.
+        let open = if p.judged_at == p.to {
+            OpenAtEnd::of_sums(&before, &within)
+        } else {
+            OpenAtEnd::of(all.iter().filter(|f| is_open_at(f, p.judged_at)), p)
+        };
         let unsynced = all.iter().filter(|f| counts(f, Metric::Received, p) && !f.in_sync).count() as u64;
         tally(&before, &within, open, unsynced)
     }
@@ -365,9 +464,96 @@ mod tests {
             reused: false,
             in_sync: true,
             rating: None,
+            overdue_turns: Vec::new(),
         };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         assert_eq!(marks(&f), vec![(day, Mark::Received), (day, Mark::ReceivedOnline)]);
+    }
+
+    /// A dossier received at `received` (minutes after `base()`, in
+    /// half-hour steps so that office bounds and midnights are hit), due
+    /// after `limit` working hours, that waited from each `(from, to)`
+    /// (minutes after the previous bound; the last one maybe still open),
+    /// and maybe closed after: its due instant and pause records as the
+    /// dossier's transitions keep them.
+    fn paused_dossier(
+        received: i64,
+        limit: u32,
+        waits: &[(i64, Option<i64>)],
+        closed: Option<i64>,
+        calendar: &WorkingCalendar,
+    ) -> (DateTime<Utc>, DateTime<Utc>, Vec<PauseRecord>, Option<DateTime<Utc>>) {
+        use crate::calendar::Pause;
+        use crate::dossier::PauseReason;
+        let step = |t: DateTime<Utc>, minutes: i64| t + Duration::minutes(minutes * 30);
+        let received = step(base(), received);
+        let mut due = calendar.due_instant(received, limit, crate::time_limit::TimeUnit::WorkingHours, false);
+        let (mut pauses, mut last) = (Vec::new(), received);
+        for (from, to) in waits {
+            let from = step(last, *from);
+            let to = to.map(|to| step(from, to));
+            let mut p = PauseRecord {
+                from,
+                to,
+                reason: PauseReason::Supplement,
+                due_before: None,
+                due_after: None,
+                reply_by: None,
+            };
+            if let Some(to) = to {
+                let moved = calendar.apply_pauses(due, &[Pause { from, to }]);
+                (p.due_before, p.due_after, due) = (Some(due), Some(moved), moved);
+                last = to;
+            } else {
+                last = from;
+            }
+            pauses.push(p);
+            if to.is_none() {
+                break;
+            }
+        }
+        (received, due, pauses, closed.map(|c| step(last, c)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// The turns give, at the end of every day, what judging the
+        /// dossier there (open, and past its due instant as it stood) gives.
+        #[test]
+        fn the_overdue_turns_agree_with_a_judgement_at_every_midnight(
+            received in 0i64..600,
+            limit in 1u32..60,
+            waits in proptest::collection::vec((0i64..400, proptest::option::weighted(0.8, 0i64..400)), 0..4),
+            closed in proptest::option::of(0i64..600),
+        ) {
+            let calendar = WorkingCalendar::default_vietnam();
+            let (received, due, pauses, closed) = paused_dossier(received, limit, &waits, closed, &calendar);
+            let turns = overdue_turns_of(Some(received), closed, Some(due), &pauses, &calendar);
+            let first = day_of(base()) - Duration::days(1);
+            for n in 0..120 {
+                let day = first + Duration::days(n);
+                let m = midnight(day + Duration::days(1));
+                let open = received < m && closed.is_none_or(|c| c >= m);
+                let judged = open
+                    && due_as_of(Some(due), &pauses, m, &calendar)
+                        .is_some_and(|d| classify_open(m, d) == Timeliness::Overdue);
+                let summed = turns.iter().filter(|(d, _)| *d <= day).map(|(_, on)| if *on { 1 } else { -1 }).sum::<i32>();
+                prop_assert_eq!(summed, i32::from(judged), "at the end of {}: {:?}", day, turns);
+            }
+        }
+    }
+
+    #[test]
+    fn a_dossier_paused_before_its_due_is_not_overdue_until_its_moved_due_passes() {
+        let calendar = WorkingCalendar::default_vietnam();
+        // Received Thu 1 Jan 2026 00:00 (a holiday in real life, not in
+        // this calendar): 8 working hours → due Thu 17:00; paused Thu 12:00
+        // (3.5 office hours left) until Mon 5 Jan 07:00; due again Mon 10:30.
+        let (received, due, pauses, _) = paused_dossier(0, 8, &[(24, Some(2 * 24 * 4 - 24 + 14))], None, &calendar);
+        assert_eq!(received, base());
+        let turns = overdue_turns_of(Some(received), None, Some(due), &pauses, &calendar);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+        assert_eq!(turns, vec![(day(5), true)], "overdue from the end of Mon 5 Jan, not Thu 1 Jan");
     }
 
     #[test]

@@ -279,6 +279,22 @@ both_backends! {
             }
         }
         assert_eq!(Value::Array(walked), dept_received["codes"]);
+        // Newest first: the latest reception leads, and a code that is no
+        // dossier of the figure is refused as a place to go on from.
+        let admin = app.token(Role::Admin, None);
+        let received: Vec<String> = drill(app, "&metric=received")["codes"]
+            .as_array()
+            .expect("codes")
+            .iter()
+            .map(|c| app.get(&format!("/api/v1/dossiers/{}", c.as_str().expect("code")), Some(&admin)).expect(200).body)
+            .map(|d| d["received_at"].as_str().expect("received").to_owned())
+            .collect();
+        assert!(received.len() > 2 && received.windows(2).all(|w| w[0] >= w[1]), "{received:?}");
+        let viewer = app.token(Role::Viewer, None);
+        app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=received&after=000.00.05.H56-260101-9999", Some(&viewer))
+            .expect_problem(422, "validation_failed");
+        app.get(&format!("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=resolved_late&after={}", codes[5]), Some(&viewer))
+            .expect_problem(422, "validation_failed");
         let viewer = app.token(Role::Viewer, None);
         app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=received&limit=0", Some(&viewer)).expect_problem(422, "validation_failed");
         app.get("/api/v1/reports/dossiers?from=2026-04-01&to=2026-05-31&metric=nonsense", Some(&viewer)).expect_problem(422, "validation_failed");

@@ -67,11 +67,15 @@ mod the_history_lands_in_its_months_and_survives_the_migration_back_and_forth {
         assert_eq!(seqs, (1..=rows).collect::<Vec<_>>(), "{slip}");
 
         // Back to one table, and partitioned again: every row, every link.
-        let reverted = migrate::revert_last(&mut conn).expect("revert");
-        assert!(reverted.ends_with("000023"), "the history's partitioning is the newest migration: {reverted}");
+        // (The migrations that came after it first, newest first.)
+        let mut reverted = Vec::new();
+        while !reverted.last().is_some_and(|r: &String| r.ends_with("000023")) {
+            assert!(reverted.len() < 10, "the history's partitioning is among the last migrations: {reverted:?}");
+            reverted.push(migrate::revert_last(&mut conn).expect("revert"));
+        }
         assert_eq!(count(&mut conn, months), 0, "one table");
         assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM dossier_history"), total);
-        assert_eq!(migrate::run_pending(&mut conn).expect("reapply").len(), 1);
+        assert_eq!(migrate::run_pending(&mut conn).expect("reapply").len(), reverted.len());
         assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM dossier_history"), total);
         assert_eq!(count(&mut conn, "SELECT count(*) AS n FROM dossier_history_default"), 0);
         let verified = dvc_persistence::integrity::verify(&mut conn).expect("verify");
