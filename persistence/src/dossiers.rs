@@ -768,7 +768,7 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
         if let Some(known) = &n.known {
             let mut facts = row.facts();
             facts.overdue_turns =
-                crate::figures::overdue_turns(conn, &mut calendars, &facts, &row.calendar_id, &row.data)?;
+                crate::figures::overdue_turns(conn, &mut calendars, &facts, &row.calendar_id, &n.state.pauses)?;
             row.counted = tally.count(row.dims(), facts, known, &n.documents)?;
         }
         rows.push(row);

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
 use dvc_domain::calendar::classify_open;
 use dvc_domain::calendar::Timeliness;
-use dvc_domain::dossier::{Channel, Status};
+use dvc_domain::dossier::{Channel, PauseRecord, Status};
 use dvc_domain::figures::daily::{marks, overdue_turns_of, DaySums, Mark, OpenAtEnd};
 use dvc_domain::figures::{DossierFacts, Metric, Period};
 use dvc_domain::rating::Overall;
@@ -130,28 +130,28 @@ fn with_overdue_turns(conn: &mut DbConnection, loaded: &mut [(FactsRow, String)]
     let mut calendars = CalendarCache::default();
     for (row, _) in loaded {
         if let Some((calendar_id, data)) = kept.get(&row.code) {
-            row.facts.overdue_turns = overdue_turns(conn, &mut calendars, &row.facts, calendar_id, data)?;
+            let pauses = crate::dossiers::pauses_in(data)?;
+            row.facts.overdue_turns = overdue_turns(conn, &mut calendars, &row.facts, calendar_id, &pauses)?;
         }
     }
     Ok(())
 }
 
 /// A dossier's overdue turns (domain `figures::daily::overdue_turns`) from
-/// its facts as stored and its `calendar_id` and `data` columns (which hold
-/// its pause records).
+/// its facts as stored, its calendar and its pause records (as its `data`
+/// column holds them).
 pub(crate) fn overdue_turns(
     conn: &mut DbConnection,
     calendars: &mut CalendarCache,
     facts: &DossierFacts,
     calendar_id: &str,
-    data: &str,
+    pauses: &[PauseRecord],
 ) -> Result<Vec<(NaiveDate, bool)>, StoreError> {
     if facts.received_at.is_none() {
         return Ok(Vec::new());
     }
-    let pauses = crate::dossiers::pauses_in(data)?;
     let calendar = calendars.get(conn, calendar_id)?;
-    Ok(overdue_turns_of(facts.received_at, facts.closed_at, facts.due_at, &pauses, calendar))
+    Ok(overdue_turns_of(facts.received_at, facts.closed_at, facts.due_at, pauses, calendar))
 }
 
 /// What a settled payment by this method (`payments.method`) says of its
@@ -417,8 +417,10 @@ pub fn instant_of(metric: Metric, f: &DossierFacts) -> Option<DateTime<Utc>> {
 /// (all when None), newest first by [`instant_of`] then by code, after
 /// `after`; and where the next page starts, None when there are no more.
 /// The caller keeps those `counts` says it counts. Each page reads its rows
-/// from the index of that instant, so a page costs what it holds, not what
-/// the period holds.
+/// from the index of that instant and stops when it is full, so a page of a
+/// dense figure costs what it holds, not what the period holds; a sparse
+/// one reads on until it has found enough, and the open counts' last page
+/// walks back to the first reception.
 pub fn drill_page(
     conn: &mut DbConnection,
     p: &Period,
@@ -437,6 +439,11 @@ pub fn drill_page(
                 .order((ratings::rated_at.desc(), ratings::dossier_code.desc()))
                 .limit(limit)
                 .into_boxed();
+            if let Some(set) = agencies {
+                let theirs =
+                    dossiers::table.filter(dossiers::receiving_agency.eq_any(set.to_vec())).select(dossiers::code);
+                q = q.filter(ratings::dossier_code.eq_any(theirs));
+            }
             if let Some((t, code)) = after {
                 q = q
                     .filter(ratings::rated_at.le(t))
@@ -447,7 +454,6 @@ pub fn drill_page(
             let mut rows = facts(conn, &codes, agencies)?;
             let order: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
             rows.sort_by_key(|r| order.get(r.code.as_str()).copied());
-            // The next page starts after the last rating read, whoever's agency.
             let last = match codes.last() {
                 Some(code) if i64::try_from(read).unwrap_or(i64::MAX) == limit => {
                     let at: NaiveDateTime = ratings::table.find(code).select(ratings::rated_at).first(conn)?;
@@ -498,8 +504,19 @@ pub fn drill_page(
                     // Open at an instant: received before it, newest first
                     // (the open ones are mostly recent), not closed before it.
                     let t = db_ceil(if metric == Metric::CarriedOver { p.from } else { p.judged_at });
-                    newest_first!(dossiers::received_at, t)
-                        .filter(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(t)))
+                    let q = newest_first!(dossiers::received_at, t)
+                        .filter(dossiers::closed_at.is_null().or(dossiers::closed_at.ge(t)));
+                    // A dossier not paused at `t` nor since stood at `t` by
+                    // its stored due instant; the others are judged by the
+                    // caller, as they stood.
+                    let unsure = dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(t));
+                    match metric {
+                        Metric::OpenOverdue => q.filter(dossiers::due_at.lt(t).or(unsure)),
+                        Metric::OpenWithinDeadline => {
+                            q.filter(dossiers::due_at.is_null().or(dossiers::due_at.ge(t)).or(unsure))
+                        }
+                        _ => q,
+                    }
                 }
                 _ => newest_first!(dossiers::received_at, to).filter(dossiers::received_at.ge(from)),
             };

@@ -65,7 +65,9 @@ pub struct DrillParams {
     /// The group's key (an agency code, procedure code, sector code, channel or level).
     pub group: Option<String>,
     /// Go on after this dossier (the `next` of the previous page; 422
-    /// `invalid_cursor` for a code that is no dossier of the figure).
+    /// `invalid_cursor` for a code of no dossier in scope, or of one the
+    /// figure's instant does not apply to, such as an unresolved dossier for
+    /// a count of resolved ones).
     pub after: Option<String>,
     /// At most this many codes (default 1,000, at most 10,000).
     #[param(minimum = 1, maximum = 10000)]
@@ -656,7 +658,7 @@ pub async fn drilldown(
                         ApiError::invalid_field(
                             "after",
                             ErrorCode::InvalidCursor,
-                            format!("{code} is not a dossier of this figure: pass the `next` of the previous page"),
+                            format!("{code} is no place in this figure's pages: pass the `next` of the previous page"),
                         )
                     })?;
                     Some((at, code.clone()))

@@ -279,6 +279,11 @@ both_backends! {
             }
         }
         assert_eq!(Value::Array(walked), dept_received["codes"]);
+        // Within an agency group, every figure's pages hold as many as it counts.
+        for metric in dvc_domain::figures::Metric::ALL {
+            let d = drill(app, &format!("&metric={}&group_by=agency&group={DEPT}&agency={PROVINCE}", metric.as_str()));
+            assert_eq!(d["codes"].as_array().map(Vec::len), d["count"].as_u64().map(|n| n as usize), "{metric:?}: {d}");
+        }
         // Newest first: the latest reception leads, and a code that is no
         // dossier of the figure is refused as a place to go on from.
         let admin = app.token(Role::Admin, None);
