@@ -905,6 +905,26 @@ pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<Stored
     Ok(out)
 }
 
+/// Codes of the dossiers on calendar `calendar_id` that are paused now, or
+/// were resumed at or after `since` (after any pause when None): those
+/// whose due instant as it stood, while they waited, the calendar moved.
+pub fn paused_on(
+    conn: &mut DbConnection,
+    calendar_id: &str,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<String>, StoreError> {
+    let q = dossiers::table
+        .filter(dossiers::calendar_id.eq(calendar_id))
+        .order(dossiers::code.asc())
+        .select(dossiers::code)
+        .into_boxed();
+    let q = match since {
+        Some(t) => q.filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(to_db(t)))),
+        None => q.filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.is_not_null())),
+    };
+    Ok(q.load(conn)?)
+}
+
 pub fn get(conn: &mut DbConnection, code: &str) -> Result<StoredDossier, StoreError> {
     find(conn, code)?.ok_or_else(|| StoreError::not_found(format!("dossier {code}")))
 }

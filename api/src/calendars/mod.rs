@@ -8,7 +8,7 @@ use actix_web::{get, post, put, web};
 use dvc_domain::auth::Right;
 use dvc_domain::calendar::{Pause, WorkingCalendar};
 use dvc_persistence::connection::write_transaction_as;
-use dvc_persistence::{calendars, StoreError};
+use dvc_persistence::{calendars, dossiers, StoreError};
 use validator::{Validate, ValidationErrors};
 
 use crate::auth::{Caller, MaybeCaller};
@@ -97,6 +97,14 @@ pub async fn replace(
                     Err(e) => return Err(ApiError::from(e)),
                 };
                 let stored = calendars::put(conn, &id, &calendar, &actor.id, now)?;
+                // A pause's office time is counted on the calendar as it is:
+                // the figures' marks of the dossiers that waited over a
+                // changed date are taken again.
+                if let Some(since) = before.as_ref().and_then(|b| b.calendar.first_difference(&calendar)) {
+                    let since = since.and_then(dvc_domain::figures::daily::midnight);
+                    let waited = dossiers::paused_on(conn, &id, since)?;
+                    dvc_persistence::figures::recount(conn, &waited)?;
+                }
                 if let Some(before) = before.filter(|before| horizon::extends(before, &calendar)) {
                     horizon::recompute_provisional(conn, &before, &stored, &actor, now)?;
                 }

@@ -112,6 +112,22 @@ impl WorkingCalendar {
         self.working_weekdays
     }
 
+    /// The first date on which `other` counts office time differently from
+    /// this calendar: None when they count it alike on every date,
+    /// `Some(None)` when on every date (other weekdays or office hours).
+    pub fn first_difference(&self, other: &WorkingCalendar) -> Option<Option<NaiveDate>> {
+        if self.working_weekdays != other.working_weekdays || self.office_hours != other.office_hours {
+            return Some(None);
+        }
+        let dated = [&self.holidays, &self.swapped_working_days, &other.holidays, &other.swapped_working_days];
+        dated
+            .into_iter()
+            .flat_map(|days| days.keys())
+            .filter(|d| self.is_working_day(**d) != other.is_working_day(**d))
+            .min()
+            .map(|d| Some(*d))
+    }
+
     pub fn office_hours(&self) -> &[OfficeSpan] {
         &self.office_hours
     }
@@ -211,6 +227,21 @@ fn format_time(time: NaiveTime) -> String {
 mod tests {
     use super::super::test_calendar::{calendar_2026, date, vn};
     use super::*;
+
+    #[test]
+    fn the_first_difference_is_the_first_date_counted_otherwise() {
+        let base = calendar_2026();
+        assert_eq!(base.first_difference(&calendar_2026()), None);
+        let mut spec = base.to_spec();
+        spec.holidays.push(NamedDateSpec::new("2026-03-09", "Nghỉ đột xuất"));
+        spec.holidays.retain(|h| h.date != "2026-05-01");
+        let edited = WorkingCalendar::new(spec).unwrap();
+        assert_eq!(base.first_difference(&edited), Some(Some(date(2026, 3, 9))));
+        assert_eq!(edited.first_difference(&base), Some(Some(date(2026, 3, 9))));
+        let mut spec = base.to_spec();
+        spec.office_hours.remove(0);
+        assert_eq!(base.first_difference(&WorkingCalendar::new(spec).unwrap()), Some(None));
+    }
 
     #[test]
     fn default_day_has_eight_office_hours() {

@@ -493,6 +493,36 @@ both_backends! {
         assert_eq!(march_drill(app, "open_overdue"), json!([]));
     }
 
+    fn a_calendar_edit_under_a_pause_moves_the_figures_and_the_drill_down_alike(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // Received Mon 2 Mar 09:00, due Mon 9 Mar 09:00; paused on Fri 6 Mar
+        // after closing, with two office hours left, and still waiting when
+        // March ends: within its deadline.
+        let code = submitted_and_handed_off(app, &t, "2026-03-02T09:00:00+07:00");
+        app.set_now("2026-03-06T18:00:00+07:00");
+        act(app, &t.officer, &code, "request-supplement", supplement_request("2026-04-30T17:00:00+07:00")).expect(200);
+        app.set_now("2026-04-01T09:00:00+07:00");
+        let counts = march(app)["total"]["counts"].clone();
+        assert_eq!((counts["open_within_deadline"].clone(), counts["open_overdue"].clone()), (json!(1), json!(0)), "{counts}");
+
+        // Mon 9 Mar declared a day off afterwards: no office time was left
+        // when it paused, so on this calendar it stood overdue at March's end,
+        // in the figures as in their drill-downs.
+        let admin = app.token(Role::Admin, None);
+        let mut calendar = app.get("/api/v1/calendars/default", Some(&admin)).expect(200).body;
+        let fields = calendar.as_object_mut().expect("a calendar");
+        for kept_by_the_server in ["id", "version", "updated_at"] {
+            fields.remove(kept_by_the_server);
+        }
+        calendar["holidays"].as_array_mut().expect("holidays").push(json!({"date": "2026-03-09", "name": "Nghỉ đột xuất"}));
+        app.put("/api/v1/calendars/default", Some(&admin), &calendar).expect(200);
+        let counts = march(app)["total"]["counts"].clone();
+        assert_eq!((counts["open_within_deadline"].clone(), counts["open_overdue"].clone()), (json!(0), json!(1)), "{counts}");
+        assert_eq!(march_drill(app, "open_overdue"), json!([code]));
+        assert_eq!(march_drill(app, "open_within_deadline"), json!([]));
+    }
+
     fn a_period_not_yet_ended_judges_its_open_dossiers_now(app: &TestApp) {
         province(app);
         let t = tokens(app);
