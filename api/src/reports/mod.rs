@@ -640,42 +640,48 @@ pub async fn drilldown(
     let after = q.after.clone();
     let days = (q.from, q.to);
     let out = state
+        // The count and the page from one state of the database.
         .read(move |conn| {
-            // The count, as the summary gives it.
-            let loaded = load(conn, &p, days, &scope, group.as_ref().map(|(g, _)| *g))?;
-            let groups = loaded.agencies;
-            let cells =
-                loaded.cells.iter().filter(|(d, _)| group.as_ref().is_none_or(|(g, k)| in_group(d, *g, k, &groups)));
-            let count = tally_of(cells.map(|(_, c)| c)).get(metric);
-            // The page, newest first from where the last one ended.
-            let (set, _) = agency_scope(conn, &scope, None)?;
-            let set = narrowed(set, group.as_ref(), &groups);
-            let at = match &after {
-                None => None,
-                Some(code) => {
-                    let found = figures::facts(conn, std::slice::from_ref(code), set.as_deref())?;
-                    let at = found.first().and_then(|f| figures::instant_of(metric, &f.facts)).ok_or_else(|| {
-                        ApiError::invalid_field(
+            dvc_persistence::connection::read_snapshot(conn, |conn| {
+                // The count, as the summary gives it.
+                let loaded = load(conn, &p, days, &scope, group.as_ref().map(|(g, _)| *g))?;
+                let groups = loaded.agencies;
+                let cells = loaded
+                    .cells
+                    .iter()
+                    .filter(|(d, _)| group.as_ref().is_none_or(|(g, k)| in_group(d, *g, k, &groups)));
+                let count = tally_of(cells.map(|(_, c)| c)).get(metric);
+                // The page, newest first from where the last one ended.
+                let (set, _) = agency_scope(conn, &scope, None)?;
+                let set = narrowed(set, group.as_ref(), &groups);
+                let at = match &after {
+                    None => None,
+                    Some(code) => {
+                        let found = figures::facts(conn, std::slice::from_ref(code), set.as_deref())?;
+                        let at =
+                            found.first().and_then(|f| figures::instant_of(metric, &f.facts)).ok_or_else(|| {
+                                ApiError::invalid_field(
                             "after",
                             ErrorCode::InvalidCursor,
                             format!("{code} is no place in this figure's pages: pass the `next` of the previous page"),
                         )
-                    })?;
-                    Some((at, code.clone()))
-                }
-            };
-            let walk = Walk { p: &p, metric, set: set.as_deref(), group: group.as_ref(), groups: &groups };
-            let (mut page, _) = walk.codes(conn, at, limit + 1)?;
-            let next = (page.len() > limit).then(|| {
-                page.truncate(limit);
-                page.last().cloned().unwrap_or_default()
-            });
-            Ok::<_, ApiError>(DrillOut {
-                metric: metric.into(),
-                group: group.as_ref().map(|(_, k)| k.clone()),
-                count,
-                codes: page,
-                next,
+                            })?;
+                        Some((at, code.clone()))
+                    }
+                };
+                let walk = Walk { p: &p, metric, set: set.as_deref(), group: group.as_ref(), groups: &groups };
+                let (mut page, _) = walk.codes(conn, at, limit + 1)?;
+                let next = (page.len() > limit).then(|| {
+                    page.truncate(limit);
+                    page.last().cloned().unwrap_or_default()
+                });
+                Ok::<_, ApiError>(DrillOut {
+                    metric: metric.into(),
+                    group: group.as_ref().map(|(_, k)| k.clone()),
+                    count,
+                    codes: page,
+                    next,
+                })
             })
         })
         .await?;
