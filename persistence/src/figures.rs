@@ -289,6 +289,15 @@ fn open_filters(
     }
 }
 
+/// Paused at `t` or since: the dossiers whose due instant as it stood at
+/// `t` may differ from the stored one (a pause running at `t` had not moved
+/// it yet; one that ended after `t` moved it further than by then).
+fn paused_at_or_since(
+    t: NaiveDateTime,
+) -> Box<dyn BoxableExpression<dossiers::table, crate::connection::MultiBackend, SqlType = Nullable<Bool>>> {
+    Box::new(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(t)))
+}
+
 /// A dossier's keys as a select reads them (see [`Dims`]).
 type Keys = (String, String, String, String, String);
 
@@ -350,7 +359,7 @@ pub fn open_at(
         let mut q = dossiers::table
             .select((dims, dossiers::code, dossiers::due_at))
             .filter(open)
-            .filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.gt(at)))
+            .filter(paused_at_or_since(at))
             .into_boxed();
         if let Some(set) = agencies {
             q = q.filter(dossiers::receiving_agency.eq_any(set.to_vec()));
@@ -435,7 +444,7 @@ pub fn drill_page(
         Metric::Rated | Metric::Satisfied => {
             let mut q = ratings::table
                 .filter(ratings::rated_at.ge(from).and(ratings::rated_at.lt(to)))
-                .select(ratings::dossier_code)
+                .select((ratings::dossier_code, ratings::rated_at))
                 .order((ratings::rated_at.desc(), ratings::dossier_code.desc()))
                 .limit(limit)
                 .into_boxed();
@@ -449,18 +458,13 @@ pub fn drill_page(
                     .filter(ratings::rated_at.le(t))
                     .filter(ratings::rated_at.lt(t).or(ratings::rated_at.eq(t).and(ratings::dossier_code.lt(code))));
             }
-            let codes: Vec<String> = q.load(conn)?;
-            let read = codes.len();
+            let read: Vec<(String, NaiveDateTime)> = q.load(conn)?;
+            let codes: Vec<String> = read.iter().map(|(code, _)| code.clone()).collect();
             let mut rows = facts(conn, &codes, agencies)?;
             let order: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
             rows.sort_by_key(|r| order.get(r.code.as_str()).copied());
-            let last = match codes.last() {
-                Some(code) if i64::try_from(read).unwrap_or(i64::MAX) == limit => {
-                    let at: NaiveDateTime = ratings::table.find(code).select(ratings::rated_at).first(conn)?;
-                    Some((from_db(at), code.clone()))
-                }
-                _ => None,
-            };
+            let full = i64::try_from(read.len()).unwrap_or(i64::MAX) == limit;
+            let last = read.last().filter(|_| full).map(|(code, at)| (from_db(*at), code.clone()));
             return Ok((rows, last));
         }
         _ => {
@@ -509,7 +513,7 @@ pub fn drill_page(
                     // A dossier not paused at `t` nor since stood at `t` by
                     // its stored due instant; the others are judged by the
                     // caller, as they stood.
-                    let unsure = dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(t));
+                    let unsure = paused_at_or_since(t);
                     match metric {
                         Metric::OpenOverdue => q.filter(dossiers::due_at.lt(t).or(unsure)),
                         Metric::OpenWithinDeadline => {

@@ -244,6 +244,8 @@ fn bounds(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc
 /// the dossiers open at its end and how many received in it wait for the
 /// national portal; the agencies with their sub-units; the feedback rates.
 struct Loaded {
+    /// The agencies in scope (all when None).
+    scope: Option<Vec<String>>,
     cells: BTreeMap<Dims, Cell>,
     agencies: Vec<AgencyGroup>,
     feedback: BTreeMap<String, Rate>,
@@ -302,8 +304,8 @@ fn load(
     scope: &Scope,
     group_by: Option<GroupBy>,
 ) -> Result<Loaded, ApiError> {
-    let (set, groups) = agency_scope(conn, scope, group_by)?;
-    let set = set.as_deref();
+    let (in_scope, groups) = agency_scope(conn, scope, group_by)?;
+    let set = in_scope.as_deref();
     let mut cells: BTreeMap<Dims, Cell> = BTreeMap::new();
     for (dims, sums) in figures::day_sums(conn, Days::Before(days.0), set)? {
         cells.entry(dims).or_default().before = sums;
@@ -332,7 +334,7 @@ fn load(
         .iter()
         .map(|(code, _, subtree)| (code.clone(), on_time_rate(responded.iter().filter(|(a, _)| subtree.contains(a)))))
         .collect();
-    Ok(Loaded { cells, agencies: groups, feedback, total_feedback })
+    Ok(Loaded { scope: in_scope, cells, agencies: groups, feedback, total_feedback })
 }
 
 /// The tally of some cells.
@@ -652,8 +654,7 @@ pub async fn drilldown(
                     .filter(|(d, _)| group.as_ref().is_none_or(|(g, k)| in_group(d, *g, k, &groups)));
                 let count = tally_of(cells.map(|(_, c)| c)).get(metric);
                 // The page, newest first from where the last one ended.
-                let (set, _) = agency_scope(conn, &scope, None)?;
-                let set = narrowed(set, group.as_ref(), &groups);
+                let set = narrowed(loaded.scope, group.as_ref(), &groups);
                 let at = match &after {
                     None => None,
                     Some(code) => {
