@@ -77,6 +77,9 @@ def main():
             ("766 index, province, year", "/reports/index-766?from=2025-01-01&to=2025-12-31"),
             ("dossier list page (status, 50)", "/dossiers?status=returned&limit=50"),
             ("drill-down, one month, resolved late", "/reports/dossiers?from=2025-12-01&to=2025-12-31&metric=resolved_late"),
+            ("drill-down, open overdue at the year's end (1,000)", "/reports/dossiers?from=2025-01-01&to=2025-12-31&metric=open_overdue&limit=1000"),
+            ("drill-down, open within deadline at the year's end (1,000)", "/reports/dossiers?from=2025-01-01&to=2025-12-31&metric=open_within_deadline&limit=1000"),
+            ("summary, this year by agency (not ended: judged now)", f"/reports/summary?from={time.strftime('%Y')}-01-01&to={time.strftime('%Y')}-12-31&group_by=agency"),
         ]:
             med, p95 = timed(base + path, viewer, a.runs)
             print(f"{a.db} {a.dossiers}: {name}: median {med:.1f} ms, p95 {p95:.1f} ms ({a.runs} runs)")

@@ -149,6 +149,9 @@ struct DossierRow {
     /// What the daily sums count it with (`figures`).
     counted: String,
     last_resumed_at: Option<NaiveDateTime>,
+    /// The span of its overdue turns (`figures`), stored with `counted`.
+    overdue_from: Option<NaiveDateTime>,
+    overdue_until: Option<NaiveDateTime>,
 }
 
 impl TryFrom<DossierRow> for StoredDossier {
@@ -769,6 +772,8 @@ pub fn create_batch(conn: &mut DbConnection, news: &[NewDossier]) -> Result<Vec<
             let mut facts = row.facts();
             facts.overdue_turns =
                 crate::figures::overdue_turns(conn, &mut calendars, &facts, &row.calendar_id, &n.state.pauses)?;
+            let (from, until) = dvc_domain::figures::daily::overdue_span(&facts.overdue_turns);
+            (row.overdue_from, row.overdue_until) = (from.map(to_db), until.map(to_db));
             row.counted = tally.count(row.dims(), facts, known, &n.documents)?;
         }
         rows.push(row);
@@ -875,6 +880,8 @@ fn dossier_row(code: &DossierCode, new: &NewDossier) -> Result<DossierRow, Store
         reply_by: s.reply_by.map(to_db),
         counted: String::new(),
         last_resumed_at,
+        overdue_from: None,
+        overdue_until: None,
     };
     Ok(row)
 }
@@ -919,7 +926,7 @@ pub fn paused_on(
         .select(dossiers::code)
         .into_boxed();
     let q = match since {
-        Some(t) => q.filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(to_db(t)))),
+        Some(t) => q.filter(crate::figures::paused_at_or_since(to_db(t))),
         None => q.filter(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.is_not_null())),
     };
     Ok(q.load(conn)?)

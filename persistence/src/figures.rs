@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::sum;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
 use dvc_domain::calendar::classify_open;
 use dvc_domain::calendar::Timeliness;
 use dvc_domain::dossier::{Channel, PauseRecord, Status};
-use dvc_domain::figures::daily::{marks, overdue_turns_of, DaySums, Mark, OpenAtEnd};
+use dvc_domain::figures::daily::{marks, overdue_span, overdue_turns_of, DaySums, Mark, OpenAtEnd};
 use dvc_domain::figures::{DossierFacts, Metric, Period};
 use dvc_domain::rating::Overall;
 
@@ -247,10 +247,29 @@ fn facts_of(r: Raw, flags: &Flags) -> Result<(FactsRow, String), StoreError> {
         reused: flags.reused.contains(&code),
         in_sync: !flags.unsynced.contains(&code),
         rating: flags.ratings.get(&code).map(|(at, satisfied)| (from_db(*at), *satisfied)),
-        overdue_turns: Vec::new(),
+        overdue_turns: turns_in(&counted)?,
     };
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     Ok((FactsRow { code, dims, facts }, counted))
+}
+
+/// The overdue turns a dossier was last counted with (its `counted`).
+fn turns_in(counted: &str) -> Result<Vec<(NaiveDate, bool)>, StoreError> {
+    if !counted.contains("_overdue") {
+        return Ok(Vec::new());
+    }
+    let (_, marks): ([String; 5], Vec<(String, String)>) = serde_json::from_str(counted)?;
+    let mut turns = Vec::new();
+    for (day, mark) in marks {
+        let on = match Mark::parse(&mark) {
+            Some(Mark::BecameOverdue) => true,
+            Some(Mark::LeftOverdue) => false,
+            _ => continue,
+        };
+        let day = day.parse().map_err(|_| StoreError::Corrupt(format!("a counted day {day}")))?;
+        turns.push((day, on));
+    }
+    Ok(turns)
 }
 
 /// The first instant a database column can hold at or after `t` (columns
@@ -265,34 +284,24 @@ fn db_ceil(t: DateTime<Utc>) -> NaiveDateTime {
     }
 }
 
-/// The filter "open at `t`" (received before it, not closed before it):
-/// on PostgreSQL the span each was open, answered by its GiST index
-/// (migration `open_span`); on SQLite its two b-tree ranges, which it
-/// answers one at a time (an OR it would not).
+/// The filter "open at `t`" (received before it, not closed before it) as
+/// two b-tree ranges, answered one at a time (an OR would not use the
+/// indexes). Only a period not yet ended is judged in the database, at the
+/// present: the first range is the open dossiers' own index, the second
+/// (closed after now) is empty.
 fn open_filters(
-    pg: bool,
     t: NaiveDateTime,
 ) -> Vec<Box<dyn BoxableExpression<dossiers::table, crate::connection::MultiBackend, SqlType = Nullable<Bool>>>> {
-    if pg {
-        vec![Box::new(
-            diesel::dsl::sql::<Nullable<Bool>>(
-                "received_at IS NOT NULL AND tsrange(received_at, CASE WHEN closed_at < received_at \
-                 THEN received_at ELSE closed_at END, '(]') @> ",
-            )
-            .bind::<diesel::sql_types::Timestamp, _>(t),
-        )]
-    } else {
-        vec![
-            Box::new(dossiers::closed_at.is_null().and(dossiers::received_at.lt(t))),
-            Box::new(dossiers::closed_at.ge(t).and(dossiers::received_at.lt(t))),
-        ]
-    }
+    vec![
+        Box::new(dossiers::closed_at.is_null().and(dossiers::received_at.lt(t))),
+        Box::new(dossiers::closed_at.ge(t).and(dossiers::received_at.lt(t))),
+    ]
 }
 
 /// Paused at `t` or since: the dossiers whose due instant as it stood at
 /// `t` may differ from the stored one (a pause running at `t` had not moved
 /// it yet; one that ended after `t` moved it further than by then).
-fn paused_at_or_since(
+pub(crate) fn paused_at_or_since(
     t: NaiveDateTime,
 ) -> Box<dyn BoxableExpression<dossiers::table, crate::connection::MultiBackend, SqlType = Nullable<Bool>>> {
     Box::new(dossiers::paused_since.is_not_null().or(dossiers::last_resumed_at.ge(t)))
@@ -321,7 +330,6 @@ pub fn open_at(
 ) -> Result<BTreeMap<Dims, OpenAtEnd>, StoreError> {
     use diesel::dsl::{case_when, count_star};
     let at = db_ceil(t);
-    let pg = conn.is_postgres();
     let dims = (
         dossiers::receiving_agency,
         dossiers::procedure_code,
@@ -338,7 +346,7 @@ pub fn open_at(
         level,
     };
     let mut unsure: Vec<(Keys, String, Option<NaiveDateTime>)> = Vec::new();
-    for open in open_filters(pg, at) {
+    for open in open_filters(at) {
         let passed = case_when(dossiers::due_at.lt(at), 1.into_sql::<Integer>()).otherwise(0.into_sql::<Integer>());
         let mut q = dossiers::table.group_by(dims).select((dims, count_star(), sum(passed))).filter(open).into_boxed();
         if let Some(set) = agencies {
@@ -355,7 +363,7 @@ pub fn open_at(
     }
     // Paused at `t` or since: judged as they stood, and moved to the other
     // count where their stored due instant said otherwise.
-    for open in open_filters(pg, at) {
+    for open in open_filters(at) {
         let mut q = dossiers::table
             .select((dims, dossiers::code, dossiers::due_at))
             .filter(open)
@@ -398,10 +406,22 @@ pub fn facts(
 /// dossier read at, and that dossier's code.
 pub type Position = (DateTime<Utc>, String);
 
-/// The instant `metric` counts a dossier at, by which a drill-down orders
-/// its dossiers (newest first): its reception for the counts of received
-/// and of open dossiers, its resolution, its closing, or its rating.
-pub fn instant_of(metric: Metric, f: &DossierFacts) -> Option<DateTime<Utc>> {
+/// Whether a drill-down of `metric` over `p` reads the dossiers open and
+/// overdue at the period's end by the span of their overdue turns: for a
+/// period judged at its end, a midnight, where the turns tell.
+fn by_overdue_span(metric: Metric, p: &Period) -> bool {
+    metric == Metric::OpenOverdue && p.judged_at == p.to
+}
+
+/// The instant `metric` counts a dossier at in `p`, by which a drill-down
+/// orders its dossiers (newest first): its reception for the counts of
+/// received and of open dossiers, its resolution, its closing, or its
+/// rating; for the dossiers open and overdue at an ended period's end, the
+/// first midnight at which it stood overdue.
+pub fn instant_of(metric: Metric, p: &Period, f: &DossierFacts) -> Option<DateTime<Utc>> {
+    if by_overdue_span(metric, p) {
+        return overdue_span(&f.overdue_turns).0;
+    }
     match metric {
         Metric::ResolvedEarly | Metric::ResolvedOnTime | Metric::ResolvedLate => f.resolved_at,
         Metric::Withdrawn | Metric::Stopped | Metric::Refused => f.closed_at,
@@ -428,8 +448,9 @@ pub fn instant_of(metric: Metric, f: &DossierFacts) -> Option<DateTime<Utc>> {
 /// The caller keeps those `counts` says it counts. Each page reads its rows
 /// from the index of that instant and stops when it is full, so a page of a
 /// dense figure costs what it holds, not what the period holds; a sparse
-/// one reads on until it has found enough, and the open counts' last page
-/// walks back to the first reception.
+/// one reads on until it has found enough, and the last page of the
+/// carried-over and open-within-deadline counts (or of the open-overdue
+/// count of a period not yet ended) walks back to the first reception.
 pub fn drill_page(
     conn: &mut DbConnection,
     p: &Period,
@@ -504,6 +525,14 @@ pub fn drill_page(
                         .filter(dossiers::closed_at.ge(from))
                         .filter(dossiers::status.eq(status.as_str()))
                 }
+                Metric::OpenOverdue if by_overdue_span(metric, p) => {
+                    // Open and overdue at the period's end, a midnight: within
+                    // the span of its turns (exactly, unless it turned overdue
+                    // more than once; the caller judges each as it stood).
+                    let m = to_db(p.judged_at);
+                    newest_first!(dossiers::overdue_from, m + chrono::Duration::microseconds(1))
+                        .filter(dossiers::overdue_until.is_null().or(dossiers::overdue_until.gt(m)))
+                }
                 Metric::CarriedOver | Metric::OpenWithinDeadline | Metric::OpenOverdue => {
                     // Open at an instant: received before it, newest first
                     // (the open ones are mostly recent), not closed before it.
@@ -542,7 +571,7 @@ pub fn drill_page(
         }
     };
     let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit;
-    let last = rows.last().filter(|_| full).and_then(|r| instant_of(metric, &r.facts).map(|t| (t, r.code.clone())));
+    let last = rows.last().filter(|_| full).and_then(|r| instant_of(metric, p, &r.facts).map(|t| (t, r.code.clone())));
     Ok((rows, last))
 }
 
@@ -634,7 +663,8 @@ pub fn recount(conn: &mut DbConnection, codes: &[String]) -> Result<(), StoreErr
                 add_encoded(&mut cells, &counted, -1)?;
             }
             add_encoded(&mut cells, &now, 1)?;
-            changed.push((row.code, now));
+            let (from, until) = overdue_span(&row.facts.overdue_turns);
+            changed.push(Counted { code: row.code, counted: now, from: from.map(to_db), until: until.map(to_db) });
         }
         cells.retain(|_, sums| !sums.is_zero());
         add_to_days(conn, &cells)?;
@@ -697,20 +727,37 @@ fn add_to_days(conn: &mut DbConnection, cells: &Cells) -> Result<(), StoreError>
     Ok(())
 }
 
+/// What a dossier is counted with now: its marks, and the span of its
+/// overdue turns.
+struct Counted {
+    code: String,
+    counted: String,
+    from: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+}
+
 /// Stores what each dossier is counted with now, in one statement per 500.
-fn store_counted(conn: &mut DbConnection, changed: &[(String, String)]) -> Result<(), StoreError> {
+fn store_counted(conn: &mut DbConnection, changed: &[Counted]) -> Result<(), StoreError> {
     let pg = conn.is_postgres();
     for chunk in changed.chunks(500) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({}, {})", placeholder(pg, 2 * r + 1), placeholder(pg, 2 * r + 2)))
+            .map(|r| {
+                let params: Vec<String> = (1..=4).map(|i| placeholder(pg, 4 * r + i)).collect();
+                format!("({})", params.join(", "))
+            })
             .collect();
         let sql = format!(
-            "UPDATE dossiers SET counted = v.column2 FROM (VALUES {}) AS v WHERE dossiers.code = v.column1",
+            "UPDATE dossiers SET counted = v.column2, overdue_from = v.column3, overdue_until = v.column4 \
+             FROM (VALUES {}) AS v WHERE dossiers.code = v.column1",
             rows.join(", ")
         );
         let mut q = diesel::sql_query(sql).into_boxed();
-        for (code, counted) in chunk {
-            q = q.bind::<Text, _>(code.clone()).bind::<Text, _>(counted.clone());
+        for c in chunk {
+            q = q
+                .bind::<Text, _>(c.code.clone())
+                .bind::<Text, _>(c.counted.clone())
+                .bind::<Nullable<Timestamp>, _>(c.from)
+                .bind::<Nullable<Timestamp>, _>(c.until);
         }
         q.execute(conn)?;
     }

@@ -8,7 +8,7 @@ use dvc_domain::dossier::chain::{first_break, Chained, Link};
 
 use crate::connection::{write_transaction, DbConnection};
 use crate::error::StoreError;
-use crate::schema::dossier_history;
+use crate::schema::{dossier_history, dossiers};
 
 /// A history row as stored, every column as its text: the chain hashes the
 /// stored text, and a walk must report a row rewritten to a value outside
@@ -104,11 +104,21 @@ pub fn verify(conn: &mut DbConnection) -> Result<Report, StoreError> {
             .load(conn)?;
         let Some(last) = codes.last().cloned() else { return Ok(report) };
         let rows = rows_of(conn, &codes)?;
+        // On PostgreSQL no foreign key ties the history to its dossier (each
+        // row would cost the import a look-up): a history whose dossier is
+        // not there is found here.
+        let known: std::collections::HashSet<String> = dossiers::table
+            .filter(dossiers::code.eq_any(&codes))
+            .select(dossiers::code)
+            .load(conn)?
+            .into_iter()
+            .collect();
         for code in &codes {
             let chain: Vec<&StoredRow> = rows.iter().filter(|r| &r.dossier_code == code).collect();
             report.dossiers += 1;
             report.rows += chain.len() as u64;
-            let found = first_break(chain);
+            let orphan = chain.first().filter(|_| !known.contains(code)).map(|r| (r.seq, "no dossier has this code"));
+            let found = orphan.or_else(|| first_break(chain));
             if let Some((seq, reason)) = found {
                 report.first_break = Some(Break { dossier_code: code.clone(), seq, reason });
                 return Ok(report);

@@ -109,6 +109,8 @@ diesel::table! {
         counted -> Text,
         reply_by -> Nullable<Timestamp>,
         last_resumed_at -> Nullable<Timestamp>,
+        overdue_from -> Nullable<Timestamp>,
+        overdue_until -> Nullable<Timestamp>,
     }
 }
 

@@ -570,7 +570,9 @@ pub struct DrillOut {
     pub count: u64,
     /// A page of the dossier codes, newest first by the instant the figure
     /// counts each at (its reception, for the counts of received and of
-    /// open dossiers; its resolution; its closing; its rating), then by code.
+    /// open dossiers; its resolution; its closing; its rating; for the
+    /// dossiers open and overdue at the end of a period that has ended, the
+    /// first midnight at which each stood open and overdue), then by code.
     pub codes: Vec<String>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<String>,
@@ -660,7 +662,7 @@ pub async fn drilldown(
                     Some(code) => {
                         let found = figures::facts(conn, std::slice::from_ref(code), set.as_deref())?;
                         let at =
-                            found.first().and_then(|f| figures::instant_of(metric, &f.facts)).ok_or_else(|| {
+                            found.first().and_then(|f| figures::instant_of(metric, &p, &f.facts)).ok_or_else(|| {
                                 ApiError::invalid_field(
                             "after",
                             ErrorCode::InvalidCursor,
@@ -733,7 +735,7 @@ impl Walk<'_> {
                 if in_it && counts(&f.facts, self.metric, self.p) {
                     codes.push(f.code.clone());
                     if codes.len() == want {
-                        let here = figures::instant_of(self.metric, &f.facts).map(|t| (t, f.code));
+                        let here = figures::instant_of(self.metric, self.p, &f.facts).map(|t| (t, f.code));
                         return Ok((codes, here));
                     }
                 }

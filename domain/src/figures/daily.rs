@@ -250,6 +250,19 @@ pub fn overdue_turns_of(
     })
 }
 
+/// The instants a dossier's [`overdue_turns`] span: the first midnight at
+/// which it stood overdue, and the last at which it stopped being so (None
+/// while it still is). At a midnight `m` it stands overdue only if
+/// `from <= m` and `until` is None or after `m`; exactly then when it turned
+/// overdue once. Stored beside the dossier, they let a drill-down find the
+/// dossiers open and overdue at a period's end from an index.
+pub fn overdue_span(turns: &[(NaiveDate, bool)]) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let at = |day: NaiveDate| day.succ_opt().and_then(midnight);
+    let from = turns.iter().find(|(_, on)| *on).and_then(|(day, _)| at(*day));
+    let until = turns.last().filter(|(_, on)| !*on).and_then(|(day, _)| at(*day));
+    (from, until)
+}
+
 /// Received before `t` and not closed before it.
 pub fn is_open_at(f: &DossierFacts, t: DateTime<Utc>) -> bool {
     f.received_at.is_some_and(|r| r < t) && f.closed_at.is_none_or(|c| c >= t)
@@ -539,6 +552,12 @@ mod tests {
                         .is_some_and(|d| classify_open(m, d) == Timeliness::Overdue);
                 let summed = turns.iter().filter(|(d, _)| *d <= day).map(|(_, on)| if *on { 1 } else { -1 }).sum::<i32>();
                 prop_assert_eq!(summed, i32::from(judged), "at the end of {}: {:?}", day, turns);
+                let (from, until) = overdue_span(&turns);
+                let spanned = from.is_some_and(|f| f <= m) && until.is_none_or(|u| u > m);
+                prop_assert!(spanned || !judged, "overdue at {} outside its span {:?}: {:?}", m, (from, until), turns);
+                if turns.len() <= 2 {
+                    prop_assert_eq!(spanned, judged, "a single turn to overdue spans it exactly: {:?}", turns);
+                }
             }
         }
     }
@@ -554,6 +573,20 @@ mod tests {
         let turns = overdue_turns_of(Some(received), None, Some(due), &pauses, &calendar);
         let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
         assert_eq!(turns, vec![(day(5), true)], "overdue from the end of Mon 5 Jan, not Thu 1 Jan");
+    }
+
+    #[test]
+    fn the_overdue_span_runs_from_the_first_turn_to_the_last_way_back() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        assert_eq!(overdue_span(&[]), (None, None));
+        assert_eq!(overdue_span(&[(day(9), true)]), (Some(midnight(day(10))), None));
+        assert_eq!(
+            overdue_span(&[(day(9), true), (day(12), false)]),
+            (Some(midnight(day(10))), Some(midnight(day(13))))
+        );
+        // Overdue again after a gap: the span holds the gap, still open-ended.
+        let twice = [(day(9), true), (day(12), false), (day(20), true)];
+        assert_eq!(overdue_span(&twice), (Some(midnight(day(10))), None));
     }
 
     #[test]

@@ -523,6 +523,56 @@ both_backends! {
         assert_eq!(march_drill(app, "open_within_deadline"), json!([]));
     }
 
+    fn the_dossiers_overdue_at_an_ended_periods_end_page_by_when_they_turned_overdue(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        // A: received Mon 2 Mar 09:00 with five working days; paused on Tue 3 Mar
+        // with four left, resumed Mon 16 Mar: due Fri 20 Mar 09:00.
+        let a = submitted_and_handed_off(app, &t, "2026-03-02T09:00:00+07:00");
+        app.set_now("2026-03-03T09:00:00+07:00");
+        act(app, &t.officer, &a, "request-supplement", supplement_request("2026-04-30T17:00:00+07:00")).expect(200);
+        // B: received Tue 3 Mar, due Tue 10 Mar; C: received Wed 4 Mar, due Wed 11 Mar.
+        let b = submitted_and_handed_off(app, &t, "2026-03-03T09:00:00+07:00");
+        let c = submitted_and_handed_off(app, &t, "2026-03-04T09:00:00+07:00");
+        app.set_now("2026-03-16T09:00:00+07:00");
+        let resumed = act(app, &t.citizen, &a, "supplement", json!({})).expect(200).body;
+        assert_eq!(resumed["due_at"], "2026-03-20T09:00:00+07:00");
+        app.set_now("2026-04-01T09:00:00+07:00");
+        assert_eq!(march(app)["total"]["counts"]["open_overdue"], 3);
+
+        // Newest overdue first: A (end of 20 Mar), C (11 Mar), B (10 Mar),
+        // one page at a time through `next`.
+        assert_eq!(march_drill(app, "open_overdue"), json!([a, c, b]));
+        let viewer = app.token(Role::Viewer, None);
+        let page = |after: &str| {
+            let q = format!("/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&metric=open_overdue&limit=1{after}");
+            app.get(&q, Some(&viewer)).expect(200).body
+        };
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let p = page(&after);
+            assert_eq!(p["count"], 3);
+            seen.extend(p["codes"].as_array().cloned().unwrap_or_default());
+            match p["next"].as_str() {
+                Some(next) => after = format!("&after={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(Value::Array(seen), json!([a, c, b]));
+        // A dossier that was never received is no place in these pages.
+        let unreceived = submit(app, &t);
+        app.get(
+            &format!("/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&metric=open_overdue&after={unreceived}"),
+            Some(&viewer),
+        )
+        .expect_problem(422, "validation_failed");
+
+        // A period not yet ended is judged now, its pages newest received first.
+        let q = "/api/v1/reports/dossiers?from=2026-03-01&to=2026-04-30&metric=open_overdue";
+        assert_eq!(app.get(q, Some(&viewer)).expect(200).body["codes"], json!([c, b, a]));
+    }
+
     fn a_period_not_yet_ended_judges_its_open_dossiers_now(app: &TestApp) {
         province(app);
         let t = tokens(app);

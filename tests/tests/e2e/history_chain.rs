@@ -62,6 +62,35 @@ both_backends! {
         app.get("/api/v1/integrity/history", Some(&t.viewer)).expect_problem(403, "forbidden");
     }
 
+    fn a_history_whose_dossier_is_not_there_is_a_break(app: &TestApp) {
+        province(app);
+        let t = tokens(app);
+        let code = with_history(app, &t);
+        // Written behind the API's back, where nothing ties it to a dossier
+        // (PostgreSQL keeps no foreign key on the history; SQLite checks one
+        // only on connections that ask, and this one does not).
+        let mut conn = app.db.connect();
+        if !conn.is_postgres() {
+            diesel::RunQueryDsl::execute(diesel::sql_query("PRAGMA foreign_keys = OFF"), &mut conn).expect("pragma");
+        }
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "INSERT INTO dossier_history (id, dossier_code, seq, action, from_status, to_status, actor_id, \
+                 actor_role, actor_name, actor_agency, at, note, step_deadline, hash) \
+                 SELECT id || '-copy', '999.99.99.H99-260302-0001', seq, action, from_status, to_status, actor_id, \
+                 actor_role, actor_name, actor_agency, at, note, step_deadline, hash \
+                 FROM dossier_history WHERE dossier_code = '{code}' AND seq = 1"
+            )),
+            &mut conn,
+        )
+        .expect("an orphan row");
+        let report = verify(app);
+        assert_eq!(report["intact"], false, "{report}");
+        assert_eq!(report["first_break"]["dossier_code"], "999.99.99.H99-260302-0001", "{report}");
+        assert_eq!(report["first_break"]["seq"], 1, "{report}");
+        assert_eq!(report["first_break"]["reason"], "no dossier has this code", "{report}");
+    }
+
     fn imported_histories_are_chained_and_older_rows_are_chained_at_the_next_start(app: &TestApp) {
         province(app);
         let t = tokens(app);
