@@ -534,15 +534,21 @@ both_backends! {
         // B: received Tue 3 Mar, due Tue 10 Mar; C: received Wed 4 Mar, due Wed 11 Mar.
         let b = submitted_and_handed_off(app, &t, "2026-03-03T09:00:00+07:00");
         let c = submitted_and_handed_off(app, &t, "2026-03-04T09:00:00+07:00");
+        // D: due Thu 12 Mar, resolved late on Mon 16 Mar: overdue no more at
+        // March's end. E: due Fri 13 Mar, resolved only on 2 April.
+        let d = submitted_and_handed_off(app, &t, "2026-03-05T09:00:00+07:00");
+        let e = submitted_and_handed_off(app, &t, "2026-03-06T09:00:00+07:00");
         app.set_now("2026-03-16T09:00:00+07:00");
         let resumed = act(app, &t.citizen, &a, "supplement", json!({})).expect(200).body;
         assert_eq!(resumed["due_at"], "2026-03-20T09:00:00+07:00");
+        app.set_now("2026-03-16T10:00:00+07:00");
+        act(app, &t.approver, &d, "resolve", json!({"outcome": "granted"})).expect(200);
         app.set_now("2026-04-01T09:00:00+07:00");
-        assert_eq!(march(app)["total"]["counts"]["open_overdue"], 3);
+        assert_eq!(march(app)["total"]["counts"]["open_overdue"], 4);
 
-        // Newest overdue first: A (end of 20 Mar), C (11 Mar), B (10 Mar),
-        // one page at a time through `next`.
-        assert_eq!(march_drill(app, "open_overdue"), json!([a, c, b]));
+        // Newest overdue first: A (end of 20 Mar), E (13 Mar), C (11 Mar),
+        // B (10 Mar), one page at a time through `next`.
+        assert_eq!(march_drill(app, "open_overdue"), json!([a, e, c, b]));
         let viewer = app.token(Role::Viewer, None);
         let page = |after: &str| {
             let q = format!("/api/v1/reports/dossiers?from=2026-03-01&to=2026-03-31&metric=open_overdue&limit=1{after}");
@@ -552,14 +558,14 @@ both_backends! {
         let mut after = String::new();
         loop {
             let p = page(&after);
-            assert_eq!(p["count"], 3);
+            assert_eq!(p["count"], 4);
             seen.extend(p["codes"].as_array().cloned().unwrap_or_default());
             match p["next"].as_str() {
                 Some(next) => after = format!("&after={next}"),
                 None => break,
             }
         }
-        assert_eq!(Value::Array(seen), json!([a, c, b]));
+        assert_eq!(Value::Array(seen), json!([a, e, c, b]));
         // A dossier that was never received is no place in these pages.
         let unreceived = submit(app, &t);
         app.get(
@@ -570,7 +576,13 @@ both_backends! {
 
         // A period not yet ended is judged now, its pages newest received first.
         let q = "/api/v1/reports/dossiers?from=2026-03-01&to=2026-04-30&metric=open_overdue";
-        assert_eq!(app.get(q, Some(&viewer)).expect(200).body["codes"], json!([c, b, a]));
+        assert_eq!(app.get(q, Some(&viewer)).expect(200).body["codes"], json!([e, c, b, a]));
+
+        // E resolved in April stood overdue at March's end all the same.
+        app.set_now("2026-04-02T10:00:00+07:00");
+        act(app, &t.approver, &e, "resolve", json!({"outcome": "granted"})).expect(200);
+        assert_eq!(march(app)["total"]["counts"]["open_overdue"], 4);
+        assert_eq!(march_drill(app, "open_overdue"), json!([a, e, c, b]));
     }
 
     fn a_period_not_yet_ended_judges_its_open_dossiers_now(app: &TestApp) {
