@@ -87,7 +87,7 @@ fn load_counted(
     // Payment, digitisation, sync and rating by code (an EXISTS or a join
     // per row makes PostgreSQL hash whole tables), and only for what needs
     // them: the recount, and the metrics that count them.
-    let flags = flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?;
+    let flags = flags_of(conn, &rows.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>(), None)?;
     rows.into_iter().map(|r| facts_of(r, &flags)).collect()
 }
 
@@ -175,53 +175,70 @@ struct Flags {
     ratings: HashMap<String, (NaiveDateTime, bool)>,
 }
 
-fn flags_of(conn: &mut DbConnection, codes: &[String]) -> Result<Flags, StoreError> {
+/// Reads the flags of `codes`: all of them, or when `only` names a metric,
+/// only those it counts by (a drill-down page of paid cashless dossiers
+/// reads their payments, not their documents, feed and ratings).
+fn flags_of(conn: &mut DbConnection, codes: &[String], only: Option<Metric>) -> Result<Flags, StoreError> {
+    use Metric as M;
+    let wants = |metrics: &[Metric]| only.is_none_or(|m| metrics.contains(&m));
     let mut f = Flags::default();
     for chunk in codes.chunks(500) {
-        let paid: Vec<(String, String)> = payments::table
-            .filter(payments::dossier_code.eq_any(chunk))
-            .filter(payments::status.eq_any(["paid", "refunded"]))
-            .select((payments::dossier_code, payments::method))
-            .load(conn)?;
-        for (code, method) in paid {
-            let (cashless, online) = paid_by(&method);
-            if online {
-                f.online.insert(code.clone());
+        if wants(&[M::Paid, M::PaidCashless, M::PaidOnline]) {
+            let paid: Vec<(String, String)> = payments::table
+                .filter(payments::dossier_code.eq_any(chunk))
+                .filter(payments::status.eq_any(["paid", "refunded"]))
+                .select((payments::dossier_code, payments::method))
+                .load(conn)?;
+            for (code, method) in paid {
+                let (cashless, online) = paid_by(&method);
+                if online {
+                    f.online.insert(code.clone());
+                }
+                if cashless {
+                    f.cashless.insert(code.clone());
+                }
+                f.paid.insert(code);
             }
-            if cashless {
-                f.cashless.insert(code.clone());
-            }
-            f.paid.insert(code);
         }
-        f.exempt.extend(crate::payments::exempt_of(conn, chunk)?);
-        let digitised: Vec<String> = dossier_documents::table
-            .filter(dossier_documents::dossier_code.eq_any(chunk))
-            .filter(dossier_documents::digitised.eq(true))
-            .select(dossier_documents::dossier_code)
-            .distinct()
-            .load(conn)?;
-        f.digitised.extend(digitised);
-        let reused: Vec<String> = dossier_documents::table
-            .filter(dossier_documents::dossier_code.eq_any(chunk))
-            .filter(dossier_documents::reused.eq(true))
-            .select(dossier_documents::dossier_code)
-            .distinct()
-            .load(conn)?;
-        f.reused.extend(reused);
-        let pending: Vec<String> = changes::table
-            .filter(changes::dossier_code.eq_any(chunk))
-            .filter(changes::delivered_at.is_null())
-            .select(changes::dossier_code)
-            .distinct()
-            .load(conn)?;
-        f.unsynced.extend(pending);
-        let rated: Vec<(String, NaiveDateTime, String)> = ratings::table
-            .filter(ratings::dossier_code.eq_any(chunk))
-            .select((ratings::dossier_code, ratings::rated_at, ratings::overall))
-            .load(conn)?;
-        for (code, at, overall) in rated {
-            let overall: Overall = name(overall, "rating")?;
-            f.ratings.insert(code, (at, overall.is_satisfied()));
+        if wants(&[M::Exempt]) {
+            f.exempt.extend(crate::payments::exempt_of(conn, chunk)?);
+        }
+        if wants(&[M::Digitised]) {
+            let digitised: Vec<String> = dossier_documents::table
+                .filter(dossier_documents::dossier_code.eq_any(chunk))
+                .filter(dossier_documents::digitised.eq(true))
+                .select(dossier_documents::dossier_code)
+                .distinct()
+                .load(conn)?;
+            f.digitised.extend(digitised);
+        }
+        if wants(&[M::Reused]) {
+            let reused: Vec<String> = dossier_documents::table
+                .filter(dossier_documents::dossier_code.eq_any(chunk))
+                .filter(dossier_documents::reused.eq(true))
+                .select(dossier_documents::dossier_code)
+                .distinct()
+                .load(conn)?;
+            f.reused.extend(reused);
+        }
+        if wants(&[M::Synced]) {
+            let pending: Vec<String> = changes::table
+                .filter(changes::dossier_code.eq_any(chunk))
+                .filter(changes::delivered_at.is_null())
+                .select(changes::dossier_code)
+                .distinct()
+                .load(conn)?;
+            f.unsynced.extend(pending);
+        }
+        if wants(&[M::Rated, M::Satisfied]) {
+            let rated: Vec<(String, NaiveDateTime, String)> = ratings::table
+                .filter(ratings::dossier_code.eq_any(chunk))
+                .select((ratings::dossier_code, ratings::rated_at, ratings::overall))
+                .load(conn)?;
+            for (code, at, overall) in rated {
+                let overall: Overall = name(overall, "rating")?;
+                f.ratings.insert(code, (at, overall.is_satisfied()));
+            }
         }
     }
     Ok(f)
@@ -558,7 +575,7 @@ pub fn drill_page(
             }
             let raw: Vec<Raw> = q.load(conn)?;
             let flags = if needs_flags(metric) {
-                flags_of(conn, &raw.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>())?
+                flags_of(conn, &raw.iter().map(|r| r.0 .0.clone()).collect::<Vec<_>>(), Some(metric))?
             } else {
                 Flags::default()
             };

@@ -1,0 +1,1 @@
+DROP INDEX dossiers_closed_by_status;
