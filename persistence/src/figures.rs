@@ -203,23 +203,21 @@ fn flags_of(conn: &mut DbConnection, codes: &[String], only: Option<Metric>) -> 
         if wants(&[M::Exempt]) {
             f.exempt.extend(crate::payments::exempt_of(conn, chunk)?);
         }
-        if wants(&[M::Digitised]) {
-            let digitised: Vec<String> = dossier_documents::table
+        if wants(&[M::Digitised, M::Reused]) {
+            let documents: Vec<(String, bool, bool)> = dossier_documents::table
                 .filter(dossier_documents::dossier_code.eq_any(chunk))
-                .filter(dossier_documents::digitised.eq(true))
-                .select(dossier_documents::dossier_code)
+                .filter(dossier_documents::digitised.eq(true).or(dossier_documents::reused.eq(true)))
+                .select((dossier_documents::dossier_code, dossier_documents::digitised, dossier_documents::reused))
                 .distinct()
                 .load(conn)?;
-            f.digitised.extend(digitised);
-        }
-        if wants(&[M::Reused]) {
-            let reused: Vec<String> = dossier_documents::table
-                .filter(dossier_documents::dossier_code.eq_any(chunk))
-                .filter(dossier_documents::reused.eq(true))
-                .select(dossier_documents::dossier_code)
-                .distinct()
-                .load(conn)?;
-            f.reused.extend(reused);
+            for (code, digitised, reused) in documents {
+                if digitised {
+                    f.digitised.insert(code.clone());
+                }
+                if reused {
+                    f.reused.insert(code);
+                }
+            }
         }
         if wants(&[M::Synced]) {
             let pending: Vec<String> = changes::table
@@ -275,12 +273,11 @@ fn turns_in(counted: &str) -> Result<Vec<(NaiveDate, bool)>, StoreError> {
     if !counted.contains("_overdue") {
         return Ok(Vec::new());
     }
-    let (_, marks): ([String; 5], Vec<(String, String)>) = serde_json::from_str(counted)?;
     let mut turns = Vec::new();
-    for (day, mark) in marks {
-        let on = match Mark::parse(&mark) {
-            Some(Mark::BecameOverdue) => true,
-            Some(Mark::LeftOverdue) => false,
+    for (day, mark) in decode(counted)?.1 {
+        let on = match mark {
+            Mark::BecameOverdue => true,
+            Mark::LeftOverdue => false,
             _ => continue,
         };
         let day = day.parse().map_err(|_| StoreError::Corrupt(format!("a counted day {day}")))?;
@@ -604,12 +601,27 @@ fn encode(row: &FactsRow) -> Result<String, StoreError> {
     Ok(serde_json::to_string(&(keys, marks))?)
 }
 
-fn add_encoded(cells: &mut Cells, counted: &str, by: i64) -> Result<(), StoreError> {
+/// What `counted` holds, read back: the keys, and each mark with its day.
+type Decoded = ([String; 5], Vec<(String, Mark)>);
+
+/// What [`encode`] wrote.
+fn decode(counted: &str) -> Result<Decoded, StoreError> {
     let (keys, marks): ([String; 5], Vec<(String, String)>) = serde_json::from_str(counted)?;
+    let marks = marks
+        .into_iter()
+        .map(|(day, mark)| {
+            let m = Mark::parse(&mark).ok_or_else(|| StoreError::Corrupt(format!("unknown mark {mark}")))?;
+            Ok((day, m))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok((keys, marks))
+}
+
+fn add_encoded(cells: &mut Cells, counted: &str, by: i64) -> Result<(), StoreError> {
+    let (keys, marks) = decode(counted)?;
     let [receiving_agency, procedure_code, sector_code, channel, level] = keys;
     let dims = Dims { receiving_agency, procedure_code, sector_code, channel, level };
     for (day, mark) in marks {
-        let mark = Mark::parse(&mark).ok_or_else(|| StoreError::Corrupt(format!("unknown mark {mark}")))?;
         cells.entry((day, dims.clone())).or_default().bump(mark, by);
     }
     Ok(())
