@@ -544,7 +544,11 @@ pub fn import_batch(
     // The history's months it brings, each with its partition (PostgreSQL),
     // created before the batch's transaction.
     let instants = batch.iter().flat_map(|d| std::iter::once(d.submitted_at).chain(d.events.iter().map(|e| e.at)));
-    dvc_persistence::history::ensure_months(conn, instants.map(|t| t.to_utc()))?;
+    dvc_persistence::history::ensure_months(
+        conn,
+        &[dvc_persistence::history::Monthly::History],
+        instants.map(|t| t.to_utc()),
+    )?;
     // One transaction for the batch (each dossier a savepoint inside it):
     // one commit instead of one per dossier.
     dvc_persistence::write_transaction_as(conn, |conn| import_in_transaction(conn, batch, importer, max_doc, now))

@@ -341,6 +341,7 @@ impl Plan {
         let months = dvc_persistence::history::months_ahead(start.to_utc(), u32::try_from(months).unwrap_or(0));
         dvc_persistence::history::ensure_months(
             conn,
+            &[dvc_persistence::history::Monthly::History],
             months.into_iter().filter(|t| *t <= span.now).chain(std::iter::once(span.now)),
         )
         .map_err(|e| e.to_string())?;

@@ -27,12 +27,17 @@ pub fn connect_and_migrate(config: &Config) -> Result<Pool, String> {
     if let Some(n) = dvc_persistence::figures::rebuild_if_needed(&mut conn).map_err(|e| e.to_string())? {
         log::info!("built the daily sums of the figures from {n} dossiers");
     }
-    // The history's monthly partitions for the year ahead (PostgreSQL).
+    // The monthly partitions of the history, the feed and the deliveries
+    // for the year ahead (PostgreSQL).
     let now = chrono::Utc::now();
-    let created = dvc_persistence::history::ensure_months(&mut conn, dvc_persistence::history::months_ahead(now, 12))
-        .map_err(|e| e.to_string())?;
+    let created = dvc_persistence::history::ensure_months(
+        &mut conn,
+        &dvc_persistence::history::Monthly::ALL,
+        dvc_persistence::history::months_ahead(now, 12),
+    )
+    .map_err(|e| e.to_string())?;
     if !created.is_empty() {
-        log::info!("created the history partitions {}", created.join(", "));
+        log::info!("created the monthly partitions {}", created.join(", "));
     }
     let chained = dvc_persistence::integrity::chain_unhashed(&mut conn).map_err(|e| e.to_string())?;
     if chained > 0 {

@@ -281,6 +281,7 @@ diesel::table! {
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        change_at -> Timestamp,
     }
 }
 

@@ -230,6 +230,8 @@ pub fn fan_out(
                         wd::attempts.eq(0),
                         wd::next_attempt_at.eq(to_db(now)),
                         wd::created_at.eq(to_db(now)),
+                        // The month it is kept in on PostgreSQL: its change's.
+                        wd::change_at.eq(to_db(r.created_at)),
                     ))
                     .execute(conn)?;
                 made += 1;
