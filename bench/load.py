@@ -26,7 +26,7 @@ What it does:
               Lua script walks a list of codes; stock is topped up by
               unrecorded submissions when short)
      get      GET /api/v1/dossiers/{code} (officer), walking the agency's codes
-     list     GET /api/v1/dossiers?status=submitted&limit=50 (officer)
+     list     GET /api/v1/dossiers?status=returned&limit=50 (officer)
    The server's peak memory (VmHWM) is read per workload (reset between
    workloads through /proc/<pid>/clear_refs).
 4. With the server stopped, replays the captured statements as the

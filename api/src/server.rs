@@ -76,6 +76,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     let connectors = crate::connectors::Connectors::from_config(&config);
     let lookup_limiter = crate::public_lookup::LookupLimiter::from_config(&config);
     let replica = read_replica(&config)?;
+    let inline_reads = DatabaseUrl::parse(&config.database_url)?.is_sqlite();
     Ok(AppState {
         pool,
         keys,
@@ -86,6 +87,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         lookup_limiter,
         caches: Arc::default(),
         replica,
+        inline_reads,
     })
 }
 

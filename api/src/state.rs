@@ -28,6 +28,9 @@ pub struct AppState {
     pub caches: Arc<dvc_persistence::cache::Caches>,
     /// A streaming replica for reads (`DVC_DATABASE_READ_URL`), if any.
     pub replica: Option<Arc<crate::replica::ReadReplica>>,
+    /// Whether [`read_light`](AppState::read_light) may run on the HTTP
+    /// worker: on SQLite, never on PostgreSQL.
+    pub inline_reads: bool,
 }
 
 /// The API's clock: the system's, or (in tests) one set by hand, so that
@@ -80,6 +83,27 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`read`](Self::read) for a read of a few rows by their index (a
+    /// dossier, a page of a list). On SQLite, whose reads (WAL) wait neither
+    /// for the writer nor for a network, it runs on the HTTP worker itself
+    /// when a pooled connection is free at once: the hop to the blocking
+    /// pool and back was a quarter of the server's CPU in a profile of
+    /// dossier reads (bench/RESULTS.md). Otherwise, and on PostgreSQL (a
+    /// round trip would hold the worker), as `read`.
+    pub async fn read_light<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        if self.inline_reads && self.replica.is_none() {
+            if let Some(mut conn) = self.pool.try_get() {
+                return dvc_persistence::cache::scoped(&self.caches, || f(&mut conn)).map_err(Into::into);
+            }
+        }
+        self.read(f).await
     }
 
     /// Like [`db`](Self::db) for work that only reads: on the read replica

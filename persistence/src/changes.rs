@@ -239,7 +239,7 @@ pub fn sequence(conn: &mut DbConnection) -> Result<i64, StoreError> {
                 "UPDATE changes SET seq = {last} + p.n \
                  FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM changes \
                        WHERE seq IS NULL ORDER BY id LIMIT {PLACES_PER_STATEMENT}) AS p \
-                 WHERE changes.id = p.id"
+                 WHERE changes.id = p.id AND changes.seq IS NULL"
             ))
             .execute(conn)?;
             let placed = i64::try_from(placed).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -448,7 +448,7 @@ pub async fn read(
     let code = code.into_inner();
     let now = state.now();
     let out = state
-        .read(move |conn| {
+        .read_light(move |conn| {
             let d = readable(conn, &caller.0, &code)?;
             view(conn, d, now)
         })
@@ -575,6 +575,10 @@ pub async fn list(
         (t, _) => t.map(Into::into),
     };
     let limit = if exporting { crate::export::PAGE } else { page.fetch() };
+    // A page that judges each dossier's deadline (within it, overdue) may
+    // read far for its rows, and a long page is long to render: those stay
+    // off the HTTP worker (`AppState::read_light`).
+    let light = limit <= LIGHT_PAGE && !matches!(timeliness, Some(Timeliness::WithinDeadline | Timeliness::Overdue));
     let now = state.now();
     // The export reads the filter on its own, to refuse before the first
     // byte; a page reads it with the page, in one unit of database work.
@@ -628,16 +632,19 @@ pub async fn list(
             }),
         ));
     }
-    let items = state
-        .read(move |conn| {
-            let filter = make_filter(conn)?;
-            let found = dossiers::list(conn, &filter)?;
-            access::view_many(conn, found, now)
-        })
-        .await?;
+    let one_page = move |conn: &mut DbConnection| {
+        let filter = make_filter(conn)?;
+        let found = dossiers::list(conn, &filter)?;
+        access::view_many(conn, found, now)
+    };
+    let items = if light { state.read_light(one_page).await? } else { state.read(one_page).await? };
     let (items, next_cursor) = page.finish(items, cursor_key);
     Ok(HttpResponse::Ok().json(DossierList { items, next_cursor }))
 }
+
+/// The longest list page read on the HTTP worker (a page of 100, and the
+/// one more row that tells whether another page follows).
+const LIGHT_PAGE: i64 = 101;
 
 /// An export is the whole list: its paging parameters are refused.
 pub(crate) fn refuse_pages(limit: &Option<&str>, after: &Option<&str>) -> Result<(), ApiError> {
